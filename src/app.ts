@@ -1,0 +1,29 @@
+// Builds the Koa app without listening, so tests can start it on any port.
+import Koa from "koa";
+import { bodyParser } from "@koa/bodyparser";
+import type { Services } from "./services.ts";
+import { errorHandler } from "./http/middleware.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { httpChannelRoutes } from "./channels/http/index.ts";
+import { simulatorRoutes } from "./channels/simulator/index.ts";
+
+export function createApp(services: Services): Koa {
+  const app = new Koa();
+  app.use(errorHandler(services.log));
+  app.use(bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" }));
+  app.use(async function securityHeaders(ctx, next) {
+    await next();
+    ctx.set("X-Content-Type-Options", "nosniff");
+    ctx.set("Referrer-Policy", "no-referrer");
+  });
+
+  const routers = [healthRoutes(services), httpChannelRoutes(services)];
+  if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+
+  app.use(async function notFound(ctx) {
+    ctx.status = 404;
+    ctx.body = { error: { id: "not_found", message: "页面或接口不存在" } };
+  });
+  return app;
+}

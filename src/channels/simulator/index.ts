@@ -1,0 +1,104 @@
+// The web simulator: a page where a person plays residents in a simulated group or private chat and sees the
+// bot's replies, so the whole flow can be tried without a WeChat account. Its transcript is read from the database.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import Router from "@koa/router";
+import { z } from "zod";
+import type { Channel, ChannelHealth } from "../types.ts";
+import type { Services } from "../../services.ts";
+import { parseInput, requireLoopback } from "../../http/middleware.ts";
+import { NotFoundError } from "../../errors.ts";
+
+export class SimulatorChannel implements Channel {
+  readonly name = "simulator" as const;
+  readonly pushes = true;
+  async start() {}
+  async stop() {}
+  /** Nothing to deliver to: the page reads sent messages from the outbox. */
+  async send(): Promise<void> {}
+  health(): ChannelHealth {
+    return { state: "up" };
+  }
+}
+
+const PAGE = path.resolve(import.meta.dirname, "../../web/simulator.html");
+
+const postSchema = z.object({
+  chatId: z.string().trim().min(1).max(200),
+  senderId: z.string().trim().min(1).max(200),
+  senderName: z.string().trim().min(1).max(50),
+  text: z.string().trim().min(1, "请输入消息内容").max(2000),
+  mentionsBot: z.boolean().default(false),
+});
+const transcriptSchema = z.object({
+  chatId: z.string().trim().min(1).max(200),
+  after: z.coerce.date().optional(),
+});
+
+export function simulatorRoutes(services: Services): Router {
+  const { db } = services;
+  const router = new Router();
+  router.use(requireLoopback());
+
+  router.get("/simulator", async (ctx) => {
+    ctx.type = "html";
+    ctx.body = await readFile(PAGE, "utf8");
+  });
+
+  router.get("/api/simulator/chats", async (ctx) => {
+    const groups = await db.chatGroup.findMany({ where: { channel: "simulator", enabled: true }, include: { grid: true }, orderBy: { id: "asc" } });
+    ctx.body = {
+      botName: services.config.BOT_NAME,
+      triggerPrefixes: services.config.TRIGGER_PREFIXES,
+      chats: groups.map((g) => ({ chatId: g.chatId, name: g.name, isGroup: true, grid: g.grid?.name ?? null })),
+    };
+  });
+
+  router.post("/api/simulator/messages", async (ctx) => {
+    const body = parseInput(postSchema, ctx.request.body);
+    const isGroup = !body.chatId.startsWith("sim-private-");
+    if (isGroup && !(await db.chatGroup.findFirst({ where: { channel: "simulator", chatId: body.chatId } }))) throw NotFoundError("没有这个模拟群");
+    const now = services.clock();
+    const chatName = isGroup ? (await db.chatGroup.findFirst({ where: { channel: "simulator", chatId: body.chatId } }))?.name : body.senderName;
+    const result = await services.intake.receive(
+      { channel: "simulator", messageId: randomUUID(), isGroup, chatName, ...body },
+      now,
+    );
+    await services.dispatcher.flush(now);
+    ctx.body = result;
+  });
+
+  router.get("/api/simulator/messages", async (ctx) => {
+    const q = parseInput(transcriptSchema, ctx.query);
+    const after = q.after ?? new Date(0);
+    const [inbound, outbound] = await Promise.all([
+      db.inboundMessage.findMany({
+        where: { channel: "simulator", chatId: q.chatId, receivedAt: { gt: after } },
+        orderBy: { id: "asc" },
+        take: 200,
+        include: { case: { select: { number: true } } },
+      }),
+      db.outbox.findMany({
+        where: { channel: "simulator", chatId: q.chatId, status: "sent", sentAt: { gt: after } },
+        orderBy: { id: "asc" },
+        take: 200,
+        include: { case: { include: { matter: true, leadUnit: true } } },
+      }),
+    ]);
+    const messages = [
+      ...inbound.map((m) => ({ key: `in-${m.id}`, from: "resident", senderId: m.senderId, senderName: m.senderName, text: m.text, at: m.receivedAt, caseNumber: m.case?.number ?? null })),
+      ...outbound.map((m) => ({
+        key: `out-${m.id}`,
+        from: "bot",
+        text: m.text,
+        mentions: m.mentions,
+        at: m.sentAt!,
+        case: m.case ? { number: m.case.number, status: m.case.status, matter: m.case.matter?.name ?? null, leadUnit: m.case.leadUnit?.name ?? null, urgency: m.case.urgency, resolveDueAt: m.case.resolveDueAt } : null,
+      })),
+    ].sort((a, b) => a.at.getTime() - b.at.getTime() || (a.from === "resident" ? -1 : 1));
+    ctx.body = { messages };
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+// The one interface every channel adapter implements, and the normalised message every channel produces.
+import { z } from "zod";
+
+export const CHANNEL_NAMES = ["wechaty", "http", "simulator"] as const;
+export type ChannelName = (typeof CHANNEL_NAMES)[number];
+
+const id = z.string().trim().min(1).max(200);
+
+export const inboundMessageSchema = z.object({
+  channel: z.enum(CHANNEL_NAMES),
+  messageId: id,
+  chatId: id,
+  chatName: z.string().trim().max(200).optional(),
+  isGroup: z.boolean().default(false),
+  senderId: id,
+  senderName: z.string().trim().max(100).optional(),
+  text: z.string().max(5000),
+  mentionsBot: z.boolean().default(false),
+  raw: z.unknown().optional(),
+});
+export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+
+export interface Mention {
+  id: string;
+  name?: string;
+}
+
+export interface OutboundMessage {
+  outboxId: number;
+  chatId: string;
+  isGroup: boolean;
+  text: string;
+  mentions: Mention[];
+}
+
+export type ChannelState = "up" | "starting" | "waiting_for_login" | "down" | "stopped";
+
+export interface ChannelHealth {
+  state: ChannelState;
+  detail?: string;
+}
+
+export interface Channel {
+  readonly name: ChannelName;
+  /** False for channels that answer only inside a request (HTTP): the dispatcher leaves their messages alone. */
+  readonly pushes: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  send(message: OutboundMessage): Promise<void>;
+  health(): ChannelHealth;
+}

@@ -1,0 +1,145 @@
+// The WeChat channel: an in-process Wechaty bot. Room @mentions and private chats become inbound messages;
+// outbox messages are said in the room (mentioning the resident) or the private chat.
+import { WechatyBuilder, type Wechaty, type Message, type Contact } from "wechaty";
+import qrcodeTerminal from "qrcode-terminal";
+import type { Channel, ChannelHealth, ChannelState, InboundMessage, OutboundMessage } from "../types.ts";
+import { inboundMessageSchema } from "../types.ts";
+import type { Logger } from "../../log.ts";
+
+export interface WechatyChannelOptions {
+  name: string;
+  /** A puppet package name (e.g. wechaty-puppet-wechat4u) or a puppet instance (tests use wechaty-puppet-mock). */
+  puppet: string | object;
+  puppetToken?: string;
+  log: Logger;
+  onMessage: (message: InboundMessage) => Promise<void>;
+}
+
+const RESTART_DELAYS_MS = [5_000, 15_000, 60_000, 300_000];
+
+export class WechatyChannel implements Channel {
+  readonly name = "wechaty" as const;
+  readonly pushes = true;
+  private bot: Wechaty | null = null;
+  private state: ChannelState = "stopped";
+  private detail: string | undefined;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+
+  constructor(private readonly opts: WechatyChannelOptions) {}
+
+  health(): ChannelHealth {
+    return { state: this.state, ...(this.detail ? { detail: this.detail } : {}) };
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.state = "starting";
+    const bot = WechatyBuilder.build({
+      name: this.opts.name,
+      puppet: this.opts.puppet as never,
+      ...(this.opts.puppetToken ? { puppetOptions: { token: this.opts.puppetToken } } : {}),
+    });
+    this.bot = bot;
+    bot.on("scan", (qrcode, status) => this.onScan(qrcode, status));
+    bot.on("login", (user) => {
+      this.state = "up";
+      this.detail = undefined;
+      this.restarts = 0;
+      this.opts.log.info({ user: user.id }, "WeChat logged in");
+    });
+    bot.on("logout", (_user, reason) => {
+      this.state = "waiting_for_login";
+      this.detail = "已退出登录，等待重新扫码";
+      this.opts.log.warn({ reason }, "WeChat logged out; waiting for a new login");
+    });
+    bot.on("error", (err) => {
+      this.opts.log.error({ err: err.message }, "Wechaty error");
+      if (!bot.isLoggedIn) this.scheduleRestart(err.message);
+    });
+    bot.on("message", (msg) => {
+      this.onWechatMessage(msg).catch((err) => this.opts.log.error({ err, messageId: msg.id }, "failed to take a WeChat message"));
+    });
+    try {
+      await bot.start();
+    } catch (err) {
+      this.scheduleRestart((err as Error).message);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const bot = this.bot;
+    this.bot = null;
+    this.state = "stopped";
+    if (bot) await bot.stop().catch((err) => this.opts.log.warn({ err: (err as Error).message }, "Wechaty did not stop cleanly"));
+  }
+
+  async send(m: OutboundMessage): Promise<void> {
+    const bot = this.bot;
+    if (!bot || !bot.isLoggedIn) throw new Error("WeChat is not logged in");
+    if (m.isGroup) {
+      const room = await bot.Room.find({ id: m.chatId });
+      if (!room) throw new Error(`room ${m.chatId} not found`);
+      const contacts = (await Promise.all(m.mentions.map((x) => bot.Contact.find({ id: x.id })))).filter((c): c is Contact => Boolean(c));
+      await room.say(m.text, ...contacts);
+    } else {
+      const contact = await bot.Contact.find({ id: m.chatId });
+      if (!contact) throw new Error(`contact ${m.chatId} not found`);
+      await contact.say(m.text);
+    }
+  }
+
+  private onScan(qrcode: string, status: number) {
+    this.state = "waiting_for_login";
+    const url = `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`;
+    this.detail = `请用微信扫码登录：${url}`;
+    this.opts.log.info({ status, url }, "scan the QR code to log in to WeChat");
+    qrcodeTerminal.generate(qrcode, { small: true });
+  }
+
+  private scheduleRestart(reason: string) {
+    if (this.stopping || this.restartTimer) return;
+    const delay = RESTART_DELAYS_MS[Math.min(this.restarts, RESTART_DELAYS_MS.length - 1)];
+    this.restarts++;
+    this.state = "down";
+    this.detail = `连接中断，${Math.round(delay / 1000)} 秒后重连：${reason}`;
+    this.opts.log.warn({ delayMs: delay, reason }, "restarting Wechaty");
+    this.restartTimer = setTimeout(async () => {
+      this.restartTimer = null;
+      const old = this.bot;
+      this.bot = null;
+      await old?.stop().catch(() => undefined);
+      if (!this.stopping) await this.start();
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private async onWechatMessage(msg: Message) {
+    if (msg.self()) return;
+    if (msg.type() !== this.bot?.Message.Type.Text) return;
+    const room = msg.room();
+    const talker = msg.talker();
+    const text = room ? await msg.mentionText() : msg.text();
+    const parsed = inboundMessageSchema.safeParse({
+      channel: "wechaty",
+      messageId: msg.id,
+      chatId: room ? room.id : talker.id,
+      chatName: room ? await room.topic() : talker.name(),
+      isGroup: Boolean(room),
+      senderId: talker.id,
+      senderName: talker.name(),
+      text,
+      mentionsBot: room ? await msg.mentionSelf() : false,
+      raw: { id: msg.id, roomId: room?.id ?? null, talkerId: talker.id, text: msg.text(), date: msg.date().toISOString() },
+    });
+    if (!parsed.success) {
+      this.opts.log.warn({ messageId: msg.id, problem: parsed.error.issues[0]?.message }, "ignored a WeChat message that does not fit");
+      return;
+    }
+    await this.opts.onMessage(parsed.data);
+  }
+}

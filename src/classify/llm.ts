@@ -1,0 +1,142 @@
+// The LLM classifier: any OpenAI-compatible endpoint through the official SDK. The answer is JSON checked with zod;
+// an invalid answer gets one retry that says what was wrong, then the caller falls back.
+import OpenAI from "openai";
+import { z } from "zod";
+import type { Catalogue } from "./catalogue.ts";
+import type { Classification, Classifier, ClassifyInput } from "./types.ts";
+import { buildClassifyMessages, type ClassifyPrompts } from "./prompt.ts";
+
+export class LlmUnavailableError extends Error {
+  constructor(readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+const answerSchema = z.object({
+  matter_code: z.string().trim().min(1),
+  urgency: z.enum(["normal", "urgent", "emergency"]).transform((u) => (u === "normal" ? "normal" : "urgent") as "normal" | "urgent"),
+  confidence: z.coerce.number().min(0).max(1),
+  missing_info: z.array(z.string()).max(5).default([]),
+  rationale: z.string().max(300).default(""),
+});
+
+/** JSON schema for providers that support strict structured output (LLM_JSON_SCHEMA=true). */
+const STRICT_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["matter_code", "urgency", "confidence", "missing_info", "rationale"],
+  properties: {
+    matter_code: { type: "string" },
+    urgency: { type: "string", enum: ["normal", "urgent"] },
+    confidence: { type: "number" },
+    missing_info: { type: "array", items: { type: "string" } },
+    rationale: { type: "string" },
+  },
+};
+
+export interface LlmOptions {
+  baseURL?: string;
+  apiKey?: string;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+  strictJsonSchema: boolean;
+  botName: string;
+  prompts: ClassifyPrompts;
+}
+
+type Parsed = { ok: true; value: z.infer<typeof answerSchema> } | { ok: false; problem: string };
+
+function parseAnswer(content: string | null | undefined, catalogue: Catalogue): Parsed {
+  if (!content) return { ok: false, problem: "回答为空" };
+  let json: unknown;
+  try {
+    // Some models wrap JSON in a ```json fence even in JSON mode.
+    json = JSON.parse(content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ""));
+  } catch {
+    return { ok: false, problem: "回答不是合法的 JSON" };
+  }
+  const parsed = answerSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return { ok: false, problem: `字段 ${i.path.join(".") || "(根)"} 不符合要求：${i.message}` };
+  }
+  const code = parsed.data.matter_code;
+  if (code !== "none" && !catalogue.byCode.has(code)) {
+    return { ok: false, problem: `matter_code “${code}” 不在职责清单中` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+export class LlmClassifier implements Classifier {
+  readonly name = "llm";
+  private readonly client: OpenAI;
+
+  constructor(private readonly opts: LlmOptions) {
+    this.client = new OpenAI({
+      baseURL: opts.baseURL,
+      // Local servers (Ollama, vLLM) accept any key; the SDK insists on one.
+      apiKey: opts.apiKey ?? "not-needed",
+      timeout: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+    });
+  }
+
+  async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = buildClassifyMessages(this.opts.prompts, catalogue, {
+      botName: this.opts.botName,
+      appeal: input.text,
+      context: input.context ?? "私聊",
+    });
+    const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
+    let problem = "";
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const completion = await this.request(messages);
+      usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
+      usage.completionTokens += completion.usage?.completion_tokens ?? 0;
+      usage.cachedTokens += completion.usage?.prompt_tokens_details?.cached_tokens ?? 0;
+      const content = completion.choices[0]?.message?.content;
+      const parsed = parseAnswer(content, catalogue);
+      if (parsed.ok) {
+        const a = parsed.value;
+        return {
+          matterCode: a.matter_code === "none" ? null : a.matter_code,
+          urgency: a.urgency,
+          confidence: a.matter_code === "none" ? 0 : a.confidence,
+          missingInfo: a.missing_info,
+          rationale: a.rationale,
+          source: "llm",
+          model: completion.model || this.opts.model,
+          alternatives: [],
+          usage,
+        };
+      }
+      problem = parsed.problem;
+      messages.push(
+        { role: "assistant", content: content ?? "" },
+        { role: "user", content: `上一个回答无效：${problem}。请严格按要求只输出一个 JSON 对象，matter_code 必须是清单中的编码或 "none"。` },
+      );
+    }
+    throw new LlmUnavailableError("invalid_output", `LLM answered invalid output twice: ${problem}`);
+  }
+
+  private async request(messages: OpenAI.Chat.ChatCompletionMessageParam[]) {
+    try {
+      return await this.client.chat.completions.create({
+        model: this.opts.model,
+        messages,
+        temperature: 0,
+        response_format: this.opts.strictJsonSchema
+          ? { type: "json_schema", json_schema: { name: "classification", strict: true, schema: STRICT_SCHEMA } }
+          : { type: "json_object" },
+      });
+    } catch (err) {
+      if (err instanceof OpenAI.APIConnectionTimeoutError) throw new LlmUnavailableError("timeout", "LLM request timed out");
+      if (err instanceof OpenAI.RateLimitError) throw new LlmUnavailableError("rate_limited", "LLM provider answered 429");
+      if (err instanceof OpenAI.APIError) {
+        throw new LlmUnavailableError("api_error", `LLM provider error ${err.status ?? "(no status)"}: ${err.message}`);
+      }
+      throw new LlmUnavailableError("error", `LLM request failed: ${(err as Error).message}`);
+    }
+  }
+}

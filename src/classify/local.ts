@@ -1,0 +1,113 @@
+// The local classifier: no network. Scores an appeal against each matter's name, keywords, description and
+// example appeals (TF-IDF cosine over jieba words and character bigrams) plus a bonus for keywords found verbatim,
+// weighted by how specific each keyword is to one matter.
+import type { Catalogue, MatterInfo } from "./catalogue.ts";
+import type { Classification, Classifier, ClassifyInput } from "./types.ts";
+import { features } from "./tokenize.ts";
+import { findLocation } from "../domain/location.ts";
+
+type Vector = Map<string, number>;
+
+interface Index {
+  idf: Map<string, number>;
+  vectors: Vector[];
+  keywords: { word: string; weight: number }[][];
+}
+
+const KEYWORD_BONUS = 0.25;
+/** Below this score nothing fits. */
+const MIN_SCORE = 0.12;
+const SOFTMAX_TEMPERATURE = 0.08;
+const URGENT = /危险|紧急|马上|随时|差点|受伤|漏电|冒火花|砸到|掉下去|救命/;
+export const LOCATION_QUESTION = "具体位置（如几号楼几单元、哪个路口）";
+
+function addWeighted(vec: Vector, feats: string[], weight: number) {
+  for (const f of feats) vec.set(f, (vec.get(f) ?? 0) + weight);
+}
+
+function normalise(vec: Vector, idf: Map<string, number>, unknownIdf: number): Vector {
+  let norm = 0;
+  for (const [f, tf] of vec) {
+    const w = tf * (idf.get(f) ?? unknownIdf);
+    vec.set(f, w);
+    norm += w * w;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (const [f, w] of vec) vec.set(f, w / norm);
+  return vec;
+}
+
+function buildIndex(matters: MatterInfo[]): Index {
+  const raw = matters.map((m) => {
+    const v: Vector = new Map();
+    addWeighted(v, features(m.name), 3);
+    addWeighted(v, features(m.keywords.join(" ")), 3);
+    addWeighted(v, features(m.category), 1);
+    addWeighted(v, features(m.description), 1);
+    for (const e of m.examples) addWeighted(v, features(e), 1.5);
+    return v;
+  });
+  const df = new Map<string, number>();
+  for (const v of raw) for (const f of v.keys()) df.set(f, (df.get(f) ?? 0) + 1);
+  const n = matters.length;
+  const idf = new Map([...df].map(([f, d]) => [f, Math.log(1 + n / d)]));
+
+  const keywordOwners = new Map<string, number>();
+  for (const m of matters) for (const k of new Set(m.keywords)) keywordOwners.set(k, (keywordOwners.get(k) ?? 0) + 1);
+  return {
+    idf,
+    vectors: raw.map((v) => normalise(v, idf, 0)),
+    keywords: matters.map((m) =>
+      [...new Set(m.keywords)].filter((k) => k.length >= 2).map((k) => ({ word: k, weight: 1 / keywordOwners.get(k)! })),
+    ),
+  };
+}
+
+const indexes = new WeakMap<Catalogue, Index>();
+
+export class LocalClassifier implements Classifier {
+  readonly name = "local";
+
+  scores(text: string, catalogue: Catalogue): { code: string; score: number }[] {
+    let index = indexes.get(catalogue);
+    if (!index) indexes.set(catalogue, (index = buildIndex(catalogue.matters)));
+    const q: Vector = new Map();
+    addWeighted(q, features(text), 1);
+    // Words the list never uses carry no information about which matter it is.
+    const query = normalise(q, index.idf, 0);
+    return catalogue.matters
+      .map((m, i) => {
+        let cos = 0;
+        for (const [f, w] of query) cos += w * (index.vectors[i].get(f) ?? 0);
+        let bonus = 0;
+        for (const k of index.keywords[i]) if (text.includes(k.word)) bonus += k.weight;
+        return { code: m.code, score: cos + KEYWORD_BONUS * Math.min(bonus, 3) };
+      })
+      .sort((a, b) => b.score - a.score);
+  }
+
+  async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
+    const ranked = this.scores(input.text, catalogue);
+    const top = ranked[0];
+    const alternatives = ranked.slice(0, 5).map((r) => ({ code: r.code, score: Number(r.score.toFixed(4)) }));
+    const urgency = URGENT.test(input.text) ? "urgent" : "normal";
+    if (!top || top.score < MIN_SCORE) {
+      return { matterCode: null, urgency, confidence: 0, missingInfo: [], rationale: "未匹配到职责清单中的事项", source: "local", alternatives };
+    }
+    // Softmax over the leading scores: a clear winner gets most of the mass; a weak match is damped further.
+    const exps = ranked.slice(0, 5).map((r) => Math.exp((r.score - top.score) / SOFTMAX_TEMPERATURE));
+    const share = 1 / exps.reduce((a, b) => a + b, 0);
+    const strength = Math.min(1, top.score / 0.45);
+    const matter = catalogue.byCode.get(top.code)!;
+    const missingInfo = matter.needsLocation && !findLocation(input.text) ? [LOCATION_QUESTION] : [];
+    return {
+      matterCode: top.code,
+      urgency,
+      confidence: Number((share * strength).toFixed(3)),
+      missingInfo,
+      rationale: `按关键词和示例匹配到“${matter.name}”`,
+      source: "local",
+      alternatives,
+    };
+  }
+}

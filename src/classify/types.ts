@@ -1,0 +1,29 @@
+// What every classifier answers, whichever way it got there.
+import type { Catalogue } from "./catalogue.ts";
+
+export interface ClassifyInput {
+  text: string;
+  /** Where the appeal came from, e.g. the group and its grid; helps the LLM, never required. */
+  context?: string;
+}
+
+export interface Classification {
+  /** A code of the responsibility list, or null when nothing fits ("none"). */
+  matterCode: string | null;
+  urgency: "normal" | "urgent";
+  /** 0..1 */
+  confidence: number;
+  missingInfo: string[];
+  rationale: string;
+  source: "llm" | "local";
+  model?: string;
+  alternatives: { code: string; score: number }[];
+  usage?: { promptTokens?: number; completionTokens?: number; cachedTokens?: number };
+  /** Set when the LLM was tried and the local classifier answered instead. */
+  fallbackReason?: string;
+}
+
+export interface Classifier {
+  readonly name: string;
+  classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification>;
+}

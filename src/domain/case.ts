@@ -1,0 +1,43 @@
+// Case vocabulary: statuses, urgency and how they read in Chinese. The full state machine comes with follow-up.
+export const CASE_STATUSES = [
+  "needs_review",
+  "accepted",
+  "dispatched",
+  "in_progress",
+  "resolved",
+  "awaiting_feedback",
+  "closed",
+  "returned",
+  "merged",
+  "reopened",
+  "withdrawn",
+  "rejected",
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const STATUS_LABELS: Record<CaseStatus, string> = {
+  needs_review: "待人工确认",
+  accepted: "已受理",
+  dispatched: "已派单",
+  in_progress: "办理中",
+  resolved: "已办结",
+  awaiting_feedback: "待回访",
+  closed: "已结案",
+  returned: "已退单",
+  merged: "已合并",
+  reopened: "重办中",
+  withdrawn: "已撤回",
+  rejected: "不予受理",
+};
+
+export const OPEN_STATUSES: CaseStatus[] = ["needs_review", "accepted", "dispatched", "in_progress", "returned", "reopened"];
+
+export type Urgency = "normal" | "urgent" | "emergency";
+export type ClassSource = "llm" | "local" | "rule" | "worker";
+
+/** Readable case number: year and a six-digit yearly sequence, e.g. 2026-000123. */
+export function formatCaseNumber(year: number, seq: number): string {
+  return `${year}-${String(seq).padStart(6, "0")}`;
+}
+
+export const CASE_NUMBER_PATTERN = /(20\d{2})-(\d{6})/;

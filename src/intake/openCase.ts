@@ -1,0 +1,81 @@
+// Opens a case (工单) inside the caller's transaction: readable number, due times, units, and the first events.
+import type { Prisma } from "../db.ts";
+import type { MatterInfo } from "../classify/catalogue.ts";
+import type { Classification } from "../classify/types.ts";
+import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
+import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
+import { chinaYear } from "../domain/time.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export interface OpenCaseProps {
+  now: Date;
+  text: string;
+  location: string | null;
+  channel: string;
+  chatId: string;
+  isGroup: boolean;
+  residentId: number;
+  inboundId: number;
+  gridId: number | null;
+  buildingId: number | null;
+  matter: MatterInfo | null;
+  urgency: Urgency;
+  status: CaseStatus;
+  classification: Classification | { source: "rule"; rule: string };
+  missingInfo: string[];
+  calendar: WorkCalendar;
+}
+
+export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
+  const year = chinaYear(now);
+  const seq = await tx.caseSequence.upsert({ where: { year }, create: { year, last: 1 }, update: { last: { increment: 1 } } });
+  return formatCaseNumber(year, seq.last);
+}
+
+export async function openCase(tx: Tx, p: OpenCaseProps) {
+  const number = await nextCaseNumber(tx, p.now);
+  const due = p.matter ? dueTimes(p.calendar, p.now, p.matter, p.urgency) : null;
+  const cls = p.classification;
+  const created = await tx.case.create({
+    data: {
+      number,
+      text: p.text,
+      location: p.location,
+      channel: p.channel,
+      chatId: p.chatId,
+      isGroup: p.isGroup,
+      residentId: p.residentId,
+      matterId: p.matter?.id,
+      leadUnitId: p.matter?.leadUnit?.id,
+      cooperatingUnits: { create: (p.matter?.cooperatingUnits ?? []).map((u) => ({ unitId: u.id })) },
+      gridId: p.gridId,
+      buildingId: p.buildingId,
+      urgency: p.urgency,
+      status: p.status,
+      classSource: cls.source,
+      classConfidence: "confidence" in cls ? cls.confidence : 1,
+      classRationale: "rationale" in cls ? cls.rationale : `紧急规则：${cls.rule}`,
+      classModel: "model" in cls ? cls.model : undefined,
+      missingInfo: p.missingInfo,
+      responseDueAt: due?.responseDueAt,
+      resolveDueAt: due?.resolveDueAt,
+      createdAt: p.now,
+      events: {
+        create: {
+          type: "opened",
+          actor: "bot",
+          toStatus: p.status,
+          createdAt: p.now,
+          data: {
+            inboundId: p.inboundId,
+            matterCode: p.matter?.code ?? null,
+            classification: cls as unknown as Prisma.InputJsonValue,
+          },
+        },
+      },
+    },
+  });
+  await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
+  return created;
+}

@@ -1,0 +1,421 @@
+// The intake pipeline, the same for every channel: store the message → is it for the bot? → what is it
+// (emergency, answer to our question, case query, small talk, appeal) → classify → open the case → queue replies.
+import type { Db, Prisma } from "../db.ts";
+import { isUniqueViolation } from "../db.ts";
+import type { Logger } from "../log.ts";
+import type { InboundMessage } from "../channels/types.ts";
+import type { Classifier } from "../classify/types.ts";
+import type { MatterInfo } from "../classify/catalogue.ts";
+import type { LocalClassifier } from "../classify/local.ts";
+import type { ReferenceData } from "../reference.ts";
+import type { WorkCalendar } from "../domain/deadlines.ts";
+import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { buildingNumber, findLocation } from "../domain/location.ts";
+import { formatChinaDateTime } from "../domain/time.ts";
+import { queueMessage } from "../outbox.ts";
+import { openCase } from "./openCase.ts";
+import type { Replies } from "./replies.ts";
+import {
+  detectEmergency,
+  looksLikeAnswer,
+  quotedCaseNumber,
+  recogniseSmallTalk,
+  stripAddress,
+  type EmergencyRuleData,
+} from "./recognise.ts";
+
+export type Outcome =
+  | "appeal"
+  | "emergency"
+  | "answer"
+  | "case_query"
+  | "chat"
+  | "not_addressed"
+  | "ignored"
+  | "failed";
+
+export interface CaseSummary {
+  number: string;
+  status: string;
+  matterCode: string | null;
+  matterName: string | null;
+  leadUnit: string | null;
+  dueAt: string | null;
+}
+
+export interface IntakeResult {
+  outcome: Outcome;
+  replies: { chatId: string; text: string; mentions?: string[] }[];
+  case?: CaseSummary;
+  ignored?: { reason: string; message: string };
+}
+
+export interface IntakeSettings {
+  botName: string;
+  triggerPrefixes: string[];
+  reviewConfidence: number;
+  questionTtlHours: number;
+}
+
+export interface IntakeDeps {
+  db: Db;
+  log: Logger;
+  settings: IntakeSettings;
+  classifier: Classifier;
+  local: LocalClassifier;
+  reference: ReferenceData;
+  calendar: WorkCalendar;
+  replies: Replies;
+}
+
+type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
+type Tx = Prisma.TransactionClient;
+type Group = { id: number; name: string; gridId: number | null } | null;
+
+interface Turn {
+  row: Row;
+  now: Date;
+  text: string;
+  group: Group;
+  residentId: number;
+}
+
+export class Intake {
+  private readonly inflight = new Map<string, Promise<IntakeResult>>();
+
+  constructor(private readonly deps: IntakeDeps) {}
+
+  /** Takes one message from a channel. The same message id again returns the first answer and does nothing else. */
+  receive(message: InboundMessage, now: Date): Promise<IntakeResult> {
+    const key = `${message.channel}\u0000${message.messageId}`;
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.receiveOnce(message, now).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async receiveOnce(m: InboundMessage, now: Date): Promise<IntakeResult> {
+    let row: Row;
+    try {
+      row = await this.deps.db.inboundMessage.create({
+        data: {
+          channel: m.channel,
+          messageId: m.messageId,
+          chatId: m.chatId,
+          chatName: m.chatName,
+          isGroup: m.isGroup,
+          senderId: m.senderId,
+          senderName: m.senderName,
+          text: m.text,
+          mentionsBot: m.mentionsBot,
+          raw: (m.raw ?? { ...m, raw: undefined }) as Prisma.InputJsonValue,
+          receivedAt: now,
+        },
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      row = await this.deps.db.inboundMessage.findUniqueOrThrow({
+        where: { channel_messageId: { channel: m.channel, messageId: m.messageId } },
+      });
+      if (row.result) return row.result as unknown as IntakeResult;
+      // Stored but never answered: the process stopped half-way. Finish it now.
+    }
+    return this.process(row, now);
+  }
+
+  /** Processes a stored message; also used at start-up for messages a crash left unanswered. */
+  async process(row: Row, now: Date): Promise<IntakeResult> {
+    try {
+      return await this.decide(row, now);
+    } catch (err) {
+      this.deps.log.error({ err, inboundId: row.id, channel: row.channel }, "intake failed; message kept as failed");
+      return this.deps.db.$transaction(async (tx) => {
+        const replies = [await this.reply(tx, row, now, this.deps.replies.render("failed"))];
+        const result: IntakeResult = { outcome: "failed", replies };
+        await tx.inboundMessage.update({
+          where: { id: row.id },
+          data: { status: "failed", outcome: "failed", error: String((err as Error).stack ?? err).slice(0, 2000), result: result as unknown as Prisma.InputJsonValue, processedAt: now },
+        });
+        return result;
+      });
+    }
+  }
+
+  private async decide(row: Row, now: Date): Promise<IntakeResult> {
+    const { db, settings, reference } = this.deps;
+    const group = row.isGroup ? await this.findGroup(row) : null;
+    if (row.isGroup && !group) {
+      return this.finish(db, row, now, {
+        outcome: "ignored",
+        replies: [],
+        ignored: { reason: "group_not_served", message: "该群不在服务名单中，消息已记录但不处理" },
+      });
+    }
+    const stripped = stripAddress(row.text, settings.botName, settings.triggerPrefixes);
+    const text = stripped.text;
+    const resident = await db.resident.upsert({
+      where: { channel_externalId: { channel: row.channel, externalId: row.senderId } },
+      create: { channel: row.channel, externalId: row.senderId, displayName: row.senderName },
+      update: row.senderName ? { displayName: row.senderName } : {},
+    });
+    const turn: Turn = { row, now, text, group, residentId: resident.id };
+
+    // Danger first, and even in a group message not addressed to the bot.
+    const emergency = detectEmergency(text, reference.emergencyRules);
+    if (emergency) return this.openEmergency(turn, emergency);
+
+    const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed;
+    const question = await db.pendingQuestion.findFirst({
+      where: { channel: row.channel, chatId: row.chatId, senderId: row.senderId, answeredAt: null, expiresAt: { gt: now } },
+      orderBy: { id: "desc" },
+      include: { case: true },
+    });
+    // In a group, an answer that does not @ the bot counts only when it names a place.
+    const answers =
+      question !== null &&
+      recogniseSmallTalk(text) === null &&
+      quotedCaseNumber(text) === null &&
+      (explicitlyAddressed ? looksLikeAnswer(text) : findLocation(text) !== null);
+    if (question && answers) return this.completeFromAnswer(turn, question.id, question.case);
+    if (!explicitlyAddressed) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+
+    const quoted = quotedCaseNumber(text);
+    if (quoted) return this.answerCaseQuery(turn, quoted);
+    const talk = recogniseSmallTalk(text);
+    if (talk === "my_cases") return this.listResidentCases(turn);
+    if (talk) {
+      const reply = this.deps.replies.render(talk, { bot_name: settings.botName });
+      return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "chat", replies: [await this.reply(tx, row, now, reply)] }));
+    }
+    return this.openAppeal(turn);
+  }
+
+  private async openAppeal(turn: Turn): Promise<IntakeResult> {
+    const { db, settings, reference, classifier, replies } = this.deps;
+    const { row, now, text, group } = turn;
+    const catalogue = reference.catalogue;
+    const classification = await classifier.classify({ text, context: group ? `微信群“${group.name}”` : "私聊" }, catalogue);
+    const matter = classification.matterCode ? catalogue.byCode.get(classification.matterCode) ?? null : null;
+    const status: CaseStatus = matter && classification.confidence >= settings.reviewConfidence ? "accepted" : "needs_review";
+    const place = await this.place(text, group);
+    const missingInfo = [...new Set(classification.missingInfo)].slice(0, 2);
+
+    return db.$transaction(async (tx) => {
+      const created = await openCase(tx, {
+        now,
+        text,
+        location: place.location,
+        channel: row.channel,
+        chatId: row.chatId,
+        isGroup: row.isGroup,
+        residentId: turn.residentId,
+        inboundId: row.id,
+        gridId: place.gridId,
+        buildingId: place.buildingId,
+        // A low-confidence matter is kept as the bot's suggestion for the worker who reviews the case.
+        matter,
+        urgency: classification.urgency,
+        status,
+        classification,
+        missingInfo,
+        calendar: this.deps.calendar,
+      });
+      const lines = [
+        status === "accepted"
+          ? replies.render("appeal_accepted", {
+              case_number: created.number,
+              matter_name: matter!.name,
+              lead_unit: matter!.leadUnit?.name ?? "社区工作人员",
+              cooperating: matter!.cooperatingUnits.length ? `（配合：${matter!.cooperatingUnits.map((u) => u.name).join("、")}）` : "",
+              response_due: formatChinaDateTime(created.responseDueAt!),
+              resolve_due: formatChinaDateTime(created.resolveDueAt!),
+            })
+          : replies.render("appeal_needs_review", { case_number: created.number }),
+      ];
+      if (missingInfo.length) {
+        lines.push(replies.render("ask_missing", { missing: missingInfo.join("、") }));
+        await tx.pendingQuestion.create({
+          data: {
+            caseId: created.id,
+            channel: row.channel,
+            chatId: row.chatId,
+            senderId: row.senderId,
+            kind: "missing_info",
+            asked: missingInfo,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + settings.questionTtlHours * 3600_000),
+          },
+        });
+      }
+      const reply = await this.reply(tx, row, now, lines.join("\n"), created.id);
+      return this.finish(tx, row, now, {
+        outcome: "appeal",
+        replies: [reply],
+        case: summary(created, matter),
+      }, created.id);
+    });
+  }
+
+  private async openEmergency(turn: Turn, rule: EmergencyRuleData): Promise<IntakeResult> {
+    const { db, reference, replies, local } = this.deps;
+    const { row, now, text, group } = turn;
+    // The local classifier only: an emergency never waits on a network call.
+    const local_ = await local.classify({ text }, reference.catalogue);
+    const matter = local_.matterCode ? reference.catalogue.byCode.get(local_.matterCode) ?? null : null;
+    const place = await this.place(text, group);
+    return db.$transaction(async (tx) => {
+      const created = await openCase(tx, {
+        now,
+        text,
+        location: place.location,
+        channel: row.channel,
+        chatId: row.chatId,
+        isGroup: row.isGroup,
+        residentId: turn.residentId,
+        inboundId: row.id,
+        gridId: place.gridId,
+        buildingId: place.buildingId,
+        matter,
+        urgency: "emergency",
+        status: matter ? "accepted" : "needs_review",
+        classification: { source: "rule", rule: rule.code },
+        missingInfo: [],
+        calendar: this.deps.calendar,
+      });
+      await tx.caseEvent.create({
+        data: { caseId: created.id, type: "emergency_detected", actor: "bot", note: rule.name, data: { rule: rule.code, hotline: rule.hotline }, createdAt: now },
+      });
+      const reply = await this.reply(tx, row, now, replies.render("emergency", { advice: rule.advice, case_number: created.number }), created.id, "emergency");
+      return this.finish(tx, row, now, { outcome: "emergency", replies: [reply], case: summary(created, matter) }, created.id);
+    });
+  }
+
+  private async completeFromAnswer(turn: Turn, questionId: number, kase: { id: number; number: string; location: string | null; status: string; matterId: number | null }): Promise<IntakeResult> {
+    const { db, replies } = this.deps;
+    const { row, now, text, group } = turn;
+    const place = await this.place(text, group);
+    return db.$transaction(async (tx) => {
+      await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
+      const location = [kase.location, text].filter(Boolean).join("；");
+      const updated = await tx.case.update({
+        where: { id: kase.id },
+        data: {
+          location,
+          missingInfo: [],
+          ...(place.buildingId ? { buildingId: place.buildingId } : {}),
+          ...(place.gridId ? { gridId: place.gridId } : {}),
+        },
+        include: { matter: { include: { leadUnit: true } } },
+      });
+      await tx.caseEvent.create({ data: { caseId: kase.id, type: "info_completed", actor: "resident", note: text, data: { inboundId: row.id }, createdAt: now } });
+      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
+      const reply = await this.reply(tx, row, now, replies.render("info_completed", { case_number: kase.number }), kase.id);
+      const m = updated.matter;
+      return this.finish(tx, row, now, {
+        outcome: "answer",
+        replies: [reply],
+        case: summary(updated, m ? { code: m.code, name: m.name, leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null } : null),
+      }, kase.id);
+    });
+  }
+
+  private async answerCaseQuery(turn: Turn, number: string): Promise<IntakeResult> {
+    const { db, replies } = this.deps;
+    const { row, now } = turn;
+    const kase = await db.case.findUnique({ where: { number }, include: { matter: { include: { leadUnit: true } } } });
+    return db.$transaction(async (tx) => {
+      if (!kase) {
+        const reply = await this.reply(tx, row, now, replies.render("case_not_found", { case_number: number }));
+        return this.finish(tx, row, now, { outcome: "case_query", replies: [reply] });
+      }
+      await tx.caseEvent.create({ data: { caseId: kase.id, type: "resident_message", actor: "resident", note: turn.text, data: { inboundId: row.id }, createdAt: now } });
+      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
+      const text = replies.render("case_status", {
+        case_number: kase.number,
+        matter_name: kase.matter?.name ?? "待确认事项",
+        status: STATUS_LABELS[kase.status as CaseStatus] ?? kase.status,
+        due_line: kase.resolveDueAt ? `承办单位：${kase.matter?.leadUnit?.name ?? "待定"}，${formatChinaDateTime(kase.resolveDueAt)}前办结。` : "",
+      });
+      const reply = await this.reply(tx, row, now, text, kase.id);
+      const m = kase.matter;
+      return this.finish(tx, row, now, {
+        outcome: "case_query",
+        replies: [reply],
+        case: summary(kase, m ? { code: m.code, name: m.name, leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null } : null),
+      }, kase.id);
+    });
+  }
+
+  private async listResidentCases(turn: Turn): Promise<IntakeResult> {
+    const { db, replies } = this.deps;
+    const { row, now } = turn;
+    const cases = await db.case.findMany({
+      where: { residentId: turn.residentId },
+      orderBy: { id: "desc" },
+      take: 3,
+      include: { matter: true },
+    });
+    const text = cases.length
+      ? replies.render("my_cases", {
+          cases: cases.map((c) => `${c.number} ${c.matter?.name ?? "待确认事项"}：${STATUS_LABELS[c.status as CaseStatus] ?? c.status}`).join("\n"),
+        })
+      : replies.render("no_cases");
+    return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "case_query", replies: [await this.reply(tx, row, now, text)] }));
+  }
+
+  private async findGroup(row: Row): Promise<Group> {
+    const where = { channel: row.channel, enabled: true };
+    // Room ids can change when a WeChat account logs in again; an administrator may list a group by its name.
+    return (
+      (await this.deps.db.chatGroup.findFirst({ where: { ...where, chatId: row.chatId } })) ??
+      (row.chatName ? await this.deps.db.chatGroup.findFirst({ where: { ...where, name: row.chatName } }) : null)
+    );
+  }
+
+  /** Where the appeal is: the place words in the text, the building they name, and the grid. */
+  private async place(text: string, group: Group) {
+    const location = findLocation(text);
+    const n = buildingNumber(text);
+    let building: { id: number; parentId: number | null } | null = null;
+    if (n !== null) {
+      const names = [`${n}号楼`, `${n}栋`, `${n}幢`, `${n}座`];
+      const candidates = await this.deps.db.area.findMany({
+        where: { level: "building", name: { in: names }, ...(group?.gridId ? { parentId: group.gridId } : {}) },
+      });
+      if (candidates.length === 1) building = candidates[0];
+    }
+    return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
+  }
+
+  /** Queues the reply in the chat the message came from, mentioning the sender in a group. */
+  private async reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number, kind = "reply") {
+    const mentions = row.isGroup ? [{ id: row.senderId, name: row.senderName ?? undefined }] : [];
+    const queued = await queueMessage(tx, { channel: row.channel, chatId: row.chatId, isGroup: row.isGroup, text, mentions, caseId, inReplyTo: row.id, kind, now });
+    return { chatId: queued.chatId, text: queued.text, ...(row.isGroup ? { mentions: [row.senderId] } : {}) };
+  }
+
+  private async finish(tx: Tx | Db, row: Row, now: Date, result: IntakeResult, caseId?: number): Promise<IntakeResult> {
+    const status = result.outcome === "ignored" || result.outcome === "not_addressed" ? "ignored" : "processed";
+    await tx.inboundMessage.update({
+      where: { id: row.id },
+      data: { status, outcome: result.outcome, result: result as unknown as Prisma.InputJsonValue, processedAt: now, ...(caseId ? { caseId } : {}) },
+    });
+    return result;
+  }
+}
+
+function summary(
+  c: { number: string; status: string; resolveDueAt: Date | null },
+  matter: Pick<MatterInfo, "code" | "name" | "leadUnit"> | null,
+): CaseSummary {
+  return {
+    number: c.number,
+    status: c.status,
+    matterCode: matter?.code ?? null,
+    matterName: matter?.name ?? null,
+    leadUnit: matter?.leadUnit?.name ?? null,
+    dueAt: c.resolveDueAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,53 @@
+// What a message addressed to the bot is: pure functions over its text, so they are cheap and tested alone.
+import { CASE_NUMBER_PATTERN } from "../domain/case.ts";
+import { findLocation } from "../domain/location.ts";
+
+export interface EmergencyRuleData {
+  code: string;
+  name: string;
+  keywords: string[];
+  excludes: string[];
+  hotline: string;
+  advice: string;
+}
+
+/** The first emergency rule the text triggers: one of its words, and none of the words that rule it out. */
+export function detectEmergency(text: string, rules: EmergencyRuleData[]): EmergencyRuleData | null {
+  for (const rule of rules) {
+    if (rule.keywords.some((k) => text.includes(k)) && !rule.excludes.some((e) => text.includes(e))) return rule;
+  }
+  return null;
+}
+
+/** Removes the @mention of the bot (WeChat puts a U+2005 space after it) and a trigger prefix. */
+export function stripAddress(text: string, botName: string, prefixes: string[]): { text: string; prefixed: boolean; mentioned: boolean } {
+  let t = text.trim();
+  const mention = new RegExp(`@${botName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}[\\s\\u2005]*`, "g");
+  const mentioned = mention.test(t);
+  t = t.replace(mention, " ").trim();
+  const prefix = prefixes.find((p) => t.startsWith(p));
+  if (prefix) t = t.slice(prefix.length).replace(/^[\s:：,，]+/, "");
+  return { text: t.trim(), prefixed: Boolean(prefix), mentioned };
+}
+
+export type SmallTalk = "help" | "thanks" | "my_cases";
+
+export function recogniseSmallTalk(text: string): SmallTalk | null {
+  const t = text.replace(/[\s!！。.~～?？,，]+/g, "");
+  if (t.length === 0) return "help";
+  if (/^(你好|您好|在吗|在不在|有人吗|hi|hello|哈喽|嗨|早上好|上午好|下午好|晚上好|早|早安)(呀|啊|哦)?$/i.test(t)) return "help";
+  if (/(怎么用|怎么使用|帮助|你是谁|你能做什么|能做什么|help|使用说明)/i.test(t) && t.length <= 15) return "help";
+  if (/^(谢谢|多谢|感谢|辛苦了|辛苦|好的|收到|知道了|明白了|ok|嗯嗯?|好)(你|您|了|啦|哈)*$/i.test(t)) return "thanks";
+  if (/(进度|进展|怎么样了|处理得怎么样|有结果了吗|我的诉求|我的工单|办得怎么样)/.test(t) && t.length <= 20) return "my_cases";
+  return null;
+}
+
+export function quotedCaseNumber(text: string): string | null {
+  const m = CASE_NUMBER_PATTERN.exec(text);
+  return m ? m[0] : null;
+}
+
+/** Whether a message from someone the bot asked a question reads as the answer rather than a new appeal. */
+export function looksLikeAnswer(text: string): boolean {
+  return findLocation(text) !== null || text.replace(/\s/g, "").length <= 30;
+}

@@ -1,0 +1,70 @@
+// Starts the service: web server, channels, outbox dispatcher. Stops cleanly on SIGINT/SIGTERM.
+import type { Server } from "node:http";
+import cron from "node-cron";
+import { ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { createServices, recoverUnprocessed } from "./services.ts";
+import { createApp } from "./app.ts";
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const services = await createServices(config, log);
+  const app = createApp(services);
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.on("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  const base = config.PUBLIC_URL ?? `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${port}`;
+
+  for (const channel of services.channels.values()) await channel.start();
+  await recoverUnprocessed(services);
+  // Retries of queued messages (a channel was down, a send failed). Fresh replies are sent right away.
+  const outboxTask = cron.schedule("*/10 * * * * *", () => {
+    services.dispatcher.flush(services.clock()).catch((err) => log.error({ err }, "outbox pass failed"));
+  }, { noOverlap: true });
+
+  log.info({ classifier: services.classifierName, matters: services.reference.catalogue.matters.length }, "minhu started");
+  console.log(
+    [
+      "",
+      `民呼我应 已启动（分类器：${services.classifierName === "local" ? "本地分类器" : "大模型 + 本地兜底"}）`,
+      `  模拟器      ${base}/simulator${config.SIMULATOR_ENABLED ? "" : "（已关闭）"}`,
+      `  健康检查    ${base}/health`,
+      `  HTTP 渠道   POST ${base}/api/channels/http/messages`,
+      `  微信        ${services.channels.has("wechaty") ? "已启用，见上方二维码 / 日志中的登录链接" : "未启用（设置 WECHATY_PUPPET 开启）"}`,
+      "",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    outboxTask.stop();
+    server.close();
+    for (const channel of services.channels.values()) await channel.stop();
+    await services.db.$disconnect();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((err) => {
+  console.error("minhu failed to start:", err);
+  process.exit(1);
+});

@@ -1,0 +1,174 @@
+// Reads a responsibility list (一网统管职责清单) from a spreadsheet's CSV, with English or Chinese headers.
+import { parse } from "csv-parse/sync";
+import { z } from "zod";
+
+/** Header → field. Columns not named here are ignored. */
+const HEADERS: Record<string, keyof RawRow> = {
+  code: "code",
+  编码: "code",
+  事项编码: "code",
+  name: "name",
+  事项名称: "name",
+  事项: "name",
+  category: "category",
+  类别: "category",
+  description: "description",
+  说明: "description",
+  keywords: "keywords",
+  关键词: "keywords",
+  lead_unit: "leadUnit",
+  主责单位: "leadUnit",
+  cooperating_units: "cooperatingUnits",
+  配合单位: "cooperatingUnits",
+  response_hours: "responseHours",
+  响应时限: "responseHours",
+  resolve_days: "resolveDays",
+  办结时限: "resolveDays",
+  examples: "examples",
+  示例诉求: "examples",
+  needs_location: "needsLocation",
+  需定位: "needsLocation",
+};
+
+type RawRow = Partial<Record<
+  "code" | "name" | "category" | "description" | "keywords" | "leadUnit" | "cooperatingUnits" | "responseHours" | "resolveDays" | "examples" | "needsLocation",
+  string
+>>;
+
+export interface MatterRow {
+  line: number;
+  code?: string;
+  name: string;
+  category: string;
+  description: string;
+  keywords: string[];
+  leadUnit?: string;
+  cooperatingUnits: string[];
+  responseHours?: number;
+  resolveDays?: number;
+  examples: string[];
+  needsLocation?: boolean;
+}
+
+export interface RowProblem {
+  line: number;
+  field?: string;
+  message: string;
+}
+
+export class ListImportError extends Error {
+  constructor(readonly problems: RowProblem[]) {
+    super(problems.map((p) => `第 ${p.line} 行${p.field ? `（${p.field}）` : ""}：${p.message}`).join("\n"));
+  }
+}
+
+const splitList = (v: string | undefined) =>
+  (v ?? "")
+    .split(/[、,，;；|/\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+const splitExamples = (v: string | undefined) =>
+  (v ?? "")
+    .split(/[|\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** "24", "24小时", "5个工作日" → the number; empty → undefined. */
+const limit = (label: string, integer: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const t = (v ?? "").trim();
+      if (!t) return undefined;
+      const m = /^(\d+(?:\.\d+)?)\s*(小时|个?工作日|天|日|h|d)?$/i.exec(t);
+      const n = m ? Number(m[1]) : NaN;
+      if (!m || !(n > 0) || (integer && !Number.isInteger(n))) {
+        ctx.addIssue({ code: "custom", message: `${label}“${t}”不是${integer ? "正整数" : "正数"}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const yesNo = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const t = (v ?? "").trim().toLowerCase();
+    if (!t) return undefined;
+    if (["是", "y", "yes", "true", "1", "需要"].includes(t)) return true;
+    if (["否", "n", "no", "false", "0", "不需要"].includes(t)) return false;
+    ctx.addIssue({ code: "custom", message: `需定位“${v}”应为“是”或“否”` });
+    return z.NEVER;
+  });
+
+const rowSchema = z.object({
+  code: z.string().optional().transform((v) => v?.trim() || undefined),
+  name: z.string({ error: "事项名称必填" }).trim().min(1, "事项名称必填"),
+  category: z.string().optional().transform((v) => v?.trim() ?? ""),
+  description: z.string().optional().transform((v) => v?.trim() ?? ""),
+  keywords: z.string().optional().transform(splitList),
+  leadUnit: z.string().optional().transform((v) => v?.trim() || undefined),
+  cooperatingUnits: z.string().optional().transform(splitList),
+  responseHours: limit("响应时限", false),
+  resolveDays: limit("办结时限", true),
+  examples: z.string().optional().transform(splitExamples),
+  needsLocation: yesNo,
+});
+
+const FIELD_LABELS: Record<string, string> = {
+  code: "编码", name: "事项名称", responseHours: "响应时限", resolveDays: "办结时限", needsLocation: "需定位",
+};
+
+/** Spreadsheets saved on Chinese Windows are often GBK; anything that is not valid UTF-8 is read as GB18030. */
+export function decodeSpreadsheetText(input: Buffer | string): string {
+  if (typeof input === "string") return input;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(input);
+  } catch {
+    return new TextDecoder("gb18030").decode(input);
+  }
+}
+
+export function parseMatterCsv(input: Buffer | string): MatterRow[] {
+  let records: string[][];
+  try {
+    records = parse(decodeSpreadsheetText(input), { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+  } catch (err) {
+    throw new ListImportError([{ line: (err as { lines?: number }).lines ?? 0, message: `CSV 格式错误：${(err as Error).message}` }]);
+  }
+  const [header, ...body] = records;
+  if (!header) throw new ListImportError([{ line: 1, message: "文件为空" }]);
+  const columns = header.map((h) => HEADERS[h.trim()] ?? HEADERS[h.trim().toLowerCase()]);
+  if (!columns.includes("name")) {
+    throw new ListImportError([{ line: 1, field: "表头", message: "缺少“事项名称”（name）列" }]);
+  }
+
+  const rows: MatterRow[] = [];
+  const problems: RowProblem[] = [];
+  const codes = new Map<string, number>();
+  body.forEach((cells, i) => {
+    const line = i + 2;
+    const raw: RawRow = {};
+    columns.forEach((field, c) => {
+      if (field && cells[c] !== undefined && cells[c] !== "") raw[field] = cells[c];
+    });
+    const parsed = rowSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const key = String(issue.path[0] ?? "");
+        problems.push({ line, field: FIELD_LABELS[key] ?? key, message: issue.message });
+      }
+      return;
+    }
+    const row = { line, ...parsed.data };
+    if (row.code) {
+      const first = codes.get(row.code);
+      if (first) problems.push({ line, field: "编码", message: `编码 ${row.code} 与第 ${first} 行重复` });
+      else codes.set(row.code, line);
+    }
+    rows.push(row);
+  });
+  if (problems.length) throw new ListImportError(problems);
+  return rows;
+}

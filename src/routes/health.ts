@@ -1,0 +1,28 @@
+// GET /health: the state of the database and of each channel. Public, and says nothing about people.
+import Router from "@koa/router";
+import type { Services } from "../services.ts";
+
+export function healthRoutes(services: Services): Router {
+  const router = new Router();
+  router.get("/health", async (ctx) => {
+    let database: { state: "up" | "down"; detail?: string };
+    try {
+      await services.db.$queryRawUnsafe("SELECT 1");
+      database = { state: "up" };
+    } catch (err) {
+      services.log.error({ err }, "health: database unreachable");
+      database = { state: "down", detail: "数据库不可用" };
+    }
+    const channels = Object.fromEntries([...services.channels].map(([name, c]) => [name, c.health()]));
+    const ok = database.state === "up";
+    ctx.status = ok ? 200 : 503;
+    ctx.body = {
+      status: ok ? "ok" : "degraded",
+      database,
+      channels,
+      classifier: services.classifierName,
+      matters: services.reference.catalogue.matters.length,
+    };
+  });
+  return router;
+}

@@ -1,0 +1,79 @@
+// The embedded defaults (organisation, units, groups, the responsibility list, emergency rules), applied to an
+// empty database at start. Each part is applied only when its table is empty, so an administrator's data wins.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse } from "csv-parse/sync";
+import { z } from "zod";
+import type { Db } from "./db.ts";
+import type { Logger } from "./log.ts";
+import { parseMatterCsv } from "./responsibility/parse.ts";
+import { applyMatterRows } from "./responsibility/apply.ts";
+
+export const SEED_DIR = path.resolve(import.meta.dirname, "../prisma/seed");
+
+interface AreaNode {
+  level: "street" | "community" | "grid" | "building";
+  name: string;
+  children?: AreaNode[];
+}
+const areaNode: z.ZodType<AreaNode> = z.lazy(() =>
+  z.object({
+    level: z.enum(["street", "community", "grid", "building"]),
+    name: z.string().min(1),
+    children: z.array(areaNode).optional(),
+  }),
+);
+const orgSchema = z.object({
+  areas: z.array(areaNode),
+  units: z.array(
+    z.object({
+      name: z.string().min(1),
+      kind: z.string(),
+      area: z.string().optional(),
+      contacts: z.array(z.object({ kind: z.string(), address: z.string(), name: z.string().optional() })),
+    }),
+  ),
+  groups: z.array(z.object({ channel: z.string(), chatId: z.string(), name: z.string(), grid: z.string().optional() })),
+});
+
+const splitWords = (v: string) => v.split(/[、,，]/).map((s) => s.trim()).filter(Boolean);
+
+export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise<void> {
+  if ((await db.area.count()) === 0) {
+    const org = orgSchema.parse(JSON.parse(await readFile(path.join(dir, "org.json"), "utf8")));
+    const areaIds = new Map<string, number>();
+    const addArea = async (node: AreaNode, parentId: number | null) => {
+      const area = await db.area.create({ data: { level: node.level, name: node.name, parentId } });
+      if (!areaIds.has(node.name)) areaIds.set(node.name, area.id);
+      for (const child of node.children ?? []) await addArea(child, area.id);
+    };
+    for (const root of org.areas) await addArea(root, null);
+    for (const u of org.units) {
+      await db.unit.upsert({
+        where: { name: u.name },
+        update: {},
+        create: { name: u.name, kind: u.kind, areaId: u.area ? areaIds.get(u.area) : undefined, contacts: { create: u.contacts } },
+      });
+    }
+    for (const g of org.groups) {
+      await db.chatGroup.create({ data: { channel: g.channel, chatId: g.chatId, name: g.name, gridId: g.grid ? areaIds.get(g.grid) : undefined } });
+    }
+    log.info({ areas: areaIds.size, units: org.units.length, groups: org.groups.length }, "seeded organisation");
+  }
+
+  if ((await db.matter.count()) === 0) {
+    const rows = parseMatterCsv(await readFile(path.join(dir, "matters.csv")));
+    const { added } = await applyMatterRows(db, rows);
+    log.info({ matters: added }, "seeded responsibility list");
+  }
+
+  if ((await db.emergencyRule.count()) === 0) {
+    const records: Record<string, string>[] = parse(await readFile(path.join(dir, "emergency-rules.csv")), { columns: true, bom: true, trim: true });
+    for (const r of records) {
+      await db.emergencyRule.create({
+        data: { code: r.code, name: r.name, keywords: splitWords(r.keywords), excludes: splitWords(r.excludes ?? ""), hotline: r.hotline, advice: r.advice },
+      });
+    }
+    log.info({ rules: records.length }, "seeded emergency rules");
+  }
+}

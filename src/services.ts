@@ -1,0 +1,110 @@
+// Builds everything the service runs on, from config: database, reference data, classifiers, intake, channels,
+// outbox. main.ts and the tests both start here.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Config } from "./config.ts";
+import { openDb, type Db } from "./db.ts";
+import type { Logger } from "./log.ts";
+import { seedDefaults } from "./seed.ts";
+import { ReferenceData } from "./reference.ts";
+import { FallbackClassifier, LlmClassifier, LocalClassifier } from "./classify/index.ts";
+import { loadClassifyPrompts } from "./classify/prompt.ts";
+import { Intake } from "./intake/pipeline.ts";
+import { Replies } from "./intake/replies.ts";
+import { officialCalendar } from "./domain/deadlines.ts";
+import { OutboxDispatcher } from "./outbox.ts";
+import type { Channel, ChannelName } from "./channels/types.ts";
+import { HttpChannel } from "./channels/http/index.ts";
+import { SimulatorChannel } from "./channels/simulator/index.ts";
+import { WechatyChannel } from "./channels/wechaty/index.ts";
+
+export type Clock = () => Date;
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  db: Db;
+  clock: Clock;
+  reference: ReferenceData;
+  intake: Intake;
+  dispatcher: OutboxDispatcher;
+  channels: Map<ChannelName, Channel>;
+  classifierName: string;
+}
+
+export interface ServiceOverrides {
+  clock?: Clock;
+  /** A Wechaty puppet instance instead of WECHATY_PUPPET (tests pass wechaty-puppet-mock). */
+  wechatyPuppet?: object;
+}
+
+export async function createServices(config: Config, log: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+  const file = config.DATABASE_URL.replace(/^file:/, "");
+  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = await openDb(config.DATABASE_URL);
+  await seedDefaults(db, log);
+  const reference = await new ReferenceData(db).reload();
+  const clock = overrides.clock ?? (() => new Date());
+
+  const local = new LocalClassifier();
+  const llm = config.llmEnabled
+    ? new LlmClassifier({
+        baseURL: config.OPENAI_BASE_URL,
+        apiKey: config.OPENAI_API_KEY,
+        model: config.LLM_MODEL,
+        timeoutMs: config.LLM_TIMEOUT_MS,
+        maxRetries: config.LLM_MAX_RETRIES,
+        strictJsonSchema: config.LLM_JSON_SCHEMA,
+        botName: config.BOT_NAME,
+        prompts: loadClassifyPrompts(),
+      })
+    : null;
+  const classifier = new FallbackClassifier(local, llm, log);
+
+  const intake = new Intake({
+    db,
+    log,
+    settings: {
+      botName: config.BOT_NAME,
+      triggerPrefixes: config.TRIGGER_PREFIXES,
+      reviewConfidence: config.REVIEW_CONFIDENCE,
+      questionTtlHours: config.QUESTION_TTL_HOURS,
+    },
+    classifier,
+    local,
+    reference,
+    calendar: officialCalendar(),
+    replies: new Replies(),
+  });
+
+  const channels = new Map<ChannelName, Channel>();
+  const dispatcher = new OutboxDispatcher(db, channels, log);
+  channels.set("http", new HttpChannel());
+  if (config.SIMULATOR_ENABLED) channels.set("simulator", new SimulatorChannel());
+  const puppet = overrides.wechatyPuppet ?? config.WECHATY_PUPPET;
+  if (puppet) {
+    channels.set(
+      "wechaty",
+      new WechatyChannel({
+        name: config.WECHATY_NAME,
+        puppet,
+        puppetToken: config.WECHATY_PUPPET_TOKEN,
+        log: log.child({ channel: "wechaty" }),
+        onMessage: async (message) => {
+          await intake.receive(message, clock());
+          await dispatcher.flush(clock());
+        },
+      }),
+    );
+  }
+
+  return { config, log, db, clock, reference, intake, dispatcher, channels, classifierName: classifier.name };
+}
+
+/** Messages a crash left stored but unanswered are answered at start (persist first, then act). */
+export async function recoverUnprocessed(services: Services): Promise<number> {
+  const rows = await services.db.inboundMessage.findMany({ where: { status: "received" }, orderBy: { id: "asc" } });
+  for (const row of rows) await services.intake.process(row, services.clock());
+  if (rows.length) services.log.info({ count: rows.length }, "answered messages left unprocessed by the last run");
+  return rows.length;
+}

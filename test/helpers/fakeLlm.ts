@@ -1,0 +1,70 @@
+// A local OpenAI-compatible server for tests: the real openai SDK talks to it over a real socket.
+// Each request takes the next scripted behaviour; every request body is recorded.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Behaviour =
+  | { kind: "answer"; content: string }
+  | { kind: "json"; body: Record<string, unknown> }
+  | { kind: "status"; status: number; message?: string }
+  | { kind: "hang"; ms: number };
+
+export interface FakeLlm {
+  baseURL: string;
+  requests: any[];
+  script(...behaviours: Behaviour[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeLlm(): Promise<FakeLlm> {
+  const queue: Behaviour[] = [];
+  const requests: any[] = [];
+  const sockets = new Set<import("node:net").Socket>();
+  const server = http.createServer((req, res) => {
+    let raw = "";
+    req.on("data", (c) => (raw += c));
+    req.on("end", () => {
+      if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = JSON.parse(raw);
+      requests.push(body);
+      const b = queue.shift() ?? { kind: "status", status: 500, message: "no scripted behaviour" };
+      const send = (content: string) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            id: `chatcmpl-${requests.length}`,
+            object: "chat.completion",
+            created: Math.floor(Date.now() / 1000),
+            model: body.model,
+            choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }],
+            usage: { prompt_tokens: 1200, completion_tokens: 40, total_tokens: 1240, prompt_tokens_details: { cached_tokens: 1024 } },
+          }),
+        );
+      };
+      if (b.kind === "answer") send(b.content);
+      else if (b.kind === "json") send(JSON.stringify(b.body));
+      else if (b.kind === "status") {
+        res.writeHead(b.status, { "content-type": "application/json", ...(b.status === 429 ? { "retry-after": "0" } : {}) });
+        res.end(JSON.stringify({ error: { message: b.message ?? `status ${b.status}`, type: "test" } }));
+      } else setTimeout(() => send('{"matter_code":"none"}'), b.ms).unref();
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    requests,
+    script: (...b) => queue.push(...b),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,66 @@
+// Starts the real service (Koa app, intake, channels) on a copy of the migrated template database.
+import { copyFileSync, mkdtempSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import path from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { createServices, type ServiceOverrides, type Services } from "../../src/services.ts";
+import { createApp } from "../../src/app.ts";
+
+export interface TestService {
+  url: string;
+  services: Services;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+export function freshDatabaseUrl(): string {
+  const dir = mkdtempSync(path.resolve(".tmp/db-"));
+  const file = path.join(dir, "test.db");
+  copyFileSync(path.resolve(".tmp/template.db"), file);
+  return `file:${file}`;
+}
+
+export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: freshDatabaseUrl(), LOG_LEVEL: "silent", ...env });
+  const services = await createServices(config, createLogger(config.LOG_LEVEL, false), overrides);
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp(services).listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    services,
+    async post(p, body, headers = {}) {
+      const res = await fetch(url + p, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      for (const channel of services.channels.values()) await channel.stop();
+      await services.db.$disconnect();
+    },
+  };
+}
+
+let counter = 0;
+/** A group @mention in the seeded HTTP demo group. */
+export function groupMessage(text: string, extra: Record<string, unknown> = {}) {
+  counter++;
+  return {
+    messageId: `msg-${Date.now()}-${counter}`,
+    chatId: "yangguang-owners",
+    chatName: "阳光花园业主群",
+    isGroup: true,
+    senderId: "wx-zhang",
+    senderName: "张阿姨",
+    text,
+    mentionsBot: true,
+    ...extra,
+  };
+}
