@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe("HTTP channel: appeals", () => {
   it("turns a group @mention about a broken elevator into an accepted elevator case and a reply naming the lead unit", async () => {
-    const { status, body } = await svc.post(PATH, groupMessage("@小民 3号楼电梯坏了两天了，老人上下楼很困难"));
+    const { status, body } = await svc.post(PATH, groupMessage("@小民 3号楼电梯坏了两天了，老人上下楼很困难", { senderId: "wx-zhang" }));
     expect(status).toBe(200);
     expect(body.outcome).toBe("appeal");
     expect(body.case).toMatchObject({ status: "accepted", matterCode: "DT01", matterName: "电梯故障", leadUnit: "阳光花园物业服务中心" });

@@ -5,6 +5,9 @@ import type { Classification } from "../classify/types.ts";
 import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
 import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import { chinaYear } from "../domain/time.ts";
+import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
+
+const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
 
 type Tx = Prisma.TransactionClient;
 
@@ -35,7 +38,8 @@ export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
 
 export async function openCase(tx: Tx, p: OpenCaseProps) {
   const number = await nextCaseNumber(tx, p.now);
-  const due = p.matter ? dueTimes(p.calendar, p.now, p.matter, p.urgency) : null;
+  // A case with no matter yet still runs on the default limits: reviewing it is on the clock too.
+  const due = dueTimes(p.calendar, p.now, p.matter ?? DEFAULT_LIMITS, p.urgency);
   const cls = p.classification;
   const created = await tx.case.create({
     data: {
@@ -58,8 +62,8 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       classRationale: "rationale" in cls ? cls.rationale : `紧急规则：${cls.rule}`,
       classModel: "model" in cls ? cls.model : undefined,
       missingInfo: p.missingInfo,
-      responseDueAt: due?.responseDueAt,
-      resolveDueAt: due?.resolveDueAt,
+      responseDueAt: due.responseDueAt,
+      resolveDueAt: due.resolveDueAt,
       createdAt: p.now,
       events: {
         create: {

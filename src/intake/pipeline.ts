@@ -17,7 +17,6 @@ import { openCase } from "./openCase.ts";
 import type { Replies } from "./replies.ts";
 import {
   detectEmergency,
-  looksLikeAnswer,
   quotedCaseNumber,
   recogniseSmallTalk,
   stripAddress,
@@ -172,13 +171,9 @@ export class Intake {
       orderBy: { id: "desc" },
       include: { case: true },
     });
-    // In a group, an answer that does not @ the bot counts only when it names a place.
-    const answers =
-      question !== null &&
-      recogniseSmallTalk(text) === null &&
-      quotedCaseNumber(text) === null &&
-      (explicitlyAddressed ? looksLikeAnswer(text) : findLocation(text) !== null);
-    if (question && answers) return this.completeFromAnswer(turn, question.id, question.case);
+    if (question && (await this.answersQuestion(text, question.case.matterId))) {
+      return this.completeFromAnswer(turn, question.id, question.case);
+    }
     if (!explicitlyAddressed) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
 
     const quoted = quotedCaseNumber(text);
@@ -363,6 +358,18 @@ export class Intake {
         })
       : replies.render("no_cases");
     return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "case_query", replies: [await this.reply(tx, row, now, text)] }));
+  }
+
+  /**
+   * Whether a message from someone we asked where the problem is reads as the answer rather than something new:
+   * it names a place, is not small talk or a case number, and is not clearly about another matter.
+   */
+  private async answersQuestion(text: string, caseMatterId: number | null): Promise<boolean> {
+    if (findLocation(text) === null || recogniseSmallTalk(text) !== null || quotedCaseNumber(text) !== null) return false;
+    const { reference, settings, local } = this.deps;
+    const other = await local.classify({ text }, reference.catalogue);
+    const otherMatter = other.matterCode ? reference.catalogue.byCode.get(other.matterCode) : undefined;
+    return !(otherMatter && otherMatter.id !== caseMatterId && other.confidence >= settings.reviewConfidence);
   }
 
   private async findGroup(row: Row): Promise<Group> {

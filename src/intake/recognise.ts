@@ -1,6 +1,5 @@
 // What a message addressed to the bot is: pure functions over its text, so they are cheap and tested alone.
 import { CASE_NUMBER_PATTERN } from "../domain/case.ts";
-import { findLocation } from "../domain/location.ts";
 
 export interface EmergencyRuleData {
   code: string;
@@ -45,9 +44,4 @@ export function recogniseSmallTalk(text: string): SmallTalk | null {
 export function quotedCaseNumber(text: string): string | null {
   const m = CASE_NUMBER_PATTERN.exec(text);
   return m ? m[0] : null;
-}
-
-/** Whether a message from someone the bot asked a question reads as the answer rather than a new appeal. */
-export function looksLikeAnswer(text: string): boolean {
-  return findLocation(text) !== null || text.replace(/\s/g, "").length <= 30;
 }

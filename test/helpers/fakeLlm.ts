@@ -13,6 +13,8 @@ export interface FakeLlm {
   baseURL: string;
   requests: any[];
   script(...behaviours: Behaviour[]): void;
+  /** Scripted behaviours not used yet. */
+  unused(): number;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
     script: (...b) => queue.push(...b),
+    unused: () => queue.length,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -57,7 +57,8 @@ export function groupMessage(text: string, extra: Record<string, unknown> = {}) 
     chatId: "yangguang-owners",
     chatName: "阳光花园业主群",
     isGroup: true,
-    senderId: "wx-zhang",
+    // A new resident each time, so a question the bot asked one test's resident never meets another test.
+    senderId: `wx-resident-${counter}`,
     senderName: "张阿姨",
     text,
     mentionsBot: true,
