@@ -3,6 +3,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { loadDotEnv } from "./src/env.ts";
+
+loadDotEnv();
 
 const url = process.env.DATABASE_URL ?? "file:./data/minhu.db";
 process.env.DATABASE_URL = url;

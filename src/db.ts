@@ -1,4 +1,6 @@
 // The Prisma client over SQLite (better-sqlite3 driver adapter), in WAL mode so each write is not an fsync.
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
@@ -11,6 +13,26 @@ export async function openDb(url: string): Promise<Db> {
   await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
+}
+
+const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../prisma/migrations");
+
+/** Refuses to run on a database that lacks committed migrations (npm start applies them; a bare tsx run does not). */
+export async function assertMigrated(db: Db): Promise<void> {
+  const expected = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  let applied: string[] = [];
+  try {
+    const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    applied = rows.map((r) => r.migration_name);
+  } catch {
+    // No _prisma_migrations table: a new, empty database.
+  }
+  const missing = expected.filter((m) => !applied.includes(m));
+  if (missing.length) {
+    throw new Error(`The database is missing migrations (${missing.join(", ")}). Run "npx prisma migrate deploy" first; "npm start" does it for you.`);
+  }
 }
 
 export function isUniqueViolation(err: unknown): boolean {

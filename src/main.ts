@@ -2,11 +2,13 @@
 import type { Server } from "node:http";
 import cron from "node-cron";
 import { ConfigError, loadConfig } from "./config.ts";
+import { loadDotEnv } from "./env.ts";
 import { createLogger } from "./log.ts";
 import { createServices, recoverUnprocessed } from "./services.ts";
 import { createApp } from "./app.ts";
 
 async function main() {
+  loadDotEnv();
   let config;
   try {
     config = loadConfig();

@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "./config.ts";
-import { openDb, type Db } from "./db.ts";
+import { assertMigrated, openDb, type Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { seedDefaults } from "./seed.ts";
 import { ReferenceData } from "./reference.ts";
@@ -42,6 +42,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const file = config.DATABASE_URL.replace(/^file:/, "");
   if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = await openDb(config.DATABASE_URL);
+  await assertMigrated(db);
   await seedDefaults(db, log);
   const reference = await new ReferenceData(db).reload();
   const clock = overrides.clock ?? (() => new Date());

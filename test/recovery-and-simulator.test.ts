@@ -46,7 +46,7 @@ describe("web simulator", () => {
   });
 
   it("lists the simulated groups with their grids", async () => {
-    const body = await (await fetch(`${svc.url}/api/simulator/chats`)).json();
+    const body: any = await (await fetch(`${svc.url}/api/simulator/chats`)).json();
     expect(body.botName).toBe("小民");
     expect(body.chats).toContainEqual({ chatId: "sim-yangguang-1", name: "阳光花园1-6号楼业主群", isGroup: true, grid: "幸福社区第一网格" });
   });
@@ -56,7 +56,7 @@ describe("web simulator", () => {
     expect(sent.status).toBe(200);
     expect(sent.body.case.matterCode).toBe("DT01");
 
-    const { messages } = await (await fetch(`${svc.url}/api/simulator/messages?chatId=sim-yangguang-1`)).json();
+    const { messages }: any = await (await fetch(`${svc.url}/api/simulator/messages?chatId=sim-yangguang-1`)).json();
     const mine = messages.filter((m: any) => m.caseNumber === sent.body.case.number || m.case?.number === sent.body.case.number);
     expect(mine.map((m: any) => m.from)).toEqual(["resident", "bot"]);
     expect(mine[1].mentions).toEqual([{ id: "sim-resident-2", name: "李先生" }]);

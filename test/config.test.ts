@@ -1,0 +1,25 @@
+// Settings: .env.example is a valid configuration as it stands, and bad values stop the start with a clear list.
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+
+describe("configuration", () => {
+  it("accepts .env.example as it is, which gives the embedded defaults", () => {
+    const env = parseEnv(readFileSync(".env.example", "utf8")) as NodeJS.ProcessEnv;
+    const config = loadConfig(env);
+    expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: "file:./data/minhu.db", llmEnabled: false, SIMULATOR_ENABLED: true, TRIGGER_PREFIXES: ["#诉求", "#求助", "#报修"] });
+    expect(config.WECHATY_PUPPET).toBeUndefined();
+  });
+
+  it("switches the LLM on with a base URL or a key", () => {
+    expect(loadConfig({ OPENAI_API_KEY: "sk-x" }).llmEnabled).toBe(true);
+    expect(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" }).llmEnabled).toBe(true);
+  });
+
+  it("refuses to start with every problem listed", () => {
+    expect(() => loadConfig({ PORT: "http", DATABASE_URL: "postgres://x", HTTP_CHANNEL_TOKEN: "short" })).toThrow(
+      /PORT[\s\S]*DATABASE_URL: only SQLite[\s\S]*HTTP_CHANNEL_TOKEN: use at least 16/,
+    );
+  });
+});
