@@ -1,0 +1,151 @@
+// The Wechaty channel end to end: the real Wechaty driven by wechaty-puppet-mock, the real intake and outbox,
+// a real SQLite file. The mock's Mocker plays WeChat: it logs the bot in and has residents talk.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Message, Wechaty } from "wechaty";
+import { PuppetMock, mock } from "wechaty-puppet-mock";
+import type { Channel } from "../src/channels/types.ts";
+import { startService, type TestService } from "./helpers/service.ts";
+
+const CASE_NUMBER = /\d{4}-\d{6}/;
+
+let svc: TestService | undefined;
+let mocker: mock.Mocker;
+let puppet: PuppetMock;
+let channel: Channel;
+let bot: Wechaty;
+let user: mock.ContactMock;
+let resident: mock.ContactMock;
+let sendText: ReturnType<typeof spyOnSendText>;
+/** What the bot said, as the mock echoes the bot's own sends back as `message` events. */
+const said: { roomId: string | null; listenerId: string | null; text: string }[] = [];
+
+function spyOnSendText(p: PuppetMock) {
+  return vi.spyOn(p, "messageSendText");
+}
+
+/** Calls of puppet.messageSendText for one conversation, as [conversationId, text, mentionIdList]. */
+function sendsTo(conversationId: string) {
+  return sendText.mock.calls.filter((call) => call[0] === conversationId) as unknown as [string, string, string[] | undefined][];
+}
+
+beforeAll(async () => {
+  mocker = new mock.Mocker();
+  puppet = new PuppetMock({ mocker });
+  sendText = spyOnSendText(puppet);
+  svc = await startService({}, { wechatyPuppet: puppet });
+  channel = svc.services.channels.get("wechaty")!;
+  expect(channel).toBeDefined();
+  await channel.start();
+  bot = (channel as unknown as { bot: Wechaty }).bot;
+  bot.on("message", (msg: Message) => {
+    if (msg.self()) said.push({ roomId: msg.room()?.id ?? null, listenerId: msg.listener()?.id ?? null, text: msg.text() });
+  });
+
+  // The bot's own WeChat account: named like BOT_NAME, so "@小民" in a room is the bot.
+  user = mocker.createContact({ id: "wxid_xiaomin", name: "小民" });
+  mocker.login(user);
+  resident = mocker.createContact({ id: "wxid_zhang_ayi", name: "张阿姨" });
+  // The dispatcher sends only through a channel that is up, and the channel is up once Wechaty saw the login.
+  await vi.waitFor(() => expect(channel.health().state).toBe("up"));
+});
+
+afterAll(async () => {
+  await svc?.close();
+});
+
+describe("Wechaty channel (wechaty-puppet-mock)", () => {
+  it("answers a resident's @mention in a served room, in the room, mentioning the resident, with a case number", async () => {
+    const db = svc!.services.db;
+    const room = mocker.createRoom({ id: "room1@chatroom", topic: "阳光花园1号楼业主群", memberIdList: [user.id, resident.id], ownerId: resident.id });
+    const grid = await db.area.findFirstOrThrow({ where: { name: "幸福社区第一网格" } });
+    await db.chatGroup.create({ data: { channel: "wechaty", chatId: room.id, name: "阳光花园1号楼业主群", gridId: grid.id } });
+
+    resident.say("@小民 3号楼电梯坏了两天了，老人上下楼很困难", [user]).to(room);
+
+    await vi.waitFor(() => expect(sendsTo(room.id)).toHaveLength(1), { timeout: 10_000 });
+    const [[, text, mentionIdList]] = sendsTo(room.id);
+    // Wechaty's room.say(text, contact) puts "@name" and a four-per-em space in front.
+    expect(text.startsWith("@张阿姨\u2005") || text.startsWith("@张阿姨 ")).toBe(true);
+    expect(mentionIdList).toEqual([resident.id]);
+    expect(text).toMatch(CASE_NUMBER);
+    expect(text).toContain("阳光花园物业服务中心");
+    // The mock delivered it to the room as a message from the bot.
+    await vi.waitFor(() => expect(said.filter((s) => s.roomId === room.id).map((s) => s.text)).toEqual([text]));
+
+    const inbound = await db.inboundMessage.findFirstOrThrow({ where: { chatId: room.id } });
+    expect(inbound).toMatchObject({
+      channel: "wechaty",
+      isGroup: true,
+      chatName: "阳光花园1号楼业主群",
+      senderId: resident.id,
+      senderName: "张阿姨",
+      mentionsBot: true,
+      status: "processed",
+      outcome: "appeal",
+    });
+    // mentionText() took the bot's @mention out of the stored text.
+    expect(inbound.text).toBe("3号楼电梯坏了两天了，老人上下楼很困难");
+
+    const cases = await db.case.findMany({ where: { chatId: room.id }, include: { matter: true, grid: true, building: true } });
+    expect(cases).toHaveLength(1);
+    const kase = cases[0];
+    expect(kase).toMatchObject({ channel: "wechaty", isGroup: true });
+    expect(kase.matter?.code).toBe("DT01");
+    expect(kase.grid?.name).toBe("幸福社区第一网格");
+    expect(kase.building?.name).toBe("3号楼");
+    expect(inbound.caseId).toBe(kase.id);
+    expect(text).toContain(kase.number);
+
+    const outbox = await db.outbox.findMany({ where: { caseId: kase.id } });
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ channel: "wechaty", chatId: room.id, isGroup: true, status: "sent", attempts: 1, inReplyTo: inbound.id });
+  });
+
+  it("answers a private chat in the private chat, without a mention", async () => {
+    const db = svc!.services.db;
+    resident.say("小区北门的路灯不亮了，晚上很黑").to(user);
+
+    await vi.waitFor(() => expect(sendsTo(resident.id)).toHaveLength(1), { timeout: 10_000 });
+    const [[, text, mentionIdList]] = sendsTo(resident.id);
+    expect(mentionIdList ?? []).toEqual([]);
+    expect(text).not.toMatch(/^@/);
+    expect(text).toMatch(CASE_NUMBER);
+    await vi.waitFor(() => expect(said.filter((s) => s.listenerId === resident.id).map((s) => s.text)).toEqual([text]));
+    expect(said.find((s) => s.listenerId === resident.id)?.roomId).toBeNull();
+
+    const inbound = await db.inboundMessage.findFirstOrThrow({ where: { channel: "wechaty", chatId: resident.id } });
+    expect(inbound).toMatchObject({ isGroup: false, senderId: resident.id, mentionsBot: false, text: "小区北门的路灯不亮了，晚上很黑", outcome: "appeal" });
+    const kase = await db.case.findFirstOrThrow({ where: { channel: "wechaty", chatId: resident.id }, include: { matter: true } });
+    expect(kase.isGroup).toBe(false);
+    expect(kase.matter?.code).toBe("SZ01");
+    expect(text).toContain(kase.number);
+    const outbox = await db.outbox.findMany({ where: { caseId: kase.id } });
+    expect(outbox.map((o) => [o.chatId, o.status])).toEqual([[resident.id, "sent"]]);
+    // The bot's own replies, which the mock echoes as messages, are never taken in as messages from a resident.
+    expect(await db.inboundMessage.count({ where: { channel: "wechaty", senderId: user.id } })).toBe(0);
+  });
+
+  it("stores but does not answer an @mention in a room that is not on the served list", async () => {
+    const db = svc!.services.db;
+    const room = mocker.createRoom({ id: "room2@chatroom", topic: "钓鱼爱好者交流群", memberIdList: [user.id, resident.id] });
+
+    resident.say("@小民 3号楼电梯坏了，快来修", [user]).to(room);
+
+    const inbound = await vi.waitFor(
+      async () => {
+        const row = await db.inboundMessage.findFirst({ where: { channel: "wechaty", chatId: room.id } });
+        expect(row?.outcome).toBe("ignored");
+        return row!;
+      },
+      { timeout: 10_000 },
+    );
+    expect(inbound).toMatchObject({ status: "ignored", isGroup: true, mentionsBot: true, chatName: "钓鱼爱好者交流群" });
+    expect((inbound.result as { ignored?: { reason?: string } }).ignored?.reason).toBe("group_not_served");
+    expect(await db.outbox.count({ where: { chatId: room.id } })).toBe(0);
+    expect(await db.case.count({ where: { chatId: room.id } })).toBe(0);
+    // Whatever the dispatcher had due has been sent by the time this pass ends; none of it went to this room.
+    await svc!.services.dispatcher.flush(new Date());
+    expect(sendsTo(room.id)).toEqual([]);
+    expect(said.filter((s) => s.roomId === room.id)).toEqual([]);
+  });
+});
