@@ -1,8 +1,10 @@
 // Starts the real service (Koa app, intake, channels) on a copy of the migrated template database.
-import { copyFileSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import path from "node:path";
+import { inject } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createServices, type ServiceOverrides, type Services } from "../../src/services.ts";
@@ -16,14 +18,15 @@ export interface TestService {
 }
 
 export function freshDatabaseUrl(): string {
-  const dir = mkdtempSync(path.resolve(".tmp/db-"));
+  const dir = mkdtempSync(path.join(os.tmpdir(), "minhu-test-"));
   const file = path.join(dir, "test.db");
-  copyFileSync(path.resolve(".tmp/template.db"), file);
+  copyFileSync(inject("templateDb"), file);
   return `file:${file}`;
 }
 
 export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: freshDatabaseUrl(), LOG_LEVEL: "silent", ...env });
+  const databaseUrl = freshDatabaseUrl();
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...env });
   const services = await createServices(config, createLogger(config.LOG_LEVEL, false), overrides);
   const server: Server = await new Promise((resolve) => {
     const s = createApp(services).listen(0, "127.0.0.1", () => resolve(s));
@@ -44,6 +47,7 @@ export async function startService(env: Record<string, string> = {}, overrides: 
       await new Promise((resolve) => server.close(resolve));
       for (const channel of services.channels.values()) await channel.stop();
       await services.db.$disconnect();
+      rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
     },
   };
 }
