@@ -5,7 +5,6 @@ import { isUniqueViolation } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InboundMessage } from "../channels/types.ts";
 import type { Classifier } from "../classify/types.ts";
-import type { MatterInfo } from "../classify/catalogue.ts";
 import type { LocalClassifier } from "../classify/local.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
@@ -13,7 +12,7 @@ import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { buildingNumber, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { queueMessage } from "../outbox.ts";
-import { openCase } from "./openCase.ts";
+import { openCase, type OpenCaseProps } from "./openCase.ts";
 import type { Replies } from "./replies.ts";
 import {
   detectEmergency,
@@ -70,6 +69,7 @@ export interface IntakeDeps {
 type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
 type Tx = Prisma.TransactionClient;
 type Group = { id: number; name: string; gridId: number | null } | null;
+type Place = { location: string | null; buildingId: number | null; gridId: number | null };
 
 interface Turn {
   row: Row;
@@ -198,24 +198,13 @@ export class Intake {
     const missingInfo = [...new Set(classification.missingInfo)].slice(0, 2);
 
     return db.$transaction(async (tx) => {
-      const created = await openCase(tx, {
-        now,
-        text,
-        location: place.location,
-        channel: row.channel,
-        chatId: row.chatId,
-        isGroup: row.isGroup,
-        residentId: turn.residentId,
-        inboundId: row.id,
-        gridId: place.gridId,
-        buildingId: place.buildingId,
+      const created = await this.openCaseFor(tx, turn, place, {
         // A low-confidence matter is kept as the bot's suggestion for the worker who reviews the case.
         matter,
         urgency: classification.urgency,
         status,
         classification,
         missingInfo,
-        calendar: this.deps.calendar,
       });
       const lines = [
         status === "accepted"
@@ -261,23 +250,12 @@ export class Intake {
     const matter = local_.matterCode ? reference.catalogue.byCode.get(local_.matterCode) ?? null : null;
     const place = await this.place(text, group);
     return db.$transaction(async (tx) => {
-      const created = await openCase(tx, {
-        now,
-        text,
-        location: place.location,
-        channel: row.channel,
-        chatId: row.chatId,
-        isGroup: row.isGroup,
-        residentId: turn.residentId,
-        inboundId: row.id,
-        gridId: place.gridId,
-        buildingId: place.buildingId,
+      const created = await this.openCaseFor(tx, turn, place, {
         matter,
         urgency: "emergency",
         status: matter ? "accepted" : "needs_review",
         classification: { source: "rule", rule: rule.code },
         missingInfo: [],
-        calendar: this.deps.calendar,
       });
       await tx.caseEvent.create({
         data: { caseId: created.id, type: "emergency_detected", actor: "bot", note: rule.name, data: { rule: rule.code, hotline: rule.hotline }, createdAt: now },
@@ -307,11 +285,10 @@ export class Intake {
       await tx.caseEvent.create({ data: { caseId: kase.id, type: "info_completed", actor: "resident", note: text, data: { inboundId: row.id }, createdAt: now } });
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
       const reply = await this.reply(tx, row, now, replies.render("info_completed", { case_number: kase.number }), kase.id);
-      const m = updated.matter;
       return this.finish(tx, row, now, {
         outcome: "answer",
         replies: [reply],
-        case: summary(updated, m ? { code: m.code, name: m.name, leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null } : null),
+        case: summary(updated, updated.matter),
       }, kase.id);
     });
   }
@@ -334,11 +311,10 @@ export class Intake {
         due_line: kase.resolveDueAt ? `承办单位：${kase.matter?.leadUnit?.name ?? "待定"}，${formatChinaDateTime(kase.resolveDueAt)}前办结。` : "",
       });
       const reply = await this.reply(tx, row, now, text, kase.id);
-      const m = kase.matter;
       return this.finish(tx, row, now, {
         outcome: "case_query",
         replies: [reply],
-        case: summary(kase, m ? { code: m.code, name: m.name, leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null } : null),
+        case: summary(kase, kase.matter),
       }, kase.id);
     });
   }
@@ -358,6 +334,29 @@ export class Intake {
         })
       : replies.render("no_cases");
     return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "case_query", replies: [await this.reply(tx, row, now, text)] }));
+  }
+
+  private openCaseFor(
+    tx: Tx,
+    turn: Turn,
+    place: Place,
+    details: Pick<OpenCaseProps, "matter" | "urgency" | "status" | "classification" | "missingInfo">,
+  ) {
+    const { row } = turn;
+    return openCase(tx, {
+      now: turn.now,
+      text: turn.text,
+      location: place.location,
+      channel: row.channel,
+      chatId: row.chatId,
+      isGroup: row.isGroup,
+      residentId: turn.residentId,
+      inboundId: row.id,
+      gridId: place.gridId,
+      buildingId: place.buildingId,
+      calendar: this.deps.calendar,
+      ...details,
+    });
   }
 
   /**
@@ -382,7 +381,7 @@ export class Intake {
   }
 
   /** Where the appeal is: the place words in the text, the building they name, and the grid. */
-  private async place(text: string, group: Group) {
+  private async place(text: string, group: Group): Promise<Place> {
     const location = findLocation(text);
     const n = buildingNumber(text);
     let building: { id: number; parentId: number | null } | null = null;
@@ -415,7 +414,7 @@ export class Intake {
 
 function summary(
   c: { number: string; status: string; resolveDueAt: Date | null },
-  matter: Pick<MatterInfo, "code" | "name" | "leadUnit"> | null,
+  matter: { code: string; name: string; leadUnit: { name: string } | null } | null,
 ): CaseSummary {
   return {
     number: c.number,
