@@ -36,6 +36,10 @@ const schema = z.object({
   WECHATY_PUPPET_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
   WECHATY_NAME: z.string().default("minhu"),
 
+  SCHEDULER_ENABLED: bool.default(true),
+  SCHEDULER_CRON: z.string().default("* * * * *"),
+  NOW_OFFSET: z.string().default("0"),
+
   HTTP_CHANNEL_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "use at least 16 characters").optional()),
   SIMULATOR_ENABLED: bool.default(true),
 });
@@ -51,6 +55,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${problems}`);
   }
   const c = parsed.data;
+  if (c.NOW_OFFSET !== "0" && c.NODE_ENV !== "development") {
+    throw new ConfigError("Invalid configuration:\n  - NOW_OFFSET: only allowed when NODE_ENV=development");
+  }
   // A local endpoint (Ollama, vLLM) may need no key; a base URL alone switches the LLM on.
   return { ...c, llmEnabled: Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL) };
 }

@@ -4,7 +4,7 @@ import cron from "node-cron";
 import { ConfigError, loadConfig } from "./config.ts";
 import { loadDotEnv } from "./env.ts";
 import { createLogger } from "./log.ts";
-import { createServices, recoverUnprocessed } from "./services.ts";
+import { createServices, recoverUnprocessed, runFollowUp } from "./services.ts";
 import { createApp } from "./app.ts";
 
 async function main() {
@@ -37,6 +37,13 @@ async function main() {
   const outboxTask = cron.schedule("*/10 * * * * *", () => {
     services.dispatcher.flush(services.clock()).catch((err) => log.error({ err }, "outbox pass failed"));
   }, { noOverlap: true });
+  // Follow-up (催办, 督办, progress, 回访, retention): durable jobs in the database, run when due.
+  const followUpTask = config.SCHEDULER_ENABLED
+    ? cron.schedule(config.SCHEDULER_CRON, () => {
+        runFollowUp(services).catch((err) => log.error({ err }, "follow-up pass failed"));
+      }, { noOverlap: true })
+    : null;
+  if (followUpTask) await runFollowUp(services); // catch up on work missed while the service was down
 
   log.info({ classifier: services.classifierName, matters: services.reference.catalogue.matters.length }, "minhu started");
   console.log(
@@ -47,6 +54,7 @@ async function main() {
       `  健康检查    ${base}/health`,
       `  HTTP 渠道   POST ${base}/api/channels/http/messages`,
       `  微信        ${services.channels.has("wechaty") ? "已启用，见上方二维码 / 日志中的登录链接" : "未启用（设置 WECHATY_PUPPET 开启）"}`,
+      `  跟进任务    ${config.SCHEDULER_ENABLED ? `已启用（${config.SCHEDULER_CRON}）` : "已关闭"}${services.clockControl.offset ? `；时钟快进 ${Math.round(services.clockControl.offset / 3600_000)} 小时` : ""}`,
       "",
     ].join("\n"),
   );
@@ -57,6 +65,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, "stopping");
     outboxTask.stop();
+    followUpTask?.stop();
     server.close();
     for (const channel of services.channels.values()) await channel.stop();
     await services.db.$disconnect();

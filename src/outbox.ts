@@ -4,6 +4,9 @@ import type { Db, Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
 import type { Channel, Mention } from "./channels/types.ts";
 import { redactPersonalData } from "./domain/redact.ts";
+import { afterQuietHours, inQuietHours } from "./domain/quietHours.ts";
+
+type QuietWindow = { start: string; end: string };
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -16,23 +19,36 @@ export interface QueuedMessage {
   caseId?: number | null;
   inReplyTo?: number | null;
   kind?: string;
+  /** Proactive message to a resident: held during quiet hours until `sendAfter`. */
+  quiet?: boolean;
+  sendAfter?: Date;
+  /** Scheduled work passes a key, so that a retried job never queues the same message twice. */
+  dedupeKey?: string;
+  /** Mask personal data; by default in every group. Units' own work groups need the details to act. */
+  redact?: boolean;
   now: Date;
 }
 
 /** Queues a message. Anything said in a group passes the personal-data filter, whatever produced it. */
 export async function queueMessage(tx: Tx, m: QueuedMessage) {
+  if (m.dedupeKey) {
+    const existing = await tx.outbox.findUnique({ where: { dedupeKey: m.dedupeKey } });
+    if (existing) return existing;
+  }
   return tx.outbox.create({
     data: {
       channel: m.channel,
       chatId: m.chatId,
       isGroup: m.isGroup,
-      text: m.isGroup ? redactPersonalData(m.text) : m.text,
+      text: (m.redact ?? m.isGroup) ? redactPersonalData(m.text) : m.text,
       mentions: (m.mentions ?? []) as unknown as Prisma.InputJsonValue,
       caseId: m.caseId ?? undefined,
       inReplyTo: m.inReplyTo ?? undefined,
       kind: m.kind ?? "reply",
+      quiet: m.quiet ?? false,
+      dedupeKey: m.dedupeKey,
       createdAt: m.now,
-      nextAttemptAt: m.now,
+      nextAttemptAt: m.sendAfter ?? m.now,
     },
   });
 }
@@ -49,6 +65,7 @@ export class OutboxDispatcher {
     private readonly db: Db,
     private readonly channels: Map<string, Channel>,
     private readonly log: Logger,
+    private readonly quietHours: () => Promise<QuietWindow>,
   ) {}
 
   /** Sends what is due. Concurrent calls in one process share one pass. */
@@ -69,7 +86,13 @@ export class OutboxDispatcher {
     });
     let sent = 0;
     let failed = 0;
+    const quiet = await this.quietHours();
     for (const row of due) {
+      // A held message whose retry (or a late start) falls in quiet hours waits for the morning.
+      if (row.quiet && inQuietHours(now, quiet)) {
+        await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { nextAttemptAt: afterQuietHours(now, quiet) } });
+        continue;
+      }
       const claimed = await this.db.outbox.updateMany({
         where: { id: row.id, status: "pending" },
         data: { status: "sending", leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },

@@ -23,6 +23,12 @@ const areaNode: z.ZodType<AreaNode> = z.lazy(() =>
     children: z.array(areaNode).optional(),
   }),
 );
+const contactSchema = z.object({
+  kind: z.enum(["room", "contact", "webhook", "phone"]),
+  channel: z.enum(["wechaty", "simulator"]).optional(),
+  address: z.string().min(1),
+  name: z.string().optional(),
+});
 const orgSchema = z.object({
   areas: z.array(areaNode),
   units: z.array(
@@ -30,9 +36,10 @@ const orgSchema = z.object({
       name: z.string().min(1),
       kind: z.string(),
       area: z.string().optional(),
-      contacts: z.array(z.object({ kind: z.string(), address: z.string(), name: z.string().optional() })),
+      contacts: z.array(contactSchema),
     }),
   ),
+  areaContacts: z.array(contactSchema.extend({ area: z.string() })).default([]),
   groups: z.array(z.object({ channel: z.string(), chatId: z.string(), name: z.string(), grid: z.string().optional() })),
 });
 
@@ -54,6 +61,10 @@ export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise
         update: {},
         create: { name: u.name, kind: u.kind, areaId: u.area ? areaIds.get(u.area) : undefined, contacts: { create: u.contacts } },
       });
+    }
+    for (const { area, ...contact } of org.areaContacts) {
+      const areaId = areaIds.get(area);
+      if (areaId) await db.areaContact.create({ data: { ...contact, areaId } });
     }
     for (const g of org.groups) {
       await db.chatGroup.create({ data: { channel: g.channel, chatId: g.chatId, name: g.name, gridId: g.grid ? areaIds.get(g.grid) : undefined } });

@@ -17,15 +17,27 @@ import type { Channel, ChannelName } from "./channels/types.ts";
 import { HttpChannel } from "./channels/http/index.ts";
 import { SimulatorChannel } from "./channels/simulator/index.ts";
 import { WechatyChannel } from "./channels/wechaty/index.ts";
-
-export type Clock = () => Date;
+import { WebhookChannel } from "./channels/webhook/index.ts";
+import { Clock, parseOffset } from "./clock.ts";
+import { SettingsStore } from "./settings.ts";
+import { CaseService } from "./cases/service.ts";
+import { Scheduler } from "./followup/scheduler.ts";
+import { jobHandlers } from "./followup/index.ts";
+import { SatisfactionReader } from "./followup/satisfaction.ts";
+import { ensureRetentionScheduled } from "./followup/jobs/retention.ts";
 
 export interface Services {
   config: Config;
   log: Logger;
   db: Db;
-  clock: Clock;
+  /** The service's time; every time-based step takes `clock()` as its `now`. */
+  clock: () => Date;
+  /** The clock itself: adjustable in development (the simulator's fast-forward). */
+  clockControl: Clock;
   reference: ReferenceData;
+  settings: SettingsStore;
+  cases: CaseService;
+  scheduler: Scheduler;
   intake: Intake;
   dispatcher: OutboxDispatcher;
   channels: Map<ChannelName, Channel>;
@@ -33,7 +45,8 @@ export interface Services {
 }
 
 export interface ServiceOverrides {
-  clock?: Clock;
+  /** A fake clock for tests. */
+  clock?: () => Date;
   /** A Wechaty puppet instance instead of WECHATY_PUPPET (tests pass wechaty-puppet-mock). */
   wechatyPuppet?: object;
 }
@@ -45,7 +58,12 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await assertMigrated(db);
   await seedDefaults(db, log);
   const reference = await new ReferenceData(db).reload();
-  const clock = overrides.clock ?? (() => new Date());
+  const clockControl = new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
+  const clock = overrides.clock ?? clockControl.now;
+  const settings = new SettingsStore(db);
+  const calendar = officialCalendar();
+  const replies = new Replies();
+  const cases = new CaseService({ db, log, settings, calendar, replies });
 
   const local = new LocalClassifier();
   const llm = config.llmEnabled
@@ -62,6 +80,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     : null;
   const classifier = new FallbackClassifier(local, llm, log);
 
+  const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null);
   const intake = new Intake({
     db,
     log,
@@ -74,13 +93,17 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     classifier,
     local,
     reference,
-    calendar: officialCalendar(),
-    replies: new Replies(),
+    calendar,
+    replies,
+    cases,
+    runtimeSettings: settings,
+    satisfaction,
   });
 
   const channels = new Map<ChannelName, Channel>();
-  const dispatcher = new OutboxDispatcher(db, channels, log);
+  const dispatcher = new OutboxDispatcher(db, channels, log, async () => (await settings.current()).quietHours);
   channels.set("http", new HttpChannel());
+  channels.set("webhook", new WebhookChannel());
   if (config.SIMULATOR_ENABLED) channels.set("simulator", new SimulatorChannel());
   const puppet = overrides.wechatyPuppet ?? config.WECHATY_PUPPET;
   if (puppet) {
@@ -99,7 +122,10 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     );
   }
 
-  return { config, log, db, clock, reference, intake, dispatcher, channels, classifierName: classifier.name };
+  const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases }), log.child({ part: "scheduler" }));
+  await ensureRetentionScheduled({ db }, clock());
+
+  return { config, log, db, clock, clockControl, reference, settings, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name };
 }
 
 /** Messages a crash left stored but unanswered are answered at start (persist first, then act). */
@@ -108,4 +134,11 @@ export async function recoverUnprocessed(services: Services): Promise<number> {
   for (const row of rows) await services.intake.process(row, services.clock());
   if (rows.length) services.log.info({ count: rows.length }, "answered messages left unprocessed by the last run");
   return rows.length;
+}
+
+/** One follow-up pass: run the jobs due now, then send what they queued. */
+export async function runFollowUp(services: Services): Promise<void> {
+  const now = services.clock();
+  await services.scheduler.tick(now);
+  await services.dispatcher.flush(now);
 }

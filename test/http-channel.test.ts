@@ -13,11 +13,11 @@ afterAll(async () => {
 });
 
 describe("HTTP channel: appeals", () => {
-  it("turns a group @mention about a broken elevator into an accepted elevator case and a reply naming the lead unit", async () => {
+  it("turns a group @mention about a broken elevator into an elevator case, sent to the lead unit, and a reply naming it", async () => {
     const { status, body } = await svc.post(PATH, groupMessage("@小民 3号楼电梯坏了两天了，老人上下楼很困难", { senderId: "wx-zhang" }));
     expect(status).toBe(200);
     expect(body.outcome).toBe("appeal");
-    expect(body.case).toMatchObject({ status: "accepted", matterCode: "DT01", matterName: "电梯故障", leadUnit: "阳光花园物业服务中心" });
+    expect(body.case).toMatchObject({ status: "dispatched", matterCode: "DT01", matterName: "电梯故障", leadUnit: "阳光花园物业服务中心" });
     expect(body.case.number).toMatch(/^2\d{3}-\d{6}$/);
     expect(body.replies).toHaveLength(1);
     expect(body.replies[0]).toMatchObject({ chatId: "yangguang-owners", mentions: ["wx-zhang"] });
@@ -29,10 +29,15 @@ describe("HTTP channel: appeals", () => {
     expect(kase.building?.name).toBe("3号楼");
     expect(kase.grid?.name).toBe("幸福社区第一网格");
     expect(kase.classSource).toBe("local");
-    expect(kase.events.map((e) => e.type)).toEqual(["opened"]);
-    // The reply was delivered in the response, so it is not waiting in the outbox.
-    const outbox = await svc.services.db.outbox.findMany({ where: { caseId: kase.id } });
-    expect(outbox.map((o) => o.status)).toEqual(["sent"]);
+    expect(kase.events.map((e) => e.type)).toEqual(["opened", "dispatch"]);
+    // The reply was delivered in the response; the unit's notice waits for its channel (the simulator's work group).
+    const outbox = await svc.services.db.outbox.findMany({ where: { caseId: kase.id }, orderBy: { id: "asc" } });
+    expect(outbox.map((o) => [o.channel, o.kind, o.status])).toEqual([
+      ["http", "reply", "sent"],
+      ["simulator", "unit_dispatch", "pending"],
+    ]);
+    expect(outbox[1].chatId).toBe("sim-unit-wuye");
+    expect(outbox[1].text).toContain("3号楼电梯坏了两天了");
   });
 
   it("answers the same messageId twice with the first answer and opens no second case", async () => {
@@ -94,7 +99,7 @@ describe("HTTP channel: appeals", () => {
     expect(kase.location).toContain("8号楼");
     expect(kase.building).toBeNull(); // 8号楼 is in the second grid, not this group's
     expect(kase.missingInfo).toEqual([]);
-    expect(kase.events.map((e) => e.type)).toEqual(["opened", "info_completed"]);
+    expect(kase.events.map((e) => e.type)).toEqual(["opened", "dispatch", "info_completed"]);
 
     // Asked once: the next message from the resident is an ordinary one again.
     const later = await svc.post(PATH, groupMessage("好的谢谢", { senderId: "wx-li", senderName: "李先生", mentionsBot: false }));
@@ -106,7 +111,7 @@ describe("HTTP channel: appeals", () => {
     const { body } = await svc.post(PATH, groupMessage(`@小民 ${opened.body.case.number} 怎么样了`));
     expect(body.outcome).toBe("case_query");
     expect(body.replies[0].text).toContain(opened.body.case.number);
-    expect(body.replies[0].text).toContain("已受理");
+    expect(body.replies[0].text).toContain("已派单");
     const missing = await svc.post(PATH, groupMessage("@小民 2026-999999 进度"));
     expect(missing.body.replies[0].text).toContain("没有找到工单");
   });

@@ -35,7 +35,7 @@ describe("LLM classification", () => {
   it("uses a valid answer, and sends the static part first and the appeal last", async () => {
     llm.script(answer(good));
     const { body } = await svc.post(PATH, groupMessage("@小民 3号楼的电梯从昨天开始就停了"));
-    expect(body.case).toMatchObject({ matterCode: "DT01", status: "accepted" });
+    expect(body.case).toMatchObject({ matterCode: "DT01", status: "dispatched" });
     const kase = await caseOf(body.case.number);
     expect(kase.classSource).toBe("llm");
     expect(kase.classModel).toBe("test-model");

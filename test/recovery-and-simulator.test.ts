@@ -23,6 +23,7 @@ describe("persist first, then act", () => {
     expect(row.status).toBe("processed");
     expect(row.case?.matter?.code).toBe("SZ01");
     const queued = await db.outbox.findMany({ where: { inReplyTo: row.id } });
+    // One reply to the resident (the unit's notice is not a reply to this message).
     expect(queued).toHaveLength(1);
     expect(await recoverUnprocessed(svc.services)).toBe(0);
   });
@@ -60,7 +61,7 @@ describe("web simulator", () => {
     const mine = messages.filter((m: any) => m.caseNumber === sent.body.case.number || m.case?.number === sent.body.case.number);
     expect(mine.map((m: any) => m.from)).toEqual(["resident", "bot"]);
     expect(mine[1].mentions).toEqual([{ id: "sim-resident-2", name: "李先生" }]);
-    expect(mine[1].case).toMatchObject({ matter: "电梯故障", leadUnit: "阳光花园物业服务中心", status: "accepted" });
+    expect(mine[1].case).toMatchObject({ matter: "电梯故障", leadUnit: "阳光花园物业服务中心", status: "dispatched" });
   });
 
   it("works as a private chat too", async () => {

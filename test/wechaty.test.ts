@@ -96,7 +96,7 @@ describe("Wechaty channel (wechaty-puppet-mock)", () => {
     expect(inbound.caseId).toBe(kase.id);
     expect(text).toContain(kase.number);
 
-    const outbox = await db.outbox.findMany({ where: { caseId: kase.id } });
+    const outbox = await db.outbox.findMany({ where: { caseId: kase.id, kind: "reply" } });
     expect(outbox).toHaveLength(1);
     expect(outbox[0]).toMatchObject({ channel: "wechaty", chatId: room.id, isGroup: true, status: "sent", attempts: 1, inReplyTo: inbound.id });
   });
@@ -119,7 +119,7 @@ describe("Wechaty channel (wechaty-puppet-mock)", () => {
     expect(kase.isGroup).toBe(false);
     expect(kase.matter?.code).toBe("SZ01");
     expect(text).toContain(kase.number);
-    const outbox = await db.outbox.findMany({ where: { caseId: kase.id } });
+    const outbox = await db.outbox.findMany({ where: { caseId: kase.id, kind: "reply" } });
     expect(outbox.map((o) => [o.chatId, o.status])).toEqual([[resident.id, "sent"]]);
     // The bot's own replies, which the mock echoes as messages, are never taken in as messages from a resident.
     expect(await db.inboundMessage.count({ where: { channel: "wechaty", senderId: user.id } })).toBe(0);

@@ -2,7 +2,8 @@
 import { z } from "zod";
 
 export const CHANNEL_NAMES = ["wechaty", "http", "simulator"] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
+/** Channels residents write in. The outbox also delivers to webhooks (units' and areas' contacts). */
+export type ChannelName = (typeof CHANNEL_NAMES)[number] | "webhook";
 
 const id = z.string().trim().min(1).max(200);
 

@@ -70,7 +70,11 @@ function parseAnswer(content: string | null | undefined, catalogue: Catalogue): 
 
 export class LlmClassifier implements Classifier {
   readonly name = "llm";
-  private readonly client: OpenAI;
+  readonly client: OpenAI;
+
+  get model(): string {
+    return this.opts.model;
+  }
 
   constructor(private readonly opts: LlmOptions) {
     this.client = new OpenAI({

@@ -79,6 +79,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
         },
       },
     },
+    include: { matter: true, leadUnit: true },
   });
   await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
   return created;

@@ -14,6 +14,13 @@ import { formatChinaDateTime } from "../domain/time.ts";
 import { queueMessage } from "../outbox.ts";
 import { openCase, type OpenCaseProps } from "./openCase.ts";
 import type { Replies } from "./replies.ts";
+import type { CaseService } from "../cases/service.ts";
+import type { SettingsStore } from "../settings.ts";
+import { RATING_LABELS, readRating, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
+import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
+import { notifyArea } from "../followup/notify.ts";
+import { escalationChain } from "../followup/jobs/escalate.ts";
+import { CASE_NUMBER_PATTERN } from "../domain/case.ts";
 import {
   detectEmergency,
   quotedCaseNumber,
@@ -23,6 +30,7 @@ import {
 } from "./recognise.ts";
 
 export type Outcome =
+  | "unit_command"
   | "appeal"
   | "emergency"
   | "answer"
@@ -64,6 +72,9 @@ export interface IntakeDeps {
   reference: ReferenceData;
   calendar: WorkCalendar;
   replies: Replies;
+  cases: CaseService;
+  runtimeSettings: SettingsStore;
+  satisfaction: SatisfactionReader;
 }
 
 type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
@@ -144,6 +155,13 @@ export class Intake {
 
   private async decide(row: Row, now: Date): Promise<IntakeResult> {
     const { db, settings, reference } = this.deps;
+    // A unit's own work chat: its staff act on cases here ("2026-000123 已办结 已更换灯泡").
+    const unitContact = await db.unitContact.findFirst({
+      where: { kind: row.isGroup ? "room" : "contact", channel: row.channel, address: row.chatId },
+      include: { unit: true },
+    });
+    if (unitContact) return this.handleUnitCommand(row, now, unitContact.unit);
+
     const group = row.isGroup ? await this.findGroup(row) : null;
     if (row.isGroup && !group) {
       return this.finish(db, row, now, {
@@ -171,12 +189,19 @@ export class Intake {
       orderBy: { id: "desc" },
       include: { case: true },
     });
-    if (question && (await this.answersQuestion(text, question.case.matterId))) {
+    if (question?.kind === "survey") {
+      const answered = await this.answerSurvey(turn, question.id, question.case.id, explicitlyAddressed);
+      if (answered) return answered;
+    } else if (question && (await this.answersQuestion(text, question.case.matterId))) {
       return this.completeFromAnswer(turn, question.id, question.case);
     }
     if (!explicitlyAddressed) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
 
     const quoted = quotedCaseNumber(text);
+    if (saysNotSolved(text)) {
+      const reopened = await this.reopenOnComplaint(turn, quoted);
+      if (reopened) return reopened;
+    }
     if (quoted) return this.answerCaseQuery(turn, quoted);
     const talk = recogniseSmallTalk(text);
     if (talk === "my_cases") return this.listResidentCases(turn);
@@ -234,10 +259,16 @@ export class Intake {
         });
       }
       const reply = await this.reply(tx, row, now, lines.join("\n"), created.id);
+      // The resident is answered first; then the case goes to the lead unit.
+      const runtime = await this.deps.runtimeSettings.current();
+      const dispatched =
+        status === "accepted" && runtime.autoDispatch && matter?.leadUnit
+          ? await this.deps.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx)
+          : created;
       return this.finish(tx, row, now, {
         outcome: "appeal",
         replies: [reply],
-        case: summary(created, matter),
+        case: summary(dispatched),
       }, created.id);
     });
   }
@@ -260,8 +291,15 @@ export class Intake {
       await tx.caseEvent.create({
         data: { caseId: created.id, type: "emergency_detected", actor: "bot", note: rule.name, data: { rule: rule.code, hotline: rule.hotline }, createdAt: now },
       });
+      // The reply goes first in the outbox; the grid's and the community's duty contacts hear at once.
       const reply = await this.reply(tx, row, now, replies.render("emergency", { advice: rule.advice, case_number: created.number }), created.id, "emergency");
-      return this.finish(tx, row, now, { outcome: "emergency", replies: [reply], case: summary(created, matter) }, created.id);
+      const alert = replies.render("area_emergency", { rule: rule.name, case_number: created.number, location: place.location ?? "未说明", appeal: text, hotline: rule.hotline });
+      const areas = place.gridId ? [place.gridId, ...(await escalationChain(db, place.gridId)).slice(0, 1)] : await escalationChain(db, null);
+      for (const areaId of areas) {
+        await notifyArea(tx, areaId, { caseId: created.id, text: alert, kind: "emergency_alert", now, dedupeKey: `emergency:${created.id}:a${areaId}` });
+      }
+      const final = matter?.leadUnit ? await this.deps.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx) : created;
+      return this.finish(tx, row, now, { outcome: "emergency", replies: [reply], case: summary(final) }, created.id);
     });
   }
 
@@ -280,7 +318,7 @@ export class Intake {
           ...(place.buildingId ? { buildingId: place.buildingId } : {}),
           ...(place.gridId ? { gridId: place.gridId } : {}),
         },
-        include: { matter: { include: { leadUnit: true } } },
+        include: { matter: true, leadUnit: true },
       });
       await tx.caseEvent.create({ data: { caseId: kase.id, type: "info_completed", actor: "resident", note: text, data: { inboundId: row.id }, createdAt: now } });
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
@@ -288,7 +326,7 @@ export class Intake {
       return this.finish(tx, row, now, {
         outcome: "answer",
         replies: [reply],
-        case: summary(updated, updated.matter),
+        case: summary(updated),
       }, kase.id);
     });
   }
@@ -296,7 +334,7 @@ export class Intake {
   private async answerCaseQuery(turn: Turn, number: string): Promise<IntakeResult> {
     const { db, replies } = this.deps;
     const { row, now } = turn;
-    const kase = await db.case.findUnique({ where: { number }, include: { matter: { include: { leadUnit: true } } } });
+    const kase = await db.case.findUnique({ where: { number }, include: { matter: true, leadUnit: true } });
     return db.$transaction(async (tx) => {
       if (!kase) {
         const reply = await this.reply(tx, row, now, replies.render("case_not_found", { case_number: number }));
@@ -308,13 +346,13 @@ export class Intake {
         case_number: kase.number,
         matter_name: kase.matter?.name ?? "待确认事项",
         status: STATUS_LABELS[kase.status as CaseStatus] ?? kase.status,
-        due_line: kase.resolveDueAt ? `承办单位：${kase.matter?.leadUnit?.name ?? "待定"}，${formatChinaDateTime(kase.resolveDueAt)}前办结。` : "",
+        due_line: kase.resolveDueAt ? `承办单位：${kase.leadUnit?.name ?? "待定"}，${formatChinaDateTime(kase.resolveDueAt)}前办结。` : "",
       });
       const reply = await this.reply(tx, row, now, text, kase.id);
       return this.finish(tx, row, now, {
         outcome: "case_query",
         replies: [reply],
-        case: summary(kase, kase.matter),
+        case: summary(kase),
       }, kase.id);
     });
   }
@@ -357,6 +395,90 @@ export class Intake {
       calendar: this.deps.calendar,
       ...details,
     });
+  }
+
+  /** The resident's answer to the satisfaction survey. Null when the message is not an answer. */
+  private async answerSurvey(turn: Turn, questionId: number, caseId: number, explicitlyAddressed: boolean): Promise<IntakeResult | null> {
+    const { db, replies, satisfaction, cases } = this.deps;
+    const { row, now, text } = turn;
+    if (quotedCaseNumber(text) !== null) return null;
+    // Without an @mention only a plain rating counts; free text goes to the LLM only when addressed to the bot.
+    const read = explicitlyAddressed ? await satisfaction.read(text) : readRating(text);
+    if (!read) {
+      if (!explicitlyAddressed || recogniseSmallTalk(text) !== null) return null;
+      return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "answer", replies: [await this.reply(tx, row, now, replies.render("survey_unclear"), caseId)] }, caseId));
+    }
+    return db.$transaction(async (tx) => {
+      await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
+      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId } });
+      let kase;
+      let answer: string;
+      if (read.rating === "dissatisfied") {
+        kase = await cases.act(caseId, { action: "reopen", actor: "resident", actorId: row.senderId, reason: `居民不满意：${read.reason || "未说明原因"}`, now }, tx);
+        answer = replies.render("survey_reopened", cases.vars(kase));
+      } else {
+        kase = await cases.act(caseId, { action: "evaluate_ok", actor: "resident", actorId: row.senderId, satisfaction: read.rating, reason: read.reason, now }, tx);
+        answer = replies.render("survey_thanks", { case_number: kase.number, rating: RATING_LABELS[read.rating] });
+      }
+      const reply = await this.reply(tx, row, now, answer, caseId);
+      return this.finish(tx, row, now, { outcome: "answer", replies: [reply], case: summary(kase) }, caseId);
+    });
+  }
+
+  /** "没解决": the resident reopens their own resolved or recently closed case. */
+  private async reopenOnComplaint(turn: Turn, quoted: string | null): Promise<IntakeResult | null> {
+    const { db, replies, cases } = this.deps;
+    const { row, now, text } = turn;
+    const recent = new Date(now.getTime() - 30 * 86400_000);
+    const kase = await db.case.findFirst({
+      where: {
+        residentId: turn.residentId,
+        status: { in: ["resolved", "awaiting_feedback", "closed"] },
+        ...(quoted ? { number: quoted } : { OR: [{ closedAt: null }, { closedAt: { gt: recent } }] }),
+        mergedIntoId: null,
+      },
+      orderBy: { resolvedAt: "desc" },
+    });
+    if (!kase) return null;
+    return db.$transaction(async (tx) => {
+      await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, answeredAt: null }, data: { answeredAt: now } });
+      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
+      const updated = await cases.act(kase.id, { action: "reopen", actor: "resident", actorId: row.senderId, reason: `居民反映未解决：${text}`, now }, tx);
+      const reply = await this.reply(tx, row, now, replies.render("case_reopened_by_resident", cases.vars(updated)), kase.id);
+      return this.finish(tx, row, now, { outcome: "case_query", replies: [reply], case: summary(updated) }, kase.id);
+    });
+  }
+
+  /** A message in a unit's work chat: "<case number> <action> <text>". */
+  private async handleUnitCommand(row: Row, now: Date, unit: { id: number; name: string }): Promise<IntakeResult> {
+    const { db, replies, cases, settings } = this.deps;
+    const { text } = stripAddress(row.text, settings.botName, []);
+    const command = parseUnitCommand(text);
+    const respond = (message: string, caseId?: number) =>
+      db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "unit_command", replies: [await this.reply(tx, row, now, message, caseId)] }, caseId));
+    if (!command) {
+      // Chatter among the unit's staff is not for the bot unless they @ it.
+      if (!row.mentionsBot && !row.text.includes(`@${settings.botName}`) && row.isGroup) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+      return respond(replies.render("unit_command_help"));
+    }
+    const kase = await db.case.findUnique({ where: { number: command.number }, include: { cooperatingUnits: true } });
+    const ours = kase && (kase.leadUnitId === unit.id || kase.cooperatingUnits.some((c) => c.unitId === unit.id));
+    if (!kase || !ours) return respond(replies.render("unit_command_error", { error: `工单 ${command.number} 不存在或不由${unit.name}承办` }));
+    const actorId = `${row.channel}:${row.senderId}`;
+    try {
+      await db.$transaction(async (tx) => {
+        if (command.action === "note") {
+          await cases.addNote(kase.id, { actor: "unit", actorId, text: command.text || "（无内容）", isPublic: command.isPublic, now }, tx);
+        } else {
+          if (kase.leadUnitId !== unit.id) throw new TransitionError("配合单位只能添加进展或备注", "not_allowed");
+          await cases.act(kase.id, { action: command.action, actor: "unit", actorId, reason: command.text, now }, tx);
+        }
+      });
+    } catch (err) {
+      if (err instanceof TransitionError) return respond(replies.render("unit_command_error", { error: err.message }), kase.id);
+      throw err;
+    }
+    return respond(replies.render("unit_command_ok", { case_number: kase.number, action: command.label }), kase.id);
   }
 
   /**
@@ -412,16 +534,40 @@ export class Intake {
   }
 }
 
-function summary(
-  c: { number: string; status: string; resolveDueAt: Date | null },
-  matter: { code: string; name: string; leadUnit: { name: string } | null } | null,
-): CaseSummary {
+function summary(c: {
+  number: string;
+  status: string;
+  resolveDueAt: Date | null;
+  matter: { code: string; name: string } | null;
+  leadUnit: { name: string } | null;
+}): CaseSummary {
   return {
     number: c.number,
     status: c.status,
-    matterCode: matter?.code ?? null,
-    matterName: matter?.name ?? null,
-    leadUnit: matter?.leadUnit?.name ?? null,
+    matterCode: c.matter?.code ?? null,
+    matterName: c.matter?.name ?? null,
+    leadUnit: c.leadUnit?.name ?? null,
     dueAt: c.resolveDueAt?.toISOString() ?? null,
   };
+}
+
+const UNIT_ACTIONS: [RegExp, CaseAction | "note", string, boolean][] = [
+  [/^(已?签收|收到|已受理)/, "accept", "已签收", false],
+  [/^(开始处理|开始办理|处理中|正在处理)/, "start", "开始办理", false],
+  [/^(已办结|办结|已处理|已解决|已完成|已修好)/, "resolve", "已办结", false],
+  [/^(退单|退回)/, "return", "已退单", false],
+  [/^(进展|进度)/, "note", "进展已告知居民", true],
+  [/^(备注)/, "note", "已备注", false],
+];
+
+/** "2026-000123 已办结 已更换灯泡" → the case, the action and the rest. */
+export function parseUnitCommand(text: string): { number: string; action: CaseAction | "note"; label: string; isPublic: boolean; text: string } | null {
+  const m = new RegExp(`^\\s*${CASE_NUMBER_PATTERN.source}[\\s,，:：]*(.*)$`, "s").exec(text);
+  if (!m) return null;
+  const rest = m[3].trim();
+  for (const [re, action, label, isPublic] of UNIT_ACTIONS) {
+    const hit = re.exec(rest);
+    if (hit) return { number: `${m[1]}-${m[2]}`, action, label, isPublic, text: rest.slice(hit[0].length).replace(/^[\s,，:：]+/, "").trim() };
+  }
+  return null;
 }

@@ -1,0 +1,21 @@
+// The follow-up jobs by kind, for the scheduler.
+import type { JobKind } from "./schedule.ts";
+import type { JobHandler } from "./scheduler.ts";
+import type { JobContext } from "./context.ts";
+import { chaseJob } from "./jobs/chase.ts";
+import { escalateJob } from "./jobs/escalate.ts";
+import { stillHandlingJob } from "./jobs/stillHandling.ts";
+import { surveyExpireJob, surveyJob, surveyReminderJob } from "./jobs/survey.ts";
+import { retentionJob } from "./jobs/retention.ts";
+
+export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
+  return {
+    chase: chaseJob(ctx),
+    escalate: escalateJob(ctx),
+    still_handling: stillHandlingJob(ctx),
+    survey: surveyJob(ctx),
+    survey_reminder: surveyReminderJob(ctx),
+    survey_expire: surveyExpireJob(ctx),
+    retention: retentionJob(ctx),
+  };
+}

@@ -1,0 +1,30 @@
+// 催办: reminds the lead unit before the response and resolution limits, at the configured points.
+import type { JobHandler } from "../scheduler.ts";
+import { done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
+import { notifyUnit } from "../notify.ts";
+import { formatChinaDateTime } from "../../domain/time.ts";
+
+export function chaseJob(ctx: JobContext): JobHandler {
+  return async function chase(job, now) {
+    const { phase, round } = job.payload as { phase: "response" | "resolve"; round: number };
+    const kase = await loadCase(ctx, job);
+    if (kase.reworkCount !== round) return skipped("superseded by rework");
+    if (!WORKING_STATUSES.includes(kase.status)) return skipped(`case is ${kase.status}`);
+    if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
+    const due = phase === "response" ? kase.responseDueAt! : kase.resolveDueAt!;
+    if (now >= due) return skipped("limit passed: escalation speaks instead");
+    // After downtime several points may be due at once: only the latest one speaks.
+    const later = await ctx.db.job.count({
+      where: { kind: "chase", caseId: kase.id, status: "pending", dueAt: { gt: job.dueAt, lte: now }, dedupeKey: { startsWith: `chase:${kase.id}:${round}:${phase}:` } },
+    });
+    if (later > 0) return skipped("a later reminder is due too");
+    if (!kase.leadUnitId) return skipped("no lead unit");
+
+    await ctx.db.$transaction(async (tx) => {
+      const text = ctx.replies.render("unit_chase", { ...ctx.cases.vars(kase), phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
+      await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text, kind: "chase", now, dedupeKey: `job:${job.id}` });
+      await tx.caseEvent.create({ data: { caseId: kase.id, type: "chased", actor: "scheduler", note: `${PHASE_LABELS[phase]}催办`, data: { phase, jobId: job.id }, createdAt: now } });
+    });
+    return done(`chased ${phase}`);
+  };
+}

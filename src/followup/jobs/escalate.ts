@@ -1,0 +1,59 @@
+// 督办: when a limit passes, the case is marked overdue and raised to the next level up the organisation
+// (网格 → 社区 → 街道); if it stays overdue, once more to the level above.
+import type { JobHandler } from "../scheduler.ts";
+import { done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
+import { notifyArea, notifyUnit } from "../notify.ts";
+import { scheduleJob } from "../schedule.ts";
+import { formatChinaDateTime } from "../../domain/time.ts";
+import type { Db } from "../../db.ts";
+
+/** The areas above a case's grid, nearest first (community, street); without a grid, the streets. */
+export async function escalationChain(db: Db, gridId: number | null): Promise<number[]> {
+  const chain: number[] = [];
+  let area = gridId ? await db.area.findUnique({ where: { id: gridId } }) : null;
+  while (area?.parentId) {
+    area = await db.area.findUnique({ where: { id: area.parentId } });
+    if (area) chain.push(area.id);
+  }
+  if (chain.length === 0) {
+    const streets = await db.area.findMany({ where: { level: "street" }, orderBy: { id: "asc" }, take: 1 });
+    chain.push(...streets.map((s) => s.id));
+  }
+  return chain;
+}
+
+export function escalateJob(ctx: JobContext): JobHandler {
+  return async function escalate(job, now) {
+    const { phase, level, round } = job.payload as { phase: "response" | "resolve"; level: number; round: number };
+    const kase = await loadCase(ctx, job);
+    if (kase.reworkCount !== round) return skipped("superseded by rework");
+    if (!WORKING_STATUSES.includes(kase.status)) return skipped(`case is ${kase.status}`);
+    if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
+
+    const chain = await escalationChain(ctx.db, kase.gridId);
+    const areaId = chain[Math.min(level, chain.length) - 1];
+    const due = phase === "response" ? kase.responseDueAt! : kase.resolveDueAt!;
+    const settings = await ctx.settings.current();
+    await ctx.db.$transaction(async (tx) => {
+      const text = ctx.replies.render("unit_escalate", { ...ctx.cases.vars(kase), phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
+      const message = { caseId: kase.id, text, kind: "escalation", now, dedupeKey: `job:${job.id}` };
+      if (areaId) await notifyArea(tx, areaId, message);
+      if (kase.leadUnitId) await notifyUnit(tx, kase.leadUnitId, { ...message, dedupeKey: `job:${job.id}:unit` });
+      await tx.case.update({ where: { id: kase.id }, data: { escalationLevel: Math.max(kase.escalationLevel, level) } });
+      await tx.caseEvent.create({
+        data: { caseId: kase.id, type: "escalated", actor: "scheduler", note: `${PHASE_LABELS[phase]}超时，${level === 1 ? "一" : "二"}级督办`, data: { phase, level, areaId: areaId ?? null, jobId: job.id }, createdAt: now },
+      });
+      if (level < 2) {
+        await scheduleJob(tx, {
+          kind: "escalate",
+          key: `${kase.id}:${round}:${phase}:${level + 1}`,
+          caseId: kase.id,
+          dueAt: new Date(now.getTime() + settings.secondEscalationHours * 3600_000),
+          payload: { phase, level: level + 1, round },
+          now,
+        });
+      }
+    });
+    return done(`escalated ${phase} to level ${level}`);
+  };
+}

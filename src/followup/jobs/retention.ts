@@ -1,0 +1,42 @@
+// Anonymises residents' data on cases closed longer ago than the retention period, then schedules itself for
+// the next night. The case, its matter, units and times stay for the statistics.
+import type { JobHandler } from "../scheduler.ts";
+import { done, type JobContext } from "../context.ts";
+import { scheduleJob } from "../schedule.ts";
+import { redactPersonalData } from "../../domain/redact.ts";
+import { chinaDate } from "../../domain/time.ts";
+
+/** The next 03:00 China time after `now`. */
+export function nextNight(now: Date): Date {
+  const today3am = new Date(`${chinaDate(now)}T03:00:00+08:00`);
+  return today3am > now ? today3am : new Date(today3am.getTime() + 86400_000);
+}
+
+export async function ensureRetentionScheduled(ctx: Pick<JobContext, "db">, now: Date) {
+  const at = nextNight(now);
+  await scheduleJob(ctx.db, { kind: "retention", key: chinaDate(at), dueAt: at, now });
+}
+
+export function retentionJob(ctx: JobContext): JobHandler {
+  return async function retention(job, now) {
+    const settings = await ctx.settings.current();
+    const before = new Date(now.getTime() - settings.retentionDays * 86400_000);
+    const cases = await ctx.db.case.findMany({ where: { closedAt: { lt: before }, anonymisedAt: null }, select: { id: true, text: true, location: true, residentId: true } });
+    for (const c of cases) {
+      await ctx.db.$transaction(async (tx) => {
+        await tx.case.update({ where: { id: c.id }, data: { text: redactPersonalData(c.text), location: c.location ? redactPersonalData(c.location) : null, anonymisedAt: now } });
+        const messages = await tx.inboundMessage.findMany({ where: { caseId: c.id }, select: { id: true, text: true } });
+        for (const m of messages) {
+          await tx.inboundMessage.update({ where: { id: m.id }, data: { text: redactPersonalData(m.text), senderName: null, raw: {} } });
+        }
+        await tx.caseEvent.create({ data: { caseId: c.id, type: "anonymised", actor: "scheduler", createdAt: now } });
+        // A resident with no case left that still needs them is forgotten.
+        if (c.residentId && (await tx.case.count({ where: { residentId: c.residentId, anonymisedAt: null } })) === 0) {
+          await tx.resident.update({ where: { id: c.residentId }, data: { displayName: null, externalId: `anonymised-${c.residentId}` } });
+        }
+      });
+    }
+    await ensureRetentionScheduled(ctx, new Date(now.getTime() + 60_000));
+    return done(`anonymised ${cases.length} cases`);
+  };
+}

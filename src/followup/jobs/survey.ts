@@ -1,0 +1,62 @@
+// 回访: after resolution, ask the resident in the chat the appeal came from whether they are satisfied;
+// remind once; without an answer in time, record 未评价 and close.
+import type { JobHandler } from "../scheduler.ts";
+import { done, loadCase, skipped, type JobContext } from "../context.ts";
+import { notifyResident } from "../notify.ts";
+import { scheduleJob } from "../schedule.ts";
+
+export function surveyJob(ctx: JobContext): JobHandler {
+  return async function survey(job, now) {
+    const kase = await loadCase(ctx, job);
+    if (kase.status !== "resolved") return skipped(`case is ${kase.status}`);
+    if (!kase.resident || kase.anonymisedAt) {
+      await ctx.cases.act(kase.id, { action: "close", actor: "scheduler", now });
+      return skipped("nobody to ask: closed");
+    }
+    const settings = await ctx.settings.current();
+    await ctx.db.$transaction(async (tx) => {
+      await ctx.cases.act(kase.id, { action: "request_feedback", actor: "scheduler", now }, tx);
+      await tx.pendingQuestion.create({
+        data: {
+          caseId: kase.id,
+          channel: kase.channel,
+          chatId: kase.chatId,
+          senderId: kase.resident!.externalId,
+          kind: "survey",
+          asked: ["满意度"],
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000),
+        },
+      });
+      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}` });
+      const key = `${kase.id}:${kase.reworkCount}`;
+      await scheduleJob(tx, { kind: "survey_reminder", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyReminderHours * 3600_000), now });
+      await scheduleJob(tx, { kind: "survey_expire", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000), now });
+    });
+    return done("asked the resident");
+  };
+}
+
+export function surveyReminderJob(ctx: JobContext): JobHandler {
+  return async function surveyReminder(job, now) {
+    const kase = await loadCase(ctx, job);
+    if (kase.status !== "awaiting_feedback") return skipped(`case is ${kase.status}`);
+    const settings = await ctx.settings.current();
+    await ctx.db.$transaction((tx) =>
+      notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_reminder", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}` }),
+    );
+    return done("reminded the resident");
+  };
+}
+
+export function surveyExpireJob(ctx: JobContext): JobHandler {
+  return async function surveyExpire(job, now) {
+    const kase = await loadCase(ctx, job);
+    if (kase.status !== "awaiting_feedback") return skipped(`case is ${kase.status}`);
+    await ctx.db.$transaction(async (tx) => {
+      await ctx.cases.act(kase.id, { action: "expire_feedback", actor: "scheduler", now }, tx);
+      await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, kind: "survey", answeredAt: null }, data: { answeredAt: now } });
+    });
+    return done("not evaluated: closed");
+  };
+}

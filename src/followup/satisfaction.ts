@@ -1,0 +1,59 @@
+// Reads a resident's answer to the satisfaction survey: local rules first (1/2/3, 满意/基本满意/不满意 and the
+// usual ways of saying them); free text the rules cannot read goes to the LLM when one is configured.
+import type OpenAI from "openai";
+import { z } from "zod";
+import { loadPromptFile } from "../classify/prompt.ts";
+
+export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";
+
+export const RATING_LABELS: Record<Rating, string> = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意" };
+
+const DISSATISFIED = /不满意|不太满意|很不满|没(有)?解决|没修好|还没修|没人来|没处理|问题(还在|依旧)|还是(不行|老样子|坏的)|差评|太差/;
+const BASIC = /基本满意|还行|还可以|一般|凑合|马马虎虎|差不多/;
+const SATISFIED = /满意|很好|挺好|不错|好评|解决了|修好了|点赞|辛苦了|感谢|谢谢/;
+
+/** The rating in a short answer, and whatever reason follows it; null when the rules cannot tell. */
+export function readRating(text: string): { rating: Rating; reason: string } | null {
+  const t = text.trim();
+  const digit = /^[（(]?\s*([123１２３①②③])\s*[)）]?[.、。,，:：\s]*(.*)$/s.exec(t);
+  if (digit) {
+    const rating: Rating = "1１①".includes(digit[1]) ? "satisfied" : "2２②".includes(digit[1]) ? "basically_satisfied" : "dissatisfied";
+    return { rating, reason: digit[2].trim() };
+  }
+  if (DISSATISFIED.test(t)) return { rating: "dissatisfied", reason: t };
+  if (BASIC.test(t)) return { rating: "basically_satisfied", reason: t };
+  if (SATISFIED.test(t) && t.length <= 40) return { rating: "satisfied", reason: t };
+  return null;
+}
+
+/** Whether a message says the problem is not solved (the resident reopening a case on their own). */
+export function saysNotSolved(text: string): boolean {
+  return /没(有)?解决|没修好|还没修好?|问题(还在|依旧)|还是(不行|老样子|坏的)/.test(text);
+}
+
+const llmAnswer = z.object({ rating: z.enum(["satisfied", "basically_satisfied", "dissatisfied", "unclear"]) });
+
+export class SatisfactionReader {
+  constructor(private readonly llm: { client: OpenAI; model: string } | null) {}
+
+  async read(text: string): Promise<{ rating: Rating; reason: string } | null> {
+    const local = readRating(text);
+    if (local || !this.llm) return local;
+    try {
+      const completion = await this.llm.client.chat.completions.create({
+        model: this.llm.model,
+        temperature: 0,
+        response_format: { type: "json_object" },
+        messages: [
+          { role: "system", content: loadPromptFile("satisfaction.system.md") },
+          { role: "user", content: text },
+        ],
+      });
+      const parsed = llmAnswer.safeParse(JSON.parse(completion.choices[0]?.message?.content ?? "{}"));
+      if (!parsed.success || parsed.data.rating === "unclear") return null;
+      return { rating: parsed.data.rating, reason: text.trim() };
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// Scheduling durable jobs. A job's key says what it is for; scheduling the same purpose twice is harmless.
+import type { Db, Prisma } from "../db.ts";
+
+type Tx = Prisma.TransactionClient | Db;
+
+export const JOB_KINDS = ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire", "retention"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export async function scheduleJob(
+  tx: Tx,
+  job: { kind: JobKind; key: string; dueAt: Date; caseId?: number | null; payload?: Prisma.InputJsonValue; now: Date },
+) {
+  const dedupeKey = `${job.kind}:${job.key}`;
+  const existing = await tx.job.findUnique({ where: { dedupeKey } });
+  if (existing) return existing;
+  return tx.job.create({
+    data: { kind: job.kind, dedupeKey, dueAt: job.dueAt, caseId: job.caseId ?? null, payload: job.payload ?? {}, createdAt: job.now },
+  });
+}
+
+/** Marks a case's pending jobs of these kinds as no longer needed. */
+export async function cancelJobs(tx: Tx, caseId: number, kinds: JobKind[], reason: string, now: Date) {
+  await tx.job.updateMany({
+    where: { caseId, kind: { in: kinds }, status: "pending" },
+    data: { status: "skipped", outcome: reason, finishedAt: now },
+  });
+}
