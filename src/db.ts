@@ -7,8 +7,23 @@ import { PrismaClient } from "./generated/prisma/client.ts";
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
 
+/**
+ * Transactions start with BEGIN IMMEDIATE instead of the adapter's plain BEGIN. A deferred transaction that reads
+ * and then writes fails at once with SQLITE_BUSY when another process wrote in between; an immediate one takes
+ * the write lock first and waits its turn (busy timeout), which is what several instances on one file need.
+ */
+class ImmediateTransactions extends PrismaBetterSQLite3 {
+  override async connect() {
+    const adapter = await super.connect();
+    const client = (adapter as unknown as { client: { prepare(sql: string): unknown } }).client;
+    const prepare = client.prepare.bind(client);
+    client.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
+    return adapter;
+  }
+}
+
 export async function openDb(url: string): Promise<Db> {
-  const db = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url, timeout: 5000 }) });
+  const db = new PrismaClient({ adapter: new ImmediateTransactions({ url, timeout: 5000 }) });
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
