@@ -6,6 +6,7 @@ import { errorHandler } from "./http/middleware.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { httpChannelRoutes } from "./channels/http/index.ts";
 import { simulatorRoutes } from "./channels/simulator/index.ts";
+import { caseRoutes } from "./routes/cases.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -17,7 +18,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services)];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services)];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -41,6 +41,7 @@ const schema = z.object({
   NOW_OFFSET: z.string().default("0"),
 
   HTTP_CHANNEL_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "use at least 16 characters").optional()),
+  HTTP_CHANNEL_CALLBACK_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   SIMULATOR_ENABLED: bool.default(true),
 });
 

@@ -26,6 +26,8 @@ export interface QueuedMessage {
   dedupeKey?: string;
   /** Mask personal data; by default in every group. Units' own work groups need the details to act. */
   redact?: boolean;
+  /** Delivered by the caller itself (the HTTP channel answers in its response): recorded as sent. */
+  deliveredNow?: boolean;
   now: Date;
 }
 
@@ -49,6 +51,7 @@ export async function queueMessage(tx: Tx, m: QueuedMessage) {
       dedupeKey: m.dedupeKey,
       createdAt: m.now,
       nextAttemptAt: m.sendAfter ?? m.now,
+      ...(m.deliveredNow ? { status: "sent", sentAt: m.now } : {}),
     },
   });
 }

@@ -80,6 +80,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     : null;
   const classifier = new FallbackClassifier(local, llm, log);
 
+  const channels = new Map<ChannelName, Channel>();
   const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null);
   const intake = new Intake({
     db,
@@ -98,11 +99,11 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     cases,
     runtimeSettings: settings,
     satisfaction,
+    answersInRequest: (name) => channels.get(name as ChannelName)?.answersInRequest ?? false,
   });
 
-  const channels = new Map<ChannelName, Channel>();
   const dispatcher = new OutboxDispatcher(db, channels, log, async () => (await settings.current()).quietHours);
-  channels.set("http", new HttpChannel());
+  channels.set("http", new HttpChannel(config.HTTP_CHANNEL_CALLBACK_URL ? { url: config.HTTP_CHANNEL_CALLBACK_URL, token: config.HTTP_CHANNEL_TOKEN } : undefined));
   channels.set("webhook", new WebhookChannel());
   if (config.SIMULATOR_ENABLED) channels.set("simulator", new SimulatorChannel());
   const puppet = overrides.wechatyPuppet ?? config.WECHATY_PUPPET;

@@ -43,8 +43,10 @@ export interface ChannelHealth {
 
 export interface Channel {
   readonly name: ChannelName;
-  /** False for channels that answer only inside a request (HTTP): the dispatcher leaves their messages alone. */
+  /** Whether the outbox dispatcher sends this channel's messages (false: they wait, e.g. HTTP without a callback). */
   readonly pushes: boolean;
+  /** Replies to an inbound message travel back inside its request (HTTP) instead of through the outbox. */
+  readonly answersInRequest: boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
   send(message: OutboundMessage): Promise<void>;

@@ -75,6 +75,8 @@ export interface IntakeDeps {
   cases: CaseService;
   runtimeSettings: SettingsStore;
   satisfaction: SatisfactionReader;
+  /** Whether a channel answers inside its request (HTTP) rather than from the outbox (WeChat, simulator). */
+  answersInRequest: (channel: string) => boolean;
 }
 
 type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
@@ -520,7 +522,19 @@ export class Intake {
   /** Queues the reply in the chat the message came from, mentioning the sender in a group. */
   private async reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number, kind = "reply") {
     const mentions = row.isGroup ? [{ id: row.senderId, name: row.senderName ?? undefined }] : [];
-    const queued = await queueMessage(tx, { channel: row.channel, chatId: row.chatId, isGroup: row.isGroup, text, mentions, caseId, inReplyTo: row.id, kind, now });
+    const queued = await queueMessage(tx, {
+      channel: row.channel,
+      chatId: row.chatId,
+      isGroup: row.isGroup,
+      text,
+      mentions,
+      caseId,
+      inReplyTo: row.id,
+      kind,
+      now,
+      // Channels that answer inside their request deliver the reply with the stored result.
+      deliveredNow: this.deps.answersInRequest(row.channel),
+    });
     return { chatId: queued.chatId, text: queued.text, ...(row.isGroup ? { mentions: [row.senderId] } : {}) };
   }
 

@@ -13,6 +13,7 @@ import { NotFoundError } from "../../errors.ts";
 export class SimulatorChannel implements Channel {
   readonly name = "simulator" as const;
   readonly pushes = true;
+  readonly answersInRequest = false;
   async start() {}
   async stop() {}
   /** Nothing to deliver to: the page reads sent messages from the outbox. */

@@ -5,6 +5,7 @@ import type { Channel, ChannelHealth, OutboundMessage } from "../types.ts";
 export class WebhookChannel implements Channel {
   readonly name = "webhook" as const;
   readonly pushes = true;
+  readonly answersInRequest = false;
 
   constructor(private readonly timeoutMs = 10_000) {}
 

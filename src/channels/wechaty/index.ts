@@ -20,6 +20,7 @@ const RESTART_DELAYS_MS = [5_000, 15_000, 60_000, 300_000];
 export class WechatyChannel implements Channel {
   readonly name = "wechaty" as const;
   readonly pushes = true;
+  readonly answersInRequest = false;
   private bot: Wechaty | null = null;
   private state: ChannelState = "stopped";
   private detail: string | undefined;

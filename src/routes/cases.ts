@@ -1,0 +1,101 @@
+// Cases for other systems and units: read one, act on it. Units see and act only on cases they handle.
+import Router from "@koa/router";
+import { z } from "zod";
+import type { Services } from "../services.ts";
+import { parseInput } from "../http/middleware.ts";
+import { requireApiToken, type Principal } from "../http/apiTokens.ts";
+import { AppError, NotFoundError } from "../errors.ts";
+import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
+import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+
+const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
+const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "close", "reopen", "merge", "withdraw", "reject"] as const;
+
+const actionSchema = z.object({
+  action: z.enum(WORKER_ACTIONS),
+  /** The result for resolve; the reason for return, reopen, reject; the text of a note. */
+  text: z.string().trim().max(2000).optional(),
+  public: z.boolean().optional().default(false),
+  mergeInto: z.string().regex(/^\d{4}-\d{6}$/).optional(),
+});
+
+const numberParam = z.object({ number: z.string().regex(/^\d{4}-\d{6}$/, "工单号格式应为 2026-000123") });
+
+export function caseRoutes(services: Services): Router {
+  const { db, cases } = services;
+  const router = new Router({ prefix: "/api/cases" });
+  router.use(requireApiToken(db));
+
+  /** The case, if this principal may see it; a unit is told nothing about other units' cases. */
+  async function load(number: string, p: Principal) {
+    const kase = await db.case.findUnique({
+      where: { number },
+      include: { matter: true, leadUnit: true, cooperatingUnits: { include: { unit: true } }, events: { orderBy: { id: "asc" } }, grid: true, building: true },
+    });
+    if (!kase) throw NotFoundError("工单不存在");
+    if (p.role === "unit" && kase.leadUnitId !== p.unitId && !kase.cooperatingUnits.some((c) => c.unitId === p.unitId)) throw NotFoundError("工单不存在");
+    return kase;
+  }
+
+  router.get("/:number", async (ctx) => {
+    const { number } = parseInput(numberParam, ctx.params);
+    const p = ctx.state.principal as Principal;
+    const k = await load(number, p);
+    ctx.body = {
+      number: k.number,
+      status: k.status,
+      statusLabel: STATUS_LABELS[k.status as CaseStatus],
+      urgency: k.urgency,
+      text: k.text,
+      location: k.location,
+      grid: k.grid?.name ?? null,
+      building: k.building?.name ?? null,
+      matter: k.matter ? { code: k.matter.code, name: k.matter.name } : null,
+      leadUnit: k.leadUnit?.name ?? null,
+      cooperatingUnits: k.cooperatingUnits.map((c) => c.unit.name),
+      responseDueAt: k.responseDueAt,
+      resolveDueAt: k.resolveDueAt,
+      respondedAt: k.respondedAt,
+      resolvedAt: k.resolvedAt,
+      resolution: k.resolution,
+      escalationLevel: k.escalationLevel,
+      satisfaction: k.satisfaction,
+      reworkCount: k.reworkCount,
+      createdAt: k.createdAt,
+      // Internal notes are for the people working the case, which includes the unit.
+      events: k.events.map((e) => ({ type: e.type, actor: e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
+    };
+  });
+
+  router.post("/:number/actions", async (ctx) => {
+    const { number } = parseInput(numberParam, ctx.params);
+    const body = parseInput(actionSchema, ctx.request.body);
+    const p = ctx.state.principal as Principal;
+    const kase = await load(number, p);
+    const now = services.clock();
+    const actor = p.role === "unit" ? "unit" : "worker";
+    const actorId = `token:${p.tokenId}`;
+    if (p.role === "unit" && !(UNIT_ACTIONS as readonly string[]).includes(body.action)) {
+      throw new AppError("forbidden", 403, "承办单位不能执行该操作");
+    }
+    try {
+      if (body.action === "note") {
+        if (!body.text) throw new TransitionError("备注内容不能为空", "reason_required");
+        await cases.addNote(kase.id, { actor, actorId, text: body.text, isPublic: body.public, now });
+      } else {
+        if (p.role === "unit" && kase.leadUnitId !== p.unitId) throw new AppError("forbidden", 403, "配合单位只能添加进展或备注");
+        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, now });
+      }
+    } catch (err) {
+      if (err instanceof TransitionError) {
+        throw new AppError(err.code, err.code === "reason_required" ? 400 : 409, err.message);
+      }
+      throw err;
+    }
+    await services.dispatcher.flush(now);
+    const updated = await db.case.findUniqueOrThrow({ where: { id: kase.id } });
+    ctx.body = { number: updated.number, status: updated.status, statusLabel: STATUS_LABELS[updated.status as CaseStatus] };
+  });
+
+  return router;
+}

@@ -1,0 +1,96 @@
+// Acting on cases through the API: tokens, scopes, lifecycle errors, and what the resident hears.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { createApiToken } from "../src/http/apiTokens.ts";
+
+let svc: TestService;
+let unitToken = "";
+let otherUnitToken = "";
+let workerToken = "";
+let lift = "";
+
+beforeAll(async () => {
+  svc = await startService();
+  const db = svc.services.db;
+  const property = await db.unit.findUniqueOrThrow({ where: { name: "阳光花园物业服务中心" } });
+  const police = await db.unit.findUniqueOrThrow({ where: { name: "阳光派出所" } });
+  unitToken = (await createApiToken(db, { name: "物业系统", role: "unit", unitId: property.id })).token;
+  otherUnitToken = (await createApiToken(db, { name: "派出所", role: "unit", unitId: police.id })).token;
+  workerToken = (await createApiToken(db, { name: "12345平台", role: "worker" })).token;
+  lift = (await svc.post("/api/channels/http/messages", groupMessage("@小民 3号楼电梯坏了两天了", { senderId: "api-r1" }))).body.case.number;
+});
+afterAll(async () => {
+  await svc.close();
+});
+
+const act = (number: string, token: string, body: unknown) =>
+  svc.post(`/api/cases/${number}/actions`, body, token ? { authorization: `Bearer ${token}` } : {});
+const read = async (number: string, token: string) => {
+  const res = await fetch(`${svc.url}/api/cases/${number}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+describe("case API", () => {
+  it("requires a valid token", async () => {
+    expect((await act(lift, "", { action: "accept" })).status).toBe(401);
+    expect((await act(lift, "mh_not-a-token", { action: "accept" })).status).toBe(401);
+    expect((await read(lift, "mh_not-a-token")).status).toBe(401);
+  });
+
+  it("lets the lead unit read and act on its case, recording who did it", async () => {
+    const r = await read(lift, unitToken);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ number: lift, status: "dispatched", leadUnit: "阳光花园物业服务中心", matter: { code: "DT01" } });
+    const accepted = await act(lift, unitToken, { action: "accept" });
+    expect(accepted.body).toEqual({ number: lift, status: "dispatched", statusLabel: "已派单" });
+    const resolved = await act(lift, unitToken, { action: "resolve", text: "已更换门机板" });
+    expect(resolved.body.status).toBe("resolved");
+    const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number: lift }, include: { events: true } });
+    expect(kase.respondedAt).not.toBeNull();
+    expect(kase.events.filter((e) => e.actor === "unit").map((e) => [e.type, e.actorId])).toEqual([
+      ["accept", expect.stringMatching(/^token:\d+$/)],
+      ["resolve", expect.stringMatching(/^token:\d+$/)],
+    ]);
+  });
+
+  it("explains lifecycle errors: 409 for a step that does not fit, 400 for a missing result", async () => {
+    const again = await act(lift, unitToken, { action: "start" });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe("工单当前状态为“已办结”，不能开始办理");
+    const other = (await svc.post("/api/channels/http/messages", groupMessage("@小民 5号楼楼道里堆满了纸箱和旧家具，走路都困难"))).body.case.number;
+    const missing = await act(other, unitToken, { action: "resolve" });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toBe("办结需要填写办理结果");
+  });
+
+  it("hides other units' cases and refuses worker-only actions to units", async () => {
+    expect((await read(lift, otherUnitToken)).status).toBe(404);
+    expect((await act(lift, otherUnitToken, { action: "accept" })).status).toBe(404);
+    const other = (await svc.post("/api/channels/http/messages", groupMessage("@小民 6号楼楼道里堆满了杂物"))).body.case.number;
+    const res = await act(other, unitToken, { action: "reject", text: "不是诉求" });
+    expect(res.status).toBe(403);
+  });
+
+  it("lets a worker reopen a case, and a public note reaches the resident while an internal one does not", async () => {
+    const reopened = await act(lift, workerToken, { action: "reopen", text: "居民电话反映仍有异响" });
+    expect(reopened.body.status).toBe("reopened");
+    await act(lift, workerToken, { action: "note", text: "维保公司明天上午到场", public: true });
+    await act(lift, workerToken, { action: "note", text: "维保合同下月到期", public: false });
+    const toResident = await svc.services.db.outbox.findMany({ where: { case: { number: lift }, chatId: "yangguang-owners", kind: "progress" }, orderBy: { id: "asc" } });
+    expect(toResident.map((m) => m.text).join("\n")).toContain("维保公司明天上午到场");
+    expect(toResident.map((m) => m.text).join("\n")).not.toContain("维保合同");
+    expect(toResident.map((m) => m.text).join("\n")).toContain("重新交办");
+  });
+
+  it("validates the body and the case number", async () => {
+    const bad = await act(lift, workerToken, { action: "fly" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe("action");
+    expect((await read("12345", workerToken)).status).toBe(400);
+    expect((await read("2026-999999", workerToken)).status).toBe(404);
+  });
+
+  it("leaves other routes alone", async () => {
+    expect((await fetch(`${svc.url}/health`)).status).toBe(200);
+  });
+});
