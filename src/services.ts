@@ -47,6 +47,8 @@ export interface Services {
 export interface ServiceOverrides {
   /** A fake clock for tests. */
   clock?: () => Date;
+  /** A clock that runs, set to a given time (tests of the simulator's fast-forward). */
+  clockControl?: Clock;
   /** A Wechaty puppet instance instead of WECHATY_PUPPET (tests pass wechaty-puppet-mock). */
   wechatyPuppet?: object;
 }
@@ -58,7 +60,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await assertMigrated(db);
   await seedDefaults(db, log);
   const reference = await new ReferenceData(db).reload();
-  const clockControl = new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
+  const clockControl = overrides.clockControl ?? new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
   const clock = overrides.clock ?? clockControl.now;
   const settings = new SettingsStore(db);
   const calendar = officialCalendar();
@@ -137,9 +139,4 @@ export async function recoverUnprocessed(services: Services): Promise<number> {
   return rows.length;
 }
 
-/** One follow-up pass: run the jobs due now, then send what they queued. */
-export async function runFollowUp(services: Services): Promise<void> {
-  const now = services.clock();
-  await services.scheduler.tick(now);
-  await services.dispatcher.flush(now);
-}
+export { runFollowUp } from "./followup/run.ts";

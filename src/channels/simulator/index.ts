@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { Channel, ChannelHealth } from "../types.ts";
 import type { Services } from "../../services.ts";
 import { parseInput, requireLoopback } from "../../http/middleware.ts";
-import { NotFoundError } from "../../errors.ts";
+import { AuthorizationError, NotFoundError } from "../../errors.ts";
+import { runFollowUp } from "../../followup/run.ts";
 
 export class SimulatorChannel implements Channel {
   readonly name = "simulator" as const;
@@ -53,15 +54,49 @@ export function simulatorRoutes(services: Services): Router {
       botName: services.config.BOT_NAME,
       triggerPrefixes: services.config.TRIGGER_PREFIXES,
       chats: groups.map((g) => ({ chatId: g.chatId, name: g.name, isGroup: true, grid: g.grid?.name ?? null })),
+      // Units' and areas' work groups: where a person plays the unit (签收, 办结) and sees 催办 and 督办.
+      workRooms: await workRooms(),
+      clock: clockState(),
     };
+  });
+
+  async function workRooms() {
+    const [units, areas] = await Promise.all([
+      db.unitContact.findMany({ where: { channel: "simulator", kind: "room" }, include: { unit: true }, orderBy: { id: "asc" } }),
+      db.areaContact.findMany({ where: { channel: "simulator", kind: "room" }, include: { area: true }, orderBy: { id: "asc" } }),
+    ]);
+    return [
+      ...units.map((c) => ({ chatId: c.address, name: c.name ?? c.unit.name, isGroup: true, role: "unit", owner: c.unit.name })),
+      ...areas.map((c) => ({ chatId: c.address, name: c.name ?? c.area.name, isGroup: true, role: "area", owner: c.area.name })),
+    ];
+  }
+
+  function clockState() {
+    const now = services.clock();
+    return { now: now.toISOString(), offsetMs: services.clockControl.offset, adjustable: services.clockControl.adjustable };
+  }
+
+  const clockSchema = z.object({ advanceHours: z.number().positive().max(24 * 30) });
+  // Development only: move the service's clock forward and run the follow-up that falls due.
+  router.post("/api/simulator/clock", async (ctx) => {
+    const { advanceHours } = parseInput(clockSchema, ctx.request.body);
+    if (!services.clockControl.adjustable) throw AuthorizationError("只有开发模式（NODE_ENV=development）可以调整时钟");
+    // Step an hour at a time, so reminders and surveys come out in the order they fall due.
+    for (let left = advanceHours; left > 0; left -= 1) {
+      services.clockControl.advance(Math.min(1, left) * 3600_000);
+      await runFollowUp(services);
+    }
+    ctx.body = { clock: clockState() };
   });
 
   router.post("/api/simulator/messages", async (ctx) => {
     const body = parseInput(postSchema, ctx.request.body);
     const isGroup = !body.chatId.startsWith("sim-private-");
-    if (isGroup && !(await db.chatGroup.findFirst({ where: { channel: "simulator", chatId: body.chatId } }))) throw NotFoundError("没有这个模拟群");
+    const group = isGroup ? await db.chatGroup.findFirst({ where: { channel: "simulator", chatId: body.chatId } }) : null;
+    const room = isGroup && !group ? (await workRooms()).find((r) => r.chatId === body.chatId) : undefined;
+    if (isGroup && !group && !room) throw NotFoundError("没有这个模拟群");
     const now = services.clock();
-    const chatName = isGroup ? (await db.chatGroup.findFirst({ where: { channel: "simulator", chatId: body.chatId } }))?.name : body.senderName;
+    const chatName = group?.name ?? room?.name ?? body.senderName;
     const result = await services.intake.receive(
       { channel: "simulator", messageId: randomUUID(), isGroup, chatName, ...body },
       now,
