@@ -36,6 +36,7 @@ const schema = z.object({
   WECHATY_PUPPET_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
   WECHATY_NAME: z.string().default("minhu"),
 
+  CALENDAR_FILE: z.string().default("prisma/seed/calendar.csv"),
   SCHEDULER_ENABLED: bool.default(true),
   SCHEDULER_CRON: z.string().default("* * * * *"),
   NOW_OFFSET: z.string().default("0"),

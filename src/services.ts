@@ -11,7 +11,7 @@ import { FallbackClassifier, LlmClassifier, LocalClassifier } from "./classify/i
 import { loadClassifyPrompts } from "./classify/prompt.ts";
 import { Intake } from "./intake/pipeline.ts";
 import { Replies } from "./intake/replies.ts";
-import { officialCalendar } from "./domain/deadlines.ts";
+import { calendarFromFile } from "./domain/calendarFile.ts";
 import { OutboxDispatcher } from "./outbox.ts";
 import type { Channel, ChannelName } from "./channels/types.ts";
 import { HttpChannel } from "./channels/http/index.ts";
@@ -63,7 +63,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const clockControl = overrides.clockControl ?? new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
   const clock = overrides.clock ?? clockControl.now;
   const settings = new SettingsStore(db);
-  const calendar = officialCalendar();
+  const calendar = calendarFromFile(config.CALENDAR_FILE);
   const replies = new Replies();
   const cases = new CaseService({ db, log, settings, calendar, replies });
 

@@ -20,6 +20,8 @@ export function readRating(text: string): { rating: Rating; reason: string } | n
     const rating: Rating = "1１①".includes(digit[1]) ? "satisfied" : "2２②".includes(digit[1]) ? "basically_satisfied" : "dissatisfied";
     return { rating, reason: digit[2].trim() };
   }
+  // "态度挺好，但是…" says two things: the rules do not guess, the LLM (or the resident, asked again) decides.
+  if (/但是|但|不过|可是/.test(t) && t.length > 8 && !/^(不满意|基本满意|满意)/.test(t)) return null;
   if (DISSATISFIED.test(t)) return { rating: "dissatisfied", reason: t };
   if (BASIC.test(t)) return { rating: "basically_satisfied", reason: t };
   if (SATISFIED.test(t) && t.length <= 40) return { rating: "satisfied", reason: t };
