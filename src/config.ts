@@ -47,6 +47,7 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema> & { llmEnabled: boolean };
+export const CONFIG_KEYS = Object.keys(schema.shape);
 
 export class ConfigError extends Error {}
 

@@ -1,5 +1,5 @@
 // Settings administrators change at run time, stored in the Setting table; code holds only the defaults.
-// Read through `current()`, which is cached and reloaded after a change, so nothing needs a restart.
+// Read through `current()`, cached for half a minute, so a change takes effect without a restart.
 import { z } from "zod";
 import type { Db, Prisma } from "./db.ts";
 
@@ -30,13 +30,17 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
 
+/** Another process (the settings command, another instance) may change them: read again after this long. */
+const CACHE_MS = 30_000;
+
 export class SettingsStore {
   private cached: Settings | null = null;
+  private readAt = 0;
 
   constructor(private readonly db: Db) {}
 
   async current(): Promise<Settings> {
-    if (this.cached) return this.cached;
+    if (this.cached && Date.now() - this.readAt < CACHE_MS) return this.cached;
     const rows = await this.db.setting.findMany();
     const stored = Object.fromEntries(rows.map((r) => [r.key, r.value]));
     // A stored value that no longer fits falls back to its default rather than stopping the service.
@@ -45,6 +49,7 @@ export class SettingsStore {
       if (key in stored && field.safeParse(stored[key]).success) values[key] = stored[key];
     }
     this.cached = settingsSchema.parse(values);
+    this.readAt = Date.now();
     return this.cached;
   }
 

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
+import { CONFIG_KEYS, loadConfig } from "../src/config.ts";
 
 describe("configuration", () => {
   it("accepts .env.example as it is, which gives the embedded defaults", () => {
@@ -10,6 +10,17 @@ describe("configuration", () => {
     const config = loadConfig(env);
     expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: "file:./data/minhu.db", llmEnabled: false, SIMULATOR_ENABLED: true, TRIGGER_PREFIXES: ["#诉求", "#求助", "#报修"] });
     expect(config.WECHATY_PUPPET).toBeUndefined();
+  });
+
+  it("lists every setting in .env.example", () => {
+    const example = Object.keys(parseEnv(readFileSync(".env.example", "utf8")));
+    const known = CONFIG_KEYS.filter((k) => k !== "NODE_ENV");
+    expect(example.sort()).toEqual(known.sort());
+  });
+
+  it("refuses NOW_OFFSET outside development", () => {
+    expect(loadConfig({ NOW_OFFSET: "3d" }).NOW_OFFSET).toBe("3d");
+    expect(() => loadConfig({ NODE_ENV: "production", NOW_OFFSET: "3d" })).toThrow("NOW_OFFSET: only allowed when NODE_ENV=development");
   });
 
   it("switches the LLM on with a base URL or a key", () => {
