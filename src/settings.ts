@@ -55,7 +55,7 @@ export class SettingsStore {
 
   async update(changes: Partial<Settings>): Promise<Settings> {
     const merged = settingsSchema.parse({ ...(await this.current()), ...changes });
-    for (const [key, value] of Object.entries(changes)) {
+    for (const key of Object.keys(changes)) {
       const v = merged[key as keyof Settings] as Prisma.InputJsonValue;
       await this.db.setting.upsert({ where: { key }, create: { key, value: v }, update: { value: v } });
     }

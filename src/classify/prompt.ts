@@ -7,7 +7,7 @@ import type { Catalogue } from "./catalogue.ts";
 export const PROMPTS_DIR = path.resolve(import.meta.dirname, "../../prompts");
 
 export function renderTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (whole, name: string) => {
+  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_match, name: string) => {
     if (!(name in vars)) throw new Error(`prompt placeholder {{${name}}} has no value`);
     return vars[name];
   });

@@ -8,7 +8,7 @@ import type { Classifier } from "../classify/types.ts";
 import type { LocalClassifier } from "../classify/local.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
-import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { CASE_NUMBER_PATTERN, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { buildingNumber, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { queueMessage } from "../outbox.ts";
@@ -20,7 +20,6 @@ import { RATING_LABELS, readRating, saysNotSolved, type SatisfactionReader } fro
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../followup/jobs/escalate.ts";
-import { CASE_NUMBER_PATTERN } from "../domain/case.ts";
 import {
   detectEmergency,
   quotedCaseNumber,

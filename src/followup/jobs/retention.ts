@@ -18,7 +18,7 @@ export async function ensureRetentionScheduled(ctx: Pick<JobContext, "db">, now:
 }
 
 export function retentionJob(ctx: JobContext): JobHandler {
-  return async function retention(job, now) {
+  return async function retention(_job, now) {
     const settings = await ctx.settings.current();
     const before = new Date(now.getTime() - settings.retentionDays * 86400_000);
     const cases = await ctx.db.case.findMany({ where: { closedAt: { lt: before }, anonymisedAt: null }, select: { id: true, text: true, location: true, residentId: true } });
