@@ -86,6 +86,11 @@ export class LlmClassifier implements Classifier {
     });
   }
 
+  /** Characters sent for one appeal (the evaluation reports the prompt's size). */
+  promptChars(text: string, catalogue: Catalogue): number {
+    return buildClassifyMessages(this.opts.prompts, catalogue, { botName: this.opts.botName, appeal: text, context: "私聊" }).reduce((n, m) => n + m.content.length, 0);
+  }
+
   async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = buildClassifyMessages(this.opts.prompts, catalogue, {
       botName: this.opts.botName,

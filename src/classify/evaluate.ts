@@ -1,0 +1,170 @@
+// Measures a classifier on labelled appeals: a held-out test set, or K-fold cross-validation on the training set.
+// Used by `npm run eval` (and later by the administrators' console).
+import { readFileSync } from "node:fs";
+import { Catalogue, type MatterInfo } from "./catalogue.ts";
+import { LearnedClassifier } from "./learned.ts";
+import type { LlmClassifier } from "./llm.ts";
+import { parseMatterCsv } from "../responsibility/parse.ts";
+import { codeForName } from "../responsibility/apply.ts";
+
+export interface Labelled {
+  text: string;
+  code: string;
+}
+
+/** A list file (the import CSV) as a catalogue, without a database. */
+export function catalogueFromFile(file: string): Catalogue {
+  const rows = parseMatterCsv(readFileSync(file));
+  return new Catalogue(
+    rows
+      .map((r, i): MatterInfo => ({
+        id: i + 1,
+        code: r.code ?? codeForName(r.name),
+        name: r.name,
+        category: r.category,
+        description: r.description,
+        keywords: r.keywords,
+        examples: r.examples,
+        needsLocation: r.needsLocation ?? true,
+        leadUnit: r.leadUnit ? { id: 0, name: r.leadUnit } : null,
+        cooperatingUnits: [],
+        responseHours: r.responseHours ?? 24,
+        resolveDays: r.resolveDays ?? 5,
+      }))
+      .sort((a, b) => a.code.localeCompare(b.code)),
+  );
+}
+
+/** `text<TAB>label` lines; the label names a matter by code or by name. */
+export function readLabelled(file: string, catalogue: Catalogue): Labelled[] {
+  const byName = new Map(catalogue.matters.map((m) => [m.name, m.code]));
+  return readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .map((line, i) => ({ line, n: i + 1 }))
+    .filter(({ line }) => line.trim())
+    .map(({ line, n }) => {
+      const tab = line.lastIndexOf("\t");
+      if (tab < 0) throw new Error(`${file}:${n}: expected "text<TAB>label"`);
+      const label = line.slice(tab + 1).trim();
+      const code = catalogue.byCode.has(label) ? label : byName.get(label);
+      if (!code) throw new Error(`${file}:${n}: label "${label}" is neither a code nor a name in the list`);
+      return { text: line.slice(0, tab).trim(), code };
+    });
+}
+
+export interface EvalOptions {
+  catalogue: Catalogue;
+  train: Labelled[];
+  test?: Labelled[];
+  folds?: number;
+  classifier: "local" | "llm" | "cascade";
+  llm?: LlmClassifier;
+  /** Cascade: the local classifier decides at or above this probability. */
+  threshold?: number;
+  seed?: number;
+  progress?: (done: number, total: number) => void;
+}
+
+export interface EvalReport {
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  perLabel: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  llmCalls: number;
+  llmCallsPerAppeal: number;
+  meanPromptChars: number;
+  coverage: number;
+  localPrecision: number | null;
+  msPerAppeal: number;
+  folds?: number;
+  threshold?: number;
+}
+
+/** Disjoint folds of 0..n-1, shuffled with a fixed seed. */
+export function kFolds(n: number, k: number, seed = 7): number[][] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return Array.from({ length: k }, (_, f) => order.filter((_, i) => i % k === f));
+}
+
+export async function evaluate(o: EvalOptions): Promise<EvalReport> {
+  const rounds: { train: Labelled[]; test: Labelled[] }[] = o.folds
+    ? kFolds(o.train.length, o.folds, o.seed).map((fold) => {
+        const held = new Set(fold);
+        return { train: o.train.filter((_, i) => !held.has(i)), test: fold.map((i) => o.train[i]) };
+      })
+    : [{ train: o.train, test: o.test ?? [] }];
+  const total = rounds.reduce((n, r) => n + r.test.length, 0);
+  const pairs: { predicted: string | null; actual: string; local: boolean }[] = [];
+  let llmCalls = 0;
+  let promptChars = 0;
+  const started = performance.now();
+
+  for (const round of rounds) {
+    const local = o.classifier === "llm" ? null : LearnedClassifier.train(round.train.map((e) => ({ text: e.text, label: e.code })));
+    for (const item of round.test) {
+      let predicted: string | null = null;
+      let decidedLocally = false;
+      if (local) {
+        const top = local.ranked(item.text, o.catalogue)[0];
+        if (o.classifier === "local" || (top && top.p >= (o.threshold ?? 0.9))) {
+          predicted = top?.code ?? null;
+          decidedLocally = true;
+        }
+      }
+      if (!decidedLocally) {
+        if (!o.llm) throw new Error("the llm and cascade classifiers need OPENAI_BASE_URL or OPENAI_API_KEY");
+        llmCalls++;
+        promptChars += o.llm.promptChars(item.text, o.catalogue);
+        try {
+          predicted = (await o.llm.classify({ text: item.text }, o.catalogue)).matterCode;
+        } catch {
+          predicted = null; // a failed call counts as a wrong answer
+        }
+      }
+      pairs.push({ predicted, actual: item.code, local: decidedLocally });
+      o.progress?.(pairs.length, total);
+    }
+  }
+  return { ...score(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}) };
+}
+
+const round4 = (x: number) => Number(x.toFixed(4));
+const ratio = (a: number, b: number) => (b ? round4(a / b) : 0);
+
+function score(pairs: { predicted: string | null; actual: string; local: boolean }[], catalogue: Catalogue) {
+  const labels = [...new Set(pairs.map((p) => p.actual))].sort();
+  const perLabel: EvalReport["perLabel"] = {};
+  let f1Sum = 0;
+  for (const code of labels) {
+    const tp = pairs.filter((p) => p.predicted === code && p.actual === code).length;
+    const fp = pairs.filter((p) => p.predicted === code && p.actual !== code).length;
+    const fn = pairs.filter((p) => p.predicted !== code && p.actual === code).length;
+    const precision = tp + fp ? tp / (tp + fp) : 0;
+    const recall = tp + fn ? tp / (tp + fn) : 0;
+    const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+    f1Sum += f1;
+    const name = catalogue.byCode.get(code)?.name ?? code;
+    perLabel[name] = { precision: round4(precision), recall: round4(recall), f1: round4(f1), support: tp + fn };
+  }
+  const correct = pairs.filter((p) => p.predicted === p.actual).length;
+  const localPairs = pairs.filter((p) => p.local);
+  return {
+    n: pairs.length,
+    accuracy: ratio(correct, pairs.length),
+    macroF1: labels.length ? round4(f1Sum / labels.length) : 0,
+    perLabel,
+    coverage: ratio(localPairs.length, pairs.length),
+    localPrecision: localPairs.length ? ratio(localPairs.filter((p) => p.predicted === p.actual).length, localPairs.length) : null,
+  };
+}

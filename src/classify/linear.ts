@@ -1,0 +1,225 @@
+// A linear text classifier learned from labelled appeals (confirmed cases): TF-IDF over character unigrams,
+// bigrams and jieba words, trained as an averaged multiclass passive-aggressive model (Crammer–Singer hinge),
+// class-balanced. Each update touches only the true and the best wrong label, so weights stay sparse and
+// training and scoring stay fast with hundreds of labels. Deterministic: the shuffle is seeded.
+import { Jieba } from "@node-rs/jieba";
+import { dict } from "@node-rs/jieba/dict.js";
+
+let jieba: Jieba | undefined;
+const segmenter = () => (jieba ??= Jieba.withDict(dict));
+
+/** Feature counts for a text: Han/latin/digit characters, their bigrams, and jieba words of two or more characters. */
+export function textFeatures(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  const add = (f: string) => m.set(f, (m.get(f) ?? 0) + 1);
+  for (const run of text.replace(/[^\p{Script=Han}A-Za-z0-9]+/gu, " ").split(" ")) {
+    for (let i = 0; i < run.length; i++) {
+      add("c" + run[i]);
+      if (i + 1 < run.length) add("b" + run.slice(i, i + 2));
+    }
+  }
+  for (const w of segmenter().cut(text, true)) if (w.length > 1 && /\p{Script=Han}/u.test(w)) add("w" + w);
+  return m;
+}
+
+export interface SparseVector {
+  idx: Int32Array;
+  val: Float32Array;
+}
+
+export interface TrainOptions {
+  epochs?: number;
+  /** Aggressiveness cap of each update. */
+  c?: number;
+  seed?: number;
+}
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Per-feature label weights, compact after training. */
+interface Row {
+  labels: Int32Array;
+  weights: Float32Array;
+}
+
+export class LinearTextModel {
+  private constructor(
+    readonly labels: string[],
+    private readonly vocab: Map<string, number>,
+    private readonly idf: Float32Array,
+    private readonly rows: (Row | undefined)[],
+    /** Scores are multiplied by this before the softmax that turns them into probabilities. */
+    readonly temperature: number,
+  ) {}
+
+  static train(examples: { text: string; label: string }[], opts: TrainOptions = {}): LinearTextModel {
+    const labels = [...new Set(examples.map((e) => e.label))].sort();
+    const labelIndex = new Map(labels.map((l, i) => [l, i]));
+    const bags = examples.map((e) => textFeatures(e.text));
+
+    // Vocabulary: features seen in at least two examples (one-off strings are noise, and memory).
+    const df = new Map<string, number>();
+    for (const bag of bags) for (const f of bag.keys()) df.set(f, (df.get(f) ?? 0) + 1);
+    const vocab = new Map<string, number>();
+    const idfValues: number[] = [];
+    const n = bags.length;
+    for (const [f, d] of df) {
+      if (d < 2 && n > 20) continue;
+      vocab.set(f, vocab.size);
+      idfValues.push(Math.log((1 + n) / (1 + d)) + 1);
+    }
+    const idf = Float32Array.from(idfValues);
+    const vectors = bags.map((bag) => vectorise(bag, vocab, idf));
+    const y = examples.map((e) => labelIndex.get(e.label)!);
+    const rows = trainPassiveAggressive(vectors, y, labels.length, opts);
+    return new LinearTextModel(labels, vocab, idf, rows, 8);
+  }
+
+  vector(text: string): SparseVector {
+    return vectorise(textFeatures(text), this.vocab, this.idf);
+  }
+
+  /** Raw scores by label index. */
+  scores(v: SparseVector): Float64Array {
+    const s = new Float64Array(this.labels.length);
+    for (let q = 0; q < v.idx.length; q++) {
+      const row = this.rows[v.idx[q]];
+      if (!row) continue;
+      const x = v.val[q];
+      for (let j = 0; j < row.labels.length; j++) s[row.labels[j]] += row.weights[j] * x;
+    }
+    return s;
+  }
+
+  /** Labels with probabilities, most likely first. */
+  predict(text: string, top = 5): { label: string; p: number }[] {
+    const s = this.scores(this.vector(text));
+    let max = -Infinity;
+    for (const x of s) max = Math.max(max, x);
+    let z = 0;
+    const e = Array.from(s, (x) => {
+      const v = Math.exp((x - max) * this.temperature);
+      z += v;
+      return v;
+    });
+    return e
+      .map((v, i) => ({ label: this.labels[i], p: v / z }))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, top);
+  }
+
+  get featureCount(): number {
+    return this.vocab.size;
+  }
+
+  get weightCount(): number {
+    return this.rows.reduce((n, r) => n + (r?.labels.length ?? 0), 0);
+  }
+}
+
+function vectorise(bag: Map<string, number>, vocab: Map<string, number>, idf: Float32Array): SparseVector {
+  const idx: number[] = [];
+  const val: number[] = [];
+  let norm = 0;
+  for (const [f, tf] of bag) {
+    const i = vocab.get(f);
+    if (i === undefined) continue;
+    const x = (1 + Math.log(tf)) * idf[i];
+    idx.push(i);
+    val.push(x);
+    norm += x * x;
+  }
+  norm = Math.sqrt(norm) || 1;
+  return { idx: Int32Array.from(idx), val: Float32Array.from(val, (x) => x / norm) };
+}
+
+/** Averaged multiclass passive-aggressive training with class-balanced caps. */
+function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount: number, opts: TrainOptions): (Row | undefined)[] {
+  const epochs = opts.epochs ?? 15;
+  const cap = opts.c ?? 0.2;
+  const random = mulberry32(opts.seed ?? 1);
+  // Per feature: label → [weight, weighted sum for averaging].
+  const w = new Map<number, Map<number, [number, number]>>();
+  const counts = new Float64Array(labelCount);
+  for (const k of y) counts[k]++;
+  const balance = Array.from(counts, (c) => (c ? vectors.length / (labelCount * c) : 1));
+  const order = vectors.map((_, i) => i);
+  const scores = new Float64Array(labelCount);
+  const touched: number[] = [];
+  let step = 1;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const i of order) {
+      const v = vectors[i];
+      const target = y[i];
+      for (const k of touched) scores[k] = 0;
+      touched.length = 0;
+      for (let q = 0; q < v.idx.length; q++) {
+        const row = w.get(v.idx[q]);
+        if (!row) continue;
+        for (const [k, cell] of row) {
+          if (scores[k] === 0) touched.push(k);
+          scores[k] += cell[0] * v.val[q];
+        }
+      }
+      // The best wrong label; a label never scored has 0.
+      let wrong = -1;
+      let wrongScore = -Infinity;
+      for (const k of touched) if (k !== target && scores[k] > wrongScore) [wrong, wrongScore] = [k, scores[k]];
+      if (wrongScore < 0 || wrong < 0) {
+        for (let k = 0; k < labelCount; k++) {
+          if (k !== target && scores[k] === 0 && !touched.includes(k)) {
+            [wrong, wrongScore] = [k, 0];
+            break;
+          }
+        }
+      }
+      if (wrong < 0) continue;
+      const loss = 1 - (scores[target] - wrongScore);
+      if (loss > 0) {
+        let sq = 0;
+        for (let q = 0; q < v.val.length; q++) sq += v.val[q] * v.val[q];
+        const tau = Math.min(cap * balance[target], loss / (2 * sq + 1e-12));
+        for (let q = 0; q < v.idx.length; q++) {
+          let row = w.get(v.idx[q]);
+          if (!row) w.set(v.idx[q], (row = new Map()));
+          const d = tau * v.val[q];
+          for (const [k, sign] of [[target, 1], [wrong, -1]] as const) {
+            let cell = row.get(k);
+            if (!cell) row.set(k, (cell = [0, 0]));
+            cell[0] += sign * d;
+            cell[1] += sign * d * step;
+          }
+        }
+      }
+      step++;
+    }
+  }
+  // Averaged weights: w − Σ(step·Δ)/steps.
+  const rows: (Row | undefined)[] = [];
+  for (const [f, row] of w) {
+    const labels: number[] = [];
+    const weights: number[] = [];
+    for (const [k, [value, weighted]] of row) {
+      const avg = value - weighted / step;
+      if (avg !== 0) {
+        labels.push(k);
+        weights.push(avg);
+      }
+    }
+    rows[f] = { labels: Int32Array.from(labels), weights: Float32Array.from(weights) };
+  }
+  return rows;
+}

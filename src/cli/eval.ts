@@ -1,0 +1,70 @@
+// npm run eval -- --list LIST.csv --train TRAIN.tsv [--test TEST.tsv | --cv K] [--classifier local|llm|cascade]
+//                  [--threshold 0.9]
+// Learns --train as if it were confirmed cases (in memory: the service's database is not touched), measures on
+// --test or by K-fold cross-validation, shows progress on stderr, and prints one JSON object as the last line.
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config.ts";
+import { loadDotEnv } from "../env.ts";
+import { catalogueFromFile, evaluate, readLabelled } from "../classify/evaluate.ts";
+import { LlmClassifier } from "../classify/llm.ts";
+import { loadClassifyPrompts } from "../classify/prompt.ts";
+
+const { values } = parseArgs({
+  options: {
+    list: { type: "string" },
+    train: { type: "string" },
+    test: { type: "string" },
+    cv: { type: "string" },
+    classifier: { type: "string", default: "local" },
+    threshold: { type: "string" },
+    seed: { type: "string" },
+  },
+});
+const classifier = values.classifier as "local" | "llm" | "cascade";
+if (!values.list || !values.train || (!values.test && !values.cv) || !["local", "llm", "cascade"].includes(classifier)) {
+  console.error("usage: npm run eval -- --list LIST.csv --train TRAIN.tsv (--test TEST.tsv | --cv K) [--classifier local|llm|cascade] [--threshold 0.9]");
+  process.exit(2);
+}
+loadDotEnv();
+try {
+  const catalogue = catalogueFromFile(values.list);
+  const train = readLabelled(values.train, catalogue);
+  const test = values.test ? readLabelled(values.test, catalogue) : undefined;
+  let llm: LlmClassifier | undefined;
+  if (classifier !== "local") {
+    const config = loadConfig();
+    if (!config.llmEnabled) throw new Error("--classifier llm|cascade needs OPENAI_BASE_URL or OPENAI_API_KEY");
+    llm = new LlmClassifier({
+      baseURL: config.OPENAI_BASE_URL,
+      apiKey: config.OPENAI_API_KEY,
+      model: config.LLM_MODEL,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+      maxRetries: config.LLM_MAX_RETRIES,
+      strictJsonSchema: config.LLM_JSON_SCHEMA,
+      botName: config.BOT_NAME,
+      prompts: loadClassifyPrompts(),
+    });
+  }
+  let last = 0;
+  const report = await evaluate({
+    catalogue,
+    train,
+    test,
+    folds: values.cv ? Number(values.cv) : undefined,
+    classifier,
+    llm,
+    threshold: values.threshold ? Number(values.threshold) : undefined,
+    seed: values.seed ? Number(values.seed) : undefined,
+    progress(done, total) {
+      const pct = Math.floor((100 * done) / total);
+      if (pct >= last + 10 || done === total) {
+        last = pct;
+        process.stderr.write(`evaluated ${done}/${total} (${pct}%)\n`);
+      }
+    },
+  });
+  console.log(JSON.stringify(report));
+} catch (err) {
+  console.error(`eval failed: ${(err as Error).message}`);
+  process.exit(1);
+}
