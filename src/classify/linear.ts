@@ -142,19 +142,21 @@ function vectorise(bag: Map<string, number>, vocab: Map<string, number>, idf: Fl
   return { idx: Int32Array.from(idx), val: Float32Array.from(val, (x) => x / norm) };
 }
 
-/** Averaged multiclass passive-aggressive training with class-balanced caps. */
+/**
+ * Averaged multiclass passive-aggressive training with class-balanced caps. Weights live in one dense
+ * feature × label table while it fits (few labels: fast), else in per-feature maps (hundreds of labels: small).
+ */
 function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount: number, opts: TrainOptions): (Row | undefined)[] {
   const epochs = opts.epochs ?? 15;
   const cap = opts.c ?? 0.2;
   const random = mulberry32(opts.seed ?? 1);
-  // Per feature: label → [weight, weighted sum for averaging].
-  const w = new Map<number, Map<number, [number, number]>>();
+  const featureCount = vectors.reduce((m, v) => Math.max(m, v.idx.length ? Math.max(...v.idx) + 1 : 0), 0);
+  const store = featureCount * labelCount <= 32_000_000 ? new DenseWeights(featureCount, labelCount) : new SparseWeights();
   const counts = new Float64Array(labelCount);
   for (const k of y) counts[k]++;
   const balance = Array.from(counts, (c) => (c ? vectors.length / (labelCount * c) : 1));
   const order = vectors.map((_, i) => i);
   const scores = new Float64Array(labelCount);
-  const touched: number[] = [];
   let step = 1;
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
@@ -164,62 +166,109 @@ function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount
     for (const i of order) {
       const v = vectors[i];
       const target = y[i];
-      for (const k of touched) scores[k] = 0;
-      touched.length = 0;
-      for (let q = 0; q < v.idx.length; q++) {
-        const row = w.get(v.idx[q]);
-        if (!row) continue;
-        for (const [k, cell] of row) {
-          if (scores[k] === 0) touched.push(k);
-          scores[k] += cell[0] * v.val[q];
-        }
-      }
-      // The best wrong label; a label never scored has 0.
-      let wrong = -1;
-      let wrongScore = -Infinity;
-      for (const k of touched) if (k !== target && scores[k] > wrongScore) [wrong, wrongScore] = [k, scores[k]];
-      if (wrongScore < 0 || wrong < 0) {
-        for (let k = 0; k < labelCount; k++) {
-          if (k !== target && scores[k] === 0 && !touched.includes(k)) {
-            [wrong, wrongScore] = [k, 0];
-            break;
-          }
-        }
-      }
-      if (wrong < 0) continue;
-      const loss = 1 - (scores[target] - wrongScore);
+      scores.fill(0);
+      store.score(v, scores);
+      // The best wrong label (a label never scored has 0).
+      let wrong = target === 0 ? 1 : 0;
+      for (let k = 0; k < labelCount; k++) if (k !== target && scores[k] > scores[wrong]) wrong = k;
+      if (wrong >= labelCount) continue;
+      const loss = 1 - (scores[target] - scores[wrong]);
       if (loss > 0) {
         let sq = 0;
         for (let q = 0; q < v.val.length; q++) sq += v.val[q] * v.val[q];
         const tau = Math.min(cap * balance[target], loss / (2 * sq + 1e-12));
-        for (let q = 0; q < v.idx.length; q++) {
-          let row = w.get(v.idx[q]);
-          if (!row) w.set(v.idx[q], (row = new Map()));
-          const d = tau * v.val[q];
-          for (const [k, sign] of [[target, 1], [wrong, -1]] as const) {
-            let cell = row.get(k);
-            if (!cell) row.set(k, (cell = [0, 0]));
-            cell[0] += sign * d;
-            cell[1] += sign * d * step;
-          }
-        }
+        store.update(v, target, tau, step);
+        store.update(v, wrong, -tau, step);
       }
       step++;
     }
   }
-  // Averaged weights: w − Σ(step·Δ)/steps.
-  const rows: (Row | undefined)[] = [];
-  for (const [f, row] of w) {
-    const labels: number[] = [];
-    const weights: number[] = [];
-    for (const [k, [value, weighted]] of row) {
-      const avg = value - weighted / step;
-      if (avg !== 0) {
-        labels.push(k);
-        weights.push(avg);
-      }
-    }
-    rows[f] = { labels: Int32Array.from(labels), weights: Float32Array.from(weights) };
+  return store.averaged(step);
+}
+
+interface WeightStore {
+  score(v: SparseVector, into: Float64Array): void;
+  update(v: SparseVector, label: number, tau: number, step: number): void;
+  /** Averaged weights: w − Σ(step·Δ)/steps, as compact rows. */
+  averaged(steps: number): (Row | undefined)[];
+}
+
+class DenseWeights implements WeightStore {
+  private readonly w: Float64Array;
+  private readonly u: Float64Array;
+  constructor(private readonly features: number, private readonly labels: number) {
+    this.w = new Float64Array(features * labels);
+    this.u = new Float64Array(features * labels);
   }
-  return rows;
+  score(v: SparseVector, into: Float64Array) {
+    const L = this.labels;
+    for (let q = 0; q < v.idx.length; q++) {
+      const o = v.idx[q] * L;
+      const x = v.val[q];
+      for (let k = 0; k < L; k++) into[k] += this.w[o + k] * x;
+    }
+  }
+  update(v: SparseVector, label: number, tau: number, step: number) {
+    for (let q = 0; q < v.idx.length; q++) {
+      const o = v.idx[q] * this.labels + label;
+      const d = tau * v.val[q];
+      this.w[o] += d;
+      this.u[o] += d * step;
+    }
+  }
+  averaged(steps: number) {
+    const rows: (Row | undefined)[] = [];
+    for (let f = 0; f < this.features; f++) {
+      const labels: number[] = [];
+      const weights: number[] = [];
+      for (let k = 0; k < this.labels; k++) {
+        const o = f * this.labels + k;
+        const avg = this.w[o] - this.u[o] / steps;
+        if (avg !== 0) {
+          labels.push(k);
+          weights.push(avg);
+        }
+      }
+      if (labels.length) rows[f] = { labels: Int32Array.from(labels), weights: Float32Array.from(weights) };
+    }
+    return rows;
+  }
+}
+
+class SparseWeights implements WeightStore {
+  private readonly rows = new Map<number, Map<number, [number, number]>>();
+  score(v: SparseVector, into: Float64Array) {
+    for (let q = 0; q < v.idx.length; q++) {
+      const row = this.rows.get(v.idx[q]);
+      if (!row) continue;
+      for (const [k, cell] of row) into[k] += cell[0] * v.val[q];
+    }
+  }
+  update(v: SparseVector, label: number, tau: number, step: number) {
+    for (let q = 0; q < v.idx.length; q++) {
+      let row = this.rows.get(v.idx[q]);
+      if (!row) this.rows.set(v.idx[q], (row = new Map()));
+      let cell = row.get(label);
+      if (!cell) row.set(label, (cell = [0, 0]));
+      const d = tau * v.val[q];
+      cell[0] += d;
+      cell[1] += d * step;
+    }
+  }
+  averaged(steps: number) {
+    const rows: (Row | undefined)[] = [];
+    for (const [f, row] of this.rows) {
+      const labels: number[] = [];
+      const weights: number[] = [];
+      for (const [k, [value, weighted]] of row) {
+        const avg = value - weighted / steps;
+        if (avg !== 0) {
+          labels.push(k);
+          weights.push(avg);
+        }
+      }
+      rows[f] = { labels: Int32Array.from(labels), weights: Float32Array.from(weights) };
+    }
+    return rows;
+  }
 }
