@@ -7,7 +7,7 @@ import { assertMigrated, openDb, type Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { seedDefaults } from "./seed.ts";
 import { ReferenceData } from "./reference.ts";
-import { FallbackClassifier, LlmClassifier, LocalClassifier } from "./classify/index.ts";
+import { FallbackClassifier, LearnedClassifier, LearningStore, LlmClassifier } from "./classify/index.ts";
 import { loadClassifyPrompts } from "./classify/prompt.ts";
 import { Intake } from "./intake/pipeline.ts";
 import { Replies } from "./intake/replies.ts";
@@ -36,6 +36,7 @@ export interface Services {
   clockControl: Clock;
   reference: ReferenceData;
   settings: SettingsStore;
+  learning: LearningStore;
   cases: CaseService;
   scheduler: Scheduler;
   intake: Intake;
@@ -62,12 +63,14 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const reference = await new ReferenceData(db).reload();
   const clockControl = overrides.clockControl ?? new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
   const clock = overrides.clock ?? clockControl.now;
-  const settings = new SettingsStore(db);
   const calendar = calendarFromFile(config.CALENDAR_FILE);
   const replies = new Replies();
-  const cases = new CaseService({ db, log, settings, calendar, replies });
 
-  const local = new LocalClassifier();
+  const settings = new SettingsStore(db);
+  const learning = new LearningStore(db, log);
+  await learning.load();
+  const local = new LearnedClassifier(() => learning.learned);
+  const cases = new CaseService({ db, log, settings, calendar, replies, learn: (e) => learning.learn(e) });
   const llm = config.llmEnabled
     ? new LlmClassifier({
         baseURL: config.OPENAI_BASE_URL,
@@ -80,7 +83,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
         prompts: loadClassifyPrompts(),
       })
     : null;
-  const classifier = new FallbackClassifier(local, llm, log);
+  const classifier = new FallbackClassifier(local, llm, log, async () => (await settings.current()).cascadeThreshold);
 
   const channels = new Map<ChannelName, Channel>();
   const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null);
@@ -128,7 +131,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases }), log.child({ part: "scheduler" }));
   await ensureRetentionScheduled({ db }, clock());
 
-  return { config, log, db, clock, clockControl, reference, settings, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name };
+  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name };
 }
 
 /** Messages a crash left stored but unanswered are answered at start (persist first, then act). */

@@ -24,6 +24,8 @@ export const settingsSchema = z.object({
   surveyTimeoutDays: z.number().positive().default(3),
   /** 基本满意 counts this much towards 满意率. */
   basicSatisfactionWeight: z.number().min(0).max(1).default(0.9),
+  /** With an LLM configured, the local classifier decides alone at or above this confidence (1: it never does). */
+  cascadeThreshold: z.number().min(0).max(1).default(1),
   /** Anonymise residents' data on cases closed this many days ago. */
   retentionDays: z.number().int().positive().default(730),
 });

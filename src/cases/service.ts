@@ -24,6 +24,8 @@ export interface ActionInput {
   satisfaction?: "satisfied" | "basically_satisfied";
   /** For merge: the number of the case this one duplicates. */
   mergeInto?: string;
+  /** For confirm: the right matter, when the bot's was wrong (a correction). */
+  matterCode?: string;
   now: Date;
 }
 
@@ -33,20 +35,29 @@ export interface CaseServiceDeps {
   settings: SettingsStore;
   calendar: WorkCalendar;
   replies: Replies;
+  /** Confirmed and corrected classifications are examples the local classifier learns from. */
+  learn?: (e: { text: string; matterCode: string; source: "confirmed" | "corrected"; caseId: number }) => Promise<void>;
 }
 
 type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
 
 export const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
 
+type Example = { text: string; matterCode: string; source: "confirmed" | "corrected"; caseId: number };
+
 export class CaseService {
   constructor(private readonly deps: CaseServiceDeps) {}
 
-  /** Applies one action in its own transaction (or the caller's). Throws TransitionError when it may not happen. */
+  /**
+   * Applies one action in its own transaction (or the caller's). Throws TransitionError when it may not happen.
+   * A confirmation in its own transaction is learned from once committed, so a refused step teaches nothing.
+   */
   async act(caseId: number, input: ActionInput, outer?: Tx): Promise<CaseWithMatter> {
     const settings = await this.deps.settings.current();
-    const run = (tx: Tx) => this.apply(tx, caseId, input, settings);
-    return outer ? run(outer) : this.deps.db.$transaction(run);
+    if (outer) return (await this.apply(outer, caseId, input, settings)).updated;
+    const { updated, example } = await this.deps.db.$transaction((tx) => this.apply(tx, caseId, input, settings));
+    if (example) await this.deps.learn?.(example);
+    return updated;
   }
 
   /** A note on the case; a public one is also sent to the resident. */
@@ -72,7 +83,7 @@ export class CaseService {
     return outer ? run(outer) : this.deps.db.$transaction(run);
   }
 
-  private async apply(tx: Tx, caseId: number, input: ActionInput, settings: Settings): Promise<CaseWithMatter> {
+  private async apply(tx: Tx, caseId: number, input: ActionInput, settings: Settings): Promise<{ updated: CaseWithMatter; example: Example | null }> {
     const { now, action, actor } = input;
     const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
     const from = kase.status as CaseStatus;
@@ -80,7 +91,23 @@ export class CaseService {
     const data: Prisma.CaseUpdateInput = { status: to };
     let mergeTarget: { id: number; number: string } | null = null;
 
+    let corrected: { from: string | null; to: string } | null = null;
     switch (action) {
+      case "confirm": {
+        if (input.matterCode && input.matterCode !== kase.matter?.code) {
+          const matter = await tx.matter.findFirst({ where: { code: input.matterCode, active: true }, include: { cooperatingUnits: true } });
+          if (!matter) throw new TransitionError(`职责清单中没有事项 ${input.matterCode}`, "illegal_transition");
+          // The limits run from intake, on the right matter's terms.
+          const due = dueTimes(this.deps.calendar, kase.createdAt, matter, kase.urgency as "normal");
+          Object.assign(data, { matter: { connect: { id: matter.id } }, leadUnit: matter.leadUnitId ? { connect: { id: matter.leadUnitId } } : { disconnect: true }, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
+          await tx.caseCooperatingUnit.deleteMany({ where: { caseId } });
+          for (const c of matter.cooperatingUnits) await tx.caseCooperatingUnit.create({ data: { caseId, unitId: c.unitId } });
+          corrected = { from: kase.matter?.code ?? null, to: matter.code };
+        } else if (!kase.matter) {
+          throw new TransitionError("确认前需要先选定事项", "illegal_transition");
+        }
+        break;
+      }
       case "dispatch":
         if (!kase.leadUnitId) throw new TransitionError("派单前需要先确定主责单位", "illegal_transition");
         data.dispatchedAt = now;
@@ -146,12 +173,20 @@ export class CaseService {
         fromStatus: from,
         toStatus: to,
         note: input.reason?.trim() || null,
-        data: { ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}), ...(mergeTarget ? { mergedInto: mergeTarget.number } : {}) },
+        data: {
+          ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}),
+          ...(mergeTarget ? { mergedInto: mergeTarget.number } : {}),
+          ...(corrected ? { corrected } : {}),
+        },
         createdAt: now,
       },
     });
     await this.followUp(tx, updated, input, from, settings, mergeTarget);
-    return updated;
+    const example =
+      action === "confirm" && updated.matter
+        ? { text: updated.text, matterCode: updated.matter.code, source: corrected ? ("corrected" as const) : ("confirmed" as const), caseId }
+        : null;
+    return { updated, example };
   }
 
   /** What an action implies beyond the case row. */

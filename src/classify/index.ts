@@ -3,35 +3,45 @@
 import type { Logger } from "../log.ts";
 import type { Catalogue } from "./catalogue.ts";
 import { LlmUnavailableError, type LlmClassifier } from "./llm.ts";
-import type { LocalClassifier } from "./local.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 
+/**
+ * The cascade: the local classifier answers first; when it is at least `threshold` sure (a setting chosen from
+ * cross-validation, see npm run eval) it decides alone, otherwise the LLM is asked, and any LLM failure falls
+ * back to the local answer.
+ */
 export class FallbackClassifier implements Classifier {
   readonly name: string;
   constructor(
-    private readonly local: LocalClassifier,
+    private readonly local: Classifier,
     private readonly llm: LlmClassifier | null,
     private readonly log: Logger,
+    private readonly threshold: () => Promise<number> = async () => 1,
   ) {
     this.name = llm ? "llm+local" : "local";
   }
 
   async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
-    if (!this.llm) return this.local.classify(input, catalogue);
+    const local = await this.local.classify(input, catalogue);
+    if (!this.llm) return local;
+    const threshold = await this.threshold();
+    if (threshold < 1 && local.matterCode && local.confidence >= threshold) return local;
     try {
       const result = await this.llm.classify(input, catalogue);
       // The LLM decides the matter; the local ranking still helps a worker who reviews it.
-      result.alternatives = this.local.scores(input.text, catalogue).slice(0, 5);
+      result.alternatives = local.alternatives;
       return result;
     } catch (err) {
       const reason = err instanceof LlmUnavailableError ? err.reason : "error";
       this.log.warn({ reason, err: (err as Error).message }, "LLM classification failed, using the local classifier");
-      return { ...(await this.local.classify(input, catalogue)), fallbackReason: reason };
+      return { ...local, fallbackReason: reason };
     }
   }
 }
 
 export { LocalClassifier } from "./local.ts";
+export { LearnedClassifier } from "./learned.ts";
+export { LearningStore } from "./learning.ts";
 export { LlmClassifier } from "./llm.ts";
 export { Catalogue } from "./catalogue.ts";
 export type { Classification, Classifier } from "./types.ts";

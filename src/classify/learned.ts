@@ -1,24 +1,31 @@
 // The local classifier with what the deployment has learned: the linear model trained on confirmed cases,
 // blended with the list's own keywords and examples (so matters nobody has confirmed yet still get found).
 import type { Catalogue } from "./catalogue.ts";
-import { LinearTextModel } from "./linear.ts";
+import type { Learned } from "./learning.ts";
+import { train } from "./learning.ts";
 import { LocalClassifier } from "./local.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 import { findLocation } from "../domain/location.ts";
 import { LOCATION_QUESTION } from "./local.ts";
 
-/** How much the learned model counts against the list's keywords once it has examples. */
+/** How much the learned model counts against the list's keywords, growing with the examples it has seen. */
 const MODEL_WEIGHT = 0.85;
+const MODEL_HALF_WEIGHT_AT = 30;
 const PRIOR_TEMPERATURE = 12;
+/** A confirmed case this similar to the appeal adds its matter this much probability (before renormalising). */
+const NEIGHBOUR_MIN_SIMILARITY = 0.5;
+const NEIGHBOUR_WEIGHT = 1;
 
 export class LearnedClassifier implements Classifier {
   readonly name = "local";
   private readonly keywords = new LocalClassifier();
 
-  constructor(private readonly model: LinearTextModel | null) {}
+  /** `learned` is read on every call, so a retrained model takes effect at once. */
+  constructor(private readonly learned: () => Learned) {}
 
   static train(examples: { text: string; label: string }[]): LearnedClassifier {
-    return new LearnedClassifier(examples.length ? LinearTextModel.train(examples) : null);
+    const learned = train(examples);
+    return new LearnedClassifier(() => learned);
   }
 
   /** Probability per matter code, most likely first. */
@@ -33,21 +40,32 @@ export class LearnedClassifier implements Classifier {
         return [r.code, e] as const;
       }),
     );
+    const { model, neighbours } = this.learned();
     const combined = new Map<string, number>();
-    const modelWeight = this.model ? MODEL_WEIGHT : 0;
+    const seen = neighbours?.size ?? 0;
+    const modelWeight = model ? (MODEL_WEIGHT * seen) / (seen + MODEL_HALF_WEIGHT_AT) : 0;
     for (const [code, e] of priorP) combined.set(code, (1 - modelWeight) * (e / z));
-    if (this.model) {
-      for (const { label, p } of this.model.predict(text, this.model.labels.length)) {
+    if (model) {
+      for (const { label, p } of model.predict(text, model.labels.length)) {
         if (combined.has(label)) combined.set(label, combined.get(label)! + modelWeight * p);
       }
+    }
+    const near = neighbours?.nearest(text, 1, NEIGHBOUR_MIN_SIMILARITY)[0];
+    if (near && combined.has(near.label)) {
+      combined.set(near.label, combined.get(near.label)! + NEIGHBOUR_WEIGHT * near.similarity);
+      const total = [...combined.values()].reduce((a, b) => a + b, 0);
+      for (const [code, p] of combined) combined.set(code, p / total);
     }
     return [...combined].map(([code, p]) => ({ code, p })).sort((a, b) => b.p - a.p);
   }
 
   async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
+    const base = await this.keywords.classify(input, catalogue);
+    const { neighbours } = this.learned();
+    // Nothing learned yet: the list's keywords and examples decide, as they are.
+    if (!neighbours) return base;
     const ranked = this.ranked(input.text, catalogue);
     const top = ranked[0];
-    const base = await this.keywords.classify(input, catalogue);
     if (!top) return base;
     const matter = catalogue.byCode.get(top.code)!;
     return {
@@ -55,7 +73,7 @@ export class LearnedClassifier implements Classifier {
       matterCode: top.code,
       confidence: Number(top.p.toFixed(3)),
       missingInfo: matter.needsLocation && !findLocation(input.text) ? [LOCATION_QUESTION] : [],
-      rationale: this.model ? `按已确认的诉求和关键词匹配到“${matter.name}”` : base.rationale,
+      rationale: `按已确认的诉求和关键词匹配到“${matter.name}”`,
       alternatives: ranked.slice(0, 5).map((r) => ({ code: r.code, score: Number(r.p.toFixed(4)) })),
     };
   }

@@ -5,7 +5,6 @@ import { isUniqueViolation } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { InboundMessage } from "../channels/types.ts";
 import type { Classifier } from "../classify/types.ts";
-import type { LocalClassifier } from "../classify/local.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import { CASE_NUMBER_PATTERN, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
@@ -67,7 +66,8 @@ export interface IntakeDeps {
   log: Logger;
   settings: IntakeSettings;
   classifier: Classifier;
-  local: LocalClassifier;
+  /** The classifier that needs no network (emergencies, telling answers from new appeals). */
+  local: Classifier;
   reference: ReferenceData;
   calendar: WorkCalendar;
   replies: Replies;

@@ -17,6 +17,8 @@ const actionSchema = z.object({
   text: z.string().trim().max(2000).optional(),
   public: z.boolean().optional().default(false),
   mergeInto: z.string().regex(/^\d{4}-\d{6}$/).optional(),
+  /** For confirm: the right matter's code, when the bot's was wrong. */
+  matterCode: z.string().trim().min(1).max(50).optional(),
 });
 
 const numberParam = z.object({ number: z.string().regex(/^\d{4}-\d{6}$/, "工单号格式应为 2026-000123") });
@@ -84,7 +86,7 @@ export function caseRoutes(services: Services): Router {
         await cases.addNote(kase.id, { actor, actorId, text: body.text, isPublic: body.public, now });
       } else {
         if (p.role === "unit" && kase.leadUnitId !== p.unitId) throw new AppError("forbidden", 403, "配合单位只能添加进展或备注");
-        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, now });
+        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, matterCode: body.matterCode, now });
       }
     } catch (err) {
       if (err instanceof TransitionError) {
