@@ -19,7 +19,7 @@ export function catalogueFromFile(file: string): Catalogue {
     rows
       .map((r, i): MatterInfo => ({
         id: i + 1,
-        code: r.code ?? codeForName(r.name),
+        code: r.code ?? codeForName(r.name, r.category),
         name: r.name,
         category: r.category,
         description: r.description,
@@ -125,9 +125,10 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       if (!decidedLocally) {
         if (!o.llm) throw new Error("the llm and cascade classifiers need OPENAI_BASE_URL or OPENAI_API_KEY");
         llmCalls++;
-        promptChars += o.llm.promptChars(item.text, o.catalogue);
+        const input = { text: item.text, ...local?.llmContext(item.text, o.catalogue) };
+        promptChars += o.llm.promptChars(input, o.catalogue);
         try {
-          predicted = (await o.llm.classify({ text: item.text }, o.catalogue)).matterCode;
+          predicted = (await o.llm.classify(input, o.catalogue)).matterCode;
         } catch {
           predicted = null; // a failed call counts as a wrong answer
         }

@@ -13,7 +13,7 @@ import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 export class FallbackClassifier implements Classifier {
   readonly name: string;
   constructor(
-    private readonly local: Classifier,
+    private readonly local: Classifier & { llmContext?: (text: string, catalogue: Catalogue) => Pick<ClassifyInput, "candidates" | "examples"> },
     private readonly llm: LlmClassifier | null,
     private readonly log: Logger,
     private readonly threshold: () => Promise<number> = async () => 1,
@@ -27,7 +27,7 @@ export class FallbackClassifier implements Classifier {
     const threshold = await this.threshold();
     if (threshold < 1 && local.matterCode && local.confidence >= threshold) return local;
     try {
-      const result = await this.llm.classify(input, catalogue);
+      const result = await this.llm.classify({ ...input, ...this.local.llmContext?.(input.text, catalogue) }, catalogue);
       // The LLM decides the matter; the local ranking still helps a worker who reviews it.
       result.alternatives = local.alternatives;
       return result;

@@ -7,6 +7,7 @@ import { LocalClassifier } from "./local.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 import { findLocation } from "../domain/location.ts";
 import { LOCATION_QUESTION } from "./local.ts";
+import { CANDIDATES, FULL_LIST_MAX } from "./prompt.ts";
 
 /** How much the learned model counts against the list's keywords, growing with the examples it has seen. */
 const MODEL_WEIGHT = 0.85;
@@ -57,6 +58,15 @@ export class LearnedClassifier implements Classifier {
       for (const [code, p] of combined) combined.set(code, p / total);
     }
     return [...combined].map(([code, p]) => ({ code, p })).sort((a, b) => b.p - a.p);
+  }
+
+  /** What the LLM should see besides the appeal: the best candidates (for a large list) and similar confirmed cases. */
+  llmContext(text: string, catalogue: Catalogue): Pick<ClassifyInput, "candidates" | "examples"> {
+    const { neighbours } = this.learned();
+    return {
+      candidates: catalogue.matters.length > FULL_LIST_MAX ? this.ranked(text, catalogue).slice(0, CANDIDATES).map((r) => r.code) : undefined,
+      examples: neighbours?.nearest(text, 3, 0.3).map((n) => ({ text: n.text, code: n.label })),
+    };
   }
 
   async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {

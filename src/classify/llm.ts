@@ -87,16 +87,22 @@ export class LlmClassifier implements Classifier {
   }
 
   /** Characters sent for one appeal (the evaluation reports the prompt's size). */
-  promptChars(text: string, catalogue: Catalogue): number {
-    return buildClassifyMessages(this.opts.prompts, catalogue, { botName: this.opts.botName, appeal: text, context: "私聊" }).reduce((n, m) => n + m.content.length, 0);
+  promptChars(input: ClassifyInput, catalogue: Catalogue): number {
+    return this.messages(input, catalogue).reduce((n, m) => n + String(m.content).length, 0);
   }
 
-  async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
-    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = buildClassifyMessages(this.opts.prompts, catalogue, {
+  private messages(input: ClassifyInput, catalogue: Catalogue): OpenAI.Chat.ChatCompletionMessageParam[] {
+    return buildClassifyMessages(this.opts.prompts, catalogue, {
       botName: this.opts.botName,
       appeal: input.text,
       context: input.context ?? "私聊",
+      candidates: input.candidates,
+      examples: input.examples,
     });
+  }
+
+  async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
+    const messages = this.messages(input, catalogue);
     const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     let problem = "";
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -2,7 +2,7 @@
 // order) goes first so providers can cache it; the appeal goes last.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Catalogue } from "./catalogue.ts";
+import type { Catalogue, MatterInfo } from "./catalogue.ts";
 
 export const PROMPTS_DIR = path.resolve(import.meta.dirname, "../../prompts");
 
@@ -17,12 +17,29 @@ export function loadPromptFile(name: string, dir = PROMPTS_DIR): string {
   return readFileSync(path.join(dir, name), "utf8").trimEnd();
 }
 
+/** Lists up to this size go whole into the (cacheable) system message; larger ones send candidates per appeal. */
+export const FULL_LIST_MAX = 60;
+/** Candidates sent for a large list: the local classifier's best guesses, so the prompt's size stays put. */
+export const CANDIDATES = 30;
+
+const matterLine = (m: MatterInfo) => [m.code, m.name, m.category, m.leadUnit?.name ?? "未指定", m.keywords.join("、"), m.description].join("｜");
+
 export function renderMatterList(catalogue: Catalogue): string {
-  return catalogue.matters
-    .map((m) =>
-      [m.code, m.name, m.category, m.leadUnit?.name ?? "未指定", m.keywords.join("、"), m.description].join("｜"),
-    )
-    .join("\n");
+  if (catalogue.matters.length > FULL_LIST_MAX) return `（清单共 ${catalogue.matters.length} 项，每条诉求附有最相关的候选事项，请从候选中选择）`;
+  return catalogue.matters.map(matterLine).join("\n");
+}
+
+function renderCandidates(catalogue: Catalogue, candidates: string[] | undefined): string {
+  if (catalogue.matters.length <= FULL_LIST_MAX) return "";
+  const chosen = (candidates ?? []).map((c) => catalogue.byCode.get(c)).filter((m): m is MatterInfo => Boolean(m)).slice(0, CANDIDATES);
+  const list = chosen.length ? chosen : catalogue.matters.slice(0, CANDIDATES);
+  return `候选事项（编码｜事项｜类别｜主责单位｜关键词｜说明）：\n${list.map(matterLine).join("\n")}\n`;
+}
+
+function renderExamples(examples: { text: string; code: string }[] | undefined, catalogue: Catalogue): string {
+  if (!examples?.length) return "";
+  const lines = examples.slice(0, 3).map((e) => `- ${e.text.replace(/\s+/g, " ").slice(0, 80)} → ${e.code} ${catalogue.byCode.get(e.code)?.name ?? ""}`);
+  return `相似的已确认诉求：\n${lines.join("\n")}\n`;
 }
 
 export interface ClassifyPrompts {
@@ -34,10 +51,25 @@ export function loadClassifyPrompts(dir = PROMPTS_DIR): ClassifyPrompts {
   return { system: loadPromptFile("classify.system.md", dir), user: loadPromptFile("classify.user.md", dir) };
 }
 
-/** The chat messages for one appeal. The system message depends only on the list, so it is byte-identical across calls. */
-export function buildClassifyMessages(prompts: ClassifyPrompts, catalogue: Catalogue, vars: { botName: string; appeal: string; context: string }) {
+/**
+ * The chat messages for one appeal. The system message depends only on the list, so it is byte-identical across
+ * calls (a cacheable prefix); candidates for a large list, similar confirmed cases and the appeal come after it.
+ */
+export function buildClassifyMessages(
+  prompts: ClassifyPrompts,
+  catalogue: Catalogue,
+  vars: { botName: string; appeal: string; context: string; candidates?: string[]; examples?: { text: string; code: string }[] },
+) {
   return [
     { role: "system" as const, content: renderTemplate(prompts.system, { bot_name: vars.botName, matters: renderMatterList(catalogue) }) },
-    { role: "user" as const, content: renderTemplate(prompts.user, { appeal: vars.appeal, context: vars.context }) },
+    {
+      role: "user" as const,
+      content: renderTemplate(prompts.user, {
+        appeal: vars.appeal,
+        context: vars.context,
+        candidates: renderCandidates(catalogue, vars.candidates),
+        examples: renderExamples(vars.examples, catalogue),
+      }),
+    },
   ];
 }

@@ -5,6 +5,10 @@ export interface ClassifyInput {
   text: string;
   /** Where the appeal came from, e.g. the group and its grid; helps the LLM, never required. */
   context?: string;
+  /** For a large list: the matters worth showing the LLM (codes, best first). */
+  candidates?: string[];
+  /** The most similar confirmed cases, as examples for the LLM. */
+  examples?: { text: string; code: string }[];
 }
 
 export interface Classification {

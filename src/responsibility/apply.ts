@@ -14,9 +14,9 @@ function unitKind(name: string): string {
   return "department";
 }
 
-/** A stable code for a matter imported without one. */
-export function codeForName(name: string): string {
-  return "M-" + createHash("sha1").update(name).digest("hex").slice(0, 6).toUpperCase();
+/** A stable code for a matter imported without one (its category too, where names repeat: 其他 under many). */
+export function codeForName(name: string, category = ""): string {
+  return "M-" + createHash("sha1").update(category ? `${category}/${name}` : name).digest("hex").slice(0, 6).toUpperCase();
 }
 
 export async function applyMatterRows(db: Db, rows: MatterRow[]): Promise<{ added: number; updated: number }> {
@@ -36,8 +36,8 @@ export async function applyMatterRows(db: Db, rows: MatterRow[]): Promise<{ adde
     for (const row of rows) {
       const existing =
         (row.code && (await tx.matter.findUnique({ where: { code: row.code } }))) ||
-        (await tx.matter.findFirst({ where: { name: row.name } }));
-      const code = row.code ?? existing?.code ?? codeForName(row.name);
+        (await tx.matter.findFirst({ where: { name: row.name, category: row.category } }));
+      const code = row.code ?? existing?.code ?? codeForName(row.name, row.category);
       const data = {
         code,
         name: row.name,

@@ -28,10 +28,14 @@ const HEADERS: Record<string, keyof RawRow> = {
   示例诉求: "examples",
   needs_location: "needsLocation",
   需定位: "needsLocation",
+  // A three-level classification (一级分类, 二级分类, 三级分类) loads as a list: the third level is the matter.
+  三级分类: "name",
+  二级分类: "level2",
+  一级分类: "level1",
 };
 
 type RawRow = Partial<Record<
-  "code" | "name" | "category" | "description" | "keywords" | "leadUnit" | "cooperatingUnits" | "responseHours" | "resolveDays" | "examples" | "needsLocation",
+  "code" | "name" | "category" | "description" | "keywords" | "leadUnit" | "cooperatingUnits" | "responseHours" | "resolveDays" | "examples" | "needsLocation" | "level1" | "level2",
   string
 >>;
 
@@ -114,6 +118,8 @@ const rowSchema = z.object({
   resolveDays: limit("办结时限", true),
   examples: z.string().optional().transform(splitExamples),
   needsLocation: yesNo,
+  level1: z.string().optional(),
+  level2: z.string().optional(),
 });
 
 const FIELD_LABELS: Record<string, string> = {
@@ -161,7 +167,10 @@ export function parseMatterCsv(input: Buffer | string): MatterRow[] {
       }
       return;
     }
-    const row = { line, ...parsed.data };
+    const { level1, level2, ...fields } = parsed.data;
+    const row = { line, ...fields };
+    // In a classification tree the upper levels are the matter's category ("城乡建设/安全生产").
+    if (!row.category && (level1 || level2)) row.category = [level1, level2].filter(Boolean).join("/");
     if (row.code) {
       const first = codes.get(row.code);
       if (first) problems.push({ line, field: "编码", message: `编码 ${row.code} 与第 ${first} 行重复` });
