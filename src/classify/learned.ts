@@ -30,8 +30,7 @@ export class LearnedClassifier implements Classifier {
   }
 
   /** Probability per matter code, most likely first. */
-  ranked(text: string, catalogue: Catalogue): { code: string; p: number }[] {
-    const prior = this.keywords.scores(text, catalogue);
+  ranked(text: string, catalogue: Catalogue, prior = this.keywords.scores(text, catalogue)): { code: string; p: number }[] {
     const max = prior[0]?.score ?? 0;
     let z = 0;
     const priorP = new Map(
@@ -70,11 +69,12 @@ export class LearnedClassifier implements Classifier {
   }
 
   async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
-    const base = await this.keywords.classify(input, catalogue);
+    const prior = this.keywords.scores(input.text, catalogue);
+    const base = await this.keywords.classify(input, catalogue, prior);
     const { neighbours } = this.learned();
     // Nothing learned yet: the list's keywords and examples decide, as they are.
     if (!neighbours) return base;
-    const ranked = this.ranked(input.text, catalogue);
+    const ranked = this.ranked(input.text, catalogue, prior);
     const top = ranked[0];
     if (!top) return base;
     const matter = catalogue.byCode.get(top.code)!;

@@ -72,8 +72,11 @@ export class LinearTextModel {
     const vocab = new Map<string, number>();
     const idfValues: number[] = [];
     const n = bags.length;
+    // With many labels, features common to a large share of examples spread into every label's weights and
+    // make training slow while saying little: they are left out.
+    const maxDf = labels.length > 60 ? Math.max(50, n * 0.05) : n;
     for (const [f, d] of df) {
-      if (d < 2 && n > 20) continue;
+      if ((d < 2 && n > 20) || d > maxDf) continue;
       vocab.set(f, vocab.size);
       idfValues.push(Math.log((1 + n) / (1 + d)) + 1);
     }

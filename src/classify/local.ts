@@ -10,7 +10,8 @@ type Vector = Map<string, number>;
 
 interface Index {
   idf: Map<string, number>;
-  vectors: Vector[];
+  /** feature → [matter index, weight]: scoring touches only matters that share a feature with the appeal. */
+  postings: Map<string, [number, number][]>;
   keywords: { word: string; weight: number }[][];
 }
 
@@ -54,9 +55,17 @@ function buildIndex(matters: MatterInfo[]): Index {
 
   const keywordOwners = new Map<string, number>();
   for (const m of matters) for (const k of new Set(m.keywords)) keywordOwners.set(k, (keywordOwners.get(k) ?? 0) + 1);
+  const postings = new Map<string, [number, number][]>();
+  raw.forEach((v, i) => {
+    for (const [f, w] of normalise(v, idf, 0)) {
+      let list = postings.get(f);
+      if (!list) postings.set(f, (list = []));
+      list.push([i, w]);
+    }
+  });
   return {
     idf,
-    vectors: raw.map((v) => normalise(v, idf, 0)),
+    postings,
     keywords: matters.map((m) =>
       [...new Set(m.keywords)].filter((k) => k.length >= 2).map((k) => ({ word: k, weight: 1 / keywordOwners.get(k)! })),
     ),
@@ -75,19 +84,18 @@ export class LocalClassifier implements Classifier {
     addWeighted(q, features(text), 1);
     // Words the list never uses carry no information about which matter it is.
     const query = normalise(q, index.idf, 0);
+    const cos = new Float64Array(catalogue.matters.length);
+    for (const [f, w] of query) for (const [i, x] of index.postings.get(f) ?? []) cos[i] += w * x;
     return catalogue.matters
       .map((m, i) => {
-        let cos = 0;
-        for (const [f, w] of query) cos += w * (index.vectors[i].get(f) ?? 0);
         let bonus = 0;
         for (const k of index.keywords[i]) if (text.includes(k.word)) bonus += k.weight;
-        return { code: m.code, score: cos + KEYWORD_BONUS * Math.min(bonus, 3) };
+        return { code: m.code, score: cos[i] + KEYWORD_BONUS * Math.min(bonus, 3) };
       })
       .sort((a, b) => b.score - a.score);
   }
 
-  async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
-    const ranked = this.scores(input.text, catalogue);
+  async classify(input: ClassifyInput, catalogue: Catalogue, ranked = this.scores(input.text, catalogue)): Promise<Classification> {
     const top = ranked[0];
     const alternatives = ranked.slice(0, 5).map((r) => ({ code: r.code, score: Number(r.score.toFixed(4)) }));
     const urgency = URGENT.test(input.text) ? "urgent" : "normal";

@@ -1,0 +1,57 @@
+// npm run bench:classify — speed and memory of the local classifier with the 517-item taxonomy and 10,000
+// learned examples: the start-up rebuild (model + example index) and appeals classified per second on one core.
+// The examples are synthetic (a matter's name and category inside real residents' sentences): this measures
+// speed and size, not accuracy (npm run eval does that).
+import { readFileSync } from "node:fs";
+import { catalogueFromFile } from "../classify/evaluate.ts";
+import { LearnedClassifier } from "../classify/learned.ts";
+
+const SHARED = process.env.SHARED_DATASETS ?? "../shared/datasets";
+const EXAMPLES = Number(process.env.EXAMPLES ?? 10_000);
+const QUERIES = Number(process.env.QUERIES ?? 5_000);
+
+let seed = 42;
+const random = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
+
+const catalogue = catalogueFromFile(`${SHARED}/taxonomy-517.csv`);
+const sentences = readFileSync(`${SHARED}/appeals-dev.tsv`, "utf8")
+  .split("\n")
+  .flatMap((line) => line.split("\t")[0].split(/[。！？!?]/))
+  .map((s) => s.trim())
+  .filter((s) => s.length >= 8 && s.length <= 60);
+const appeal = () => {
+  const m = pick(catalogue.matters);
+  return { text: `${pick(sentences)}，${m.name}${m.category.split("/")[1]}的问题${pick(sentences)}`, label: m.code };
+};
+
+const examples = Array.from({ length: EXAMPLES }, appeal);
+const queries = Array.from({ length: QUERIES }, () => appeal().text);
+global.gc?.();
+const heapBefore = process.memoryUsage().heapUsed;
+let t = performance.now();
+const classifier = LearnedClassifier.train(examples);
+const rebuildMs = performance.now() - t;
+global.gc?.();
+const heapModelMB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+
+// Warm up, then measure.
+for (const q of queries.slice(0, 200)) await classifier.classify({ text: q }, catalogue);
+t = performance.now();
+for (const q of queries) await classifier.classify({ text: q }, catalogue);
+const perSecond = QUERIES / ((performance.now() - t) / 1000);
+
+const result = {
+  matters: catalogue.matters.length,
+  examples: EXAMPLES,
+  rebuildSeconds: Number((rebuildMs / 1000).toFixed(2)),
+  appealsPerSecond: Math.round(perSecond),
+  meanAppealChars: Math.round(queries.reduce((n, q) => n + q.length, 0) / queries.length),
+  modelHeapMB: Number(heapModelMB.toFixed(1)),
+  rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+};
+console.error(`rebuild from ${EXAMPLES} examples: ${result.rebuildSeconds} s · ${result.appealsPerSecond} appeals/s · model ${result.modelHeapMB} MB heap · RSS ${result.rssMB} MB`);
+console.log(JSON.stringify(result));
