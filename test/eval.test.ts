@@ -52,6 +52,14 @@ describe("npm run eval", () => {
     expect(report.accuracy).toBeGreaterThan(0.8);
   });
 
+  it("shows the cascade's trade-off: less decided locally, more precisely, as the threshold rises", async () => {
+    const report = await evaluate({ catalogue, train, test, classifier: "local" });
+    const t = report.tradeoff!;
+    expect(t.map((r) => r.threshold)).toEqual([0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99]);
+    for (let i = 1; i < t.length; i++) expect(t[i].coverage).toBeLessThanOrEqual(t[i - 1].coverage);
+    expect(t[0].coverage).toBeGreaterThan(0);
+  });
+
   it("asks the LLM in the cascade only below the threshold", async () => {
     const client = new LlmClassifier({ baseURL: llm.baseURL, model: "m", timeoutMs: 2000, maxRetries: 0, strictJsonSchema: false, botName: "小民", prompts: loadClassifyPrompts() });
     // Threshold 1.01: nothing is confident enough, every appeal goes to the LLM.

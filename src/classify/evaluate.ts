@@ -78,6 +78,8 @@ export interface EvalReport {
   msPerAppeal: number;
   folds?: number;
   threshold?: number;
+  /** What a cascade would decide locally at each threshold, from the local classifier's confidences. */
+  tradeoff?: { threshold: number; coverage: number; localPrecision: number | null }[];
 }
 
 /** Disjoint folds of 0..n-1, shuffled with a fixed seed. */
@@ -106,6 +108,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
     : [{ train: o.train, test: o.test ?? [] }];
   const total = rounds.reduce((n, r) => n + r.test.length, 0);
   const pairs: { predicted: string | null; actual: string; local: boolean }[] = [];
+  const confidences: { p: number; right: boolean }[] = [];
   let llmCalls = 0;
   let promptChars = 0;
   const started = performance.now();
@@ -117,6 +120,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       let decidedLocally = false;
       if (local) {
         const top = local.ranked(item.text, o.catalogue)[0];
+        if (top) confidences.push({ p: top.p, right: top.code === item.code });
         if (o.classifier === "local" || (top && top.p >= (o.threshold ?? 0.9))) {
           predicted = top?.code ?? null;
           decidedLocally = true;
@@ -137,10 +141,23 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       o.progress?.(pairs.length, total);
     }
   }
-  return { ...score(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}) };
+  return { ...score(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}), ...(confidences.length ? { tradeoff: tradeoff(confidences) } : {}) };
 }
 
 const round4 = (x: number) => Number(x.toFixed(4));
+
+export const TRADEOFF_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
+
+function tradeoff(confidences: { p: number; right: boolean }[]) {
+  return TRADEOFF_THRESHOLDS.map((threshold) => {
+    const decided = confidences.filter((c) => c.p >= threshold);
+    return {
+      threshold,
+      coverage: ratio(decided.length, confidences.length),
+      localPrecision: decided.length ? ratio(decided.filter((c) => c.right).length, decided.length) : null,
+    };
+  });
+}
 const ratio = (a: number, b: number) => (b ? round4(a / b) : 0);
 
 function score(pairs: { predicted: string | null; actual: string; local: boolean }[], catalogue: Catalogue) {

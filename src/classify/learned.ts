@@ -3,6 +3,7 @@
 import type { Catalogue } from "./catalogue.ts";
 import type { Learned } from "./learning.ts";
 import { train } from "./learning.ts";
+import { textFeatures } from "./linear.ts";
 import { LocalClassifier } from "./local.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 import { findLocation } from "../domain/location.ts";
@@ -16,6 +17,13 @@ const PRIOR_TEMPERATURE = 12;
 /** A confirmed case this similar to the appeal adds its matter this much probability (before renormalising). */
 const NEIGHBOUR_MIN_SIMILARITY = 0.5;
 const NEIGHBOUR_WEIGHT = 1;
+
+const positionCache = new WeakMap<Catalogue, Map<string, number>>();
+function positions(catalogue: Catalogue): Map<string, number> {
+  let map = positionCache.get(catalogue);
+  if (!map) positionCache.set(catalogue, (map = new Map(catalogue.matters.map((m, i) => [m.code, i]))));
+  return map;
+}
 
 export class LearnedClassifier implements Classifier {
   readonly name = "local";
@@ -31,32 +39,35 @@ export class LearnedClassifier implements Classifier {
 
   /** Probability per matter code, most likely first. */
   ranked(text: string, catalogue: Catalogue, prior = this.keywords.scores(text, catalogue)): { code: string; p: number }[] {
-    const max = prior[0]?.score ?? 0;
-    let z = 0;
-    const priorP = new Map(
-      prior.map((r) => {
-        const e = Math.exp((r.score - max) * PRIOR_TEMPERATURE);
-        z += e;
-        return [r.code, e] as const;
-      }),
-    );
+    const position = positions(catalogue);
+    const p = new Float64Array(catalogue.matters.length);
     const { model, neighbours } = this.learned();
-    const combined = new Map<string, number>();
     const seen = neighbours?.size ?? 0;
     const modelWeight = model ? (MODEL_WEIGHT * seen) / (seen + MODEL_HALF_WEIGHT_AT) : 0;
-    for (const [code, e] of priorP) combined.set(code, (1 - modelWeight) * (e / z));
+
+    // The list's keywords and examples, as probabilities.
+    const top = prior[0]?.score ?? 0;
+    let z = 0;
+    for (const r of prior) z += Math.exp((r.score - top) * PRIOR_TEMPERATURE);
+    for (const r of prior) p[position.get(r.code)!] = ((1 - modelWeight) * Math.exp((r.score - top) * PRIOR_TEMPERATURE)) / z;
+
+    const bag = textFeatures(text);
     if (model) {
-      for (const { label, p } of model.predict(text, model.labels.length)) {
-        if (combined.has(label)) combined.set(label, combined.get(label)! + modelWeight * p);
-      }
+      const probabilities = model.probabilities(model.vector(bag));
+      model.labels.forEach((label, k) => {
+        const i = position.get(label);
+        if (i !== undefined) p[i] += modelWeight * probabilities[k];
+      });
     }
-    const near = neighbours?.nearest(text, 1, NEIGHBOUR_MIN_SIMILARITY)[0];
-    if (near && combined.has(near.label)) {
-      combined.set(near.label, combined.get(near.label)! + NEIGHBOUR_WEIGHT * near.similarity);
-      const total = [...combined.values()].reduce((a, b) => a + b, 0);
-      for (const [code, p] of combined) combined.set(code, p / total);
+    const near = neighbours?.nearest(bag, 1, NEIGHBOUR_MIN_SIMILARITY)[0];
+    const nearAt = near ? position.get(near.label) : undefined;
+    if (near && nearAt !== undefined) {
+      p[nearAt] += NEIGHBOUR_WEIGHT * near.similarity;
+      const total = p.reduce((a, b) => a + b, 0);
+      for (let i = 0; i < p.length; i++) p[i] /= total;
     }
-    return [...combined].map(([code, p]) => ({ code, p })).sort((a, b) => b.p - a.p);
+    const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
+    return order.map((i) => ({ code: catalogue.matters[i].code, p: p[i] }));
   }
 
   /** What the LLM should see besides the appeal: the best candidates (for a large list) and similar confirmed cases. */

@@ -45,6 +45,9 @@ function mulberry32(seed: number) {
   };
 }
 
+/** Above this many labels the model is a nearest-centroid one (see train). */
+export const CENTROID_ABOVE_LABELS = 60;
+
 /** Per-feature label weights, compact after training. */
 interface Row {
   labels: Int32Array;
@@ -74,7 +77,7 @@ export class LinearTextModel {
     const n = bags.length;
     // With many labels, features common to a large share of examples spread into every label's weights and
     // make training slow while saying little: they are left out.
-    const maxDf = labels.length > 60 ? Math.max(50, n * 0.05) : n;
+    const maxDf = labels.length > CENTROID_ABOVE_LABELS ? Math.max(50, n * 0.01) : n;
     for (const [f, d] of df) {
       if ((d < 2 && n > 20) || d > maxDf) continue;
       vocab.set(f, vocab.size);
@@ -83,12 +86,14 @@ export class LinearTextModel {
     const idf = Float32Array.from(idfValues);
     const vectors = bags.map((bag) => vectorise(bag, vocab, idf));
     const y = examples.map((e) => labelIndex.get(e.label)!);
-    const rows = trainPassiveAggressive(vectors, y, labels.length, opts);
-    return new LinearTextModel(labels, vocab, idf, rows, 8);
+    // Many labels with few examples each (a city's dispatch catalogue): nearest centroid, trained in one pass.
+    // Few labels with many examples: the discriminative model, which is more accurate there.
+    const rows = labels.length > CENTROID_ABOVE_LABELS ? trainCentroids(vectors, y, labels.length) : trainPassiveAggressive(vectors, y, labels.length, opts);
+    return new LinearTextModel(labels, vocab, idf, rows, labels.length > CENTROID_ABOVE_LABELS ? 20 : 8);
   }
 
-  vector(text: string): SparseVector {
-    return vectorise(textFeatures(text), this.vocab, this.idf);
+  vector(text: string | Map<string, number>): SparseVector {
+    return vectorise(typeof text === "string" ? textFeatures(text) : text, this.vocab, this.idf);
   }
 
   /** Raw scores by label index. */
@@ -103,19 +108,21 @@ export class LinearTextModel {
     return s;
   }
 
-  /** Labels with probabilities, most likely first. */
-  predict(text: string, top = 5): { label: string; p: number }[] {
-    const s = this.scores(this.vector(text));
+  /** Probability by label index (a softmax of the scores). */
+  probabilities(v: SparseVector): Float64Array {
+    const s = this.scores(v);
     let max = -Infinity;
     for (const x of s) max = Math.max(max, x);
     let z = 0;
-    const e = Array.from(s, (x) => {
-      const v = Math.exp((x - max) * this.temperature);
-      z += v;
-      return v;
-    });
-    return e
-      .map((v, i) => ({ label: this.labels[i], p: v / z }))
+    for (let k = 0; k < s.length; k++) z += s[k] = Math.exp((s[k] - max) * this.temperature);
+    for (let k = 0; k < s.length; k++) s[k] /= z;
+    return s;
+  }
+
+  /** Labels with probabilities, most likely first. Takes the text or its textFeatures. */
+  predict(text: string | Map<string, number>, top = 5): { label: string; p: number }[] {
+    const p = this.probabilities(this.vector(text));
+    return Array.from(p, (x, i) => ({ label: this.labels[i], p: x }))
       .sort((a, b) => b.p - a.p)
       .slice(0, top);
   }
@@ -187,6 +194,30 @@ function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount
     }
   }
   return store.averaged(step);
+}
+
+/** Each label's centroid (the normalised sum of its examples' vectors), as per-feature rows. */
+function trainCentroids(vectors: SparseVector[], y: number[], labelCount: number): (Row | undefined)[] {
+  const sums = Array.from({ length: labelCount }, () => new Map<number, number>());
+  vectors.forEach((v, i) => {
+    const sum = sums[y[i]];
+    for (let q = 0; q < v.idx.length; q++) sum.set(v.idx[q], (sum.get(v.idx[q]) ?? 0) + v.val[q]);
+  });
+  const cells = new Map<number, [number[], number[]]>();
+  sums.forEach((sum, k) => {
+    let norm = 0;
+    for (const x of sum.values()) norm += x * x;
+    norm = Math.sqrt(norm) || 1;
+    for (const [f, x] of sum) {
+      let cell = cells.get(f);
+      if (!cell) cells.set(f, (cell = [[], []]));
+      cell[0].push(k);
+      cell[1].push(x / norm);
+    }
+  });
+  const rows: (Row | undefined)[] = [];
+  for (const [f, [labels, weights]] of cells) rows[f] = { labels: Int32Array.from(labels), weights: Float32Array.from(weights) };
+  return rows;
 }
 
 interface WeightStore {

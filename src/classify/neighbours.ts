@@ -22,8 +22,10 @@ export class NeighbourIndex {
     for (const bag of bags) for (const f of bag.keys()) df.set(f, (df.get(f) ?? 0) + 1);
     const n = Math.max(1, examples.length);
     const vocab = new Map<string, { id: number; idf: number }>();
-    // Features in more than a fifth of the examples say little and make the postings long.
-    for (const [f, d] of df) if (d <= Math.max(2, n / 5)) vocab.set(f, { id: vocab.size, idf: Math.log((1 + n) / (1 + d)) + 1 });
+    // Common features say little about which case is most alike and make the postings long: a feature in more
+    // than a fifth of the examples, or in more than 30 of them, is left out.
+    const maxDf = Math.max(2, Math.min(n / 5, 30));
+    for (const [f, d] of df) if (d <= maxDf) vocab.set(f, { id: vocab.size, idf: Math.log((1 + n) / (1 + d)) + 1 });
     const postings = new Map<number, [number, number][]>();
     bags.forEach((bag, i) => {
       for (const [id, w] of weigh(bag, vocab)) {
@@ -39,9 +41,10 @@ export class NeighbourIndex {
     return this.examples.length;
   }
 
-  nearest(text: string, k = 3, minSimilarity = 0.2): Neighbour[] {
+  /** Takes the text or its textFeatures. */
+  nearest(text: string | Map<string, number>, k = 3, minSimilarity = 0.2): Neighbour[] {
     const acc = new Map<number, number>();
-    for (const [id, w] of weigh(textFeatures(text), this.vocab)) {
+    for (const [id, w] of weigh(typeof text === "string" ? textFeatures(text) : text, this.vocab)) {
       for (const [i, x] of this.postings.get(id) ?? []) acc.set(i, (acc.get(i) ?? 0) + w * x);
     }
     return [...acc]
