@@ -122,3 +122,23 @@ describe("importing a list from CSV", () => {
     expect(added.leadUnit?.name).toBe("新成立的快递管理站");
   });
 });
+
+describe("importing a list from XLSX", () => {
+  it("reads the first sheet like the CSV, with the sheet's row numbers in errors", async () => {
+    const { default: ExcelJS } = await import("exceljs");
+    const { parseMatterFile } = await import("../src/responsibility/parse.ts");
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("清单");
+    sheet.addRow(["编码", "事项名称", "关键词", "主责单位", "响应时限", "办结时限", "备注"]);
+    sheet.addRow(["X01", "快递柜故障", "快递柜、取件", "阳光花园物业服务中心", 24, 5, "无"]);
+    sheet.addRow([]);
+    sheet.addRow(["X02", "共享单车乱停", "共享单车", "区城市管理和综合执法局", "12小时", "3个工作日"]);
+    const rows = await parseMatterFile("list.xlsx", Buffer.from(await wb.xlsx.writeBuffer()));
+    expect(rows.map((r) => [r.line, r.code, r.name, r.responseHours, r.resolveDays])).toEqual([
+      [2, "X01", "快递柜故障", 24, 5],
+      [4, "X02", "共享单车乱停", 12, 3],
+    ]);
+    sheet.addRow(["X03", "", "", "", "很快"]);
+    await expect(parseMatterFile("list.xlsx", Buffer.from(await wb.xlsx.writeBuffer()))).rejects.toThrow("第 5 行（事项名称）：事项名称必填");
+  });
+});

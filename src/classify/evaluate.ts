@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { Catalogue, type MatterInfo } from "./catalogue.ts";
 import { LearnedClassifier } from "./learned.ts";
 import type { LlmClassifier } from "./llm.ts";
-import { parseMatterCsv } from "../responsibility/parse.ts";
+import { parseMatterCsv, parseMatterFile, type MatterRow } from "../responsibility/parse.ts";
 import { codeForName } from "../responsibility/apply.ts";
 
 export interface Labelled {
@@ -12,9 +12,17 @@ export interface Labelled {
   code: string;
 }
 
-/** A list file (the import CSV) as a catalogue, without a database. */
+/** A list file (CSV or XLSX, the import format) as a catalogue, without a database. */
+export async function loadCatalogueFile(file: string): Promise<Catalogue> {
+  return catalogueFromRows(await parseMatterFile(file, readFileSync(file)));
+}
+
+/** A CSV list file as a catalogue, without a database. */
 export function catalogueFromFile(file: string): Catalogue {
-  const rows = parseMatterCsv(readFileSync(file));
+  return catalogueFromRows(parseMatterCsv(readFileSync(file)));
+}
+
+function catalogueFromRows(rows: MatterRow[]): Catalogue {
   return new Catalogue(
     rows
       .map((r, i): MatterInfo => ({

@@ -1,11 +1,11 @@
-// npm run eval -- --list LIST.csv --train TRAIN.tsv [--test TEST.tsv | --cv K] [--classifier local|llm|cascade]
+// npm run eval -- --list LIST.csv|LIST.xlsx --train TRAIN.tsv [--test TEST.tsv | --cv K] [--classifier local|llm|cascade]
 //                  [--threshold 0.9]
 // Learns --train as if it were confirmed cases (in memory: the service's database is not touched), measures on
 // --test or by K-fold cross-validation, shows progress on stderr, and prints one JSON object as the last line.
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
-import { catalogueFromFile, evaluate, readLabelled } from "../classify/evaluate.ts";
+import { evaluate, loadCatalogueFile, readLabelled } from "../classify/evaluate.ts";
 import { LlmClassifier } from "../classify/llm.ts";
 import { loadClassifyPrompts } from "../classify/prompt.ts";
 
@@ -27,7 +27,7 @@ if (!values.list || !values.train || (!values.test && !values.cv) || !["local", 
 }
 loadDotEnv();
 try {
-  const catalogue = catalogueFromFile(values.list);
+  const catalogue = await loadCatalogueFile(values.list);
   const train = readLabelled(values.train, catalogue);
   const test = values.test ? readLabelled(values.test, catalogue) : undefined;
   let llm: LlmClassifier | undefined;

@@ -1,21 +1,21 @@
-// npm run list:import -- FILE.csv : imports a responsibility list into the service's database.
+// npm run list:import -- FILE.csv|FILE.xlsx : imports a responsibility list into the service's database.
 // The whole file is checked first; one bad row and nothing is written.
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
 import { assertMigrated, openDb } from "../db.ts";
-import { ListImportError, parseMatterCsv } from "../responsibility/parse.ts";
+import { ListImportError, parseMatterFile } from "../responsibility/parse.ts";
 import { applyMatterRows } from "../responsibility/apply.ts";
 
 const file = process.argv[2];
 if (!file) {
-  console.error("用法：npm run list:import -- 清单.csv");
+  console.error("用法：npm run list:import -- 清单.csv（或 .xlsx）");
   process.exit(2);
 }
 loadDotEnv();
 const config = loadConfig();
 try {
-  const rows = parseMatterCsv(await readFile(file));
+  const rows = await parseMatterFile(file, await readFile(file));
   const db = await openDb(config.DATABASE_URL);
   await assertMigrated(db);
   const { added, updated } = await applyMatterRows(db, rows);

@@ -1,5 +1,6 @@
 // Reads a responsibility list (一网统管职责清单) from a spreadsheet's CSV, with English or Chinese headers.
 import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
 import { z } from "zod";
 
 /** Header → field. Columns not named here are ignored. */
@@ -139,11 +140,52 @@ export function decodeSpreadsheetText(input: Buffer | string): string {
 export function parseMatterCsv(input: Buffer | string): MatterRow[] {
   let records: string[][];
   try {
-    records = parse(decodeSpreadsheetText(input), { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
+    records = parse(decodeSpreadsheetText(input), { bom: true, skip_empty_lines: false, relax_column_count: true, trim: true });
   } catch (err) {
     throw new ListImportError([{ line: (err as { lines?: number }).lines ?? 0, message: `CSV 格式错误：${(err as Error).message}` }]);
   }
-  const [header, ...body] = records;
+  return parseMatterTable(records);
+}
+
+/** The first worksheet of an .xlsx file, read like the CSV (row numbers are the sheet's). */
+export async function parseMatterXlsx(input: Buffer): Promise<MatterRow[]> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(input as unknown as ArrayBuffer);
+  } catch (err) {
+    throw new ListImportError([{ line: 0, message: `无法读取 Excel 文件：${(err as Error).message}` }]);
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new ListImportError([{ line: 1, message: "Excel 文件中没有工作表" }]);
+  const records: string[][] = [];
+  sheet.eachRow({ includeEmpty: true }, (row, n) => {
+    const cells = Array.from({ length: row.cellCount }, (_, i) => cellText(row.getCell(i + 1).value).trim());
+    records[n - 1] = cells;
+  });
+  return parseMatterTable(Array.from(records, (r) => r ?? []));
+}
+
+function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "object") {
+    if ("richText" in value) return value.richText.map((t) => t.text).join("");
+    if ("result" in value) return String(value.result ?? "");
+    if ("text" in value) return String(value.text);
+    if (value instanceof Date) return value.toISOString().slice(0, 10);
+  }
+  return String(value);
+}
+
+/** Reads a list from a file by its extension: .xlsx, or CSV. */
+export async function parseMatterFile(name: string, input: Buffer): Promise<MatterRow[]> {
+  return /\.xlsx$/i.test(name) ? parseMatterXlsx(input) : parseMatterCsv(input);
+}
+
+function parseMatterTable(all: string[][]): MatterRow[] {
+  // Blank rows are skipped but keep their numbers, so a problem names the row the administrator sees.
+  const records = all.map((cells, i) => ({ cells, line: i + 1 })).filter((r) => r.cells.some((c) => c !== ""));
+  if (!records.length) throw new ListImportError([{ line: 1, message: "文件为空" }]);
+  const [{ cells: header }, ...body] = records;
   if (!header) throw new ListImportError([{ line: 1, message: "文件为空" }]);
   const columns = header.map((h) => HEADERS[h.trim()] ?? HEADERS[h.trim().toLowerCase()]);
   if (!columns.includes("name")) {
@@ -153,8 +195,7 @@ export function parseMatterCsv(input: Buffer | string): MatterRow[] {
   const rows: MatterRow[] = [];
   const problems: RowProblem[] = [];
   const codes = new Map<string, number>();
-  body.forEach((cells, i) => {
-    const line = i + 2;
+  body.forEach(({ cells, line }) => {
     const raw: RawRow = {};
     columns.forEach((field, c) => {
       if (field && cells[c] !== undefined && cells[c] !== "") raw[field] = cells[c];
