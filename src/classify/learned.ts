@@ -4,7 +4,7 @@ import type { Catalogue } from "./catalogue.ts";
 import type { Learned } from "./learning.ts";
 import { train } from "./learning.ts";
 import { textFeatures } from "./linear.ts";
-import { LocalClassifier } from "./local.ts";
+import { best, LocalClassifier } from "./local.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 import { findLocation } from "../domain/location.ts";
 import { LOCATION_QUESTION } from "./local.ts";
@@ -37,19 +37,20 @@ export class LearnedClassifier implements Classifier {
     return new LearnedClassifier(() => learned);
   }
 
-  /** Probability per matter code, most likely first. */
-  ranked(text: string, catalogue: Catalogue, prior = this.keywords.scores(text, catalogue)): { code: string; p: number }[] {
+  /** Probability per matter code, most likely first: the best `limit` of them. */
+  ranked(text: string, catalogue: Catalogue, prior = this.keywords.scores(text, catalogue), limit = CANDIDATES): { code: string; p: number }[] {
     const position = positions(catalogue);
     const p = new Float64Array(catalogue.matters.length);
     const { model, neighbours } = this.learned();
     const seen = neighbours?.size ?? 0;
     const modelWeight = model ? (MODEL_WEIGHT * seen) / (seen + MODEL_HALF_WEIGHT_AT) : 0;
 
-    // The list's keywords and examples, as probabilities.
-    const top = prior[0]?.score ?? 0;
+    // The list's keywords and examples, as probabilities (prior is in the catalogue's order, like p).
+    let top = 0;
+    for (const x of prior) top = Math.max(top, x);
     let z = 0;
-    for (const r of prior) z += Math.exp((r.score - top) * PRIOR_TEMPERATURE);
-    for (const r of prior) p[position.get(r.code)!] = ((1 - modelWeight) * Math.exp((r.score - top) * PRIOR_TEMPERATURE)) / z;
+    for (let i = 0; i < prior.length; i++) z += p[i] = Math.exp((prior[i] - top) * PRIOR_TEMPERATURE);
+    for (let i = 0; i < p.length; i++) p[i] = ((1 - modelWeight) * p[i]) / z;
 
     const bag = textFeatures(text);
     if (model) {
@@ -66,8 +67,7 @@ export class LearnedClassifier implements Classifier {
       const total = p.reduce((a, b) => a + b, 0);
       for (let i = 0; i < p.length; i++) p[i] /= total;
     }
-    const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a]);
-    return order.map((i) => ({ code: catalogue.matters[i].code, p: p[i] }));
+    return best(p, limit).map((i) => ({ code: catalogue.matters[i].code, p: p[i] }));
   }
 
   /** What the LLM should see besides the appeal: the best candidates (for a large list) and similar confirmed cases. */

@@ -74,28 +74,41 @@ function buildIndex(matters: MatterInfo[]): Index {
 
 const indexes = new WeakMap<Catalogue, Index>();
 
+/** Indices of the `k` largest values, largest first, without sorting them all. */
+export function best(values: Float64Array, k: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (top.length === k && values[i] <= values[top[k - 1]]) continue;
+    const at = top.findIndex((t) => values[t] < values[i]);
+    top.splice(at === -1 ? top.length : at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
+
 export class LocalClassifier implements Classifier {
   readonly name = "local";
 
-  scores(text: string, catalogue: Catalogue): { code: string; score: number }[] {
+  /** Every matter's score, in the catalogue's order. */
+  scores(text: string, catalogue: Catalogue): Float64Array {
     let index = indexes.get(catalogue);
     if (!index) indexes.set(catalogue, (index = buildIndex(catalogue.matters)));
     const q: Vector = new Map();
     addWeighted(q, features(text), 1);
     // Words the list never uses carry no information about which matter it is.
     const query = normalise(q, index.idf, 0);
-    const cos = new Float64Array(catalogue.matters.length);
-    for (const [f, w] of query) for (const [i, x] of index.postings.get(f) ?? []) cos[i] += w * x;
-    return catalogue.matters
-      .map((m, i) => {
-        let bonus = 0;
-        for (const k of index.keywords[i]) if (text.includes(k.word)) bonus += k.weight;
-        return { code: m.code, score: cos[i] + KEYWORD_BONUS * Math.min(bonus, 3) };
-      })
-      .sort((a, b) => b.score - a.score);
+    const score = new Float64Array(catalogue.matters.length);
+    for (const [f, w] of query) for (const [i, x] of index.postings.get(f) ?? []) score[i] += w * x;
+    index.keywords.forEach((keywords, i) => {
+      let bonus = 0;
+      for (const k of keywords) if (text.includes(k.word)) bonus += k.weight;
+      score[i] += KEYWORD_BONUS * Math.min(bonus, 3);
+    });
+    return score;
   }
 
-  async classify(input: ClassifyInput, catalogue: Catalogue, ranked = this.scores(input.text, catalogue)): Promise<Classification> {
+  async classify(input: ClassifyInput, catalogue: Catalogue, scores = this.scores(input.text, catalogue)): Promise<Classification> {
+    const ranked = best(scores, 5).map((i) => ({ code: catalogue.matters[i].code, score: scores[i] }));
     const top = ranked[0];
     const alternatives = ranked.slice(0, 5).map((r) => ({ code: r.code, score: Number(r.score.toFixed(4)) }));
     const urgency = URGENT.test(input.text) ? "urgent" : "normal";
@@ -103,7 +116,7 @@ export class LocalClassifier implements Classifier {
       return { matterCode: null, urgency, confidence: 0, missingInfo: [], rationale: "未匹配到职责清单中的事项", source: "local", alternatives };
     }
     // Softmax over the leading scores: a clear winner gets most of the mass; a weak match is damped further.
-    const exps = ranked.slice(0, 5).map((r) => Math.exp((r.score - top.score) / SOFTMAX_TEMPERATURE));
+    const exps = ranked.map((r) => Math.exp((r.score - top.score) / SOFTMAX_TEMPERATURE));
     const share = 1 / exps.reduce((a, b) => a + b, 0);
     const strength = Math.min(1, top.score / 0.45);
     const matter = catalogue.byCode.get(top.code)!;
