@@ -7,8 +7,8 @@ import { assertMigrated, openDb, type Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { seedDefaults } from "./seed.ts";
 import { ReferenceData } from "./reference.ts";
-import { FallbackClassifier, LearnedClassifier, LearningStore, LlmClassifier } from "./classify/index.ts";
-import { loadClassifyPrompts } from "./classify/prompt.ts";
+import { FallbackClassifier, LearnedClassifier, LearningStore } from "./classify/index.ts";
+import { llmClassifierFromConfig } from "./classify/llm.ts";
 import { Intake } from "./intake/pipeline.ts";
 import { Replies } from "./intake/replies.ts";
 import { calendarFromFile } from "./domain/calendarFile.ts";
@@ -71,18 +71,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await learning.load();
   const local = new LearnedClassifier(() => learning.learned);
   const cases = new CaseService({ db, log, settings, calendar, replies, learn: (e) => learning.learn(e) });
-  const llm = config.llmEnabled
-    ? new LlmClassifier({
-        baseURL: config.OPENAI_BASE_URL,
-        apiKey: config.OPENAI_API_KEY,
-        model: config.LLM_MODEL,
-        timeoutMs: config.LLM_TIMEOUT_MS,
-        maxRetries: config.LLM_MAX_RETRIES,
-        strictJsonSchema: config.LLM_JSON_SCHEMA,
-        botName: config.BOT_NAME,
-        prompts: loadClassifyPrompts(),
-      })
-    : null;
+  const llm = llmClassifierFromConfig(config);
   const classifier = new FallbackClassifier(local, llm, log, async () => (await settings.current()).cascadeThreshold);
 
   const channels = new Map<ChannelName, Channel>();

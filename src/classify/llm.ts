@@ -4,7 +4,8 @@ import OpenAI from "openai";
 import { z } from "zod";
 import type { Catalogue } from "./catalogue.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
-import { buildClassifyMessages, type ClassifyPrompts } from "./prompt.ts";
+import { buildClassifyMessages, loadClassifyPrompts, type ClassifyPrompts } from "./prompt.ts";
+import type { Config } from "../config.ts";
 
 export class LlmUnavailableError extends Error {
   constructor(readonly reason: string, message: string) {
@@ -154,4 +155,19 @@ export class LlmClassifier implements Classifier {
       throw new LlmUnavailableError("error", `LLM request failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** The LLM classifier the settings describe, or null when no endpoint is configured. */
+export function llmClassifierFromConfig(config: Config): LlmClassifier | null {
+  if (!config.llmEnabled) return null;
+  return new LlmClassifier({
+    baseURL: config.OPENAI_BASE_URL,
+    apiKey: config.OPENAI_API_KEY,
+    model: config.LLM_MODEL,
+    timeoutMs: config.LLM_TIMEOUT_MS,
+    maxRetries: config.LLM_MAX_RETRIES,
+    strictJsonSchema: config.LLM_JSON_SCHEMA,
+    botName: config.BOT_NAME,
+    prompts: loadClassifyPrompts(),
+  });
 }

@@ -6,8 +6,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
 import { evaluate, loadCatalogueFile, readLabelled } from "../classify/evaluate.ts";
-import { LlmClassifier } from "../classify/llm.ts";
-import { loadClassifyPrompts } from "../classify/prompt.ts";
+import { llmClassifierFromConfig } from "../classify/llm.ts";
 
 const { values } = parseArgs({
   options: {
@@ -30,21 +29,8 @@ try {
   const catalogue = await loadCatalogueFile(values.list);
   const train = readLabelled(values.train, catalogue);
   const test = values.test ? readLabelled(values.test, catalogue) : undefined;
-  let llm: LlmClassifier | undefined;
-  if (classifier !== "local") {
-    const config = loadConfig();
-    if (!config.llmEnabled) throw new Error("--classifier llm|cascade needs OPENAI_BASE_URL or OPENAI_API_KEY");
-    llm = new LlmClassifier({
-      baseURL: config.OPENAI_BASE_URL,
-      apiKey: config.OPENAI_API_KEY,
-      model: config.LLM_MODEL,
-      timeoutMs: config.LLM_TIMEOUT_MS,
-      maxRetries: config.LLM_MAX_RETRIES,
-      strictJsonSchema: config.LLM_JSON_SCHEMA,
-      botName: config.BOT_NAME,
-      prompts: loadClassifyPrompts(),
-    });
-  }
+  const llm = classifier === "local" ? undefined : llmClassifierFromConfig(loadConfig());
+  if (classifier !== "local" && !llm) throw new Error("--classifier llm|cascade needs OPENAI_BASE_URL or OPENAI_API_KEY");
   let last = 0;
   const report = await evaluate({
     catalogue,
@@ -52,7 +38,7 @@ try {
     test,
     folds: values.cv ? Number(values.cv) : undefined,
     classifier,
-    llm,
+    llm: llm ?? undefined,
     threshold: values.threshold ? Number(values.threshold) : undefined,
     seed: values.seed ? Number(values.seed) : undefined,
     progress(done, total) {
