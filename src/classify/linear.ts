@@ -196,6 +196,8 @@ function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount
   return store.averaged(step);
 }
 
+const MIN_CENTROID_WEIGHT = 0.01;
+
 /** Each label's centroid (the normalised sum of its examples' vectors), as per-feature rows. */
 function trainCentroids(vectors: SparseVector[], y: number[], labelCount: number): (Row | undefined)[] {
   const sums = Array.from({ length: labelCount }, () => new Map<number, number>());
@@ -209,6 +211,8 @@ function trainCentroids(vectors: SparseVector[], y: number[], labelCount: number
     for (const x of sum.values()) norm += x * x;
     norm = Math.sqrt(norm) || 1;
     for (const [f, x] of sum) {
+      // Negligible weights cost scoring time and change no decision.
+      if (x / norm < MIN_CENTROID_WEIGHT) continue;
       let cell = cells.get(f);
       if (!cell) cells.set(f, (cell = [[], []]));
       cell[0].push(k);

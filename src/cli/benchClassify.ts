@@ -29,7 +29,8 @@ const appeal = () => {
 };
 
 const examples = Array.from({ length: EXAMPLES }, appeal);
-const queries = Array.from({ length: QUERIES }, () => appeal().text);
+const labelled = Array.from({ length: QUERIES }, appeal);
+const queries = labelled.map((q) => q.text);
 global.gc?.();
 const heapBefore = process.memoryUsage().heapUsed;
 let t = performance.now();
@@ -40,9 +41,17 @@ const heapModelMB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
 
 // Warm up, then measure.
 for (const q of queries.slice(0, 200)) await classifier.classify({ text: q }, catalogue);
-t = performance.now();
-for (const q of queries) await classifier.classify({ text: q }, catalogue);
-const perSecond = QUERIES / ((performance.now() - t) / 1000);
+// Three timed rounds; the median, since a shared machine's speed wanders.
+const rounds: number[] = [];
+for (let r = 0; r < 3; r++) {
+  t = performance.now();
+  for (const q of queries) await classifier.classify({ text: q }, catalogue);
+  rounds.push(QUERIES / ((performance.now() - t) / 1000));
+}
+const perSecond = rounds.sort((a, b) => a - b)[1];
+// A sanity check that speed was not bought with sense: the matter named in a synthetic appeal should win.
+let right = 0;
+for (const q of labelled.slice(0, 1000)) if ((await classifier.classify({ text: q.text }, catalogue)).matterCode === q.label) right++;
 
 const result = {
   matters: catalogue.matters.length,
@@ -50,6 +59,7 @@ const result = {
   rebuildSeconds: Number((rebuildMs / 1000).toFixed(2)),
   appealsPerSecond: Math.round(perSecond),
   meanAppealChars: Math.round(queries.reduce((n, q) => n + q.length, 0) / queries.length),
+  syntheticAccuracy: Number((right / Math.min(1000, labelled.length)).toFixed(3)),
   modelHeapMB: Number(heapModelMB.toFixed(1)),
   rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
 };
