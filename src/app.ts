@@ -7,6 +7,7 @@ import { healthRoutes } from "./routes/health.ts";
 import { httpChannelRoutes } from "./channels/http/index.ts";
 import { simulatorRoutes } from "./channels/simulator/index.ts";
 import { caseRoutes } from "./routes/cases.ts";
+import { kpiRoutes } from "./routes/kpis.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -18,7 +19,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services)];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services)];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

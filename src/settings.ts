@@ -24,6 +24,10 @@ export const settingsSchema = z.object({
   surveyTimeoutDays: z.number().positive().default(3),
   /** 基本满意 counts this much towards 满意率. */
   basicSatisfactionWeight: z.number().min(0).max(1).default(0.9),
+  /** The composite score's weights for 响应率, 解决率 and 满意率 (src/domain/kpi.ts). */
+  kpiWeights: z
+    .object({ response: z.number().min(0).max(1), resolution: z.number().min(0).max(1), satisfaction: z.number().min(0).max(1) })
+    .default({ response: 0.1, resolution: 0.5, satisfaction: 0.4 }),
   /** With an LLM configured, the local classifier decides alone at or above this confidence (1: it never does). */
   cascadeThreshold: z.number().min(0).max(1).default(1),
   /** Anonymise residents' data on cases closed this many days ago. */

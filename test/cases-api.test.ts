@@ -90,6 +90,21 @@ describe("case API", () => {
     expect((await read("2026-999999", workerToken)).status).toBe(404);
   });
 
+  it("reports KPIs per unit to workers only", async () => {
+    const res = await fetch(`${svc.url}/api/kpis?groupBy=unit`, { headers: { authorization: `Bearer ${workerToken}` } });
+    expect(res.status).toBe(200);
+    const body: any = await res.json();
+    const property = body.rows.find((r: any) => r.group === "阳光花园物业服务中心");
+    expect(property.volume).toBeGreaterThanOrEqual(3);
+    expect(property.evaluated).toBe(0); // no survey has been answered in this test
+    expect(property.satisfactionRate).toBeNull();
+    expect(body.definitions.satisfactionRate).toContain("0.9 × 基本满意");
+    const unit = await fetch(`${svc.url}/api/kpis`, { headers: { authorization: `Bearer ${unitToken}` } });
+    expect(unit.status).toBe(403);
+    const bad = await fetch(`${svc.url}/api/kpis?groupBy=street`, { headers: { authorization: `Bearer ${workerToken}` } });
+    expect(bad.status).toBe(400);
+  });
+
   it("leaves other routes alone", async () => {
     expect((await fetch(`${svc.url}/health`)).status).toBe(200);
   });
