@@ -1,0 +1,51 @@
+// Console sessions: an httpOnly, SameSite=Strict cookie holding a random token (only its hash is stored), and a
+// CSRF token the page sends back in a header on every change. Also the role check every console route uses.
+import { createHash, randomBytes } from "node:crypto";
+import type { Context, Middleware } from "koa";
+import type { Db } from "../db.ts";
+import { AuthenticationError, AuthorizationError } from "../errors.ts";
+
+export const SESSION_COOKIE = "minhu_session";
+const SESSION_HOURS = 12;
+const hash = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  displayName: string;
+  role: "worker" | "admin";
+  gridIds: number[];
+  unitIds: number[];
+}
+
+export async function startSession(db: Db, ctx: Context, userId: number, now: Date, secure: boolean) {
+  const token = randomBytes(32).toString("base64url");
+  const csrfToken = randomBytes(24).toString("base64url");
+  const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000);
+  await db.session.create({ data: { tokenHash: hash(token), csrfToken, userId, expiresAt, createdAt: now } });
+  ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: "strict", secure, expires: expiresAt, overwrite: true });
+  return { csrfToken, expiresAt };
+}
+
+export async function endSession(db: Db, ctx: Context) {
+  const token = ctx.cookies.get(SESSION_COOKIE);
+  if (token) await db.session.deleteMany({ where: { tokenHash: hash(token) } });
+  ctx.cookies.set(SESSION_COOKIE, "", { httpOnly: true, sameSite: "strict", expires: new Date(0), overwrite: true });
+}
+
+/** Signed in, not disabled, one of `roles`; changes also need the session's CSRF token in `x-csrf-token`. */
+export function requireUser(db: Db, roles: SessionUser["role"][], now: () => Date): Middleware {
+  return async function signedIn(ctx, next) {
+    const token = ctx.cookies.get(SESSION_COOKIE);
+    const session = token ? await db.session.findUnique({ where: { tokenHash: hash(token) }, include: { user: true } }) : null;
+    if (!session || session.expiresAt <= now() || session.user.disabledAt) throw AuthenticationError("请先登录");
+    if (!["GET", "HEAD", "OPTIONS"].includes(ctx.method) && ctx.get("x-csrf-token") !== session.csrfToken) {
+      throw AuthorizationError("页面已过期，请刷新后重试");
+    }
+    const u = session.user;
+    if (!roles.includes(u.role as SessionUser["role"])) throw AuthorizationError();
+    ctx.state.user = { id: u.id, username: u.username, displayName: u.displayName, role: u.role, gridIds: u.gridIds, unitIds: u.unitIds } as SessionUser;
+    ctx.state.csrfToken = session.csrfToken;
+    await next();
+  };
+}

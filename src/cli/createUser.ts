@@ -1,0 +1,29 @@
+// npm run user:create -- --username admin --name 管理员 --role admin
+// Creates a console account and prints its generated password once.
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config.ts";
+import { loadDotEnv } from "../env.ts";
+import { assertMigrated, openDb } from "../db.ts";
+import { createUser } from "../auth/users.ts";
+import { AppError } from "../errors.ts";
+
+const { values } = parseArgs({ options: { username: { type: "string" }, name: { type: "string" }, role: { type: "string", default: "worker" } } });
+if (!values.username || (values.role !== "admin" && values.role !== "worker")) {
+  console.error("用法：npm run user:create -- --username 用户名 --name 姓名 --role admin|worker");
+  process.exit(2);
+}
+loadDotEnv();
+const db = await openDb(loadConfig().DATABASE_URL);
+await assertMigrated(db);
+try {
+  const { password } = await createUser(db, { username: values.username, displayName: values.name ?? values.username, role: values.role });
+  console.log(`已创建账号 ${values.username}（${values.role === "admin" ? "管理员" : "社区工作人员"}），初始密码（只显示这一次）：\n${password}`);
+} catch (err) {
+  if (err instanceof AppError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+} finally {
+  await db.$disconnect();
+}
