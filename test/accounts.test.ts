@@ -102,3 +102,38 @@ describe("accounts", () => {
     expect(out.trim().split("\n").at(-1)).toMatch(/^[A-Za-z2-9]{16}$/);
   });
 });
+
+describe("a worker's scope", () => {
+  it("sees and acts on their grid's cases only; another grid's case is not found", async () => {
+    const db = svc.services.db;
+    const grid1 = await db.area.findFirstOrThrow({ where: { name: "幸福社区第一网格" } });
+    const mine = await createUser(db, { username: "grid1", displayName: "一网格网格员", role: "worker", gridIds: [grid1.id] });
+    const s = await login("grid1", mine.password);
+
+    // One appeal in each grid, through the simulator's groups (each group belongs to a grid).
+    const ask = (chatId: string, text: string, id: string) =>
+      svc.services.intake.receive({ channel: "simulator", messageId: id, chatId, isGroup: true, senderId: `r-${id}`, text, mentionsBot: true }, new Date());
+    const inMine = (await ask("sim-yangguang-1", "@小民 小区门口的垃圾两天没人收了，臭得不行", "s1")).case!.number;
+    const inOther = (await ask("sim-xingfu-2", "@小民 小区门口的垃圾两天没人收了，臭得不行", "s2")).case!.number;
+
+    const list = await call("GET", "/api/cases?pageSize=100", { cookie: s.cookie });
+    expect(list.status).toBe(200);
+    const numbers = list.body.cases.map((c: any) => c.number);
+    expect(numbers).toContain(inMine);
+    expect(numbers).not.toContain(inOther);
+    expect((await call("GET", `/api/cases/${inMine}`, { cookie: s.cookie })).status).toBe(200);
+    expect((await call("GET", `/api/cases/${inOther}`, { cookie: s.cookie })).status).toBe(404);
+    expect((await call("POST", `/api/cases/${inOther}/actions`, { cookie: s.cookie, csrf: s.csrf, body: { action: "note", text: "看看" } })).status).toBe(404);
+
+    // Acting needs the CSRF token, and is recorded as this person.
+    expect((await call("POST", `/api/cases/${inMine}/actions`, { cookie: s.cookie, body: { action: "note", text: "已电话联系环卫" } })).status).toBe(403);
+    const ok = await call("POST", `/api/cases/${inMine}/actions`, { cookie: s.cookie, csrf: s.csrf, body: { action: "note", text: "已电话联系环卫" } });
+    expect(ok.status).toBe(200);
+    const event = await db.caseEvent.findFirstOrThrow({ where: { case: { number: inMine }, type: "internal_note" } });
+    expect(event).toMatchObject({ actor: "worker", actorId: `user:${mine.user.id}`, note: "已电话联系环卫" });
+
+    // KPIs are scoped the same way.
+    const kpis = await call("GET", "/api/kpis?groupBy=grid", { cookie: s.cookie });
+    expect(kpis.body.rows.map((r: any) => r.group)).toEqual(["幸福社区第一网格"]);
+  });
+});

@@ -3,10 +3,11 @@ import Router from "@koa/router";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
-import { requireApiToken, type Principal } from "../http/apiTokens.ts";
+import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
-import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { CASE_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import type { Prisma } from "../db.ts";
 
 const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
 const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "close", "reopen", "merge", "withdraw", "reject"] as const;
@@ -26,16 +27,45 @@ const numberParam = z.object({ number: z.string().regex(/^\d{4}-\d{6}$/, "工单
 export function caseRoutes(services: Services): Router {
   const { db, cases } = services;
   const router = new Router({ prefix: "/api/cases" });
-  router.use(requireApiToken(db));
+  router.use(requirePrincipal(db, services.clock));
 
-  /** The case, if this principal may see it; a unit is told nothing about other units' cases. */
+  /** The cases a principal may see, as a filter: a unit its own, a worker their grids' and units'. */
+  function visible(p: Principal): Prisma.CaseWhereInput {
+    if (p.role === "unit") return { OR: [{ leadUnitId: p.unitId }, { cooperatingUnits: { some: { unitId: p.unitId! } } }] };
+    if (p.scope) return { OR: [{ gridId: { in: p.scope.gridIds } }, { leadUnitId: { in: p.scope.unitIds } }] };
+    return {};
+  }
+
+  const listSchema = z.object({
+    status: z.enum(CASE_STATUSES).optional(),
+    overdue: z.enum(["true", "false"]).optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  });
+
+  router.get("/", async (ctx) => {
+    const q = parseInput(listSchema, ctx.query);
+    const where: Prisma.CaseWhereInput = {
+      AND: [visible(ctx.state.principal as Principal), q.status ? { status: q.status } : {}, q.overdue ? (q.overdue === "true" ? { escalationLevel: { gt: 0 } } : { escalationLevel: 0 }) : {}],
+    };
+    const [total, rows] = await Promise.all([
+      db.case.count({ where }),
+      db.case.findMany({ where, orderBy: { id: "desc" }, skip: (q.page - 1) * q.pageSize, take: q.pageSize, include: { matter: true, leadUnit: true, grid: true } }),
+    ]);
+    ctx.body = {
+      total,
+      page: q.page,
+      cases: rows.map((k) => ({ number: k.number, status: k.status, statusLabel: STATUS_LABELS[k.status as CaseStatus], matter: k.matter?.name ?? null, leadUnit: k.leadUnit?.name ?? null, grid: k.grid?.name ?? null, urgency: k.urgency, resolveDueAt: k.resolveDueAt, escalationLevel: k.escalationLevel, createdAt: k.createdAt })),
+    };
+  });
+
+  /** The case, if this principal may see it; others' cases are answered as not found. */
   async function load(number: string, p: Principal) {
     const kase = await db.case.findUnique({
       where: { number },
       include: { matter: true, leadUnit: true, cooperatingUnits: { include: { unit: true } }, events: { orderBy: { id: "asc" } }, grid: true, building: true },
     });
-    if (!kase) throw NotFoundError("工单不存在");
-    if (p.role === "unit" && kase.leadUnitId !== p.unitId && !kase.cooperatingUnits.some((c) => c.unitId === p.unitId)) throw NotFoundError("工单不存在");
+    if (!kase || !(await db.case.count({ where: { AND: [{ id: kase.id }, visible(p)] } }))) throw NotFoundError("工单不存在");
     return kase;
   }
 
@@ -76,7 +106,7 @@ export function caseRoutes(services: Services): Router {
     const kase = await load(number, p);
     const now = services.clock();
     const actor = p.role === "unit" ? "unit" : "worker";
-    const actorId = `token:${p.tokenId}`;
+    const actorId = p.actorId;
     if (p.role === "unit" && !(UNIT_ACTIONS as readonly string[]).includes(body.action)) {
       throw new AppError("forbidden", 403, "承办单位不能执行该操作");
     }

@@ -3,7 +3,7 @@ import Router from "@koa/router";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
-import { requireApiToken, type Principal } from "../http/apiTokens.ts";
+import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { AuthorizationError } from "../errors.ts";
 import { kpisBy } from "../domain/kpi.ts";
 
@@ -15,13 +15,15 @@ const query = z.object({
 
 export function kpiRoutes(services: Services): Router {
   const router = new Router({ prefix: "/api/kpis" });
-  router.use(requireApiToken(services.db));
+  router.use(requirePrincipal(services.db, services.clock));
   router.get("/", async (ctx) => {
-    if ((ctx.state.principal as Principal).role !== "worker") throw AuthorizationError("只有社区工作人员的令牌可以查看考核数据");
+    const p = ctx.state.principal as Principal;
+    if (p.role === "unit") throw AuthorizationError("承办单位不能查看考核数据");
+    const scope = p.scope ? { OR: [{ gridId: { in: p.scope.gridIds } }, { leadUnitId: { in: p.scope.unitIds } }] } : {};
     const q = parseInput(query, ctx.query);
     const now = services.clock();
     const cases = await services.db.case.findMany({
-      where: { createdAt: { gte: q.from, lt: q.to }, status: { notIn: ["merged", "rejected", "withdrawn"] } },
+      where: { AND: [scope, { createdAt: { gte: q.from, lt: q.to }, status: { notIn: ["merged", "rejected", "withdrawn"] } }] },
       include: { leadUnit: true, grid: true, matter: true },
     });
     const settings = await services.settings.current();
