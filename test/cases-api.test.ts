@@ -105,6 +105,21 @@ describe("case API", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("shows how the bot classified a case and suggests duplicates, most alike first", async () => {
+    const a = (await svc.post("/api/channels/http/messages", groupMessage("@小民 8号楼门口的垃圾桶满了好几天没人清运"))).body.case.number;
+    await svc.post("/api/channels/http/messages", groupMessage("@小民 北门路灯不亮了"));
+    const b = (await svc.post("/api/channels/http/messages", groupMessage("@小民 8号楼门口垃圾桶满出来好几天了没人清运"))).body.case.number;
+    const detail = await read(b, workerToken);
+    expect(detail.body.classification).toMatchObject({ source: "local", fallbackReason: null });
+    expect(detail.body.classification.alternatives.length).toBeGreaterThan(1);
+    expect(detail.body.classification.alternatives[0].code).toBe("HW01");
+    const res = await fetch(`${svc.url}/api/cases/${b}/duplicates`, { headers: { authorization: `Bearer ${workerToken}` } });
+    const dups: any = await res.json();
+    expect(dups.duplicates[0]).toMatchObject({ number: a });
+    expect(dups.duplicates[0].similarity).toBeGreaterThan(0.3);
+    expect(dups.duplicates.map((d: any) => d.number)).not.toContain(b);
+  });
+
   it("leaves other routes alone", async () => {
     expect((await fetch(`${svc.url}/health`)).status).toBe(200);
   });

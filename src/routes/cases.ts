@@ -6,7 +6,8 @@ import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
-import { CASE_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { CASE_STATUSES, OPEN_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { NeighbourIndex } from "../classify/neighbours.ts";
 import type { Prisma } from "../db.ts";
 
 const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
@@ -94,8 +95,35 @@ export function caseRoutes(services: Services): Router {
       satisfaction: k.satisfaction,
       reworkCount: k.reworkCount,
       createdAt: k.createdAt,
+      classification: classificationOf(k),
       // Internal notes are for the people working the case, which includes the unit.
       events: k.events.map((e) => ({ type: e.type, actor: e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
+    };
+  });
+
+  /** Possible duplicates: open cases of the same matter in the same grid from the last 7 days, most alike first. */
+  router.get("/:number/duplicates", async (ctx) => {
+    const { number } = parseInput(numberParam, ctx.params);
+    const p = ctx.state.principal as Principal;
+    const k = await load(number, p);
+    const since = new Date(k.createdAt.getTime() - 7 * 86400_000);
+    const candidates = await db.case.findMany({
+      where: {
+        AND: [
+          visible(p),
+          { id: { not: k.id }, matterId: k.matterId ?? -1, status: { in: OPEN_STATUSES }, createdAt: { gte: since } },
+          k.buildingId ? { OR: [{ buildingId: k.buildingId }, { gridId: k.gridId }] } : { gridId: k.gridId },
+        ],
+      },
+      take: 200,
+      orderBy: { id: "desc" },
+    });
+    const index = NeighbourIndex.build(candidates.map((c) => ({ text: c.text, label: c.number })));
+    const ranked = new Map(index.nearest(k.text, candidates.length, 0).map((n) => [n.label, n.similarity]));
+    ctx.body = {
+      duplicates: candidates
+        .map((c) => ({ number: c.number, status: c.status, text: c.text, createdAt: c.createdAt, sameBuilding: Boolean(k.buildingId && c.buildingId === k.buildingId), similarity: ranked.get(c.number) ?? 0 }))
+        .sort((a, b) => b.similarity - a.similarity),
     };
   });
 
@@ -130,4 +158,18 @@ export function caseRoutes(services: Services): Router {
   });
 
   return router;
+}
+
+/** How the bot classified a case, with the matters it ranked next (for the worker who reviews it). */
+function classificationOf(k: { classSource: string; classConfidence: number; classRationale: string; classModel: string | null; events: { type: string; data: unknown }[] }) {
+  const opened = k.events.find((e) => e.type === "opened")?.data as { classification?: { alternatives?: { code: string; score: number }[]; fallbackReason?: string; usage?: unknown } } | undefined;
+  return {
+    source: k.classSource,
+    confidence: k.classConfidence,
+    rationale: k.classRationale,
+    model: k.classModel,
+    alternatives: opened?.classification?.alternatives ?? [],
+    fallbackReason: opened?.classification?.fallbackReason ?? null,
+    usage: opened?.classification?.usage ?? null,
+  };
 }
