@@ -120,6 +120,20 @@ describe("case API", () => {
     expect(dups.duplicates.map((d: any) => d.number)).not.toContain(b);
   });
 
+  it("exports the KPIs to XLSX with the definitions", async () => {
+    const res = await fetch(`${svc.url}/api/kpis/export.xlsx?groupBy=unit`, { headers: { authorization: `Bearer ${workerToken}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("spreadsheetml");
+    const { default: ExcelJS } = await import("exceljs");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    const sheet = wb.getWorksheet("考核评价")!;
+    expect(sheet.getRow(1).getCell(1).value).toBe("承办单位");
+    const groups = Array.from({ length: sheet.rowCount - 1 }, (_, i) => sheet.getRow(i + 2).getCell(1).value);
+    expect(groups).toContain("阳光花园物业服务中心");
+    expect(wb.getWorksheet("指标说明")!.rowCount).toBe(5);
+  });
+
   it("leaves other routes alone", async () => {
     expect((await fetch(`${svc.url}/health`)).status).toBe(200);
   });
