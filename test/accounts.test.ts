@@ -132,6 +132,15 @@ describe("a worker's scope", () => {
     const event = await db.caseEvent.findFirstOrThrow({ where: { case: { number: inMine }, type: "internal_note" } });
     expect(event).toMatchObject({ actor: "worker", actorId: `user:${mine.user.id}`, note: "已电话联系环卫" });
 
+    // So is the export.
+    const csv = await fetch(`${svc.url}/api/cases/export.csv`, { headers: { cookie: s.cookie } });
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // the BOM Excel needs to read UTF-8
+    const text = bytes.toString("utf8");
+    expect(text).toContain("工单号,状态,事项");
+    expect(text).toContain(inMine);
+    expect(text).not.toContain(inOther);
+
     // KPIs are scoped the same way.
     const kpis = await call("GET", "/api/kpis?groupBy=grid", { cookie: s.cookie });
     expect(kpis.body.rows.map((r: any) => r.group)).toEqual(["幸福社区第一网格"]);

@@ -60,6 +60,30 @@ export function caseRoutes(services: Services): Router {
     };
   });
 
+  // The cases this principal may see, as CSV for a spreadsheet (with a BOM so Excel reads it as UTF-8).
+  router.get("/export.csv", async (ctx) => {
+    const q = parseInput(listSchema.omit({ page: true, pageSize: true }), ctx.query);
+    const rows = await db.case.findMany({
+      where: { AND: [visible(ctx.state.principal as Principal), q.status ? { status: q.status } : {}] },
+      orderBy: { id: "asc" },
+      take: 50_000,
+      include: { matter: true, leadUnit: true, grid: true },
+    });
+    const cell = (v: unknown) => {
+      const t = v instanceof Date ? v.toISOString() : v === null || v === undefined ? "" : String(v);
+      return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+    };
+    const header = ["工单号", "状态", "事项", "主责单位", "网格", "诉求", "紧急程度", "受理时间", "响应时限", "签收时间", "办结时限", "办结时间", "办理结果", "督办级别", "满意度", "重办次数"];
+    const lines = rows.map((k) =>
+      [k.number, STATUS_LABELS[k.status as CaseStatus], k.matter?.name, k.leadUnit?.name, k.grid?.name, k.text, k.urgency, k.createdAt, k.responseDueAt, k.respondedAt, k.resolveDueAt, k.resolvedAt, k.resolution, k.escalationLevel, k.satisfaction, k.reworkCount]
+        .map(cell)
+        .join(","),
+    );
+    ctx.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent("工单.csv")}`);
+    ctx.type = "text/csv; charset=utf-8";
+    ctx.body = "\uFEFF" + [header.join(","), ...lines].join("\r\n") + "\r\n";
+  });
+
   /** The case, if this principal may see it; others' cases are answered as not found. */
   async function load(number: string, p: Principal) {
     const kase = await db.case.findUnique({
