@@ -9,6 +9,7 @@ import { simulatorRoutes } from "./channels/simulator/index.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { kpiRoutes } from "./routes/kpis.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -20,7 +21,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services)];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), openApiRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -8,15 +8,15 @@ import { verifyPassword } from "../auth/passwords.ts";
 import { endSession, requireUser, startSession, type SessionUser } from "../auth/sessions.ts";
 import { createUser } from "../auth/users.ts";
 
-const loginSchema = z.object({ username: z.string().trim().min(1, "请输入用户名").max(50), password: z.string().min(1, "请输入密码").max(200) });
-const createSchema = z.object({
+export const loginSchema = z.object({ username: z.string().trim().min(1, "请输入用户名").max(50), password: z.string().min(1, "请输入密码").max(200) });
+export const createSchema = z.object({
   username: z.string().trim().regex(/^[A-Za-z0-9_.-]{2,32}$/, "用户名为 2–32 位字母、数字或 _ . -"),
   displayName: z.string().trim().min(1).max(50),
   role: z.enum(["worker", "admin"]),
   gridIds: z.array(z.number().int().positive()).default([]),
   unitIds: z.array(z.number().int().positive()).default([]),
 });
-const updateSchema = z.object({ disabled: z.boolean() });
+export const updateSchema = z.object({ disabled: z.boolean() });
 
 /** Failed sign-ins per user name: after five, wait five minutes (slows down guessing). */
 const failures = new Map<string, { count: number; until: number }>();

@@ -13,7 +13,7 @@ import type { Prisma } from "../db.ts";
 const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
 const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "close", "reopen", "merge", "withdraw", "reject"] as const;
 
-const actionSchema = z.object({
+export const actionSchema = z.object({
   action: z.enum(WORKER_ACTIONS),
   /** The result for resolve; the reason for return, reopen, reject; the text of a note. */
   text: z.string().trim().max(2000).optional(),

@@ -1,0 +1,103 @@
+// GET /api/openapi.json — the HTTP API for other systems (a district platform, a 12345 system), with request
+// bodies generated from the same zod schemas the routes validate with.
+import Router from "@koa/router";
+import { z } from "zod";
+import { httpMessageSchema } from "../channels/http/index.ts";
+import { actionSchema } from "./cases.ts";
+import { createSchema, loginSchema, updateSchema } from "./auth.ts";
+
+const body = (schema: z.ZodType) => {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
+  return { required: true, content: { "application/json": { schema: json } } };
+};
+const ok = (description: string) => ({ description });
+const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: "^\\d{4}-\\d{6}$" }, example: "2026-000123" };
+const errors = {
+  "400": ok("请求无效：error.field 指出哪个字段"),
+  "401": ok("未登录或令牌无效"),
+  "403": ok("无权执行"),
+  "404": ok("不存在，或不在调用者的范围内"),
+};
+
+export const openApiDocument = {
+  openapi: "3.1.0",
+  info: { title: "民呼我应 API", version: "1", description: "社区诉求受理、工单跟进与考核评价。错误统一为 {error: {id, message, field?}}，message 为中文。" },
+  components: {
+    securitySchemes: {
+      apiToken: { type: "http", scheme: "bearer", description: "npm run token:create 生成的令牌（承办单位或系统）" },
+      session: { type: "apiKey", in: "cookie", name: "minhu_session", description: "控制台登录；修改类请求另需 x-csrf-token 请求头" },
+    },
+  },
+  security: [{ apiToken: [] }, { session: [] }],
+  paths: {
+    "/health": { get: { summary: "数据库与各渠道的状态", security: [], responses: { "200": ok("正常"), "503": ok("数据库不可用") } } },
+    "/api/channels/http/messages": {
+      post: {
+        summary: "HTTP 渠道：提交一条居民消息，返回机器人的回复和工单",
+        description: "设置 HTTP_CHANNEL_TOKEN 时需 Bearer 令牌，否则只接受本机请求。同一 messageId 重复提交返回第一次的结果。",
+        requestBody: body(httpMessageSchema),
+        responses: { "200": ok("{replies, case?, outcome, ignored?}"), ...errors },
+      },
+    },
+    "/api/cases": {
+      get: {
+        summary: "调用者范围内的工单列表",
+        parameters: [
+          { name: "status", in: "query", schema: { type: "string" } },
+          { name: "overdue", in: "query", schema: { type: "string", enum: ["true", "false"] } },
+          { name: "page", in: "query", schema: { type: "integer", minimum: 1 } },
+          { name: "pageSize", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
+        ],
+        responses: { "200": ok("{total, page, cases}"), ...errors },
+      },
+    },
+    "/api/cases/export.csv": { get: { summary: "工单导出（CSV，UTF-8 带 BOM）", responses: { "200": ok("CSV"), ...errors } } },
+    "/api/cases/{number}": { get: { summary: "工单详情：时限、分类依据、全部事件", parameters: [caseNumber], responses: { "200": ok("工单"), ...errors } } },
+    "/api/cases/{number}/duplicates": { get: { summary: "疑似重复工单（同事项、同网格或楼栋、近 7 天）", parameters: [caseNumber], responses: { "200": ok("{duplicates}"), ...errors } } },
+    "/api/cases/{number}/actions": {
+      post: {
+        summary: "对工单执行操作：签收、办理、办结、退单、备注、确认（可更正事项）、派单、结案、重办、合并、撤回、不予受理",
+        description: "承办单位只能 accept、start、resolve、return、note；不符合工单状态的操作返回 409 及中文原因。",
+        parameters: [caseNumber],
+        requestBody: body(actionSchema),
+        responses: { "200": ok("{number, status, statusLabel}"), "409": ok("当前状态不能执行该操作"), ...errors },
+      },
+    },
+    "/api/kpis": {
+      get: {
+        summary: "考核评价：响应率、解决率、满意率、综合得分（含定义）",
+        parameters: [
+          { name: "groupBy", in: "query", schema: { type: "string", enum: ["unit", "grid", "category"] } },
+          { name: "from", in: "query", schema: { type: "string", format: "date" } },
+          { name: "to", in: "query", schema: { type: "string", format: "date" } },
+        ],
+        responses: { "200": ok("{groupBy, definitions, rows}"), ...errors },
+      },
+    },
+    "/api/kpis/export.xlsx": { get: { summary: "考核评价导出（XLSX）", responses: { "200": ok("XLSX"), ...errors } } },
+    "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
+    "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
+    "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken}"), "401": ok("未登录") } } },
+    "/api/users": {
+      get: { summary: "账号列表（管理员）", security: [{ session: [] }], responses: { "200": ok("{users}"), ...errors } },
+      post: { summary: "创建账号（管理员），返回只显示一次的初始密码", security: [{ session: [] }], requestBody: body(createSchema), responses: { "201": ok("{id, username, password}"), "409": ok("用户名已被使用"), ...errors } },
+    },
+    "/api/users/{id}": {
+      patch: {
+        summary: "停用或启用账号（管理员）；停用即结束其所有会话",
+        security: [{ session: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
+        requestBody: body(updateSchema),
+        responses: { "200": ok("{id, disabled}"), ...errors },
+      },
+    },
+  },
+};
+
+export function openApiRoutes(): Router {
+  const router = new Router();
+  router.get("/api/openapi.json", (ctx) => {
+    ctx.body = openApiDocument;
+  });
+  return router;
+}
