@@ -30,7 +30,7 @@ describe("OpenAPI", () => {
     const doc: any = await (await fetch(`${svc.url}/api/openapi.json`)).json();
     const documented = new Set(Object.keys(doc.paths));
     const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes].map((r) => r(svc.services));
-    const served = routers.flatMap((r) => r.stack.filter((l) => l.methods.length).map((l) => l.path.replace(/:(\w+)/g, "{$1}").replace(/\/$/, "")));
+    const served = routers.flatMap((r) => r.stack.filter((l) => l.methods.length).map((l) => String(l.path).replace(/:(\w+)/g, "{$1}").replace(/\/$/, "")));
     for (const path of new Set(served)) expect(documented, path).toContain(path === "" ? "/" : path);
   });
 });
