@@ -3,7 +3,7 @@ import Router from "@koa/router";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
-import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
+import { requirePrincipal, visibleCases as visible, type Principal } from "../http/apiTokens.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { CASE_STATUSES, OPEN_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
@@ -29,13 +29,6 @@ export function caseRoutes(services: Services): Router {
   const { db, cases } = services;
   const router = new Router({ prefix: "/api/cases" });
   router.use(requirePrincipal(db, services.clock));
-
-  /** The cases a principal may see, as a filter: a unit its own, a worker their grids' and units'. */
-  function visible(p: Principal): Prisma.CaseWhereInput {
-    if (p.role === "unit") return { OR: [{ leadUnitId: p.unitId }, { cooperatingUnits: { some: { unitId: p.unitId! } } }] };
-    if (p.scope) return { OR: [{ gridId: { in: p.scope.gridIds } }, { leadUnitId: { in: p.scope.unitIds } }] };
-    return {};
-  }
 
   const listSchema = z.object({
     status: z.enum(CASE_STATUSES).optional(),

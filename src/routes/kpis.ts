@@ -5,7 +5,7 @@ import ExcelJS from "exceljs";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
-import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
+import { requirePrincipal, visibleCases, type Principal } from "../http/apiTokens.ts";
 import { AuthorizationError } from "../errors.ts";
 import { kpisBy } from "../domain/kpi.ts";
 
@@ -21,7 +21,7 @@ export function kpiRoutes(services: Services): Router {
   async function report(ctx: Koa.Context) {
     const p = ctx.state.principal as Principal;
     if (p.role === "unit") throw AuthorizationError("承办单位不能查看考核数据");
-    const scope = p.scope ? { OR: [{ gridId: { in: p.scope.gridIds } }, { leadUnitId: { in: p.scope.unitIds } }] } : {};
+    const scope = visibleCases(p);
     const q = parseInput(query, ctx.query);
     const now = services.clock();
     const cases = await services.db.case.findMany({
