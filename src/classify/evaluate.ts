@@ -6,6 +6,7 @@ import { LearnedClassifier } from "./learned.ts";
 import type { LlmClassifier } from "./llm.ts";
 import { parseMatterCsv, parseMatterFile, type MatterRow } from "../responsibility/parse.ts";
 import { codeForName } from "../responsibility/apply.ts";
+import { seededRandom, shuffle } from "./random.ts";
 
 export interface Labelled {
   text: string;
@@ -92,18 +93,7 @@ export interface EvalReport {
 
 /** Disjoint folds of 0..n-1, shuffled with a fixed seed. */
 export function kFolds(n: number, k: number, seed = 7): number[][] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffle(Array.from({ length: n }, (_, i) => i), seededRandom(seed));
   return Array.from({ length: k }, (_, f) => order.filter((_, i) => i % k === f));
 }
 

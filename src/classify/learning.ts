@@ -32,8 +32,7 @@ export class LearningStore {
 
   /** Reads every example and trains (start-up). */
   async load(): Promise<void> {
-    const rows = await this.db.labelledExample.findMany({ select: { text: true, matterCode: true }, orderBy: { id: "asc" } });
-    this.examples = rows.map((r) => ({ text: r.text, label: r.matterCode }));
+    await this.reloadExamples();
     const started = performance.now();
     this.current = train(this.examples);
     if (this.examples.length) this.log.info({ examples: this.examples.length, ms: Math.round(performance.now() - started) }, "trained the local classifier");

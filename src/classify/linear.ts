@@ -2,11 +2,8 @@
 // bigrams and jieba words, trained as an averaged multiclass passive-aggressive model (Crammer–Singer hinge),
 // class-balanced. Each update touches only the true and the best wrong label, so weights stay sparse and
 // training and scoring stay fast with hundreds of labels. Deterministic: the shuffle is seeded.
-import { Jieba } from "@node-rs/jieba";
-import { dict } from "@node-rs/jieba/dict.js";
-
-let jieba: Jieba | undefined;
-const segmenter = () => (jieba ??= Jieba.withDict(dict));
+import { segmenter } from "./tokenize.ts";
+import { seededRandom, shuffle } from "./random.ts";
 
 /** Feature counts for a text: Han/latin/digit characters, their bigrams, and jieba words of two or more characters. */
 export function textFeatures(text: string): Map<string, number> {
@@ -32,17 +29,6 @@ export interface TrainOptions {
   /** Aggressiveness cap of each update. */
   c?: number;
   seed?: number;
-}
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Above this many labels the model is a nearest-centroid one (see train). */
@@ -159,8 +145,9 @@ function vectorise(bag: Map<string, number>, vocab: Map<string, number>, idf: Fl
 function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount: number, opts: TrainOptions): (Row | undefined)[] {
   const epochs = opts.epochs ?? 15;
   const cap = opts.c ?? 0.2;
-  const random = mulberry32(opts.seed ?? 1);
-  const featureCount = vectors.reduce((m, v) => Math.max(m, v.idx.length ? Math.max(...v.idx) + 1 : 0), 0);
+  const random = seededRandom(opts.seed ?? 1);
+  let featureCount = 0;
+  for (const v of vectors) for (const i of v.idx) if (i >= featureCount) featureCount = i + 1;
   const store = featureCount * labelCount <= 32_000_000 ? new DenseWeights(featureCount, labelCount) : new SparseWeights();
   const counts = new Float64Array(labelCount);
   for (const k of y) counts[k]++;
@@ -169,10 +156,7 @@ function trainPassiveAggressive(vectors: SparseVector[], y: number[], labelCount
   const scores = new Float64Array(labelCount);
   let step = 1;
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    shuffle(order, random);
     for (const i of order) {
       const v = vectors[i];
       const target = y[i];
