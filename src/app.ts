@@ -10,6 +10,7 @@ import { caseRoutes } from "./routes/cases.ts";
 import { kpiRoutes } from "./routes/kpis.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { referenceRoutes } from "./routes/reference.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -21,7 +22,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), openApiRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), openApiRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

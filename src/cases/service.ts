@@ -11,6 +11,7 @@ import type { Replies } from "../intake/replies.ts";
 import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
 import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { cancelJobs, scheduleJob } from "../followup/schedule.ts";
+import { dispatchRound } from "../followup/context.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -26,6 +27,8 @@ export interface ActionInput {
   mergeInto?: string;
   /** For confirm: the right matter, when the bot's was wrong (a correction). */
   matterCode?: string;
+  /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
+  leadUnitId?: number;
   now: Date;
 }
 
@@ -92,6 +95,7 @@ export class CaseService {
     let mergeTarget: { id: number; number: string } | null = null;
 
     let corrected: { from: string | null; to: string } | null = null;
+    let reassigned: { from: string | null; to: string } | null = null;
     switch (action) {
       case "confirm": {
         if (input.matterCode && input.matterCode !== kase.matter?.code) {
@@ -106,6 +110,16 @@ export class CaseService {
         } else if (!kase.matter) {
           throw new TransitionError("确认前需要先选定事项", "illegal_transition");
         }
+        if (input.leadUnitId) data.leadUnit = { connect: { id: (await this.unit(tx, input.leadUnitId)).id } };
+        break;
+      }
+      case "reassign": {
+        const unit = input.leadUnitId ? await this.unit(tx, input.leadUnitId) : null;
+        if (!unit || unit.id === kase.leadUnitId) throw new TransitionError("请选择另一个主责单位", "illegal_transition");
+        // The new unit gets the matter's full limits from now, and must respond itself.
+        const due = dueTimes(this.deps.calendar, now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
+        Object.assign(data, { leadUnit: { connect: { id: unit.id } }, dispatchedAt: now, respondedAt: null, escalationLevel: 0, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
+        reassigned = { from: kase.leadUnit?.name ?? null, to: unit.name };
         break;
       }
       case "dispatch":
@@ -177,6 +191,7 @@ export class CaseService {
           ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}),
           ...(mergeTarget ? { mergedInto: mergeTarget.number } : {}),
           ...(corrected ? { corrected } : {}),
+          ...(reassigned ? { reassigned } : {}),
         },
         createdAt: now,
       },
@@ -207,6 +222,12 @@ export class CaseService {
         await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render("unit_dispatch", vars), kind: "unit_dispatch", now, dedupeKey: `dispatch:${kase.id}:${kase.reworkCount}:${now.getTime()}` });
         // At intake the first reply already said who handles it; later dispatches are news for the resident.
         if (input.actor !== "bot" || from !== "accepted") await tell("progress_dispatched");
+        break;
+      case "reassign":
+        await cancelJobs(tx, kase.id, ["chase", "escalate"], "已改派", now);
+        await this.scheduleDeadlines(tx, kase, settings, now);
+        await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render("unit_dispatch", vars), kind: "unit_dispatch", now, dedupeKey: `dispatch:${kase.id}:${dispatchRound(kase)}` });
+        await tell("progress_dispatched");
         break;
       case "accept":
       case "start":
@@ -268,7 +289,7 @@ export class CaseService {
 
   /** 催办 points before each limit, 督办 at each limit, and news for the resident if nothing is said for a while. */
   private async scheduleDeadlines(tx: Tx, kase: CaseWithMatter, settings: Settings, now: Date) {
-    const round = kase.reworkCount;
+    const round = dispatchRound(kase);
     const phases = [
       { phase: "response", due: kase.responseDueAt! },
       { phase: "resolve", due: kase.resolveDueAt! },
@@ -290,9 +311,15 @@ export class CaseService {
       key: `${kase.id}:${round}:${now.getTime()}`,
       caseId: kase.id,
       dueAt: new Date(now.getTime() + settings.stillHandlingDays * 86400_000),
-      payload: { round },
+      payload: { round: kase.reworkCount },
       now,
     });
+  }
+
+  private async unit(tx: Tx, id: number) {
+    const unit = await tx.unit.findUnique({ where: { id } });
+    if (!unit) throw new TransitionError("承办单位不存在", "illegal_transition");
+    return unit;
   }
 
   /** The same moment if it is on a working day, else 09:00 on the next working day. */

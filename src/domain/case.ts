@@ -33,6 +33,10 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
 export const OPEN_STATUSES: CaseStatus[] = ["needs_review", "accepted", "dispatched", "in_progress", "returned", "reopened"];
 
 export type Urgency = "normal" | "urgent" | "emergency";
+export const URGENCY_LABELS: Record<Urgency, string> = { normal: "一般", urgent: "紧急", emergency: "特急" };
+
+/** How the resident rated the handling (回访), or that they did not answer. */
+export const SATISFACTION_LABELS: Record<string, string> = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意", not_evaluated: "未评价" };
 export type ClassSource = "llm" | "local" | "rule" | "worker";
 
 /** Readable case number: year and a six-digit yearly sequence, e.g. 2026-000123. */

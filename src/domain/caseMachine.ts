@@ -8,6 +8,7 @@ export type Actor = (typeof ACTORS)[number];
 export type CaseAction =
   | "confirm" // a worker confirms the bot's classification (确认)
   | "dispatch" // sent to the lead unit (派单)
+  | "reassign" // sent to another lead unit instead, on fresh limits (改派)
   | "accept" // the unit acknowledges it (签收) — this is the response the response limit measures
   | "start" // the unit starts work (开始办理)
   | "resolve" // the unit reports it done, with a result (办结)
@@ -35,6 +36,7 @@ const OPEN_WORK: CaseStatus[] = ["dispatched", "in_progress", "reopened"];
 export const RULES: Record<CaseAction, Rule> = {
   confirm: { from: ["needs_review", "returned"], to: "accepted", by: ["worker"], label: "确认" },
   dispatch: { from: ["accepted", "returned", "reopened"], to: "dispatched", by: ["worker", "bot"], label: "派单" },
+  reassign: { from: ["dispatched", "in_progress", "reopened", "returned"], to: "dispatched", by: ["worker"], label: "改派" },
   accept: { from: ["dispatched", "reopened"], to: null, by: ["unit", "worker"], label: "签收" },
   start: { from: ["dispatched", "reopened"], to: "in_progress", by: ["unit", "worker"], label: "开始办理" },
   resolve: { from: OPEN_WORK, to: "resolved", by: ["unit", "worker"], needsReason: true, label: "办结" },

@@ -27,6 +27,11 @@ const dateTimeFormat = new Intl.DateTimeFormat("zh-CN", {
   hour12: false,
 });
 
+/** e.g. "2026-12-04 18:00": for tables and exports. */
+export function formatChinaTimestamp(at: Date): string {
+  return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 16).replace("T", " ");
+}
+
 /** e.g. "12月4日周五 18:00" */
 export function formatChinaDateTime(at: Date): string {
   const parts = Object.fromEntries(dateTimeFormat.formatToParts(at).map((p) => [p.type, p.value]));

@@ -23,3 +23,11 @@ export async function loadCase(ctx: JobContext, job: JobRow) {
 
 export const WORKING_STATUSES = ["dispatched", "in_progress", "reopened"];
 export const PHASE_LABELS: Record<string, string> = { response: "签收", resolve: "办结" };
+
+/**
+ * Which dispatch a deadline job belongs to: rework and every (re)dispatch — after a return, or to another unit —
+ * start a new round, and jobs of an earlier round stand down.
+ */
+export function dispatchRound(kase: { reworkCount: number; dispatchedAt: Date | null }): string {
+  return `${kase.reworkCount}.${kase.dispatchedAt?.getTime() ?? 0}`;
+}

@@ -1,17 +1,19 @@
 // Cases for other systems and units: read one, act on it. Units see and act only on cases they handle.
 import Router from "@koa/router";
+import type Koa from "koa";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, visibleCases as visible, type Principal } from "../http/apiTokens.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
-import { CASE_STATUSES, OPEN_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { CASE_STATUSES, OPEN_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, type CaseStatus, type Urgency } from "../domain/case.ts";
 import { NeighbourIndex } from "../classify/neighbours.ts";
 import type { Prisma } from "../db.ts";
+import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 
 const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
-const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "close", "reopen", "merge", "withdraw", "reject"] as const;
+const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject"] as const;
 
 export const actionSchema = z.object({
   action: z.enum(WORKER_ACTIONS),
@@ -21,7 +23,52 @@ export const actionSchema = z.object({
   mergeInto: z.string().regex(/^\d{4}-\d{6}$/).optional(),
   /** For confirm: the right matter's code, when the bot's was wrong. */
   matterCode: z.string().trim().min(1).max(50).optional(),
+  /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
+  leadUnitId: z.number().int().positive().optional(),
 });
+
+export const listSchema = z.object({
+  /** review: the review queue (待人工确认 and 已退单, least confident first). */
+  view: z.enum(["all", "review", "open"]).default("all"),
+  status: z.enum(CASE_STATUSES).optional(),
+  gridId: z.coerce.number().int().positive().optional(),
+  unitId: z.coerce.number().int().positive().optional(),
+  matter: z.string().trim().max(50).optional(),
+  overdue: z.enum(["true", "false"]).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  /** Words to find in the appeal, its place, its result or its number; all must match. */
+  q: z.string().trim().max(100).optional(),
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+type ListQuery = z.infer<typeof listSchema>;
+
+const REVIEW_STATUSES: CaseStatus[] = ["needs_review", "returned"];
+const WORKING: CaseStatus[] = ["dispatched", "in_progress", "reopened"];
+
+/** The filter for a case list: what the caller may see, narrowed by the query. */
+export function listWhere(q: ListQuery, p: Principal, now: Date): Prisma.CaseWhereInput {
+  const late: Prisma.CaseWhereInput = {
+    status: { in: WORKING },
+    OR: [{ resolveDueAt: { lt: now } }, { respondedAt: null, responseDueAt: { lt: now } }, { escalationLevel: { gt: 0 } }],
+  };
+  // Chinese has no spaces between words, so each term is found as a substring (SQLite LIKE, on indexed rows).
+  const terms = (q.q ?? "").split(/\s+/).filter(Boolean).slice(0, 5);
+  return {
+    AND: [
+      visible(p),
+      q.view === "review" ? { status: { in: REVIEW_STATUSES } } : q.view === "open" ? { status: { in: OPEN_STATUSES } } : {},
+      q.status ? { status: q.status } : {},
+      q.gridId ? { gridId: q.gridId } : {},
+      q.unitId ? { leadUnitId: q.unitId } : {},
+      q.matter ? { matter: { code: q.matter } } : {},
+      q.overdue === "true" ? late : q.overdue === "false" ? { NOT: late } : {},
+      q.from || q.to ? { createdAt: { gte: q.from, lt: q.to } } : {},
+      ...terms.map((t) => ({ OR: [{ text: { contains: t } }, { location: { contains: t } }, { resolution: { contains: t } }, { number: { contains: t } }] })),
+    ],
+  };
+}
 
 const numberParam = z.object({ number: z.string().regex(/^\d{4}-\d{6}$/, "工单号格式应为 2026-000123") });
 
@@ -30,52 +77,95 @@ export function caseRoutes(services: Services): Router {
   const router = new Router({ prefix: "/api/cases" });
   router.use(requirePrincipal(db, services.clock));
 
-  const listSchema = z.object({
-    status: z.enum(CASE_STATUSES).optional(),
-    overdue: z.enum(["true", "false"]).optional(),
-    page: z.coerce.number().int().min(1).max(10_000).default(1),
-    pageSize: z.coerce.number().int().min(1).max(100).default(20),
-  });
-
   router.get("/", async (ctx) => {
     const q = parseInput(listSchema, ctx.query);
-    const where: Prisma.CaseWhereInput = {
-      AND: [visible(ctx.state.principal as Principal), q.status ? { status: q.status } : {}, q.overdue ? (q.overdue === "true" ? { escalationLevel: { gt: 0 } } : { escalationLevel: 0 }) : {}],
-    };
+    const p = ctx.state.principal as Principal;
+    const where = listWhere(q, p, services.clock());
+    const review = q.view === "review";
     const [total, rows] = await Promise.all([
       db.case.count({ where }),
-      db.case.findMany({ where, orderBy: { id: "desc" }, skip: (q.page - 1) * q.pageSize, take: q.pageSize, include: { matter: true, leadUnit: true, grid: true } }),
+      db.case.findMany({
+        where,
+        // The review queue: what the bot was least sure of first, then the oldest.
+        orderBy: review ? [{ classConfidence: "asc" }, { id: "asc" }] : { id: "desc" },
+        skip: (q.page - 1) * q.pageSize,
+        take: q.pageSize,
+        include: { matter: true, leadUnit: true, grid: true, ...(review ? { events: { where: { type: "opened" }, take: 1 } } : {}) },
+      }),
     ]);
+    const names = review ? await matterNames(rows.flatMap((k) => alternativesOf(k.events).map((a) => a.code))) : new Map<string, string>();
     ctx.body = {
       total,
       page: q.page,
-      cases: rows.map((k) => ({ number: k.number, status: k.status, statusLabel: STATUS_LABELS[k.status as CaseStatus], matter: k.matter?.name ?? null, leadUnit: k.leadUnit?.name ?? null, grid: k.grid?.name ?? null, urgency: k.urgency, resolveDueAt: k.resolveDueAt, escalationLevel: k.escalationLevel, createdAt: k.createdAt })),
+      pageSize: q.pageSize,
+      cases: rows.map((k) => ({
+        number: k.number,
+        status: k.status,
+        statusLabel: STATUS_LABELS[k.status as CaseStatus],
+        text: k.text.length > 300 ? k.text.slice(0, 300) + "…" : k.text,
+        location: k.location,
+        matter: k.matter ? { code: k.matter.code, name: k.matter.name } : null,
+        leadUnit: k.leadUnit?.name ?? null,
+        grid: k.grid?.name ?? null,
+        urgency: k.urgency,
+        responseDueAt: k.responseDueAt,
+        resolveDueAt: k.resolveDueAt,
+        respondedAt: k.respondedAt,
+        escalationLevel: k.escalationLevel,
+        createdAt: k.createdAt,
+        ...(review
+          ? {
+              classification: {
+                source: k.classSource,
+                confidence: k.classConfidence,
+                rationale: k.classRationale,
+                alternatives: alternativesOf(k.events).map((a) => ({ ...a, name: names.get(a.code) ?? a.code })),
+              },
+            }
+          : {}),
+      })),
     };
   });
 
-  // The cases this principal may see, as CSV for a spreadsheet (with a BOM so Excel reads it as UTF-8).
-  router.get("/export.csv", async (ctx) => {
+  /** Names of matters by code, for showing the bot's alternatives. */
+  async function matterNames(codes: string[]) {
+    const rows = codes.length ? await db.matter.findMany({ where: { code: { in: [...new Set(codes)] } }, select: { code: true, name: true } }) : [];
+    return new Map(rows.map((m) => [m.code, m.name]));
+  }
+
+  // The cases this principal may see, filtered like the list, for a spreadsheet.
+  async function exportCases(ctx: Koa.Context, format: TableFormat) {
     const q = parseInput(listSchema.omit({ page: true, pageSize: true }), ctx.query);
     const rows = await db.case.findMany({
-      where: { AND: [visible(ctx.state.principal as Principal), q.status ? { status: q.status } : {}] },
+      where: listWhere({ ...q, page: 1, pageSize: 1 }, ctx.state.principal as Principal, services.clock()),
       orderBy: { id: "asc" },
       take: 50_000,
       include: { matter: true, leadUnit: true, grid: true },
     });
-    const cell = (v: unknown) => {
-      const t = v instanceof Date ? v.toISOString() : v === null || v === undefined ? "" : String(v);
-      return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-    };
-    const header = ["工单号", "状态", "事项", "主责单位", "网格", "诉求", "紧急程度", "受理时间", "响应时限", "签收时间", "办结时限", "办结时间", "办理结果", "督办级别", "满意度", "重办次数"];
-    const lines = rows.map((k) =>
-      [k.number, STATUS_LABELS[k.status as CaseStatus], k.matter?.name, k.leadUnit?.name, k.grid?.name, k.text, k.urgency, k.createdAt, k.responseDueAt, k.respondedAt, k.resolveDueAt, k.resolvedAt, k.resolution, k.escalationLevel, k.satisfaction, k.reworkCount]
-        .map(cell)
-        .join(","),
-    );
-    ctx.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent("工单.csv")}`);
-    ctx.type = "text/csv; charset=utf-8";
-    ctx.body = "\uFEFF" + [header.join(","), ...lines].join("\r\n") + "\r\n";
-  });
+    type Row = (typeof rows)[number];
+    const columns: Column<Row>[] = [
+      { header: "工单号", value: (k) => k.number, width: 13 },
+      { header: "状态", value: (k) => STATUS_LABELS[k.status as CaseStatus] },
+      { header: "事项", value: (k) => k.matter?.name, width: 16 },
+      { header: "主责单位", value: (k) => k.leadUnit?.name, width: 22 },
+      { header: "网格", value: (k) => k.grid?.name, width: 16 },
+      { header: "诉求", value: (k) => k.text, width: 60 },
+      { header: "地点", value: (k) => k.location, width: 20 },
+      { header: "紧急程度", value: (k) => URGENCY_LABELS[k.urgency as Urgency] ?? k.urgency },
+      { header: "受理时间", value: (k) => k.createdAt, width: 17 },
+      { header: "响应时限", value: (k) => k.responseDueAt, width: 17 },
+      { header: "签收时间", value: (k) => k.respondedAt, width: 17 },
+      { header: "办结时限", value: (k) => k.resolveDueAt, width: 17 },
+      { header: "办结时间", value: (k) => k.resolvedAt, width: 17 },
+      { header: "办理结果", value: (k) => k.resolution, width: 40 },
+      { header: "督办级别", value: (k) => k.escalationLevel },
+      { header: "满意度", value: (k) => (k.satisfaction ? SATISFACTION_LABELS[k.satisfaction] ?? k.satisfaction : "") },
+      { header: "重办次数", value: (k) => k.reworkCount },
+    ];
+    await sendTable(ctx, { name: "工单", format, columns, rows });
+  }
+  router.get("/export.csv", (ctx) => exportCases(ctx, "csv"));
+  router.get("/export.xlsx", (ctx) => exportCases(ctx, "xlsx"));
 
   /** The case, if this principal may see it; others' cases are answered as not found. */
   async function load(number: string, p: Principal) {
@@ -161,7 +251,7 @@ export function caseRoutes(services: Services): Router {
         await cases.addNote(kase.id, { actor, actorId, text: body.text, isPublic: body.public, now });
       } else {
         if (p.role === "unit" && kase.leadUnitId !== p.unitId) throw new AppError("forbidden", 403, "配合单位只能添加进展或备注");
-        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, matterCode: body.matterCode, now });
+        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, matterCode: body.matterCode, leadUnitId: body.leadUnitId, now });
       }
     } catch (err) {
       if (err instanceof TransitionError) {
@@ -179,14 +269,18 @@ export function caseRoutes(services: Services): Router {
 
 /** How the bot classified a case, with the matters it ranked next (for the worker who reviews it). */
 function classificationOf(k: { classSource: string; classConfidence: number; classRationale: string; classModel: string | null; events: { type: string; data: unknown }[] }) {
-  const opened = k.events.find((e) => e.type === "opened")?.data as { classification?: { alternatives?: { code: string; score: number }[]; fallbackReason?: string; usage?: unknown } } | undefined;
+  const opened = openedData(k.events);
   return {
     source: k.classSource,
     confidence: k.classConfidence,
     rationale: k.classRationale,
     model: k.classModel,
-    alternatives: opened?.classification?.alternatives ?? [],
+    alternatives: alternativesOf(k.events),
     fallbackReason: opened?.classification?.fallbackReason ?? null,
     usage: opened?.classification?.usage ?? null,
   };
 }
+
+type OpenedData = { classification?: { alternatives?: { code: string; score: number }[]; fallbackReason?: string; usage?: unknown } } | undefined;
+const openedData = (events: { type: string; data: unknown }[]) => events.find((e) => e.type === "opened")?.data as OpenedData;
+const alternativesOf = (events: { type: string; data: unknown }[] = []) => openedData(events)?.classification?.alternatives ?? [];

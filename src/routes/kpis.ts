@@ -1,19 +1,34 @@
-// GET /api/kpis — 考核评价 per unit, grid or matter category over a period, for systems with a worker token.
+// GET /api/kpis — 考核评价 per unit, grid or matter category (a ranking) or per day, week or month (a trend), for
+// signed-in workers (their own grids and units) and systems with a worker token.
 import Router from "@koa/router";
 import type Koa from "koa";
-import ExcelJS from "exceljs";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, visibleCases, type Principal } from "../http/apiTokens.ts";
 import { AuthorizationError } from "../errors.ts";
-import { kpisBy } from "../domain/kpi.ts";
+import { computeKpis, kpisBy } from "../domain/kpi.ts";
+import { chinaDate } from "../domain/time.ts";
+import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 
-const query = z.object({
-  groupBy: z.enum(["unit", "grid", "category"]).default("unit"),
+export const kpiQuery = z.object({
+  /** unit, grid, category: a ranking; day, week, month: a trend over time (China dates). */
+  groupBy: z.enum(["unit", "grid", "category", "day", "week", "month"]).default("unit"),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
+  gridId: z.coerce.number().int().positive().optional(),
+  unitId: z.coerce.number().int().positive().optional(),
 });
+
+const GROUP_LABELS = { unit: "承办单位", grid: "网格", category: "事项类别", day: "日期", week: "周（起始日）", month: "月份" } as const;
+const PERIODS = new Set(["day", "week", "month"]);
+
+/** The Monday (China date) of the week an instant falls in. */
+function chinaWeek(at: Date): string {
+  const day = chinaDate(at);
+  const weekday = (new Date(`${day}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return chinaDate(new Date(at.getTime() - weekday * 86400_000));
+}
 
 export function kpiRoutes(services: Services): Router {
   const router = new Router({ prefix: "/api/kpis" });
@@ -21,30 +36,45 @@ export function kpiRoutes(services: Services): Router {
   async function report(ctx: Koa.Context) {
     const p = ctx.state.principal as Principal;
     if (p.role === "unit") throw AuthorizationError("承办单位不能查看考核数据");
-    const scope = visibleCases(p);
-    const q = parseInput(query, ctx.query);
+    const q = parseInput(kpiQuery, ctx.query);
     const now = services.clock();
     const cases = await services.db.case.findMany({
-      where: { AND: [scope, { createdAt: { gte: q.from, lt: q.to }, status: { notIn: ["merged", "rejected", "withdrawn"] } }] },
+      where: {
+        AND: [
+          visibleCases(p),
+          { createdAt: { gte: q.from, lt: q.to }, status: { notIn: ["merged", "rejected", "withdrawn"] } },
+          q.gridId ? { gridId: q.gridId } : {},
+          q.unitId ? { leadUnitId: q.unitId } : {},
+        ],
+      },
       include: { leadUnit: true, grid: true, matter: true },
     });
     const settings = await services.settings.current();
-    const key = {
-      unit: (c: (typeof cases)[number]) => c.leadUnit?.name ?? null,
-      grid: (c: (typeof cases)[number]) => c.grid?.name ?? null,
-      category: (c: (typeof cases)[number]) => c.matter?.category ?? null,
-    }[q.groupBy];
+    type Row = (typeof cases)[number];
+    const key: Record<typeof q.groupBy, (c: Row) => string | null> = {
+      unit: (c) => c.leadUnit?.name ?? null,
+      grid: (c) => c.grid?.name ?? null,
+      category: (c) => c.matter?.category || null,
+      day: (c) => chinaDate(c.createdAt),
+      week: (c) => chinaWeek(c.createdAt),
+      month: (c) => chinaDate(c.createdAt).slice(0, 7),
+    };
+    const rows = kpisBy(cases, key[q.groupBy], now, { basicWeight: settings.basicSatisfactionWeight, weights: settings.kpiWeights });
+    if (PERIODS.has(q.groupBy)) rows.sort((a, b) => a.group.localeCompare(b.group));
+    const w = settings.kpiWeights;
     return {
       groupBy: q.groupBy,
+      groupLabel: GROUP_LABELS[q.groupBy],
       from: q.from ?? null,
       to: q.to ?? null,
+      total: computeKpis(cases, now, { basicWeight: settings.basicSatisfactionWeight, weights: w }),
       definitions: {
         responseRate: "响应率 = 响应时限内签收的工单 / 已到响应时限的工单",
         resolutionRate: "解决率 = 评价为满意或基本满意的工单 / 已评价工单",
         satisfactionRate: `满意率 = (满意 + ${settings.basicSatisfactionWeight} × 基本满意) / 已评价工单`,
-        composite: `综合得分 = ${settings.kpiWeights.response} × 响应率 + ${settings.kpiWeights.resolution} × 解决率 + ${settings.kpiWeights.satisfaction} × 满意率`,
+        composite: `综合得分 = ${w.response} × 响应率 + ${w.resolution} × 解决率 + ${w.satisfaction} × 满意率`,
       },
-      rows: kpisBy(cases, key, now, { basicWeight: settings.basicSatisfactionWeight, weights: settings.kpiWeights }),
+      rows,
     };
   }
 
@@ -52,31 +82,27 @@ export function kpiRoutes(services: Services): Router {
     ctx.body = await report(ctx);
   });
 
-  // The same table as a spreadsheet, with the definitions on a second sheet.
-  router.get("/export.xlsx", async (ctx) => {
+  // The same table for a spreadsheet, with the definitions on a second sheet.
+  async function exportKpis(ctx: Koa.Context, format: TableFormat) {
     const r = await report(ctx);
-    const workbook = new ExcelJS.Workbook();
-    const sheet = workbook.addWorksheet("考核评价");
-    sheet.columns = [
-      { header: { unit: "承办单位", grid: "网格", category: "事项类别" }[r.groupBy], key: "group", width: 24 },
-      { header: "工单量", key: "volume", width: 8 },
-      { header: "响应率", key: "responseRate", width: 9, style: { numFmt: "0.0%" } },
-      { header: "解决率", key: "resolutionRate", width: 9, style: { numFmt: "0.0%" } },
-      { header: "满意率", key: "satisfactionRate", width: 9, style: { numFmt: "0.0%" } },
-      { header: "综合得分", key: "composite", width: 9, style: { numFmt: "0.000" } },
-      { header: "已评价", key: "evaluated", width: 8 },
-      { header: "超期", key: "overdue", width: 8 },
-      { header: "平均响应（小时）", key: "avgHoursToRespond", width: 14 },
-      { header: "平均办结（小时）", key: "avgHoursToResolve", width: 14 },
+    type Row = (typeof r.rows)[number];
+    const columns: Column<Row>[] = [
+      { header: r.groupLabel, value: (x) => x.group, width: 24 },
+      { header: "工单量", value: (x) => x.volume, width: 8 },
+      { header: "响应率", value: (x) => x.responseRate, width: 9, numFmt: "0.0%" },
+      { header: "解决率", value: (x) => x.resolutionRate, width: 9, numFmt: "0.0%" },
+      { header: "满意率", value: (x) => x.satisfactionRate, width: 9, numFmt: "0.0%" },
+      { header: "综合得分", value: (x) => x.composite, width: 9, numFmt: "0.000" },
+      { header: "应响应", value: (x) => x.responseDue, width: 8 },
+      { header: "按时响应", value: (x) => x.respondedOnTime, width: 9 },
+      { header: "已评价", value: (x) => x.evaluated, width: 8 },
+      { header: "超期", value: (x) => x.overdue, width: 8 },
+      { header: "平均响应（小时）", value: (x) => x.avgHoursToRespond, width: 14 },
+      { header: "平均办结（小时）", value: (x) => x.avgHoursToResolve, width: 14 },
     ];
-    sheet.getRow(1).font = { bold: true };
-    for (const row of r.rows) sheet.addRow(row);
-    const defs = workbook.addWorksheet("指标说明");
-    defs.columns = [{ header: "指标", key: "k", width: 12 }, { header: "定义", key: "v", width: 80 }];
-    for (const v of Object.values(r.definitions)) defs.addRow({ k: v.split(" = ")[0], v });
-    ctx.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(`考核评价-${r.groupBy}.xlsx`)}`);
-    ctx.type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    ctx.body = Buffer.from(await workbook.xlsx.writeBuffer());
-  });
+    await sendTable(ctx, { name: `考核评价-${r.groupLabel}`, sheet: "考核评价", format, columns, rows: r.rows, notes: Object.values(r.definitions) });
+  }
+  router.get("/export.xlsx", (ctx) => exportKpis(ctx, "xlsx"));
+  router.get("/export.csv", (ctx) => exportKpis(ctx, "csv"));
   return router;
 }

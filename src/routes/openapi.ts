@@ -3,12 +3,21 @@
 import Router from "@koa/router";
 import { z } from "zod";
 import { httpMessageSchema } from "../channels/http/index.ts";
-import { actionSchema } from "./cases.ts";
+import { actionSchema, listSchema } from "./cases.ts";
+import { kpiQuery } from "./kpis.ts";
+import { matterQuery } from "./reference.ts";
 import { createSchema, loginSchema, updateSchema } from "./auth.ts";
 
 const body = (schema: z.ZodType) => {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
   return { required: true, content: { "application/json": { schema: json } } };
+};
+/** Query parameters, from the zod schema the route parses its query with. */
+const query = (schema: z.ZodObject) => {
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as { properties: Record<string, Record<string, unknown>> };
+  // Dates (z.coerce.date) have no JSON Schema of their own: on the wire they are ISO strings.
+  const orDate = (s: Record<string, unknown>) => (Object.keys(s).length ? s : { type: "string", format: "date-time" });
+  return Object.entries(json.properties).map(([name, { description, ...schema }]) => ({ name, in: "query", ...(description ? { description } : {}), schema: orDate(schema) }));
 };
 const ok = (description: string) => ({ description });
 const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: "^\\d{4}-\\d{6}$" }, example: "2026-000123" };
@@ -42,21 +51,17 @@ export const openApiDocument = {
     "/api/cases": {
       get: {
         summary: "调用者范围内的工单列表",
-        parameters: [
-          { name: "status", in: "query", schema: { type: "string" } },
-          { name: "overdue", in: "query", schema: { type: "string", enum: ["true", "false"] } },
-          { name: "page", in: "query", schema: { type: "integer", minimum: 1 } },
-          { name: "pageSize", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
-        ],
-        responses: { "200": ok("{total, page, cases}"), ...errors },
+        parameters: query(listSchema),
+        responses: { "200": ok("{total, page, pageSize, cases}；view=review 为待审核队列（置信度低者在前），并带分类依据和备选事项"), ...errors },
       },
     },
-    "/api/cases/export.csv": { get: { summary: "工单导出（CSV，UTF-8 带 BOM）", responses: { "200": ok("CSV"), ...errors } } },
+    "/api/cases/export.csv": { get: { summary: "工单导出（CSV，UTF-8 带 BOM），筛选条件同列表", parameters: query(listSchema.omit({ page: true, pageSize: true })), responses: { "200": ok("CSV"), ...errors } } },
+    "/api/cases/export.xlsx": { get: { summary: "工单导出（XLSX），筛选条件同列表", parameters: query(listSchema.omit({ page: true, pageSize: true })), responses: { "200": ok("XLSX"), ...errors } } },
     "/api/cases/{number}": { get: { summary: "工单详情：时限、分类依据、全部事件", parameters: [caseNumber], responses: { "200": ok("工单"), ...errors } } },
     "/api/cases/{number}/duplicates": { get: { summary: "疑似重复工单（同事项、同网格或楼栋、近 7 天）", parameters: [caseNumber], responses: { "200": ok("{duplicates}"), ...errors } } },
     "/api/cases/{number}/actions": {
       post: {
-        summary: "对工单执行操作：签收、办理、办结、退单、备注、确认（可更正事项）、派单、结案、重办、合并、撤回、不予受理",
+        summary: "对工单执行操作：签收、办理、办结、退单、备注、确认（可更正事项和主责单位）、派单、改派、结案、重办、合并、撤回、不予受理",
         description: "承办单位只能 accept、start、resolve、return、note；不符合工单状态的操作返回 409 及中文原因。",
         parameters: [caseNumber],
         requestBody: body(actionSchema),
@@ -66,15 +71,15 @@ export const openApiDocument = {
     "/api/kpis": {
       get: {
         summary: "考核评价：响应率、解决率、满意率、综合得分（含定义）",
-        parameters: [
-          { name: "groupBy", in: "query", schema: { type: "string", enum: ["unit", "grid", "category"] } },
-          { name: "from", in: "query", schema: { type: "string", format: "date" } },
-          { name: "to", in: "query", schema: { type: "string", format: "date" } },
-        ],
-        responses: { "200": ok("{groupBy, definitions, rows}"), ...errors },
+        parameters: query(kpiQuery),
+        responses: { "200": ok("{groupBy, groupLabel, total, definitions, rows}"), ...errors },
       },
     },
-    "/api/kpis/export.xlsx": { get: { summary: "考核评价导出（XLSX）", responses: { "200": ok("XLSX"), ...errors } } },
+    "/api/kpis/export.xlsx": { get: { summary: "考核评价导出（XLSX，第二页为指标定义）", parameters: query(kpiQuery), responses: { "200": ok("XLSX"), ...errors } } },
+    "/api/kpis/export.csv": { get: { summary: "考核评价导出（CSV）", parameters: query(kpiQuery), responses: { "200": ok("CSV"), ...errors } } },
+    "/api/matters": { get: { summary: "职责清单事项检索（编码、名称、类别、关键词）", parameters: query(matterQuery), responses: { "200": ok("{total, matters}"), ...errors } } },
+    "/api/units": { get: { summary: "承办单位列表", responses: { "200": ok("{units}"), ...errors } } },
+    "/api/grids": { get: { summary: "网格列表（含所属社区、街道）", responses: { "200": ok("{grids}"), ...errors } } },
     "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
     "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
     "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken}"), "401": ok("未登录") } } },

@@ -17,3 +17,4 @@ export class FakeClock {
 export const cst = (s: string) => new Date(`${s}${s.length === 16 ? ":00" : ""}+08:00`);
 export const HOUR = 3600_000;
 export const MINUTE = 60_000;
+export const DAY = 24 * HOUR;

@@ -1,14 +1,14 @@
 // 催办: reminds the lead unit before the response and resolution limits, at the configured points.
 import type { JobHandler } from "../scheduler.ts";
-import { done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
+import { dispatchRound, done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
 import { notifyUnit } from "../notify.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
 
 export function chaseJob(ctx: JobContext): JobHandler {
   return async function chase(job, now) {
-    const { phase, round } = job.payload as { phase: "response" | "resolve"; round: number };
+    const { phase, round } = job.payload as { phase: "response" | "resolve"; round: string };
     const kase = await loadCase(ctx, job);
-    if (kase.reworkCount !== round) return skipped("superseded by rework");
+    if (dispatchRound(kase) !== round) return skipped("superseded by rework or a new dispatch");
     if (!WORKING_STATUSES.includes(kase.status)) return skipped(`case is ${kase.status}`);
     if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
     const due = phase === "response" ? kase.responseDueAt! : kase.resolveDueAt!;

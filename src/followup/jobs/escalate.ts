@@ -1,7 +1,7 @@
 // 督办: when a limit passes, the case is marked overdue and raised to the next level up the organisation
 // (网格 → 社区 → 街道); if it stays overdue, once more to the level above.
 import type { JobHandler } from "../scheduler.ts";
-import { done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
+import { dispatchRound, done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
 import { notifyArea, notifyUnit } from "../notify.ts";
 import { scheduleJob } from "../schedule.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
@@ -24,9 +24,9 @@ export async function escalationChain(db: Db, gridId: number | null): Promise<nu
 
 export function escalateJob(ctx: JobContext): JobHandler {
   return async function escalate(job, now) {
-    const { phase, level, round } = job.payload as { phase: "response" | "resolve"; level: number; round: number };
+    const { phase, level, round } = job.payload as { phase: "response" | "resolve"; level: number; round: string };
     const kase = await loadCase(ctx, job);
-    if (kase.reworkCount !== round) return skipped("superseded by rework");
+    if (dispatchRound(kase) !== round) return skipped("superseded by rework or a new dispatch");
     if (!WORKING_STATUSES.includes(kase.status)) return skipped(`case is ${kase.status}`);
     if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
 
