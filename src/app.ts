@@ -11,6 +11,7 @@ import { kpiRoutes } from "./routes/kpis.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { referenceRoutes } from "./routes/reference.ts";
+import { consoleRoutes } from "./routes/console.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -22,7 +23,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), openApiRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

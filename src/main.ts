@@ -6,6 +6,7 @@ import { loadDotEnv } from "./env.ts";
 import { createLogger } from "./log.ts";
 import { createServices, recoverUnprocessed, runFollowUp } from "./services.ts";
 import { createApp } from "./app.ts";
+import { ensureFirstAdmin } from "./auth/users.ts";
 
 async function main() {
   loadDotEnv();
@@ -45,11 +46,15 @@ async function main() {
     : null;
   if (followUpTask) await runFollowUp(services); // catch up on work missed while the service was down
 
+  const firstAdmin = await ensureFirstAdmin(services.db);
+  if (firstAdmin) log.info("first administrator account created");
   log.info({ classifier: services.classifierName, matters: services.reference.catalogue.matters.length }, "minhu started");
   console.log(
     [
       "",
       `民呼我应 已启动（分类器：${services.classifierName === "local" ? "本地分类器" : "大模型 + 本地兜底"}）`,
+      `  工作台      ${base}/console/`,
+      ...(firstAdmin ? [`              首次启动已创建管理员 ${firstAdmin.username}，初始密码（只显示这一次）：${firstAdmin.password}`] : []),
       `  模拟器      ${base}/simulator${config.SIMULATOR_ENABLED ? "" : "（已关闭）"}`,
       `  健康检查    ${base}/health`,
       `  HTTP 渠道   POST ${base}/api/channels/http/messages`,

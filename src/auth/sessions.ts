@@ -23,7 +23,8 @@ export async function startSession(db: Db, ctx: Context, userId: number, now: Da
   const csrfToken = randomBytes(24).toString("base64url");
   const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000);
   await db.session.create({ data: { tokenHash: hash(token), csrfToken, userId, expiresAt, createdAt: now } });
-  ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: "strict", secure, expires: expiresAt, overwrite: true });
+  // maxAge, not the service clock: the browser counts it on its own clock (the simulator may move the service's).
+  ctx.cookies.set(SESSION_COOKIE, token, { httpOnly: true, sameSite: "strict", secure, maxAge: SESSION_HOURS * 3600_000, overwrite: true });
   return { csrfToken, expiresAt };
 }
 

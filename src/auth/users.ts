@@ -19,3 +19,13 @@ export async function createUser(
     throw err;
   }
 }
+
+/**
+ * On the very first start there is no one to sign in as: create an administrator "admin" and return its password,
+ * to be shown once. Returns null when any account exists.
+ */
+export async function ensureFirstAdmin(db: Db): Promise<{ username: string; password: string } | null> {
+  if (await db.user.count()) return null;
+  const { user, password } = await createUser(db, { username: "admin", displayName: "管理员", role: "admin" });
+  return { username: user.username, password };
+}

@@ -44,7 +44,7 @@ export function authRoutes(services: Services): Router {
     }
     failures.delete(body.username);
     const { csrfToken } = await startSession(db, ctx, user.id, services.clock(), secure);
-    ctx.body = { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role }, csrfToken };
+    ctx.body = { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role }, csrfToken, now: services.clock() };
   });
 
   router.post("/api/auth/logout", signedIn, async (ctx) => {
@@ -53,7 +53,8 @@ export function authRoutes(services: Services): Router {
   });
 
   router.get("/api/auth/me", signedIn, async (ctx) => {
-    ctx.body = { user: ctx.state.user as SessionUser, csrfToken: ctx.state.csrfToken };
+    // The service's time, which the page counts down from (the simulator's clock may have been moved forward).
+    ctx.body = { user: ctx.state.user as SessionUser, csrfToken: ctx.state.csrfToken, now: services.clock() };
   });
 
   router.get("/api/users", admin, async (ctx) => {

@@ -171,7 +171,16 @@ export function caseRoutes(services: Services): Router {
   async function load(number: string, p: Principal) {
     const kase = await db.case.findUnique({
       where: { number },
-      include: { matter: true, leadUnit: true, cooperatingUnits: { include: { unit: true } }, events: { orderBy: { id: "asc" } }, grid: true, building: true },
+      include: {
+        matter: true,
+        leadUnit: true,
+        cooperatingUnits: { include: { unit: true } },
+        events: { orderBy: { id: "asc" } },
+        grid: true,
+        building: true,
+        messages: { orderBy: { id: "asc" }, select: { text: true, receivedAt: true } },
+        outbox: { orderBy: { id: "asc" }, select: { text: true, kind: true, status: true, createdAt: true, sentAt: true } },
+      },
     });
     if (!kase || !(await db.case.count({ where: { AND: [{ id: kase.id }, visible(p)] } }))) throw NotFoundError("工单不存在");
     return kase;
@@ -181,6 +190,8 @@ export function caseRoutes(services: Services): Router {
     const { number } = parseInput(numberParam, ctx.params);
     const p = ctx.state.principal as Principal;
     const k = await load(number, p);
+    const names = await matterNames(alternativesOf(k.events).map((a) => a.code));
+    const classification = classificationOf(k);
     ctx.body = {
       number: k.number,
       status: k.status,
@@ -202,9 +213,14 @@ export function caseRoutes(services: Services): Router {
       satisfaction: k.satisfaction,
       reworkCount: k.reworkCount,
       createdAt: k.createdAt,
-      classification: classificationOf(k),
+      classification: { ...classification, alternatives: classification.alternatives.map((a) => ({ ...a, name: names.get(a.code) ?? a.code })) },
       // Internal notes are for the people working the case, which includes the unit.
       events: k.events.map((e) => ({ type: e.type, actor: e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
+      // Every message about the case: the resident's, and what the service sent to whom (by role, never by address).
+      messages: [
+        ...k.messages.map((m) => ({ direction: "in" as const, party: "居民", text: m.text, at: m.receivedAt, status: "received" })),
+        ...k.outbox.map((o) => ({ direction: "out" as const, party: audienceOf(o.kind), text: o.text, at: o.sentAt ?? o.createdAt, status: o.status })),
+      ].sort((a, b) => a.at.getTime() - b.at.getTime()),
     };
   });
 
@@ -284,3 +300,11 @@ function classificationOf(k: { classSource: string; classConfidence: number; cla
 type OpenedData = { classification?: { alternatives?: { code: string; score: number }[]; fallbackReason?: string; usage?: unknown } } | undefined;
 const openedData = (events: { type: string; data: unknown }[]) => events.find((e) => e.type === "opened")?.data as OpenedData;
 const alternativesOf = (events: { type: string; data: unknown }[] = []) => openedData(events)?.classification?.alternatives ?? [];
+
+/** Who an outgoing message was for, from its kind. */
+function audienceOf(kind: string): string {
+  if (kind.startsWith("unit_") || kind === "chase") return "承办单位";
+  if (kind === "escalation") return "督办";
+  if (kind === "returned" || kind === "emergency_alert") return "网格";
+  return "居民";
+}

@@ -80,9 +80,9 @@ export const openApiDocument = {
     "/api/matters": { get: { summary: "职责清单事项检索（编码、名称、类别、关键词）", parameters: query(matterQuery), responses: { "200": ok("{total, matters}"), ...errors } } },
     "/api/units": { get: { summary: "承办单位列表", responses: { "200": ok("{units}"), ...errors } } },
     "/api/grids": { get: { summary: "网格列表（含所属社区、街道）", responses: { "200": ok("{grids}"), ...errors } } },
-    "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
+    "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken, now}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
     "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
-    "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken}"), "401": ok("未登录") } } },
+    "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken, now}：now 为服务端时间"), "401": ok("未登录") } } },
     "/api/users": {
       get: { summary: "账号列表（管理员）", security: [{ session: [] }], responses: { "200": ok("{users}"), ...errors } },
       post: { summary: "创建账号（管理员），返回只显示一次的初始密码", security: [{ session: [] }], requestBody: body(createSchema), responses: { "201": ok("{id, username, password}"), "409": ok("用户名已被使用"), ...errors } },

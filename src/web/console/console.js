@@ -1,0 +1,610 @@
+// 民呼我应 workers' console: a small single-page app over the JSON API (the same one other systems use).
+// No build step; every text from the server is put in the page as text, never as HTML.
+
+const view = document.getElementById("view");
+const state = { user: null, csrf: "", units: null, grids: null, skew: 0 };
+/** The service's clock, which deadlines are measured by (the simulator may have moved it forward). */
+const serverNow = () => Date.now() + state.skew;
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+/** Creates an element: h("button", { class: "primary", onclick }, "确认"). */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k in el && typeof v !== "string") el[k] = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `请求失败（${status}）`);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: { ...(body ? { "content-type": "application/json" } : {}), ...(method !== "GET" ? { "x-csrf-token": state.csrf } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && path !== "/api/auth/login") {
+    state.user = null;
+    showLogin();
+    throw new ApiError(401, data);
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+function toast(message, bad = false) {
+  const t = document.getElementById("toast");
+  t.textContent = message;
+  t.className = bad ? "bad" : "";
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (t.hidden = true), bad ? 6000 : 3000);
+}
+
+/** Runs an action from a button, showing the server's Chinese error if it is refused. */
+async function attempt(fn, done) {
+  try {
+    await fn();
+    if (done) toast(done);
+    return true;
+  } catch (err) {
+    if (err.status !== 401) toast(err.message, true);
+    return false;
+  }
+}
+
+const dateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+const fmt = (iso) => (iso ? dateTime.format(new Date(iso)) : "—");
+const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+const qs = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== undefined && v !== null && v !== false)).toString();
+
+/** "还剩 3小时20分" or "已超时 1天2小时", from now. */
+function countdown(iso) {
+  if (!iso) return "";
+  let ms = new Date(iso).getTime() - serverNow();
+  const late = ms < 0;
+  ms = Math.abs(ms);
+  const d = Math.floor(ms / 86400_000), hr = Math.floor((ms % 86400_000) / 3600_000), min = Math.floor((ms % 3600_000) / 60_000);
+  const span = d ? `${d}天${hr}小时` : hr ? `${hr}小时${min}分` : `${min}分钟`;
+  return late ? `已超时 ${span}` : `还剩 ${span}`;
+}
+
+const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
+const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工" };
+const ACTOR_LABELS = { bot: "机器人", worker: "工作人员", unit: "承办单位", resident: "居民", scheduler: "系统" };
+const EVENT_LABELS = {
+  opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
+  request_feedback: "回访", evaluate_ok: "评价", expire_feedback: "未评价结案", close: "结案", reopen: "重办", merge: "合并", withdraw: "撤回",
+  reject: "不予受理", public_note: "公开备注", internal_note: "内部备注", chased: "催办", escalated: "督办", unit_unreachable: "承办单位无法送达",
+  info_completed: "补充信息", still_handling: "进展告知",
+};
+
+async function reference() {
+  if (!state.units) [state.units, state.grids] = await Promise.all([api("GET", "/api/units").then((r) => r.units), api("GET", "/api/grids").then((r) => r.grids)]);
+  return { units: state.units, grids: state.grids };
+}
+
+const options = (items, value, empty) => [
+  ...(empty !== undefined ? [h("option", { value: "" }, empty)] : []),
+  ...items.map(([v, label]) => h("option", { value: String(v), selected: String(v) === String(value ?? "") }, label)),
+];
+
+// ---- signing in -------------------------------------------------------------------------------------------
+
+function showLogin(message) {
+  document.querySelector(".top").hidden = true;
+  const error = h("p", { class: "error", role: "alert" }, message ?? "");
+  const form = h(
+    "form",
+    { class: "card login", onsubmit: async (e) => {
+      e.preventDefault();
+      const data = Object.fromEntries(new FormData(form));
+      try {
+        const r = await api("POST", "/api/auth/login", data);
+        signedIn(r);
+        route();
+      } catch (err) {
+        error.textContent = err.message;
+      }
+    } },
+    h("h1", {}, "民呼我应 · 工作台"),
+    h("p", { class: "muted" }, "社区工作人员与管理员登录"),
+    h("label", { for: "username", class: "muted small" }, "用户名"),
+    h("input", { id: "username", name: "username", autocomplete: "username", required: true }),
+    h("label", { for: "password", class: "muted small" }, "密码"),
+    h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true }),
+    error,
+    h("button", { class: "primary", type: "submit" }, "登录"),
+  );
+  view.replaceChildren(form);
+}
+
+function signedIn({ user, csrfToken, now }) {
+  state.user = user;
+  state.skew = now ? new Date(now).getTime() - Date.now() : 0;
+  state.csrf = csrfToken;
+  document.querySelector(".top").hidden = false;
+  document.getElementById("who").textContent = `${user.displayName}（${user.role === "admin" ? "管理员" : "社区工作人员"}）`;
+  for (const el of document.querySelectorAll("[data-admin]")) el.hidden = user.role !== "admin";
+}
+
+document.getElementById("logout").addEventListener("click", async () => {
+  await attempt(() => api("POST", "/api/auth/logout"));
+  state.user = null;
+  showLogin("已退出");
+});
+
+async function refreshReviewCount() {
+  const r = await api("GET", "/api/cases?view=review&pageSize=1").catch(() => null);
+  document.getElementById("review-count").textContent = r && r.total ? String(r.total) : "";
+}
+
+// ---- review queue -----------------------------------------------------------------------------------------
+
+async function reviewView() {
+  const data = await api("GET", "/api/cases?view=review&pageSize=50");
+  const list = h("div", {});
+  const header = h("div", { class: "row spread" }, h("h1", {}, `待审核（${data.total}）`), h("span", { class: "muted small" }, "机器人不确定或被退回的工单，置信度低的在前"));
+  if (!data.cases.length) list.append(h("p", { class: "empty" }, "待审核队列已清空 👍"));
+  for (const c of data.cases) list.append(reviewCard(c));
+  view.replaceChildren(header, list);
+}
+
+function reviewCard(c) {
+  const done = async (message) => {
+    view.querySelector(`.review-card[data-number="${c.number}"]`)?.remove();
+    toast(message);
+    refreshReviewCount();
+    if (!view.querySelector(".review-card")) route();
+  };
+  const cls = c.classification;
+  const confirm = h("button", { class: "primary", disabled: !c.matter, onclick: () => attempt(() => act(c.number, { action: "confirm" }).then(() => done(`${c.number} 已确认并派单`))) }, "确认并派单");
+  const picker = h("div", {});
+  return h(
+    "article",
+    { class: "card review-card", dataset: { number: c.number } },
+    h("div", { class: "row spread" }, h("a", { href: `#/cases/${c.number}` }, c.number), statusPill(c), h("span", { class: "muted small" }, `${c.grid ?? "未知网格"} · ${fmt(c.createdAt)}`)),
+    h("p", { class: "appeal" }, c.text),
+    c.location ? h("p", { class: "muted small" }, `地点：${c.location}`) : null,
+    h(
+      "p",
+      {},
+      "机器人判断：",
+      h("b", {}, c.matter ? `${c.matter.name}（${c.matter.code}）` : "未能归类"),
+      " → ",
+      c.leadUnit ?? "—",
+      "　",
+      h("span", { class: "conf", title: `置信度 ${pct(cls.confidence)}` }, h("i", { style: `width:${Math.round(cls.confidence * 100)}%` })),
+      h("span", { class: "muted small" }, ` ${pct(cls.confidence)} · ${SOURCE_LABELS[cls.source] ?? cls.source}`),
+    ),
+    cls.rationale ? h("p", { class: "muted small" }, `依据：${cls.rationale}`) : null,
+    cls.alternatives.length
+      ? h("div", { class: "alts" }, h("span", { class: "muted small" }, "其他可能："), cls.alternatives.slice(0, 4).map((a) =>
+          h("button", { type: "button", onclick: () => attempt(() => act(c.number, { action: "confirm", matterCode: a.code }).then(() => done(`${c.number} 已改为“${a.name}”并派单`))) }, `${a.name} ${pct(a.score)}`)))
+      : null,
+    h(
+      "div",
+      { class: "row" },
+      confirm,
+      h("button", { type: "button", onclick: () => picker.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => attempt(() => act(c.number, { action: "confirm", matterCode, leadUnitId }).then(() => done(`${c.number} 已更正并派单`))) })) }, "更正事项…"),
+      h("button", { type: "button", onclick: async () => {
+        const reason = prompt("不予受理的原因（会告知居民）：");
+        if (reason) await attempt(() => act(c.number, { action: "reject", text: reason }).then(() => done(`${c.number} 已不予受理`)));
+      } }, "不予受理"),
+      h("a", { href: `#/cases/${c.number}`, class: "small" }, "详情与疑似重复"),
+    ),
+    picker,
+  );
+}
+
+const act = (number, body) => api("POST", `/api/cases/${number}/actions`, body);
+
+/** A searchable picker over the whole responsibility list (hundreds of matters), with the lead unit to send it to. */
+function matterPicker({ onPick, label = "更正为" }) {
+  const input = h("input", { type: "search", placeholder: "搜索事项：名称、编码、类别或关键词", "aria-label": "搜索事项", class: "grow" });
+  const list = h("ul", {});
+  const unitSelect = h("select", { "aria-label": "主责单位" });
+  let chosen = null;
+  const go = h("button", { class: "primary", type: "button", disabled: true, onclick: () => onPick(chosen.code, unitSelect.value ? Number(unitSelect.value) : undefined) }, label);
+  const info = h("span", { class: "muted small" });
+  let seq = 0;
+  async function search() {
+    const mine = ++seq;
+    const r = await api("GET", `/api/matters?${qs({ q: input.value.trim(), limit: 30 })}`);
+    if (mine !== seq) return; // a later search has started
+    info.textContent = r.total > r.matters.length ? `共 ${r.total} 项，显示前 ${r.matters.length} 项` : `共 ${r.total} 项`;
+    list.replaceChildren(...r.matters.map((m) => h("li", {}, h("button", { type: "button", onclick: (e) => choose(m, e.currentTarget) }, h("b", {}, m.name), h("span", { class: "muted small" }, `　${m.code} · ${m.category} · ${m.leadUnit?.name ?? "无主责单位"}`)))));
+  }
+  async function choose(m, button) {
+    chosen = m;
+    for (const b of list.querySelectorAll("button")) b.classList.toggle("chosen", b === button);
+    const { units } = await reference();
+    unitSelect.replaceChildren(...options(units.map((u) => [u.id, u.name]), m.leadUnit?.id, "（事项默认主责单位）"));
+    go.disabled = false;
+  }
+  let timer;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, 200);
+  });
+  search();
+  setTimeout(() => input.focus());
+  return h("div", { class: "picker" }, h("div", { class: "row" }, input, info), list, h("div", { class: "row" }, h("span", { class: "small" }, "主责单位"), unitSelect, go));
+}
+
+// ---- case list --------------------------------------------------------------------------------------------
+
+const STATUS_OPTIONS = [
+  ["needs_review", "待人工确认"], ["accepted", "已受理"], ["dispatched", "已派单"], ["in_progress", "办理中"], ["resolved", "已办结"],
+  ["awaiting_feedback", "待回访"], ["closed", "已结案"], ["returned", "已退单"], ["reopened", "重办中"], ["merged", "已合并"], ["withdrawn", "已撤回"], ["rejected", "不予受理"],
+];
+
+async function casesView(params) {
+  const { units, grids } = await reference();
+  const q = Object.fromEntries(params);
+  const form = h(
+    "form",
+    { class: "card filters", onsubmit: (e) => {
+      e.preventDefault();
+      const f = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, String(v).trim()]));
+      for (const k of ["from", "to"]) if (f[k]) f[k] = new Date(`${f[k]}T00:00:00+08:00`).toISOString();
+      location.hash = `#/cases?${qs(f)}`;
+    } },
+    h("input", { name: "q", type: "search", value: q.q ?? "", placeholder: "搜索诉求内容、地点、办理结果或工单号", "aria-label": "搜索", class: "wide" }),
+    h("select", { name: "status", "aria-label": "状态" }, options(STATUS_OPTIONS, q.status, "全部状态")),
+    h("select", { name: "overdue", "aria-label": "是否超时" }, options([["true", "已超时"], ["false", "未超时"]], q.overdue, "超时与否")),
+    h("select", { name: "gridId", "aria-label": "网格" }, options(grids.map((g) => [g.id, `${g.community ?? ""} ${g.name}`]), q.gridId, "全部网格")),
+    h("select", { name: "unitId", "aria-label": "主责单位" }, options(units.map((u) => [u.id, u.name]), q.unitId, "全部主责单位")),
+    h("input", { name: "matter", value: q.matter ?? "", placeholder: "事项编码，如 DT01", "aria-label": "事项编码" }),
+    h("label", { class: "small" }, "自", h("input", { name: "from", type: "date", value: q.from ? chinaDay(q.from) : "" })),
+    h("label", { class: "small" }, "至", h("input", { name: "to", type: "date", value: q.to ? chinaDay(q.to) : "" })),
+    h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/cases" }, "清空")),
+  );
+  const page = Number(q.page ?? 1);
+  const data = await api("GET", `/api/cases?${qs({ ...q, pageSize: 20 })}`);
+  const rows = data.cases.map((c) => {
+    const late = ["dispatched", "in_progress", "reopened"].includes(c.status) && c.resolveDueAt && new Date(c.resolveDueAt).getTime() < serverNow();
+    return h(
+      "tr",
+      {},
+      h("td", {}, h("a", { href: `#/cases/${c.number}` }, c.number), " ", statusPill(c), c.escalationLevel ? h("span", { class: "pill late" }, c.escalationLevel > 1 ? "二级督办" : "督办") : null),
+      h("td", {}, c.text.length > 60 ? c.text.slice(0, 60) + "…" : c.text),
+      h("td", {}, c.matter?.name ?? "—", h("div", { class: "muted small" }, c.leadUnit ?? "")),
+      h("td", { class: "small" }, c.grid ?? "—"),
+      h("td", { class: "small" }, fmt(c.createdAt)),
+      h("td", { class: `small ${late ? "error" : ""}` }, c.resolveDueAt ? `${fmt(c.resolveDueAt)} ${["dispatched", "in_progress", "reopened"].includes(c.status) ? countdown(c.resolveDueAt) : ""}` : "—"),
+    );
+  });
+  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+  const to = (p) => `#/cases?${qs({ ...q, page: p })}`;
+  const exportQuery = qs({ ...q, page: undefined });
+  view.replaceChildren(
+    h("div", { class: "row spread" }, h("h1", {}, `工单（${data.total}）`), h("span", { class: "row small" }, "导出：", h("a", { href: `/api/cases/export.xlsx?${exportQuery}` }, "Excel"), h("a", { href: `/api/cases/export.csv?${exportQuery}` }, "CSV"))),
+    form,
+    rows.length
+      ? h("div", { class: "table-wrap" }, h("table", { class: "cases" }, h("thead", {}, h("tr", {}, ["工单", "诉求", "事项 / 主责单位", "网格", "受理时间", "办结时限"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)))
+      : h("p", { class: "empty" }, "没有符合条件的工单"),
+    h("div", { class: "pager" }, page > 1 ? h("a", { href: to(page - 1) }, "上一页") : null, h("span", { class: "muted" }, `第 ${page} / ${pages} 页`), page < pages ? h("a", { href: to(page + 1) }, "下一页") : null),
+  );
+}
+
+const chinaDay = (iso) => new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+// ---- case detail ------------------------------------------------------------------------------------------
+
+/** At the same instant: what the resident said, then what was done, then what was sent. */
+const ORDER = { in: 0, event: 1, out: 2 };
+
+async function caseView(number) {
+  const [c, dups, { units }] = await Promise.all([api("GET", `/api/cases/${number}`), api("GET", `/api/cases/${number}/duplicates`), reference()]);
+  const reload = () => caseView(number);
+  const working = ["dispatched", "in_progress", "reopened"].includes(c.status);
+  const due = (label, at, doneAt) =>
+    h("dd", {}, fmt(at), " ", at && !doneAt && working ? h("span", { class: `small countdown ${new Date(at).getTime() < serverNow() ? "error" : "muted"}`, dataset: { due: at } }, countdown(at)) : doneAt ? h("span", { class: "muted small" }, `（${label} ${fmt(doneAt)}）`) : null);
+
+  const facts = h(
+    "dl",
+    { class: "facts" },
+    h("dt", {}, "状态"), h("dd", {}, statusPill(c), c.escalationLevel ? h("span", { class: "pill late" }, c.escalationLevel > 1 ? "二级督办" : "督办") : null),
+    h("dt", {}, "事项"), h("dd", {}, c.matter ? `${c.matter.name}（${c.matter.code}）` : "未归类"),
+    h("dt", {}, "主责单位"), h("dd", {}, c.leadUnit ?? "—"),
+    h("dt", {}, "配合单位"), h("dd", {}, c.cooperatingUnits.join("、") || "—"),
+    h("dt", {}, "网格"), h("dd", {}, [c.grid, c.building].filter(Boolean).join(" · ") || "—"),
+    h("dt", {}, "地点"), h("dd", {}, c.location ?? "—"),
+    h("dt", {}, "紧急程度"), h("dd", {}, { normal: "一般", urgent: "紧急", emergency: "特急" }[c.urgency] ?? c.urgency),
+    h("dt", {}, "受理时间"), h("dd", {}, fmt(c.createdAt)),
+    h("dt", {}, "响应时限"), due("已签收", c.responseDueAt, c.respondedAt),
+    h("dt", {}, "办结时限"), due("已办结", c.resolveDueAt, c.resolvedAt),
+    c.resolution ? [h("dt", {}, "办理结果"), h("dd", {}, c.resolution)] : null,
+    c.satisfaction ? [h("dt", {}, "满意度"), h("dd", {}, { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意", not_evaluated: "未评价" }[c.satisfaction])] : null,
+    c.reworkCount ? [h("dt", {}, "重办"), h("dd", {}, `${c.reworkCount} 次`)] : null,
+  );
+  const cls = c.classification;
+  const classification = h(
+    "section",
+    { class: "card" },
+    h("h2", {}, "分类依据"),
+    h("p", {}, `${SOURCE_LABELS[cls.source] ?? cls.source} · 置信度 ${pct(cls.confidence)}${cls.model ? ` · ${cls.model}` : ""}`),
+    cls.rationale ? h("p", { class: "muted small" }, cls.rationale) : null,
+    cls.alternatives.length ? h("p", { class: "small" }, "其他可能：", cls.alternatives.map((a) => `${a.name ?? a.code} ${pct(a.score)}`).join("，")) : null,
+  );
+
+  const timeline = [
+    ...c.events.map((e) => ({ at: e.at, kind: "event", title: `${EVENT_LABELS[e.type] ?? e.type} · ${ACTOR_LABELS[e.actor] ?? e.actor}`, text: e.note })),
+    ...c.messages.map((m) => ({ at: m.at, kind: m.direction, title: m.direction === "in" ? "居民消息" : `发给${m.party}${m.status === "sent" ? "" : m.status === "pending" ? "（待发送）" : m.status === "failed" ? "（发送失败）" : ""}`, text: m.text })),
+  ].sort((a, b) => new Date(a.at) - new Date(b.at) || ORDER[a.kind] - ORDER[b.kind]);
+
+  view.replaceChildren(
+    h("p", {}, h("a", { href: "#/cases" }, "← 工单列表")),
+    h("h1", {}, `工单 ${c.number}`),
+    h(
+      "div",
+      { class: "detail" },
+      h(
+        "div",
+        {},
+        h("section", { class: "card" }, h("p", { class: "appeal" }, c.text), facts),
+        h("section", { class: "card actions" }, h("h2", {}, "办理"), actionForms(c, dups.duplicates, units, reload)),
+      ),
+      h(
+        "div",
+        {},
+        classification,
+        h("section", { class: "card" }, h("h2", {}, `时间线（${timeline.length}）`), h("ol", { class: "timeline" }, timeline.map((t) => h("li", { class: t.kind }, h("div", { class: "when" }, fmt(t.at)), h("b", {}, t.title), t.text ? h("div", { class: "appeal small" }, t.text) : null)))),
+      ),
+    ),
+  );
+}
+
+/** The actions that fit the case's status; the server checks them again and explains a refusal. */
+function actionForms(c, duplicates, units, reload) {
+  const s = c.status;
+  const forms = [];
+  const run = (body, message) => attempt(() => act(c.number, body), message).then((ok) => ok && (refreshReviewCount(), reload()));
+  const button = (label, body, message, primary = false) => h("button", { type: "button", class: primary ? "primary" : "", onclick: () => run(body, message) }, label);
+  const withText = (label, action, placeholder, message, extra) => {
+    const text = h("textarea", { placeholder, "aria-label": placeholder, required: true });
+    return h("form", { onsubmit: (e) => (e.preventDefault(), run({ action, text: text.value, ...(extra ? extra() : {}) }, message)) }, text, h("div", { class: "row" }, h("button", { type: "submit" }, label)));
+  };
+
+  const quick = h("div", { class: "row" });
+  if (s === "needs_review" || s === "returned") {
+    if (c.matter) quick.append(button("确认并派单", { action: "confirm" }, "已确认", true));
+  }
+  if (s === "accepted" || s === "returned") quick.append(button("派单", { action: "dispatch" }, "已派单", !c.matter));
+  if (s === "dispatched" || s === "reopened") quick.append(button("签收", { action: "accept" }, "已签收"), button("开始办理", { action: "start" }, "已开始办理"));
+  if (s === "resolved" || s === "awaiting_feedback") quick.append(button("结案", { action: "close" }, "已结案"));
+  if (quick.childNodes.length) forms.push(quick);
+
+  if (s === "needs_review" || s === "returned") {
+    const holder = h("div", {});
+    forms.push(h("div", {}, h("button", { type: "button", onclick: () => holder.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => run({ action: "confirm", matterCode, leadUnitId }, "已更正") })) }, "更正事项…"), holder));
+  }
+  if (["dispatched", "in_progress", "reopened", "returned"].includes(s)) {
+    const unit = h("select", { "aria-label": "改派给" }, options(units.filter((u) => u.name !== c.leadUnit).map((u) => [u.id, u.name]), "", "选择新的主责单位"));
+    const reason = h("input", { placeholder: "改派原因（可选）", "aria-label": "改派原因" });
+    forms.push(h("form", { onsubmit: (e) => (e.preventDefault(), run({ action: "reassign", leadUnitId: Number(unit.value) || undefined, text: reason.value || undefined }, "已改派")) }, h("div", { class: "row" }, h("b", { class: "small" }, "改派"), unit, reason, h("button", { type: "submit" }, "改派"))));
+  }
+  if (["dispatched", "in_progress", "reopened"].includes(s)) {
+    forms.push(withText("办结", "resolve", "办理结果（会告知居民）", "已办结"));
+    forms.push(withText("退单", "return", "退单原因", "已退单"));
+  }
+  if (["resolved", "awaiting_feedback", "closed"].includes(s)) forms.push(withText("重办", "reopen", "重办原因", "已重办"));
+  if (["needs_review", "accepted", "returned"].includes(s)) forms.push(withText("不予受理", "reject", "不予受理的原因（会告知居民）", "已不予受理"));
+
+  // Notes: public ones reach the resident, internal ones stay with the people working the case.
+  const isPublic = h("input", { type: "checkbox" });
+  forms.push(withText("添加备注", "note", "备注内容", "已添加备注", () => ({ public: isPublic.checked })));
+  forms.at(-1).querySelector(".row").prepend(h("label", { class: "small" }, isPublic, "公开（告知居民）"));
+
+  if (["needs_review", "accepted", "dispatched", "returned"].includes(s)) {
+    forms.push(
+      h(
+        "div",
+        { class: "duplicates" },
+        h("h2", {}, `疑似重复（${duplicates.length}）`),
+        duplicates.length
+          ? h("ul", {}, duplicates.map((d) => h("li", {}, h("a", { href: `#/cases/${d.number}` }, d.number), ` 相似度 ${pct(d.similarity)}${d.sameBuilding ? " · 同楼栋" : ""} · ${fmt(d.createdAt)} `, h("span", { class: "muted small" }, d.text.slice(0, 50)), " ", button("合并到此工单", { action: "merge", mergeInto: d.number }, `已合并到 ${d.number}`))))
+          : h("p", { class: "muted small" }, "近 7 天同网格同事项没有未办结的工单"),
+      ),
+    );
+  }
+  return forms;
+}
+
+// ---- KPIs -------------------------------------------------------------------------------------------------
+
+function monthRange(offset = 0) {
+  const now = new Date(serverNow() + 8 * 3600_000);
+  const y = now.getUTCFullYear(), m = now.getUTCMonth() + offset;
+  const at = (yy, mm) => new Date(Date.UTC(yy, mm, 1) - 8 * 3600_000).toISOString();
+  return { from: at(y, m), to: at(y, m + 1) };
+}
+
+async function kpiView(params) {
+  const { grids, units } = await reference();
+  const q = Object.fromEntries(params);
+  const period = q.period ?? "month";
+  const range = period === "month" ? monthRange(0) : period === "last" ? monthRange(-1) : period === "all" ? {} : { from: q.from, to: q.to };
+  const groupBy = q.groupBy ?? "unit";
+  const scope = { gridId: q.gridId, unitId: q.unitId };
+  const [ranking, trend] = await Promise.all([
+    api("GET", `/api/kpis?${qs({ groupBy, ...range, ...scope })}`),
+    api("GET", `/api/kpis?${qs({ groupBy: period === "all" ? "month" : "day", ...range, ...scope })}`),
+  ]);
+  const t = ranking.total;
+  const form = h(
+    "form",
+    { class: "card filters", onchange: () => (location.hash = `#/kpi?${qs(Object.fromEntries(new FormData(form)))}`), onsubmit: (e) => e.preventDefault() },
+    h("select", { name: "period", "aria-label": "时段" }, options([["month", "本月"], ["last", "上月"], ["all", "全部"]], period)),
+    h("select", { name: "groupBy", "aria-label": "排名维度" }, options([["unit", "按承办单位"], ["grid", "按网格"], ["category", "按事项类别"]], groupBy)),
+    h("select", { name: "gridId", "aria-label": "网格" }, options(grids.map((g) => [g.id, g.name]), q.gridId, "全部网格")),
+    h("select", { name: "unitId", "aria-label": "承办单位" }, options(units.map((u) => [u.id, u.name]), q.unitId, "全部承办单位")),
+  );
+  const exportQuery = qs({ groupBy, ...range, ...scope });
+  const stat = (label, value, note) => h("div", { class: "stat" }, h("span", { class: "muted small" }, label), h("b", {}, value), note ? h("span", { class: "muted small" }, note) : null);
+  const rankChart = h("div", { class: "chart", id: "rank-chart", role: "img", "aria-label": "排名图" });
+  const trendChart = h("div", { class: "chart", id: "trend-chart", role: "img", "aria-label": "趋势图" });
+  view.replaceChildren(
+    h("div", { class: "row spread" }, h("h1", {}, "考核评价"), h("span", { class: "row small" }, "导出：", h("a", { href: `/api/kpis/export.xlsx?${exportQuery}` }, "Excel"), h("a", { href: `/api/kpis/export.csv?${exportQuery}` }, "CSV"))),
+    form,
+    h(
+      "div",
+      { class: "stats" },
+      stat("工单量", String(t.volume), `超期 ${t.overdue}`),
+      stat("响应率", pct(t.responseRate), `${t.respondedOnTime} / ${t.responseDue}`),
+      stat("解决率", pct(t.resolutionRate), `已评价 ${t.evaluated}`),
+      stat("满意率", pct(t.satisfactionRate)),
+      stat("综合得分", t.composite === null ? "—" : (t.composite * 100).toFixed(1)),
+    ),
+    h("div", { class: "charts" }, h("section", { class: "card" }, h("h2", {}, `${ranking.groupLabel}排名`), rankChart), h("section", { class: "card" }, h("h2", {}, "趋势"), trendChart)),
+    h(
+      "section",
+      { class: "card table-wrap" },
+      h(
+        "table",
+        { class: "kpi-table" },
+        h("thead", {}, h("tr", {}, [ranking.groupLabel, "工单量", "响应率", "解决率", "满意率", "综合得分", "超期", "平均响应（时）", "平均办结（时）"].map((x, i) => h("th", { class: i ? "num" : "" }, x)))),
+        h("tbody", {}, ranking.rows.map((r) => h("tr", {}, h("td", {}, r.group), h("td", { class: "num" }, r.volume), h("td", { class: "num" }, pct(r.responseRate)), h("td", { class: "num" }, pct(r.resolutionRate)), h("td", { class: "num" }, pct(r.satisfactionRate)), h("td", { class: "num" }, r.composite === null ? "—" : (r.composite * 100).toFixed(1)), h("td", { class: "num" }, r.overdue), h("td", { class: "num" }, r.avgHoursToRespond ?? "—"), h("td", { class: "num" }, r.avgHoursToResolve ?? "—")))),
+      ),
+    ),
+    h("section", { class: "defs card" }, h("h2", {}, "指标定义"), Object.values(ranking.definitions).map((d) => h("p", {}, d)), h("p", {}, "已评价指居民回复了满意、基本满意或不满意；未评价不计入。没有应响应或已评价工单时显示“—”。")),
+  );
+  drawCharts(ranking, trend, rankChart, trendChart);
+}
+
+function drawCharts(ranking, trend, rankEl, trendEl) {
+  if (!window.echarts) return;
+  const rates = [["响应率", "responseRate"], ["解决率", "resolutionRate"], ["满意率", "satisfactionRate"]];
+  const asPct = (x) => (x === null ? null : Number((x * 100).toFixed(1)));
+  const top = ranking.rows.slice(0, 12);
+  const rank = echarts.init(rankEl);
+  rank.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 8, right: 16, bottom: 8, top: 32, containLabel: true },
+    xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
+    yAxis: { type: "category", inverse: true, data: top.map((r) => r.group), axisLabel: { width: 110, overflow: "truncate" } },
+    series: rates.map(([name, key]) => ({ name, type: "bar", data: top.map((r) => asPct(r[key])) })),
+  });
+  const line = echarts.init(trendEl);
+  line.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 8, right: 16, bottom: 8, top: 32, containLabel: true },
+    xAxis: { type: "category", data: trend.rows.map((r) => r.group) },
+    yAxis: [{ type: "value", max: 100, axisLabel: { formatter: "{value}%" } }, { type: "value", name: "工单量", splitLine: { show: false } }],
+    series: [
+      ...rates.map(([name, key]) => ({ name, type: "line", connectNulls: true, data: trend.rows.map((r) => asPct(r[key])) })),
+      { name: "工单量", type: "bar", yAxisIndex: 1, data: trend.rows.map((r) => r.volume), itemStyle: { opacity: 0.35 } },
+    ],
+  });
+  const resize = () => (rank.resize(), line.resize());
+  window.addEventListener("resize", resize);
+  kpiView.cleanup = () => window.removeEventListener("resize", resize);
+}
+
+// ---- accounts (administrators) ----------------------------------------------------------------------------
+
+async function usersView() {
+  const [{ users }, { grids, units }] = await Promise.all([api("GET", "/api/users"), reference()]);
+  const gridName = new Map(grids.map((g) => [g.id, g.name]));
+  const unitName = new Map(units.map((u) => [u.id, u.name]));
+  const created = h("div", {});
+  const form = h(
+    "form",
+    { class: "card", onsubmit: async (e) => {
+      e.preventDefault();
+      const f = new FormData(form);
+      const body = {
+        username: f.get("username"),
+        displayName: f.get("displayName"),
+        role: f.get("role"),
+        gridIds: f.getAll("gridIds").map(Number),
+        unitIds: f.getAll("unitIds").map(Number),
+      };
+      await attempt(async () => {
+        const r = await api("POST", "/api/users", body);
+        await usersView();
+        view.querySelector(".created").replaceChildren(h("p", { class: "card" }, `已创建 ${r.username}，初始密码（只显示这一次，请转交本人）：`, h("code", {}, r.password)));
+      });
+    } },
+    h("h2", {}, "新建账号"),
+    h("div", { class: "row" },
+      h("input", { name: "username", placeholder: "用户名（字母数字）", required: true, "aria-label": "用户名" }),
+      h("input", { name: "displayName", placeholder: "姓名", required: true, "aria-label": "姓名" }),
+      h("select", { name: "role", "aria-label": "角色" }, options([["worker", "社区工作人员"], ["admin", "管理员"]], "worker"))),
+    h("div", { class: "row small" }, "负责网格：", grids.map((g) => h("label", {}, h("input", { type: "checkbox", name: "gridIds", value: String(g.id) }), g.name))),
+    h("div", { class: "row small" }, "负责单位：", h("select", { name: "unitIds", multiple: true, size: 4, "aria-label": "负责单位" }, options(units.map((u) => [u.id, u.name])))),
+    h("button", { class: "primary", type: "submit" }, "创建"),
+  );
+  view.replaceChildren(
+    h("h1", {}, "账号"),
+    h("div", { class: "created" }),
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("thead", {}, h("tr", {}, ["用户名", "姓名", "角色", "范围", "状态", ""].map((x) => h("th", {}, x)))),
+      h("tbody", {}, users.map((u) => h("tr", {},
+        h("td", {}, u.username), h("td", {}, u.displayName), h("td", {}, u.role === "admin" ? "管理员" : "社区工作人员"),
+        h("td", { class: "small" }, u.role === "admin" ? "全部" : [...u.gridIds.map((id) => gridName.get(id)), ...u.unitIds.map((id) => unitName.get(id))].filter(Boolean).join("、") || "（未分配）"),
+        h("td", {}, u.disabled ? "已停用" : "正常"),
+        h("td", {}, u.id === state.user.id ? "" : h("button", { type: "button", onclick: () => attempt(() => api("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }).then(usersView), u.disabled ? "已启用" : "已停用") }, u.disabled ? "启用" : "停用"))))))),
+    form,
+    created,
+  );
+}
+
+// ---- routing ----------------------------------------------------------------------------------------------
+
+async function route() {
+  if (!state.user) {
+    try {
+      signedIn(await api("GET", "/api/auth/me"));
+    } catch {
+      return;
+    }
+  }
+  kpiView.cleanup?.();
+  kpiView.cleanup = null;
+  const [path, query] = (location.hash.slice(1) || "/review").split("?");
+  const params = new URLSearchParams(query ?? "");
+  const section = path.split("/")[1];
+  for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === section);
+  view.replaceChildren(h("p", { class: "muted" }, "加载中…"));
+  try {
+    const number = /^\/cases\/(\d{4}-\d{6})$/.exec(path)?.[1];
+    if (number) await caseView(number);
+    else if (path === "/cases") await casesView(params);
+    else if (path === "/kpi") await kpiView(params);
+    else if (path === "/users" && state.user.role === "admin") await usersView();
+    else await reviewView();
+    refreshReviewCount();
+  } catch (err) {
+    if (err.status !== 401) view.replaceChildren(h("p", { class: "error card" }, err.message));
+  }
+}
+
+// Countdowns tick without reloading the page.
+setInterval(() => {
+  for (const el of document.querySelectorAll("[data-due]")) {
+    el.textContent = countdown(el.dataset.due);
+    el.classList.toggle("error", new Date(el.dataset.due).getTime() < serverNow());
+  }
+}, 30_000);
+
+window.addEventListener("hashchange", route);
+route();
