@@ -47,14 +47,23 @@ export function kpiRoutes(services: Services): Router {
           q.unitId ? { leadUnitId: q.unitId } : {},
         ],
       },
-      include: { leadUnit: true, grid: true, matter: true },
+      // Only what the rates need: a year of a district's cases is tens of thousands of rows.
+      select: { createdAt: true, dispatchedAt: true, responseDueAt: true, respondedAt: true, resolvedAt: true, escalationLevel: true, satisfaction: true, leadUnitId: true, gridId: true, matterId: true },
     });
+    const [units, grids, matters] = await Promise.all([
+      q.groupBy === "unit" ? services.db.unit.findMany({ select: { id: true, name: true } }) : [],
+      q.groupBy === "grid" ? services.db.area.findMany({ where: { level: "grid" }, select: { id: true, name: true } }) : [],
+      q.groupBy === "category" ? services.db.matter.findMany({ select: { id: true, name: true, category: true } }) : [],
+    ]);
+    const unitName = new Map(units.map((u) => [u.id, u.name]));
+    const gridName = new Map(grids.map((g) => [g.id, g.name]));
+    const category = new Map(matters.map((m) => [m.id, m.category]));
     const settings = await services.settings.current();
     type Row = (typeof cases)[number];
     const key: Record<typeof q.groupBy, (c: Row) => string | null> = {
-      unit: (c) => c.leadUnit?.name ?? null,
-      grid: (c) => c.grid?.name ?? null,
-      category: (c) => c.matter?.category || null,
+      unit: (c) => (c.leadUnitId ? unitName.get(c.leadUnitId) ?? null : null),
+      grid: (c) => (c.gridId ? gridName.get(c.gridId) ?? null : null),
+      category: (c) => (c.matterId ? category.get(c.matterId) || null : null),
       day: (c) => chinaDate(c.createdAt),
       week: (c) => chinaWeek(c.createdAt),
       month: (c) => chinaDate(c.createdAt).slice(0, 7),

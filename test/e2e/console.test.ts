@@ -39,6 +39,11 @@ afterAll(async () => {
   await svc?.close();
 });
 
+/** E2E_SCREENSHOTS=dir keeps pictures of the pages for a person to look at. */
+async function snap(page: Page, name: string) {
+  if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/console-${name}.png`, fullPage: true });
+}
+
 async function signIn(page: Page, username: string, password: string) {
   await page.goto(`${svc.url}/console/`);
   await page.getByLabel("用户名").fill(username);
@@ -64,6 +69,7 @@ describe("the workers' console", () => {
     const card = page.locator(`.review-card[data-number="${pool}"]`);
     await expect.poll(() => card.count()).toBe(1);
     expect(await card.textContent()).toContain("游泳池");
+    await snap(page, "review-phone");
 
     // Correct it with the searchable picker: the list is searched on the server.
     await card.getByRole("button", { name: "更正事项…" }).click();
@@ -72,6 +78,7 @@ describe("the workers' console", () => {
     await choice.waitFor();
     await choice.click();
     await expect.poll(() => card.getByLabel("主责单位").inputValue()).not.toBe("");
+    await snap(page, "picker-phone");
     await card.getByRole("button", { name: "更正为" }).click();
     await expect.poll(() => page.locator(".empty").textContent()).toContain("待审核队列已清空");
 
@@ -109,6 +116,7 @@ describe("the workers' console", () => {
     await page.getByPlaceholder("办理结果（会告知居民）").fill("已更换池水并消毒");
     await page.getByRole("button", { name: "办结" }).click();
     await expect.poll(() => page.locator(".facts").textContent()).toContain("已办结");
+    await snap(page, "detail-phone");
 
     const events = await db.caseEvent.findMany({ where: { caseId: corrected.id, actor: "worker" }, orderBy: { id: "asc" } });
     expect(events.map((e) => e.type)).toEqual(["confirm", "internal_note", "public_note", "accept", "resolve"]);
@@ -132,6 +140,7 @@ describe("the workers' console", () => {
     expect(await row.locator("td").allTextContents()).toEqual(expect.arrayContaining(["100.0%"]));
     expect(await page.locator(".defs").textContent()).toContain("满意率 = (满意 + 0.9 × 基本满意) / 已评价工单");
     expect(await page.locator(".kpi-table").textContent()).not.toContain("区市政设施管理中心"); // the other grid's lamp
+    await snap(page, "kpi-phone");
     expect(pageErrors).toEqual([]);
     await page.close();
   });
@@ -141,6 +150,7 @@ describe("the workers' console", () => {
     await signIn(page, "boss", "admin-pass-123");
     await page.getByRole("link", { name: "考核评价" }).click();
     await page.locator("#rank-chart canvas").waitFor();
+    await snap(page, "kpi-desktop");
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Excel" }).click()]);
     expect(download.suggestedFilename()).toBe("考核评价-承办单位.xlsx");
     const wb = new ExcelJS.Workbook();
