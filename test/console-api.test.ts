@@ -6,6 +6,7 @@ import { groupMessage, startService, type TestService } from "./helpers/service.
 import { cst, DAY, FakeClock, HOUR } from "./helpers/clock.ts";
 import { createApiToken } from "../src/http/apiTokens.ts";
 import { runFollowUp } from "../src/services.ts";
+import { createUser } from "../src/auth/users.ts";
 
 const clock = new FakeClock(cst("2026-11-02T10:00")); // a Monday
 let svc: TestService;
@@ -161,5 +162,32 @@ describe("KPI trend and exports", () => {
     expect(sheet.rowCount).toBe(2);
     expect(sheet.getRow(2).getCell(1).value).toBe(lift);
     expect(sheet.getRow(2).getCell(9).value).toBe("2026-11-02 10:00"); // China time, as people read it
+  });
+});
+
+describe("a worker of another grid", () => {
+  it("sees none of these cases through any console route, and cannot act on them", async () => {
+    const db = svc.services.db;
+    const second = await db.area.findFirstOrThrow({ where: { name: "幸福社区第二网格" } });
+    const units = await db.unit.findMany();
+    await createUser(db, { username: "grid2", displayName: "二网格", role: "worker", gridIds: [second.id], password: "second-grid-pass" });
+    const login = await fetch(`${svc.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "grid2", password: "second-grid-pass" }) });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0];
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const as = (path: string, init: RequestInit = {}) => fetch(`${svc.url}${path}`, { ...init, headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" } });
+
+    expect(((await (await as("/api/cases?view=review")).json()) as any).total).toBe(0);
+    expect(((await (await as(`/api/cases?q=${encodeURIComponent("电梯")}`)).json()) as any).total).toBe(0);
+    expect((await as(`/api/cases/${lift}`)).status).toBe(404);
+    expect((await as(`/api/cases/${lift}/duplicates`)).status).toBe(404);
+    for (const body of [{ action: "reassign", leadUnitId: units[0].id }, { action: "confirm", matterCode: "DT01" }, { action: "note", text: "看看" }]) {
+      expect((await as(`/api/cases/${weather}/actions`, { method: "POST", body: JSON.stringify(body) })).status).toBe(404);
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await (await as("/api/cases/export.xlsx")).arrayBuffer());
+    expect(wb.getWorksheet("工单")!.rowCount).toBe(1); // the header only
+    expect(((await (await as("/api/kpis?groupBy=month")).json()) as any).total.volume).toBe(0);
+    // The pickers are not scoped: the list, units and grids are the same for everyone.
+    expect((await as("/api/matters?q=DT01")).status).toBe(200);
   });
 });
