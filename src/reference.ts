@@ -3,13 +3,31 @@ import type { Db } from "./db.ts";
 import { Catalogue } from "./classify/catalogue.ts";
 import type { EmergencyRuleData } from "./intake/recognise.ts";
 
+/** How often to ask the database whether another process (the console, the import command) changed the list. */
+const CHECK_MS = 10_000;
+
 export class ReferenceData {
   catalogue = new Catalogue([]);
   emergencyRules: EmergencyRuleData[] = [];
+  /** The responsibility list's version (ListVersion.id) this catalogue was loaded from; null before any. */
+  listVersionId: number | null = null;
+  private checkedAt = 0;
 
   constructor(private readonly db: Db) {}
 
+  /** Reloads when the list has a newer version than the one in memory (checked at most every 10 s). */
+  async fresh(): Promise<this> {
+    if (Date.now() - this.checkedAt < CHECK_MS) return this;
+    this.checkedAt = Date.now();
+    const latest = await this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
+    if ((latest?.id ?? null) !== this.listVersionId) await this.reload();
+    return this;
+  }
+
   async reload(): Promise<this> {
+    const latest = await this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
+    this.listVersionId = latest?.id ?? null;
+    this.checkedAt = Date.now();
     this.catalogue = await Catalogue.load(this.db);
     const rules = await this.db.emergencyRule.findMany({ where: { active: true }, orderBy: { id: "asc" } });
     this.emergencyRules = rules.map((r) => ({

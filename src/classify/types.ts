@@ -21,6 +21,8 @@ export interface Classification {
   rationale: string;
   source: "llm" | "local";
   model?: string;
+  /** The prompt version (PromptVersion.id) an LLM answer came from. */
+  promptVersionId?: number;
   alternatives: { code: string; score: number }[];
   usage?: { promptTokens?: number; completionTokens?: number; cachedTokens?: number };
   /** Set when the LLM was tried and the local classifier answered instead. */

@@ -28,6 +28,8 @@ export interface OpenCaseProps {
   classification: Classification | { source: "rule"; rule: string };
   missingInfo: string[];
   calendar: WorkCalendar;
+  /** The responsibility list's version the matter was chosen from. */
+  listVersionId: number | null;
 }
 
 export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
@@ -61,6 +63,8 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       classConfidence: "confidence" in cls ? cls.confidence : 1,
       classRationale: "rationale" in cls ? cls.rationale : `紧急规则：${cls.rule}`,
       classModel: "model" in cls ? cls.model : undefined,
+      promptVersionId: "promptVersionId" in cls ? cls.promptVersionId : undefined,
+      listVersionId: p.listVersionId,
       missingInfo: p.missingInfo,
       responseDueAt: due.responseDueAt,
       resolveDueAt: due.resolveDueAt,

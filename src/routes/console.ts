@@ -9,7 +9,6 @@ const DIR = path.resolve(import.meta.dirname, "../web/console");
 const ECHARTS = path.join(path.dirname(createRequire(import.meta.url).resolve("echarts/package.json")), "dist/echarts.min.js");
 const FILES: Record<string, { file: string; type: string; maxAge: number }> = {
   "/console/": { file: path.join(DIR, "index.html"), type: "html", maxAge: 0 },
-  "/console/console.js": { file: path.join(DIR, "console.js"), type: "application/javascript", maxAge: 0 },
   "/console/console.css": { file: path.join(DIR, "console.css"), type: "css", maxAge: 0 },
   "/console/vendor/echarts.min.js": { file: ECHARTS, type: "application/javascript", maxAge: 86400 },
 };
@@ -27,5 +26,15 @@ export function consoleRoutes(): Router {
       ctx.body = await readFile(f.file);
     });
   }
+  // The app's modules (console.js, lib.js, admin-*.js): names only, nothing outside the folder.
+  router.get("/console/:module", async (ctx, next) => {
+    const name = ctx.params.module;
+    if (!/^[a-z][a-z-]*\.js$/.test(name)) return next();
+    const body = await readFile(path.join(DIR, name)).catch(() => null);
+    if (!body) return next();
+    ctx.type = "application/javascript";
+    ctx.set("Cache-Control", "no-cache");
+    ctx.body = body;
+  });
   return router;
 }

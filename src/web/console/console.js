@@ -1,108 +1,6 @@
 // 民呼我应 workers' console: a small single-page app over the JSON API (the same one other systems use).
-// No build step; every text from the server is put in the page as text, never as HTML.
-
-const view = document.getElementById("view");
-const state = { user: null, csrf: "", units: null, grids: null, skew: 0 };
-/** The service's clock, which deadlines are measured by (the simulator may have moved it forward). */
-const serverNow = () => Date.now() + state.skew;
-
-// ---- helpers ----------------------------------------------------------------------------------------------
-
-/** Creates an element: h("button", { class: "primary", onclick }, "确认"). */
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else if (k === "class") el.className = v;
-    else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (k in el && typeof v !== "string") el[k] = v;
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.error?.message ?? `请求失败（${status}）`);
-    this.status = status;
-  }
-}
-
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: { ...(body ? { "content-type": "application/json" } : {}), ...(method !== "GET" ? { "x-csrf-token": state.csrf } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (res.status === 401 && path !== "/api/auth/login") {
-    state.user = null;
-    showLogin();
-    throw new ApiError(401, data);
-  }
-  if (!res.ok) throw new ApiError(res.status, data);
-  return data;
-}
-
-function toast(message, bad = false) {
-  const t = document.getElementById("toast");
-  t.textContent = message;
-  t.className = bad ? "bad" : "";
-  t.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (t.hidden = true), bad ? 6000 : 3000);
-}
-
-/** Runs an action from a button, showing the server's Chinese error if it is refused. */
-async function attempt(fn, done) {
-  try {
-    await fn();
-    if (done) toast(done);
-    return true;
-  } catch (err) {
-    if (err.status !== 401) toast(err.message, true);
-    return false;
-  }
-}
-
-const dateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
-const fmt = (iso) => (iso ? dateTime.format(new Date(iso)) : "—");
-const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
-const qs = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== undefined && v !== null && v !== false)).toString();
-
-/** "还剩 3小时20分" or "已超时 1天2小时", from now. */
-function countdown(iso) {
-  if (!iso) return "";
-  let ms = new Date(iso).getTime() - serverNow();
-  const late = ms < 0;
-  ms = Math.abs(ms);
-  const d = Math.floor(ms / 86400_000), hr = Math.floor((ms % 86400_000) / 3600_000), min = Math.floor((ms % 3600_000) / 60_000);
-  const span = d ? `${d}天${hr}小时` : hr ? `${hr}小时${min}分` : `${min}分钟`;
-  return late ? `已超时 ${span}` : `还剩 ${span}`;
-}
-
-const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
-const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工" };
-const ACTOR_LABELS = { bot: "机器人", worker: "工作人员", unit: "承办单位", resident: "居民", scheduler: "系统" };
-const EVENT_LABELS = {
-  opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
-  request_feedback: "回访", evaluate_ok: "评价", expire_feedback: "未评价结案", close: "结案", reopen: "重办", merge: "合并", withdraw: "撤回",
-  reject: "不予受理", public_note: "公开备注", internal_note: "内部备注", chased: "催办", escalated: "督办", unit_unreachable: "承办单位无法送达",
-  info_completed: "补充信息", still_handling: "进展告知",
-};
-
-async function reference() {
-  if (!state.units) [state.units, state.grids] = await Promise.all([api("GET", "/api/units").then((r) => r.units), api("GET", "/api/grids").then((r) => r.grids)]);
-  return { units: state.units, grids: state.grids };
-}
-
-const options = (items, value, empty) => [
-  ...(empty !== undefined ? [h("option", { value: "" }, empty)] : []),
-  ...items.map(([v, label]) => h("option", { value: String(v), selected: String(v) === String(value ?? "") }, label)),
-];
+// No build step: ES modules served as they are. Helpers in lib.js; the administrators' pages in admin-*.js.
+import { ACTOR_LABELS, adminTabs, api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, view } from "./lib.js";
 
 // ---- signing in -------------------------------------------------------------------------------------------
 
@@ -133,6 +31,8 @@ function showLogin(message) {
   );
   view.replaceChildren(form);
 }
+
+hooks.unauthorized = () => showLogin();
 
 function signedIn({ user, csrfToken, now }) {
   state.user = user;
@@ -554,6 +454,7 @@ async function usersView() {
     h("button", { class: "primary", type: "submit" }, "创建"),
   );
   view.replaceChildren(
+    adminTabs("/users"),
     h("h1", {}, "账号"),
     h("div", { class: "created" }),
     h("div", { class: "table-wrap" }, h("table", {},
@@ -567,6 +468,14 @@ async function usersView() {
     created,
   );
 }
+
+// ---- administrators' pages, each its own module, loaded when opened ----------------------------------------
+
+const ADMIN_PAGES = {
+  "/admin/prompts": { module: "./admin-prompts.js" },
+  "/admin/list": { module: "./admin-list.js" },
+  "/admin/org": { module: "./admin-org.js" },
+};
 
 // ---- routing ----------------------------------------------------------------------------------------------
 
@@ -583,7 +492,7 @@ async function route() {
   const [path, query] = (location.hash.slice(1) || "/review").split("?");
   const params = new URLSearchParams(query ?? "");
   const section = path.split("/")[1];
-  for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === section);
+  for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === section || (a.dataset.nav === "admin" && path === "/users"));
   view.replaceChildren(h("p", { class: "muted" }, "加载中…"));
   try {
     const number = /^\/cases\/(\d{4}-\d{6})$/.exec(path)?.[1];
@@ -591,6 +500,7 @@ async function route() {
     else if (path === "/cases") await casesView(params);
     else if (path === "/kpi") await kpiView(params);
     else if (path === "/users" && state.user.role === "admin") await usersView();
+    else if (ADMIN_PAGES[path] && state.user.role === "admin") await (await import(ADMIN_PAGES[path].module)).default(params);
     else await reviewView();
     refreshReviewCount();
   } catch (err) {

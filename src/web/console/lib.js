@@ -1,0 +1,115 @@
+// Shared by the console's pages: building elements, calling the API, messages, formatting.
+// Every text from the server is put in the page as text, never as HTML.
+
+export const view = document.getElementById("view");
+/** What the app does when the session has ended (set by console.js: show the sign-in form). */
+export const hooks = { unauthorized: () => {} };
+
+export const state = { user: null, csrf: "", units: null, grids: null, skew: 0 };
+/** The service's clock, which deadlines are measured by (the simulator may have moved it forward). */
+export const serverNow = () => Date.now() + state.skew;
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+/** Creates an element: h("button", { class: "primary", onclick }, "确认"). */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props ?? {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k in el && typeof v !== "string") el[k] = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `请求失败（${status}）`);
+    this.status = status;
+  }
+}
+
+export async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: "same-origin",
+    headers: { ...(body ? { "content-type": "application/json" } : {}), ...(method !== "GET" ? { "x-csrf-token": state.csrf } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && path !== "/api/auth/login") {
+    state.user = null;
+    hooks.unauthorized();
+    throw new ApiError(401, data);
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+export function toast(message, bad = false) {
+  const t = document.getElementById("toast");
+  t.textContent = message;
+  t.className = bad ? "bad" : "";
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (t.hidden = true), bad ? 6000 : 3000);
+}
+
+/** Runs an action from a button, showing the server's Chinese error if it is refused. */
+export async function attempt(fn, done) {
+  try {
+    await fn();
+    if (done) toast(done);
+    return true;
+  } catch (err) {
+    if (err.status !== 401) toast(err.message, true);
+    return false;
+  }
+}
+
+export const dateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+export const fmt = (iso) => (iso ? dateTime.format(new Date(iso)) : "—");
+export const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+export const qs = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== undefined && v !== null && v !== false)).toString();
+
+/** "还剩 3小时20分" or "已超时 1天2小时", from now. */
+export function countdown(iso) {
+  if (!iso) return "";
+  let ms = new Date(iso).getTime() - serverNow();
+  const late = ms < 0;
+  ms = Math.abs(ms);
+  const d = Math.floor(ms / 86400_000), hr = Math.floor((ms % 86400_000) / 3600_000), min = Math.floor((ms % 3600_000) / 60_000);
+  const span = d ? `${d}天${hr}小时` : hr ? `${hr}小时${min}分` : `${min}分钟`;
+  return late ? `已超时 ${span}` : `还剩 ${span}`;
+}
+
+export const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
+export const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工" };
+export const ACTOR_LABELS = { bot: "机器人", worker: "工作人员", unit: "承办单位", resident: "居民", scheduler: "系统" };
+export const EVENT_LABELS = {
+  opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
+  request_feedback: "回访", evaluate_ok: "评价", expire_feedback: "未评价结案", close: "结案", reopen: "重办", merge: "合并", withdraw: "撤回",
+  reject: "不予受理", public_note: "公开备注", internal_note: "内部备注", chased: "催办", escalated: "督办", unit_unreachable: "承办单位无法送达",
+  info_completed: "补充信息", still_handling: "进展告知",
+};
+
+export async function reference() {
+  if (!state.units) [state.units, state.grids] = await Promise.all([api("GET", "/api/units").then((r) => r.units), api("GET", "/api/grids").then((r) => r.grids)]);
+  return { units: state.units, grids: state.grids };
+}
+
+export const options = (items, value, empty) => [
+  ...(empty !== undefined ? [h("option", { value: "" }, empty)] : []),
+  ...items.map(([v, label]) => h("option", { value: String(v), selected: String(v) === String(value ?? "") }, label)),
+];
+
+
+/** The tabs above every administrators' page. */
+export function adminTabs(active) {
+  const tabs = [["/admin/prompts", "提示词"], ["/admin/list", "职责清单"], ["/admin/org", "组织与设置"], ["/users", "账号"]];
+  return h("nav", { class: "tabs" }, tabs.map(([path, label]) => h("a", { href: `#${path}`, class: path === active ? "active" : "" }, label)));
+}
