@@ -12,18 +12,22 @@ import { authRoutes } from "./routes/auth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { referenceRoutes } from "./routes/reference.ts";
 import { consoleRoutes } from "./routes/console.ts";
+import { adminPromptRoutes } from "./routes/adminPrompts.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
   app.use(errorHandler(services.log));
-  app.use(bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" }));
+  // Administrators upload lists and labelled sets (a few MB at most); everything else is small.
+  const small = bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" });
+  const large = bodyParser({ enableTypes: ["json"], jsonLimit: "8mb" });
+  app.use((ctx, next) => (ctx.path.startsWith("/api/admin/") ? large(ctx, next) : small(ctx, next)));
   app.use(async function securityHeaders(ctx, next) {
     await next();
     ctx.set("X-Content-Type-Options", "nosniff");
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), openApiRoutes(), consoleRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -8,7 +8,9 @@ import type { Logger } from "./log.ts";
 import { seedDefaults } from "./seed.ts";
 import { ReferenceData } from "./reference.ts";
 import { FallbackClassifier, LearnedClassifier, LearningStore } from "./classify/index.ts";
-import { llmClassifierFromConfig } from "./classify/llm.ts";
+import { llmClassifierFromConfig, type LlmClassifier } from "./classify/llm.ts";
+import { PromptVersions } from "./admin/promptVersions.ts";
+import { Evaluations } from "./admin/evaluations.ts";
 import { Intake } from "./intake/pipeline.ts";
 import { Replies } from "./intake/replies.ts";
 import { calendarFromFile } from "./domain/calendarFile.ts";
@@ -43,6 +45,11 @@ export interface Services {
   dispatcher: OutboxDispatcher;
   channels: Map<ChannelName, Channel>;
   classifierName: string;
+  /** The configured LLM (null without one) and the local classifier, for the administrators' preview and evaluation. */
+  llm: LlmClassifier | null;
+  local: LearnedClassifier;
+  prompts: PromptVersions;
+  evaluations: Evaluations;
 }
 
 export interface ServiceOverrides {
@@ -72,7 +79,11 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const local = new LearnedClassifier(() => learning.learned);
   const cases = new CaseService({ db, log, settings, calendar, replies, learn: (e) => learning.learn(e) });
   const llm = llmClassifierFromConfig(config);
-  const classifier = new FallbackClassifier(local, llm, log, async () => (await settings.current()).cascadeThreshold);
+  const prompts = new PromptVersions(db, log);
+  await prompts.ensureDefault(clock());
+  const classifier = new FallbackClassifier(local, llm, log, async () => (await settings.current()).cascadeThreshold, () => prompts.active());
+  const evaluations = new Evaluations({ db, log, prompts, llm, local, catalogue: () => reference.catalogue });
+  await evaluations.markInterrupted(clock());
 
   const channels = new Map<ChannelName, Channel>();
   const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null);
@@ -120,7 +131,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases }), log.child({ part: "scheduler" }));
   await ensureRetentionScheduled({ db }, clock());
 
-  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name };
+  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations };
 }
 
 /** Messages a crash left stored but unanswered are answered at start (persist first, then act). */

@@ -87,6 +87,8 @@ export interface EvalReport {
   msPerAppeal: number;
   folds?: number;
   threshold?: number;
+  /** The most frequent mistakes (matter names). */
+  confusions: { actual: string; predicted: string; count: number }[];
   /** What a cascade would decide locally at each threshold, from the local classifier's confidences. */
   tradeoff?: { threshold: number; coverage: number; localPrecision: number | null }[];
 }
@@ -139,7 +141,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       o.progress?.(pairs.length, total);
     }
   }
-  return { ...score(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}), ...(confidences.length ? { tradeoff: tradeoff(confidences) } : {}) };
+  return { ...score(pairs, o.catalogue), confusions: confusions(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}), ...(confidences.length ? { tradeoff: tradeoff(confidences) } : {}) };
 }
 
 const round4 = (x: number) => Number(x.toFixed(4));
@@ -158,7 +160,7 @@ function tradeoff(confidences: { p: number; right: boolean }[]) {
 }
 const ratio = (a: number, b: number) => (b ? round4(a / b) : 0);
 
-function score(pairs: { predicted: string | null; actual: string; local: boolean }[], catalogue: Catalogue) {
+export function score(pairs: { predicted: string | null; actual: string; local: boolean }[], catalogue: Catalogue) {
   const labels = [...new Set(pairs.map((p) => p.actual))].sort();
   const perLabel: EvalReport["perLabel"] = {};
   let f1Sum = 0;
@@ -183,4 +185,18 @@ function score(pairs: { predicted: string | null; actual: string; local: boolean
     coverage: ratio(localPairs.length, pairs.length),
     localPrecision: localPairs.length ? ratio(localPairs.filter((p) => p.predicted === p.actual).length, localPairs.length) : null,
   };
+}
+
+/** The most frequent mistakes, by matter name. */
+export function confusions(pairs: { predicted: string | null; actual: string }[], catalogue: Catalogue, limit = 15) {
+  const counts = new Map<string, number>();
+  for (const p of pairs) if (p.predicted !== p.actual) counts.set(`${p.actual}\u0000${p.predicted ?? ""}`, (counts.get(`${p.actual}\u0000${p.predicted ?? ""}`) ?? 0) + 1);
+  const name = (code: string) => (code ? catalogue.byCode.get(code)?.name ?? code : "（未能归类）");
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([k, count]) => {
+      const [actual, predicted] = k.split("\u0000");
+      return { actual: name(actual), predicted: name(predicted), count };
+    });
 }

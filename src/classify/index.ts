@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { Catalogue } from "./catalogue.ts";
 import { LlmUnavailableError, type LlmClassifier } from "./llm.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
+import type { ClassifyPrompts } from "./prompt.ts";
 
 /**
  * The cascade: the local classifier answers first; when it is at least `threshold` sure (a setting chosen from
@@ -17,6 +18,8 @@ export class FallbackClassifier implements Classifier {
     private readonly llm: LlmClassifier | null,
     private readonly log: Logger,
     private readonly threshold: () => Promise<number> = async () => 1,
+    /** The active prompt version (administrators change it at run time); the LLM's own prompts without it. */
+    private readonly prompts?: () => Promise<ClassifyPrompts>,
   ) {
     this.name = llm ? "llm+local" : "local";
   }
@@ -27,7 +30,8 @@ export class FallbackClassifier implements Classifier {
     const threshold = await this.threshold();
     if (threshold < 1 && local.matterCode && local.confidence >= threshold) return local;
     try {
-      const result = await this.llm.classify({ ...input, ...this.local.llmContext?.(input.text, catalogue) }, catalogue);
+      const llm = this.prompts ? this.llm.withPrompts(await this.prompts()) : this.llm;
+      const result = await llm.classify({ ...input, ...this.local.llmContext?.(input.text, catalogue) }, catalogue);
       // The LLM decides the matter; the local ranking still helps a worker who reviews it.
       result.alternatives = local.alternatives;
       return result;

@@ -46,6 +46,12 @@ export interface LlmOptions {
   prompts: ClassifyPrompts;
 }
 
+/** What preview shows an administrator: every request exactly as sent, and every raw answer. */
+export interface LlmTrace {
+  requests: Record<string, unknown>[];
+  answers: { content: string | null; model: string; usage: unknown; ms: number }[];
+}
+
 type Parsed = { ok: true; value: z.infer<typeof answerSchema> } | { ok: false; problem: string };
 
 function parseAnswer(content: string | null | undefined, catalogue: Catalogue): Parsed {
@@ -77,14 +83,24 @@ export class LlmClassifier implements Classifier {
     return this.opts.model;
   }
 
-  constructor(private readonly opts: LlmOptions) {
-    this.client = new OpenAI({
-      baseURL: opts.baseURL,
-      // Local servers (Ollama, vLLM) accept any key; the SDK insists on one.
-      apiKey: opts.apiKey ?? "not-needed",
-      timeout: opts.timeoutMs,
-      maxRetries: opts.maxRetries,
-    });
+  constructor(
+    private readonly opts: LlmOptions,
+    client?: OpenAI,
+  ) {
+    this.client =
+      client ??
+      new OpenAI({
+        baseURL: opts.baseURL,
+        // Local servers (Ollama, vLLM) accept any key; the SDK insists on one.
+        apiKey: opts.apiKey ?? "not-needed",
+        timeout: opts.timeoutMs,
+        maxRetries: opts.maxRetries,
+      });
+  }
+
+  /** The same endpoint and model with other prompt texts (a prompt version), sharing the connection. */
+  withPrompts(prompts: ClassifyPrompts): LlmClassifier {
+    return new LlmClassifier({ ...this.opts, prompts }, this.client);
   }
 
   /** Characters sent for one appeal (the evaluation reports the prompt's size). */
@@ -102,12 +118,17 @@ export class LlmClassifier implements Classifier {
     });
   }
 
-  async classify(input: ClassifyInput, catalogue: Catalogue): Promise<Classification> {
+  /** The exact chat messages for one appeal. */
+  messagesFor(input: ClassifyInput, catalogue: Catalogue) {
+    return this.messages(input, catalogue);
+  }
+
+  async classify(input: ClassifyInput, catalogue: Catalogue, trace?: LlmTrace): Promise<Classification> {
     const messages = this.messages(input, catalogue);
     const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
     let problem = "";
     for (let attempt = 0; attempt < 2; attempt++) {
-      const completion = await this.request(messages);
+      const completion = await this.request(messages, trace);
       usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
       usage.completionTokens += completion.usage?.completion_tokens ?? 0;
       usage.cachedTokens += completion.usage?.prompt_tokens_details?.cached_tokens ?? 0;
@@ -123,6 +144,7 @@ export class LlmClassifier implements Classifier {
           rationale: a.rationale,
           source: "llm",
           model: completion.model || this.opts.model,
+          ...(this.opts.prompts.versionId ? { promptVersionId: this.opts.prompts.versionId } : {}),
           alternatives: [],
           usage,
         };
@@ -136,16 +158,21 @@ export class LlmClassifier implements Classifier {
     throw new LlmUnavailableError("invalid_output", `LLM answered invalid output twice: ${problem}`);
   }
 
-  private async request(messages: OpenAI.Chat.ChatCompletionMessageParam[]) {
+  private async request(messages: OpenAI.Chat.ChatCompletionMessageParam[], trace?: LlmTrace) {
+    const body = {
+      model: this.opts.model,
+      messages: [...messages],
+      temperature: 0,
+      response_format: this.opts.strictJsonSchema
+        ? ({ type: "json_schema", json_schema: { name: "classification", strict: true, schema: STRICT_SCHEMA } } as const)
+        : ({ type: "json_object" } as const),
+    };
+    trace?.requests.push(structuredClone(body));
+    const started = performance.now();
     try {
-      return await this.client.chat.completions.create({
-        model: this.opts.model,
-        messages,
-        temperature: 0,
-        response_format: this.opts.strictJsonSchema
-          ? { type: "json_schema", json_schema: { name: "classification", strict: true, schema: STRICT_SCHEMA } }
-          : { type: "json_object" },
-      });
+      const completion = await this.client.chat.completions.create(body);
+      trace?.answers.push({ content: completion.choices[0]?.message?.content ?? null, model: completion.model, usage: completion.usage ?? null, ms: Math.round(performance.now() - started) });
+      return completion;
     } catch (err) {
       if (err instanceof OpenAI.APIConnectionTimeoutError) throw new LlmUnavailableError("timeout", "LLM request timed out");
       if (err instanceof OpenAI.RateLimitError) throw new LlmUnavailableError("rate_limited", "LLM provider answered 429");

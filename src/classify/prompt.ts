@@ -45,6 +45,25 @@ function renderExamples(examples: { text: string; code: string }[] | undefined, 
 export interface ClassifyPrompts {
   system: string;
   user: string;
+  /** The stored version these texts are (PromptVersion.id); absent for the files themselves. */
+  versionId?: number;
+}
+
+/** The placeholders each part may use; the appeal and the list must be there. */
+export const PROMPT_PLACEHOLDERS = {
+  system: { allowed: ["bot_name", "matters"], required: ["matters"] },
+  user: { allowed: ["appeal", "context", "candidates", "examples"], required: ["appeal"] },
+} as const;
+
+/** Problems with a prompt's placeholders, in Chinese, for the person editing it; empty when it is fine. */
+export function checkPlaceholders(part: keyof typeof PROMPT_PLACEHOLDERS, text: string): string[] {
+  const used = [...text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].map((m) => m[1]);
+  const rule = PROMPT_PLACEHOLDERS[part];
+  const allowed: readonly string[] = rule.allowed;
+  return [
+    ...[...new Set(used)].filter((u) => !allowed.includes(u)).map((u) => `未知的占位符 {{${u}}}（可用：${rule.allowed.map((a) => `{{${a}}}`).join("、")}）`),
+    ...rule.required.filter((r) => !used.includes(r)).map((r) => `缺少占位符 {{${r}}}`),
+  ];
 }
 
 export function loadClassifyPrompts(dir = PROMPTS_DIR): ClassifyPrompts {

@@ -15,11 +15,14 @@ export interface FakeLlm {
   script(...behaviours: Behaviour[]): void;
   /** Scripted behaviours not used yet. */
   unused(): number;
+  /** Answers every request the script does not cover, from its body (a stand-in model with a behaviour). */
+  respond(fn: ((body: any) => Behaviour) | null): void;
   close(): Promise<void>;
 }
 
 export async function startFakeLlm(): Promise<FakeLlm> {
   const queue: Behaviour[] = [];
+  let responder: ((body: any) => Behaviour) | null = null;
   const requests: any[] = [];
   const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer((req, res) => {
@@ -32,7 +35,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
       }
       const body = JSON.parse(raw);
       requests.push(body);
-      const b = queue.shift() ?? { kind: "status", status: 500, message: "no scripted behaviour" };
+      const b = queue.shift() ?? responder?.(body) ?? { kind: "status", status: 500, message: "no scripted behaviour" };
       const send = (content: string) => {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(
@@ -64,6 +67,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     requests,
     script: (...b) => queue.push(...b),
     unused: () => queue.length,
+    respond: (fn) => void (responder = fn),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
