@@ -60,7 +60,7 @@ export class LearnedClassifier implements Classifier {
 
     // The list's keywords and examples, as probabilities (prior is in the catalogue's order, like p).
     let top = 0;
-    for (const x of prior) top = Math.max(top, x);
+    for (let i = 0; i < prior.length; i++) if (prior[i] > top) top = prior[i];
     let z = 0;
     for (let i = 0; i < prior.length; i++) z += p[i] = Math.exp((prior[i] - top) * PRIOR_TEMPERATURE);
     for (let i = 0; i < p.length; i++) p[i] = ((1 - modelWeight) * p[i]) / z;

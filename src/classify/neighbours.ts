@@ -41,10 +41,11 @@ export class NeighbourIndex {
     for (const [f, d] of df) if (d <= maxDf) vocab.set(f, { id: vocab.size, idf: Math.log((1 + n) / (1 + d)) + 1 });
     const lists: { examples: number[]; weights: number[] }[] = [];
     bags.forEach((bag, i) => {
-      for (const [id, w] of weigh(bag, vocab)) {
-        const list = (lists[id] ??= { examples: [], weights: [] });
+      const { ids, weights } = weigh(bag, vocab);
+      for (let q = 0; q < ids.length; q++) {
+        const list = (lists[ids[q]] ??= { examples: [], weights: [] });
         list.examples.push(i);
-        list.weights.push(w);
+        list.weights.push(weights[q]);
       }
     });
     const postings = Array.from(lists, (l): Posting | undefined => l && { examples: Int32Array.from(l.examples), weights: Float64Array.from(l.weights) });
@@ -59,9 +60,11 @@ export class NeighbourIndex {
   nearest(text: string | Map<string, number>, k = 3, minSimilarity = 0.2): Neighbour[] {
     const { similarity, touched } = this;
     let count = 0;
-    for (const [id, w] of weigh(typeof text === "string" ? textFeatures(text) : text, this.vocab)) {
-      const posting = this.postings[id];
+    const query = weigh(typeof text === "string" ? textFeatures(text) : text, this.vocab);
+    for (let q = 0; q < query.ids.length; q++) {
+      const posting = this.postings[query.ids[q]];
       if (!posting) continue;
+      const w = query.weights[q];
       const { examples, weights } = posting;
       for (let j = 0; j < examples.length; j++) {
         const i = examples[j];
@@ -86,16 +89,21 @@ export class NeighbourIndex {
   }
 }
 
-function weigh(bag: Map<string, number>, vocab: Map<string, { id: number; idf: number }>): [number, number][] {
-  const out: [number, number][] = [];
+/** TF-IDF weights of a text's known features, L2-normalised: feature ids in `ids`, weights in `weights`. */
+function weigh(bag: Map<string, number>, vocab: Map<string, { id: number; idf: number }>): { ids: Int32Array; weights: Float64Array } {
+  const ids = new Int32Array(bag.size);
+  const weights = new Float64Array(bag.size);
+  let n = 0;
   let norm = 0;
   for (const [f, tf] of bag) {
     const v = vocab.get(f);
     if (!v) continue;
     const w = (1 + Math.log(tf)) * v.idf;
-    out.push([v.id, w]);
+    ids[n] = v.id;
+    weights[n++] = w;
     norm += w * w;
   }
   norm = Math.sqrt(norm) || 1;
-  return out.map(([id, w]) => [id, w / norm]);
+  for (let q = 0; q < n; q++) weights[q] /= norm;
+  return { ids: ids.subarray(0, n), weights: weights.subarray(0, n) };
 }
