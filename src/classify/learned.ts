@@ -3,7 +3,7 @@
 import type { Catalogue } from "./catalogue.ts";
 import type { Learned } from "./learning.ts";
 import { train } from "./learning.ts";
-import { textFeatures } from "./linear.ts";
+import { textFeatures, type LinearTextModel } from "./linear.ts";
 import { best, LocalClassifier } from "./local.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 import { findLocation } from "../domain/location.ts";
@@ -23,6 +23,19 @@ function positions(catalogue: Catalogue): Map<string, number> {
   let map = positionCache.get(catalogue);
   if (!map) positionCache.set(catalogue, (map = new Map(catalogue.matters.map((m, i) => [m.code, i]))));
   return map;
+}
+
+/** Each model label's position in the catalogue (−1: not in it), worked out once per model and catalogue. */
+const labelPositionCache = new WeakMap<LinearTextModel, WeakMap<Catalogue, Int32Array>>();
+function labelPositions(model: LinearTextModel, catalogue: Catalogue): Int32Array {
+  let byCatalogue = labelPositionCache.get(model);
+  if (!byCatalogue) labelPositionCache.set(model, (byCatalogue = new WeakMap()));
+  let at = byCatalogue.get(catalogue);
+  if (!at) {
+    const position = positions(catalogue);
+    byCatalogue.set(catalogue, (at = Int32Array.from(model.labels, (label) => position.get(label) ?? -1)));
+  }
+  return at;
 }
 
 export class LearnedClassifier implements Classifier {
@@ -47,7 +60,7 @@ export class LearnedClassifier implements Classifier {
 
     // The list's keywords and examples, as probabilities (prior is in the catalogue's order, like p).
     let top = 0;
-    for (const x of prior) top = Math.max(top, x);
+    for (let i = 0; i < prior.length; i++) if (prior[i] > top) top = prior[i];
     let z = 0;
     for (let i = 0; i < prior.length; i++) z += p[i] = Math.exp((prior[i] - top) * PRIOR_TEMPERATURE);
     for (let i = 0; i < p.length; i++) p[i] = ((1 - modelWeight) * p[i]) / z;
@@ -55,16 +68,15 @@ export class LearnedClassifier implements Classifier {
     const bag = textFeatures(text);
     if (model) {
       const probabilities = model.probabilities(model.vector(bag));
-      model.labels.forEach((label, k) => {
-        const i = position.get(label);
-        if (i !== undefined) p[i] += modelWeight * probabilities[k];
-      });
+      const at = labelPositions(model, catalogue);
+      for (let k = 0; k < at.length; k++) if (at[k] >= 0) p[at[k]] += modelWeight * probabilities[k];
     }
     const near = neighbours?.nearest(bag, 1, NEIGHBOUR_MIN_SIMILARITY)[0];
     const nearAt = near ? position.get(near.label) : undefined;
     if (near && nearAt !== undefined) {
       p[nearAt] += NEIGHBOUR_WEIGHT * near.similarity;
-      const total = p.reduce((a, b) => a + b, 0);
+      let total = 0;
+      for (let i = 0; i < p.length; i++) total += p[i];
       for (let i = 0; i < p.length; i++) p[i] /= total;
     }
     return best(p, limit).map((i) => ({ code: catalogue.matters[i].code, p: p[i] }));

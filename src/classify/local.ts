@@ -78,9 +78,11 @@ const indexes = new WeakMap<Catalogue, Index>();
 export function best(values: Float64Array, k: number): number[] {
   const top: number[] = [];
   for (let i = 0; i < values.length; i++) {
-    if (top.length === k && values[i] <= values[top[k - 1]]) continue;
-    const at = top.findIndex((t) => values[t] < values[i]);
-    top.splice(at === -1 ? top.length : at, 0, i);
+    const v = values[i];
+    if (top.length === k && v <= values[top[k - 1]]) continue;
+    let at = top.length;
+    while (at > 0 && values[top[at - 1]] < v) at--;
+    top.splice(at, 0, i);
     if (top.length > k) top.pop();
   }
   return top;

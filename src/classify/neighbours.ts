@@ -9,12 +9,25 @@ export interface Neighbour {
   similarity: number;
 }
 
+/** The examples that have one feature, with the feature's weight in each. */
+interface Posting {
+  examples: Int32Array;
+  weights: Float64Array;
+}
+
 export class NeighbourIndex {
+  /** Similarity by example while a query is scored (then set back to 0): no allocation per query. */
+  private readonly similarity: Float64Array;
+  private readonly touched: Int32Array;
+
   private constructor(
     private readonly examples: { text: string; label: string }[],
     private readonly vocab: Map<string, { id: number; idf: number }>,
-    private readonly postings: Map<number, [number, number][]>,
-  ) {}
+    private readonly postings: (Posting | undefined)[],
+  ) {
+    this.similarity = new Float64Array(examples.length);
+    this.touched = new Int32Array(examples.length);
+  }
 
   static build(examples: { text: string; label: string }[]): NeighbourIndex {
     const bags = examples.map((e) => textFeatures(e.text));
@@ -26,14 +39,16 @@ export class NeighbourIndex {
     // than a fifth of the examples, or in more than 30 of them, is left out.
     const maxDf = Math.max(2, Math.min(n / 5, 30));
     for (const [f, d] of df) if (d <= maxDf) vocab.set(f, { id: vocab.size, idf: Math.log((1 + n) / (1 + d)) + 1 });
-    const postings = new Map<number, [number, number][]>();
+    const lists: { examples: number[]; weights: number[] }[] = [];
     bags.forEach((bag, i) => {
-      for (const [id, w] of weigh(bag, vocab)) {
-        let list = postings.get(id);
-        if (!list) postings.set(id, (list = []));
-        list.push([i, w]);
+      const { ids, weights } = weigh(bag, vocab);
+      for (let q = 0; q < ids.length; q++) {
+        const list = (lists[ids[q]] ??= { examples: [], weights: [] });
+        list.examples.push(i);
+        list.weights.push(weights[q]);
       }
     });
+    const postings = Array.from(lists, (l): Posting | undefined => l && { examples: Int32Array.from(l.examples), weights: Float64Array.from(l.weights) });
     return new NeighbourIndex(examples, vocab, postings);
   }
 
@@ -43,28 +58,52 @@ export class NeighbourIndex {
 
   /** Takes the text or its textFeatures. */
   nearest(text: string | Map<string, number>, k = 3, minSimilarity = 0.2): Neighbour[] {
-    const acc = new Map<number, number>();
-    for (const [id, w] of weigh(typeof text === "string" ? textFeatures(text) : text, this.vocab)) {
-      for (const [i, x] of this.postings.get(id) ?? []) acc.set(i, (acc.get(i) ?? 0) + w * x);
+    const { similarity, touched } = this;
+    let count = 0;
+    const query = weigh(typeof text === "string" ? textFeatures(text) : text, this.vocab);
+    for (let q = 0; q < query.ids.length; q++) {
+      const posting = this.postings[query.ids[q]];
+      if (!posting) continue;
+      const w = query.weights[q];
+      const { examples, weights } = posting;
+      for (let j = 0; j < examples.length; j++) {
+        const i = examples[j];
+        if (similarity[i] === 0) touched[count++] = i;
+        similarity[i] += w * weights[j];
+      }
     }
-    return [...acc]
-      .filter(([, s]) => s >= minSimilarity)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([i, s]) => ({ index: i, label: this.examples[i].label, text: this.examples[i].text, similarity: Number(s.toFixed(4)) }));
+    // The k most similar, most similar first; ties in the order the examples were first reached.
+    const top: number[] = [];
+    for (let t = 0; t < count; t++) {
+      const i = touched[t];
+      const s = similarity[i];
+      if (s < minSimilarity || (top.length === k && s <= similarity[top[k - 1]])) continue;
+      let at = top.length;
+      while (at > 0 && similarity[top[at - 1]] < s) at--;
+      top.splice(at, 0, i);
+      if (top.length > k) top.pop();
+    }
+    const found = top.map((i) => ({ index: i, label: this.examples[i].label, text: this.examples[i].text, similarity: Number(similarity[i].toFixed(4)) }));
+    for (let t = 0; t < count; t++) similarity[touched[t]] = 0;
+    return found;
   }
 }
 
-function weigh(bag: Map<string, number>, vocab: Map<string, { id: number; idf: number }>): [number, number][] {
-  const out: [number, number][] = [];
+/** TF-IDF weights of a text's known features, L2-normalised: feature ids in `ids`, weights in `weights`. */
+function weigh(bag: Map<string, number>, vocab: Map<string, { id: number; idf: number }>): { ids: Int32Array; weights: Float64Array } {
+  const ids = new Int32Array(bag.size);
+  const weights = new Float64Array(bag.size);
+  let n = 0;
   let norm = 0;
   for (const [f, tf] of bag) {
     const v = vocab.get(f);
     if (!v) continue;
     const w = (1 + Math.log(tf)) * v.idf;
-    out.push([v.id, w]);
+    ids[n] = v.id;
+    weights[n++] = w;
     norm += w * w;
   }
   norm = Math.sqrt(norm) || 1;
-  return out.map(([id, w]) => [id, w / norm]);
+  for (let q = 0; q < n; q++) weights[q] /= norm;
+  return { ids: ids.subarray(0, n), weights: weights.subarray(0, n) };
 }
