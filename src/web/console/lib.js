@@ -30,6 +30,7 @@ export class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message ?? `请求失败（${status}）`);
     this.status = status;
+    this.body = body;
   }
 }
 
