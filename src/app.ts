@@ -13,6 +13,7 @@ import { openApiRoutes } from "./routes/openapi.ts";
 import { referenceRoutes } from "./routes/reference.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { adminPromptRoutes } from "./routes/adminPrompts.ts";
+import { adminOrgRoutes } from "./routes/adminOrg.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -27,7 +28,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), openApiRoutes(), consoleRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

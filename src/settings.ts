@@ -32,9 +32,28 @@ export const settingsSchema = z.object({
   cascadeThreshold: z.number().min(0).max(1).default(1),
   /** Anonymise residents' data on cases closed this many days ago. */
   retentionDays: z.number().int().positive().default(730),
+  /** In a group, a message starting with one of these is for the bot even without an @mention; unset: TRIGGER_PREFIXES. */
+  triggerPrefixes: z.array(z.string().trim().min(1).max(10)).max(10).optional(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
+
+/** What the console shows for each setting: a name and what it does, in Chinese. */
+export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: string }> = {
+  quietHours: { label: "免打扰时段", hint: "此时段不主动给居民发消息（回复、紧急提醒和对单位的催办不受影响），如 21:00–08:00" },
+  autoDispatch: { label: "自动派单", hint: "机器人有把握的工单直接派给主责单位" },
+  chasePoints: { label: "催办节点", hint: "在时限过去的这些比例时催办，如 [0.5, 0.8]" },
+  secondEscalationHours: { label: "二级督办（小时）", hint: "一级督办后多少小时仍未办结，升级到街道" },
+  stillHandlingDays: { label: "进展告知（天）", hint: "多少天没有消息时告诉居民仍在办理" },
+  surveyDelayHours: { label: "回访延迟（小时）", hint: "办结后多少小时请居民评价" },
+  surveyReminderHours: { label: "回访提醒（小时）", hint: "未评价时多少小时后提醒一次" },
+  surveyTimeoutDays: { label: "回访期限（天）", hint: "多少天未评价记为未评价并结案" },
+  basicSatisfactionWeight: { label: "基本满意权重", hint: "满意率中基本满意按此比例计入（0–1）" },
+  kpiWeights: { label: "综合得分权重", hint: "响应率、解决率、满意率的权重" },
+  cascadeThreshold: { label: "本地分类阈值", hint: "配置大模型时，本地分类器置信度达到此值即直接决定（1 表示总是询问大模型）" },
+  retentionDays: { label: "个人信息保留（天）", hint: "结案多少天后匿名化居民信息" },
+  triggerPrefixes: { label: "群内触发前缀", hint: "群消息以这些前缀开头时无需 @机器人，如 #诉求" },
+};
 
 /** Another process (the settings command, another instance) may change them: read again after this long. */
 const CACHE_MS = 30_000;

@@ -5,6 +5,7 @@ import type { Message, Wechaty } from "wechaty";
 import { PuppetMock, mock } from "wechaty-puppet-mock";
 import type { Channel } from "../src/channels/types.ts";
 import { startService, type TestService } from "./helpers/service.ts";
+import { createUser } from "../src/auth/users.ts";
 
 const CASE_NUMBER = /\d{4}-\d{6}/;
 
@@ -147,5 +148,36 @@ describe("Wechaty channel (wechaty-puppet-mock)", () => {
     await svc!.services.dispatcher.flush(new Date());
     expect(sendsTo(room.id)).toEqual([]);
     expect(said.filter((s) => s.roomId === room.id)).toEqual([]);
+  });
+
+  it("offers an administrator the rooms the running bot is in, marking those already served, to serve one more", async () => {
+    const db = svc!.services.db;
+    await createUser(db, { username: "wx-admin", displayName: "管理员", role: "admin", password: "wx-admin-pass" });
+    const room = mocker.createRoom({ id: "room3@chatroom", topic: "阳光花园7号楼业主群", memberIdList: [user.id, resident.id] });
+    const res = await fetch(`${svc!.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "wx-admin", password: "wx-admin-pass" }) });
+    const headers = { cookie: res.headers.get("set-cookie")!.split(";")[0], "x-csrf-token": ((await res.json()) as any).csrfToken, "content-type": "application/json" };
+    const { joined } = (await (await fetch(`${svc!.url}/api/admin/groups/joined`, { headers })).json()) as any;
+    expect(joined).toEqual(
+      expect.arrayContaining([
+        { channel: "wechaty", chatId: "room1@chatroom", name: "阳光花园1号楼业主群", served: true },
+        { channel: "wechaty", chatId: "room2@chatroom", name: "钓鱼爱好者交流群", served: false },
+        { channel: "wechaty", chatId: "room3@chatroom", name: "阳光花园7号楼业主群", served: false },
+      ]),
+    );
+    const grid = await db.area.findFirstOrThrow({ where: { name: "幸福社区第二网格" } });
+    const served = await fetch(`${svc!.url}/api/admin/groups`, { method: "POST", headers, body: JSON.stringify({ channel: "wechaty", chatId: room.id, name: "阳光花园7号楼业主群", gridId: grid.id }) });
+    expect(served.status).toBe(201);
+
+    // Served from its next message, in its grid.
+    resident.say("@小民 7号楼电梯坏了", [user]).to(room);
+    const kase = await vi.waitFor(
+      async () => {
+        const found = await db.case.findFirst({ where: { chatId: room.id }, include: { grid: true } });
+        if (!found) throw new Error("no case yet");
+        return found;
+      },
+      { timeout: 10_000 },
+    );
+    expect(kase.grid?.name).toBe("幸福社区第二网格");
   });
 });

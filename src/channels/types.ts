@@ -51,4 +51,6 @@ export interface Channel {
   stop(): Promise<void>;
   send(message: OutboundMessage): Promise<void>;
   health(): ChannelHealth;
+  /** The group chats the bot is in now, for an administrator choosing which to serve (channels that can tell). */
+  groups?(): Promise<{ chatId: string; name: string }[]>;
 }

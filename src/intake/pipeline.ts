@@ -172,7 +172,8 @@ export class Intake {
         ignored: { reason: "group_not_served", message: "该群不在服务名单中，消息已记录但不处理" },
       });
     }
-    const stripped = stripAddress(row.text, settings.botName, settings.triggerPrefixes);
+    const prefixes = (await this.deps.runtimeSettings.current()).triggerPrefixes ?? settings.triggerPrefixes;
+    const stripped = stripAddress(row.text, settings.botName, prefixes);
     const text = stripped.text;
     const resident = await db.resident.upsert({
       where: { channel_externalId: { channel: row.channel, externalId: row.senderId } },

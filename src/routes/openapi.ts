@@ -6,6 +6,8 @@ import { httpMessageSchema } from "../channels/http/index.ts";
 import { actionSchema, listSchema } from "./cases.ts";
 import { kpiQuery } from "./kpis.ts";
 import { matterQuery } from "./reference.ts";
+import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
+import { areaSchema, areaUpdateSchema, contactSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, updateSchema } from "./auth.ts";
 
 const body = (schema: z.ZodType) => {
@@ -20,6 +22,7 @@ const query = (schema: z.ZodObject) => {
   return Object.entries(json.properties).map(([name, { description, ...schema }]) => ({ name, in: "query", ...(description ? { description } : {}), schema: orDate(schema) }));
 };
 const ok = (description: string) => ({ description });
+const idPath = { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
 const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: "^\\d{4}-\\d{6}$" }, example: "2026-000123" };
 const errors = {
   "400": ok("请求无效：error.field 指出哪个字段"),
@@ -80,6 +83,48 @@ export const openApiDocument = {
     "/api/matters": { get: { summary: "职责清单事项检索（编码、名称、类别、关键词）", parameters: query(matterQuery), responses: { "200": ok("{total, matters}"), ...errors } } },
     "/api/units": { get: { summary: "承办单位列表", responses: { "200": ok("{units}"), ...errors } } },
     "/api/grids": { get: { summary: "网格列表（含所属社区、街道）", responses: { "200": ok("{grids}"), ...errors } } },
+    "/api/admin/prompts": {
+      get: { summary: "分类提示词的全部版本（管理员），含最近评测", security: [{ session: [] }], responses: { "200": ok("{llm, placeholders, versions}"), ...errors } },
+      post: { summary: "保存为新版本（不启用）；占位符不合规返回 400", security: [{ session: [] }], requestBody: body(promptSchema), responses: { "201": ok("{id}"), ...errors } },
+    },
+    "/api/admin/prompts/{id}": { get: { summary: "一个版本的全文", security: [{ session: [] }], parameters: [idPath], responses: { "200": ok("{id, system, user, note, …}"), ...errors } } },
+    "/api/admin/prompts/{id}/diff": { get: { summary: "与使用中版本（或 against 指定版本）的逐行差异", security: [{ session: [] }], parameters: [idPath, ...query(diffQuery)], responses: { "200": ok("{against, system, user}"), ...errors } } },
+    "/api/admin/prompts/{id}/preview": {
+      post: { summary: "用此版本分类一条诉求：原样请求、原始回答、解析结果、用时与 tokens", security: [{ session: [] }], parameters: [idPath], requestBody: body(previewSchema), responses: { "200": ok("{configured, requests, answers, parsed, error, ms, local}"), ...errors } },
+    },
+    "/api/admin/prompts/{id}/activate": {
+      post: {
+        summary: "启用此版本；从未启用过且评测不如当前版本（或无可比评测）时需 confirmed: true，回滚到曾启用的版本无需确认",
+        security: [{ session: [] }],
+        parameters: [idPath],
+        requestBody: body(activateSchema),
+        responses: { "200": ok("{id, active, comparison}"), "409": ok("needs_confirmation，error.comparison 为对比"), ...errors },
+      },
+    },
+    "/api/admin/evaluations": { post: { summary: "开始评测（后台运行）：提示词版本（大模型）或本地分类器，评测集为已确认工单或上传文件", security: [{ session: [] }], requestBody: body(evaluationSchema), responses: { "202": ok("{id, total}"), ...errors } } },
+    "/api/admin/evaluations/{id}": { get: { summary: "评测进度与结果：准确率、macro-F1、按事项、常见错分、调用与 tokens", security: [{ session: [] }], parameters: [idPath], responses: { "200": ok("{status, done, total, result}"), ...errors } } },
+    "/api/admin/org": { get: { summary: "区域层级及联系方式、承办单位及联系方式、服务的群", security: [{ session: [] }], responses: { "200": ok("{levels, areas, units, groups}"), ...errors } } },
+    "/api/admin/groups/joined": { get: { summary: "运行中的机器人所在的群（标明是否已服务）", security: [{ session: [] }], responses: { "200": ok("{joined}"), ...errors } } },
+    "/api/admin/areas": { post: { summary: "新增区域（上级须高一级）", security: [{ session: [] }], requestBody: body(areaSchema), responses: { "201": ok("{id}"), "409": ok("同名"), ...errors } } },
+    "/api/admin/areas/{id}": {
+      patch: { summary: "修改区域名称或上级", security: [{ session: [] }], parameters: [idPath], requestBody: body(areaUpdateSchema), responses: { "200": ok("{id}"), ...errors } },
+      delete: { summary: "删除区域（有下级、群、单位或工单时 409）", security: [{ session: [] }], parameters: [idPath], responses: { "204": ok("已删除"), "409": ok("仍在使用"), ...errors } },
+    },
+    "/api/admin/areas/{id}/contacts": { post: { summary: "区域的督办联系方式（网格员、社区、街道）", security: [{ session: [] }], parameters: [idPath], requestBody: body(contactSchema), responses: { "201": ok("{id}"), ...errors } } },
+    "/api/admin/area-contacts/{id}": { delete: { summary: "删除区域联系方式", security: [{ session: [] }], parameters: [idPath], responses: { "204": ok("已删除"), ...errors } } },
+    "/api/admin/units": { post: { summary: "新增承办单位", security: [{ session: [] }], requestBody: body(unitSchema), responses: { "201": ok("{id}"), "409": ok("同名"), ...errors } } },
+    "/api/admin/units/{id}": { patch: { summary: "修改承办单位", security: [{ session: [] }], parameters: [idPath], requestBody: body(unitSchema.partial()), responses: { "200": ok("{id}"), ...errors } } },
+    "/api/admin/units/{id}/contacts": { post: { summary: "承办单位的联系方式：微信群、微信联系人、Webhook、电话", security: [{ session: [] }], parameters: [idPath], requestBody: body(contactSchema), responses: { "201": ok("{id}"), ...errors } } },
+    "/api/admin/unit-contacts/{id}": { delete: { summary: "删除承办单位联系方式", security: [{ session: [] }], parameters: [idPath], responses: { "204": ok("已删除"), ...errors } } },
+    "/api/admin/groups": { post: { summary: "服务一个群并指定所属网格", security: [{ session: [] }], requestBody: body(groupSchema), responses: { "201": ok("{id}"), "409": ok("已在名单中"), ...errors } } },
+    "/api/admin/groups/{id}": {
+      patch: { summary: "修改群的网格、名称或启用状态（下一条消息起生效）", security: [{ session: [] }], parameters: [idPath], requestBody: body(groupUpdateSchema), responses: { "200": ok("{id}"), ...errors } },
+      delete: { summary: "不再服务该群", security: [{ session: [] }], parameters: [idPath], responses: { "204": ok("已删除"), ...errors } },
+    },
+    "/api/admin/settings": {
+      get: { summary: "运行设置：当前值、默认值、中文名称与说明", security: [{ session: [] }], responses: { "200": ok("{values, defaults, labels}"), ...errors } },
+      patch: { summary: "修改部分设置（逐项校验，立即生效）", security: [{ session: [] }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": ok("{values}"), ...errors } },
+    },
     "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken, now}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
     "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
     "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken, now}：now 为服务端时间"), "401": ok("未登录") } } },

@@ -94,6 +94,13 @@ export class WechatyChannel implements Channel {
     }
   }
 
+  async groups(): Promise<{ chatId: string; name: string }[]> {
+    const bot = this.bot;
+    if (!bot || !bot.isLoggedIn) return [];
+    const rooms = await bot.Room.findAll();
+    return Promise.all(rooms.map(async (r) => ({ chatId: r.id, name: await r.topic() })));
+  }
+
   private onScan(qrcode: string, status: number) {
     this.state = "waiting_for_login";
     const url = `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`;

@@ -1,0 +1,124 @@
+// Administrators keep the organisation as data, and it takes effect on the next message: the area hierarchy,
+// units and their contacts, which groups the bot serves and in which grid, and the run-time settings.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { createUser } from "../src/auth/users.ts";
+
+let svc: TestService;
+let admin = { cookie: "", csrf: "" };
+let worker = { cookie: "", csrf: "" };
+
+async function signIn(username: string, password: string) {
+  const res = await fetch(`${svc.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
+  return { cookie: res.headers.get("set-cookie")!.split(";")[0], csrf: ((await res.json()) as any).csrfToken as string };
+}
+async function call(method: string, path: string, body?: unknown, as = admin) {
+  const res = await fetch(svc.url + path, { method, headers: { "content-type": "application/json", cookie: as.cookie, "x-csrf-token": as.csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+beforeAll(async () => {
+  svc = await startService();
+  await createUser(svc.services.db, { username: "org", displayName: "组织管理员", role: "admin", password: "org-admin-pass" });
+  await createUser(svc.services.db, { username: "w", displayName: "网格员", role: "worker", password: "worker-pass-2" });
+  admin = await signIn("org", "org-admin-pass");
+  worker = await signIn("w", "worker-pass-2");
+});
+afterAll(async () => {
+  await svc.close();
+});
+
+describe("organisation", () => {
+  it("is for administrators only", async () => {
+    expect((await call("GET", "/api/admin/org", undefined, worker)).status).toBe(403);
+    expect((await call("PATCH", "/api/admin/settings", { autoDispatch: false }, worker)).status).toBe(403);
+    expect((await call("PATCH", "/api/admin/settings", { autoDispatch: false }, { ...admin, csrf: "" })).status).toBe(403);
+  });
+
+  it("keeps the hierarchy 街道 → 社区 → 网格 → 楼栋, refusing a wrong parent, a duplicate and deleting what is in use", async () => {
+    const { body: org } = await call("GET", "/api/admin/org");
+    const community = org.areas.find((a: any) => a.level === "community");
+    const street = org.areas.find((a: any) => a.level === "street");
+    expect((await call("POST", "/api/admin/areas", { level: "grid", name: "第九网格", parentId: street.id })).body.error.message).toBe("请选择上级社区");
+    const grid = await call("POST", "/api/admin/areas", { level: "grid", name: "第九网格", parentId: community.id });
+    expect(grid.status).toBe(201);
+    expect((await call("POST", "/api/admin/areas", { level: "grid", name: "第九网格", parentId: community.id })).status).toBe(409);
+    const building = await call("POST", "/api/admin/areas", { level: "building", name: "9号楼", parentId: grid.body.id });
+    const refused = await call("DELETE", `/api/admin/areas/${grid.body.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe("“第九网格”仍有下级区域，不能删除");
+    expect((await call("DELETE", `/api/admin/areas/${building.body.id}`)).status).toBe(204);
+    expect((await call("DELETE", `/api/admin/areas/${grid.body.id}`)).status).toBe(204);
+  });
+
+  it("routes a group's next appeal to the grid it is remapped to", async () => {
+    const db = svc.services.db;
+    const first = (await svc.post("/api/channels/http/messages", groupMessage("@小民 3号楼电梯坏了"))).body.case.number;
+    expect((await db.case.findUniqueOrThrow({ where: { number: first }, include: { grid: true } })).grid?.name).toBe("幸福社区第一网格");
+
+    const { body: org } = await call("GET", "/api/admin/org");
+    const group = org.groups.find((g: any) => g.chatId === "yangguang-owners");
+    const second = org.areas.find((a: any) => a.name === "幸福社区第二网格");
+    const community = org.areas.find((a: any) => a.level === "community");
+    expect((await call("PATCH", `/api/admin/groups/${group.id}`, { gridId: community.id })).body.error.message).toBe("请选择一个网格");
+    expect((await call("PATCH", `/api/admin/groups/${group.id}`, { gridId: second.id })).status).toBe(200);
+
+    const next = (await svc.post("/api/channels/http/messages", groupMessage("@小民 5号楼电梯坏了"))).body.case.number;
+    expect((await db.case.findUniqueOrThrow({ where: { number: next }, include: { grid: true } })).grid?.name).toBe("幸福社区第二网格");
+
+    // A group no longer served is ignored from its next message.
+    await call("PATCH", `/api/admin/groups/${group.id}`, { enabled: false });
+    expect((await svc.post("/api/channels/http/messages", groupMessage("@小民 6号楼电梯坏了"))).body.outcome).toBe("ignored");
+    await call("PATCH", `/api/admin/groups/${group.id}`, { enabled: true, gridId: org.areas.find((a: any) => a.name === "幸福社区第一网格").id });
+  });
+
+  it("reaches a unit through the contact an administrator adds, and checks it first", async () => {
+    const db = svc.services.db;
+    const { body: org } = await call("GET", "/api/admin/org");
+    const lamps = org.units.find((u: any) => u.name === "区市政设施管理中心");
+    const bad = await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "webhook", address: "ftp://x" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("Webhook 地址应以 http:// 或 https:// 开头");
+    expect((await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "room", address: "sim-lamps" })).body.error.message).toContain("微信群或联系人需要选择渠道");
+    const added = await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "room", channel: "simulator", address: "sim-lamps-work", name: "市政工作群" });
+    expect(added.status).toBe(201);
+
+    const number = (await svc.post("/api/channels/http/messages", groupMessage("@小民 北门路灯不亮了，晚上很黑"))).body.case.number;
+    const kase = await db.case.findUniqueOrThrow({ where: { number } });
+    const sent = await db.outbox.findFirst({ where: { caseId: kase.id, kind: "unit_dispatch" } });
+    expect(sent).toMatchObject({ channel: "simulator", chatId: "sim-lamps-work" });
+    expect((await call("DELETE", `/api/admin/unit-contacts/${added.body.id}`)).status).toBe(204);
+  });
+
+  it("adds a unit, refusing a name already used", async () => {
+    expect((await call("POST", "/api/admin/units", { name: "区市政设施管理中心" })).status).toBe(409);
+    const created = await call("POST", "/api/admin/units", { name: "区园林绿化所", kind: "department" });
+    expect(created.status).toBe(201);
+    expect((await call("GET", "/api/units")).body.units.map((u: any) => u.name)).toContain("区园林绿化所");
+  });
+});
+
+describe("settings", () => {
+  it("are shown with their defaults and Chinese labels, and each bad value is named", async () => {
+    const { body } = await call("GET", "/api/admin/settings");
+    expect(body.values.quietHours).toEqual({ start: "21:00", end: "08:00" });
+    expect(body.defaults.triggerPrefixes).toEqual(["#诉求", "#求助", "#报修"]);
+    expect(body.labels.chasePoints.label).toBe("催办节点");
+    const bad = await call("PATCH", "/api/admin/settings", { quietHours: { start: "25:00", end: "08:00" }, chasePoints: [1.5], nonsense: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("免打扰时段");
+    expect(bad.body.error.message).toContain("催办节点");
+    expect(bad.body.error.message).toContain("没有设置项 nonsense");
+    expect((await call("PATCH", "/api/admin/settings", { kpiWeights: { response: 0.5, resolution: 0.5, satisfaction: 0.5 } })).body.error.message).toBe("综合得分的三个权重之和应为 1");
+  });
+
+  it("take effect on the next message without a restart: trigger prefixes", async () => {
+    const quiet = await svc.post("/api/channels/http/messages", groupMessage("#报事 7号楼电梯坏了", { mentionsBot: false }));
+    expect(quiet.body.case).toBeUndefined();
+    expect((await call("PATCH", "/api/admin/settings", { triggerPrefixes: ["#报事"], quietHours: { start: "22:00", end: "07:00" } })).status).toBe(200);
+    const heard = await svc.post("/api/channels/http/messages", groupMessage("#报事 7号楼电梯坏了", { mentionsBot: false }));
+    expect(heard.body.case.matterCode).toBe("DT01");
+    expect((await svc.services.settings.current()).quietHours).toEqual({ start: "22:00", end: "07:00" });
+  });
+});
