@@ -1,0 +1,62 @@
+// An administrator maps a group to another grid, gives a unit a work group and changes a setting in a real
+// Chromium; each takes effect on the next message, without a restart.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { groupMessage, startService, type TestService } from "../helpers/service.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { createUser } from "../../src/auth/users.ts";
+
+let svc: TestService;
+let browser: Browser;
+
+beforeAll(async () => {
+  svc = await startService();
+  await createUser(svc.services.db, { username: "orgadmin", displayName: "组织管理员", role: "admin", password: "org-pass-123" });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await svc?.close();
+});
+
+describe("organisation in the browser", () => {
+  it("remaps a group, adds a unit's work group and changes the trigger prefixes", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("dialog", (d) => void d.accept());
+    await page.goto(`${svc.url}/console/#/admin/org`);
+    await page.getByLabel("用户名").fill("orgadmin");
+    await page.getByLabel("密码").fill("org-pass-123");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.getByRole("link", { name: "组织与设置" }).click();
+    await page.locator('tr[data-group="yangguang-owners"]').waitFor();
+
+    // The HTTP demo group moves to the second grid.
+    await page.getByLabel("阳光花园业主群（HTTP 接入示例） 所属网格").selectOption({ label: "幸福社区第二网格" });
+    await expect.poll(() => page.locator("#toast").textContent()).toContain("已改所属网格");
+    const db = svc.services.db;
+    const number = (await svc.post("/api/channels/http/messages", groupMessage("@小民 3号楼电梯坏了"))).body.case.number;
+    expect((await db.case.findUniqueOrThrow({ where: { number }, include: { grid: true } })).grid?.name).toBe("幸福社区第二网格");
+
+    // The street lamp office gets a work group in the simulator.
+    const unit = page.locator('li[data-unit="区市政设施管理中心"]');
+    await unit.locator("summary").click();
+    await unit.getByLabel("联系方式类型").selectOption("room");
+    await unit.getByLabel("联系方式渠道").selectOption("simulator");
+    await unit.getByLabel("联系地址").fill("sim-lamps-work");
+    await unit.getByRole("button", { name: "添加" }).click();
+    await expect.poll(async () => (await db.unitContact.findMany({ where: { address: "sim-lamps-work" } })).length).toBe(1);
+
+    // Messages starting with #报事 are for the bot from now on.
+    await page.locator("#s-triggerPrefixes").fill("#诉求 #报事");
+    await page.getByRole("button", { name: "保存设置" }).click();
+    await expect.poll(() => page.locator("#toast").textContent()).toContain("群内触发前缀");
+    const heard = await svc.post("/api/channels/http/messages", groupMessage("#报事 北门路灯不亮了，晚上很黑", { mentionsBot: false }));
+    expect(heard.body.case.matterCode).toBe("SZ01");
+    const sent = await db.outbox.findFirst({ where: { case: { number: heard.body.case.number }, kind: "unit_dispatch" } });
+    expect(sent?.chatId).toBe("sim-lamps-work");
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/org.png`, fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
