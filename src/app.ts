@@ -12,18 +12,26 @@ import { authRoutes } from "./routes/auth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { referenceRoutes } from "./routes/reference.ts";
 import { consoleRoutes } from "./routes/console.ts";
+import { adminListRoutes } from "./routes/adminList.ts";
+
+/** Routes that take a spreadsheet as base64 JSON (a few MB) instead of the usual small bodies. */
+const FILE_UPLOADS = new Set(["/api/admin/list/preview", "/api/admin/list/apply"]);
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
   app.use(errorHandler(services.log));
-  app.use(bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" }));
+  const small = bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" });
+  const large = bodyParser({ enableTypes: ["json"], jsonLimit: "8mb" });
+  app.use(function parseBody(ctx, next) {
+    return (FILE_UPLOADS.has(ctx.path) ? large : small)(ctx, next);
+  });
   app.use(async function securityHeaders(ctx, next) {
     await next();
     ctx.set("X-Content-Type-Options", "nosniff");
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), openApiRoutes(), consoleRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminListRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

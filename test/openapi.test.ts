@@ -7,6 +7,7 @@ import { kpiRoutes } from "../src/routes/kpis.ts";
 import { authRoutes } from "../src/routes/auth.ts";
 import { healthRoutes } from "../src/routes/health.ts";
 import { referenceRoutes } from "../src/routes/reference.ts";
+import { adminListRoutes } from "../src/routes/adminList.ts";
 
 let svc: TestService;
 beforeAll(async () => {
@@ -30,7 +31,7 @@ describe("OpenAPI", () => {
   it("lists every route other systems can call", async () => {
     const doc: any = await (await fetch(`${svc.url}/api/openapi.json`)).json();
     const documented = new Set(Object.keys(doc.paths));
-    const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes, referenceRoutes].map((r) => r(svc.services));
+    const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes, referenceRoutes, adminListRoutes].map((r) => r(svc.services));
     const served = routers.flatMap((r) => r.stack.filter((l) => l.methods.length).map((l) => String(l.path).replace(/:(\w+)/g, "{$1}").replace(/\/$/, "")));
     for (const path of new Set(served)) expect(documented, path).toContain(path === "" ? "/" : path);
   });

@@ -119,8 +119,8 @@ export function planImport(current: Map<string, MatterState>, units: Set<string>
     const code = row.code ?? before?.code ?? codeForName(row.name, row.category);
     const first = seen.get(code);
     if (first !== undefined) {
-      // Explicit duplicates are caught while reading; this is two rows without a code naming the same matter.
-      problems.push({ line: row.line, field: "编码", message: `与第 ${first} 行是同一事项（${code}）` });
+      // A repeated code is reported while reading; this is a row without a code naming a matter already read.
+      if (!row.code) problems.push({ line: row.line, field: "事项名称", message: `与第 ${first} 行是同一事项（${code}）` });
       continue;
     }
     seen.set(code, row.line);
