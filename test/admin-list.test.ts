@@ -186,7 +186,12 @@ describe("importing a file", () => {
     // The preview wrote nothing.
     expect(await db.unit.findUnique({ where: { name: "电梯应急维修中心" } })).toBeNull();
 
-    const applied = await call("POST", "/api/admin/list/apply", admin, { ...file("新清单.xlsx", bytes), mode: "replace", reason: "电梯改由应急维修中心主责" });
+    // The apply names the version it previewed; when the list has moved on since, it is refused.
+    const stale = await call("POST", "/api/admin/list/apply", admin, { ...file("新清单.xlsx", bytes), mode: "replace", reason: "过期的预览", baseVersionId: preview.body.baseVersionId + 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toBe("清单在预览之后已被修改，请重新预览后再导入");
+
+    const applied = await call("POST", "/api/admin/list/apply", admin, { ...file("新清单.xlsx", bytes), mode: "replace", reason: "电梯改由应急维修中心主责", baseVersionId: preview.body.baseVersionId });
     expect(applied.status).toBe(200);
     expect(applied.body).toMatchObject({ added: 1, changed: 1, removed: 1, newUnits: ["电梯应急维修中心"] });
     const version = await db.listVersion.findUniqueOrThrow({ where: { id: applied.body.versionId } });

@@ -230,10 +230,12 @@ async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta
 export const isEmpty = (c: ListChanges) => !c.added.length && !c.changed.length && !c.removed.length;
 
 /** What importing a file would change, without writing anything. */
-export async function previewImport(db: Db, table: MatterTable, options: ImportOptions): Promise<ListPlan> {
-  const [current, units] = await Promise.all([loadList(db), db.unit.findMany({ select: { name: true } })]);
-  return planImport(current, new Set(units.map((u) => u.name)), table, options);
+export async function previewImport(db: Db, table: MatterTable, options: ImportOptions): Promise<ListPlan & { baseVersionId: number | null }> {
+  const [current, units, latest] = await Promise.all([loadList(db), db.unit.findMany({ select: { name: true } }), latestVersionId(db)]);
+  return { ...planImport(current, new Set(units.map((u) => u.name)), table, options), baseVersionId: latest };
 }
+
+const latestVersionId = async (db: Db | Tx) => (await db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))?.id ?? null;
 
 /**
  * Imports a file in one transaction: plans again on the list as it is now, refuses the whole file when any row
@@ -242,10 +244,14 @@ export async function previewImport(db: Db, table: MatterTable, options: ImportO
 export async function applyImport(
   db: Db,
   table: MatterTable,
-  options: ImportOptions & { author: Author; reason: string; source: ListSource; now?: Date },
+  options: ImportOptions & { author: Author; reason: string; source: ListSource; now?: Date; baseVersionId?: number | null },
 ): Promise<ListPlan & { versionId: number | null }> {
   return db.$transaction(
     async (tx) => {
+      // The preview the administrator saw was of this version; a change since then means it is out of date.
+      if (options.baseVersionId !== undefined && (await latestVersionId(tx)) !== options.baseVersionId) {
+        throw new ListConflict("清单在预览之后已被修改，请重新预览后再导入");
+      }
       const units = await tx.unit.findMany({ select: { name: true } });
       const plan = planImport(await loadList(tx), new Set(units.map((u) => u.name)), table, options);
       if (plan.problems.length) throw new ListImportError(plan.problems);

@@ -56,7 +56,11 @@ export const listFileSchema = z.object({
   /** Refuse units that are not in the database yet instead of creating them. */
   strictUnits: z.boolean().default(false),
 });
-export const listApplySchema = listFileSchema.extend({ reason });
+export const listApplySchema = listFileSchema.extend({
+  reason,
+  /** The version the preview was made against (its baseVersionId): refused with 409 when the list changed since. */
+  baseVersionId: z.number().int().positive().nullable().optional(),
+});
 export const versionQuery = z.object({ page: z.coerce.number().int().min(1).default(1) });
 
 type MatterWithUnits = Awaited<ReturnType<typeof loadMatters>>[number];
@@ -126,7 +130,7 @@ export function adminListRoutes(services: Services): Router {
     const matter = (await loadMatters(services)).find((m) => m.code === code)!;
     ctx.body = { matter: presentMatter(matter), versionId: result.versionId, fields: result.fields };
   };
-  const conflicts = (err: unknown) => {
+  const conflicts = (err: unknown): never => {
     if (err instanceof ListConflict) throw err.kind === "not_found" ? NotFoundError(err.message) : new AppError("conflict", 409, err.message);
     throw err;
   };
@@ -176,6 +180,7 @@ export function adminListRoutes(services: Services): Router {
     ctx.body = {
       fileName: body.fileName,
       mode: body.mode,
+      baseVersionId: plan.baseVersionId,
       added: plan.changes.added.map((code) => ({ code, name: targets.get(code)!.name, leadUnit: targets.get(code)!.leadUnit })),
       changed: plan.changes.changed.map(({ code, fields }) => ({
         code,
@@ -195,10 +200,14 @@ export function adminListRoutes(services: Services): Router {
     const table = await fileOf(body);
     let result;
     try {
-      result = await applyImport(db, table, { mode: body.mode, complete: true, strictUnits: body.strictUnits, author: author(ctx), reason: body.reason, source: "import", now: services.clock() });
+      result = await applyImport(db, table, {
+        mode: body.mode, complete: true, strictUnits: body.strictUnits, author: author(ctx), reason: body.reason, source: "import", now: services.clock(), baseVersionId: body.baseVersionId,
+      });
     } catch (err) {
-      if (!(err instanceof ListImportError)) throw err;
-      throw new AppError("list_invalid", 422, `清单有 ${err.problems.length} 处问题，未写入任何数据`, { errors: problemsOut(err.problems) });
+      if (err instanceof ListImportError) {
+        throw new AppError("list_invalid", 422, `清单有 ${err.problems.length} 处问题，未写入任何数据`, { errors: problemsOut(err.problems) });
+      }
+      throw conflicts(err);
     }
     if (result.versionId !== null) await services.reference.reload();
     const counts = { added: result.changes.added.length, changed: result.changes.changed.length, removed: result.changes.removed.length };

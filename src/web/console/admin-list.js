@@ -181,7 +181,7 @@ function previewView(p, body, reload) {
     if (p.removed.length && !confirm(`将停用 ${p.removed.length} 个事项，确定导入吗？`)) return;
     apply.disabled = true;
     const ok = await attempt(async () => {
-      const r = await api("POST", "/api/admin/list/apply", { ...body, reason: reason.value.trim() });
+      const r = await api("POST", "/api/admin/list/apply", { ...body, reason: reason.value.trim(), baseVersionId: p.baseVersionId });
       toast(`已导入：清单版本 #${r.versionId}（新增 ${r.added}，修改 ${r.changed}，停用 ${r.removed}）`);
     });
     if (ok) await reload();
