@@ -59,9 +59,9 @@ export default async function adminList(params) {
           h("tbody", {}, data.matters.map((m) => h("tr", { class: m.active ? "" : "inactive", dataset: { code: m.code } },
             h("td", {}, h("code", {}, m.code)),
             h("td", {}, h("b", {}, m.name)),
-            h("td", { class: "small" }, m.category || "—"),
-            h("td", {}, m.leadUnit?.name ?? h("span", { class: "error" }, "未设置")),
-            h("td", { class: "small" }, m.cooperatingUnits.map((u) => u.name).join("、") || "—"),
+            h("td", { class: "small", dataset: { label: "类别" } }, m.category || "—"),
+            h("td", { dataset: { label: "主责" } }, m.leadUnit?.name ?? h("span", { class: "error" }, "未设置")),
+            h("td", { class: "small", dataset: { label: "配合" } }, m.cooperatingUnits.map((u) => u.name).join("、") || "—"),
             h("td", { class: "small nowrap" }, `响应 ${m.responseHours} 小时`, h("br"), `办结 ${m.resolveDays} 个工作日`),
             h("td", {}, h("span", { class: `pill ${m.active ? "resolved" : "late"}` }, m.active ? "启用" : "停用")),
             h("td", {}, h("button", { type: "button", onclick: () => openEditor(m) }, "编辑")),
@@ -202,9 +202,10 @@ function previewView(p, body, reload) {
             h("tbody", {}, p.errors.map((e) => h("tr", {}, h("td", { class: "num" }, e.row ? `第 ${e.row} 行` : "文件"), h("td", {}, e.field ?? ""), h("td", {}, e.message)))))))
       : null,
     p.newUnits.length ? h("p", { class: "small" }, "将新建单位：", h("b", {}, p.newUnits.join("、"))) : null,
-    list("新增", p.added, (m) => [h("code", {}, m.code), ` ${m.name} → ${m.leadUnit ?? "—"}`], true),
-    list("修改", p.changed, (m) => [h("code", {}, m.code), ` ${m.name}：`, h("ul", { class: "fields" }, m.fields.map((f) => h("li", {}, `${f.label}：`, h("del", {}, f.before), " → ", h("ins", {}, f.after))))], true),
-    list("停用", p.removed, (m) => [h("code", {}, m.code), ` ${m.name}`], true),
+    // With problems to fix the lists are folded, so the problems come first.
+    list("新增", p.added, (m) => [h("code", {}, m.code), ` ${m.name} → ${m.leadUnit ?? "—"}`], !blocked),
+    list("修改", p.changed, (m) => [h("code", {}, m.code), ` ${m.name}：`, h("ul", { class: "fields" }, m.fields.map((f) => h("li", {}, `${f.label}：`, h("del", {}, f.before), " → ", h("ins", {}, f.after))))], !blocked),
+    list("停用", p.removed, (m) => [h("code", {}, m.code), ` ${m.name}`], !blocked),
     !blocked && empty ? h("p", { class: "muted" }, "文件与当前清单相同，没有需要导入的变化。") : null,
     !blocked && !empty ? h("div", { class: "row" }, reason, apply) : null,
   );
