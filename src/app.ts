@@ -14,6 +14,7 @@ import { referenceRoutes } from "./routes/reference.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { adminPromptRoutes } from "./routes/adminPrompts.ts";
 import { adminOrgRoutes } from "./routes/adminOrg.ts";
+import { adminListRoutes } from "./routes/adminList.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -28,7 +29,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), openApiRoutes(), consoleRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { parseMatterCsv } from "./responsibility/parse.ts";
-import { applyMatterRows } from "./responsibility/apply.ts";
+import { applyMatterRows, recordBaseline } from "./responsibility/versions.ts";
 
 export const SEED_DIR = path.resolve(import.meta.dirname, "../prisma/seed");
 
@@ -74,8 +74,10 @@ export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise
 
   if ((await db.matter.count()) === 0) {
     const rows = parseMatterCsv(await readFile(path.join(dir, "matters.csv")));
-    const { added } = await applyMatterRows(db, rows);
+    const { added } = await applyMatterRows(db, rows, { author: { id: null, name: "系统" }, reason: "默认职责清单", source: "seed" });
     log.info({ matters: added }, "seeded responsibility list");
+  } else if (await recordBaseline(db, { id: null, name: "系统" }, "版本记录启用前的清单")) {
+    log.info("recorded the existing responsibility list as its first version");
   }
 
   if ((await db.emergencyRule.count()) === 0) {

@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ListImportError, parseMatterCsv } from "../src/responsibility/parse.ts";
-import { applyMatterRows, codeForName } from "../src/responsibility/apply.ts";
+import { codeForName } from "../src/responsibility/apply.ts";
+import { applyMatterRows } from "../src/responsibility/versions.ts";
 import { startService, type TestService } from "./helpers/service.ts";
 
 let svc: TestService;
@@ -113,7 +114,9 @@ describe("importing a list from CSV", () => {
     const db = svc.services.db;
     const rows = parseMatterCsv("code,name,keywords,lead_unit,cooperating_units,response_hours\nDT01,电梯故障（更新）,电梯,阳光花园物业服务中心,区特种设备检验所,8\n,快递柜故障,快递柜,新成立的快递管理站,,");
     const result = await applyMatterRows(db, rows);
-    expect(result).toEqual({ added: 1, updated: 1 });
+    expect(result).toMatchObject({ added: 1, updated: 1 });
+    const version = await db.listVersion.findUniqueOrThrow({ where: { id: result.versionId! } });
+    expect(version).toMatchObject({ source: "import", authorName: "命令行", changes: { added: [codeForName("快递柜故障")], changed: [{ code: "DT01" }], removed: [] } });
     const dt01 = await db.matter.findUniqueOrThrow({ where: { code: "DT01" }, include: { cooperatingUnits: { include: { unit: true } } } });
     expect(dt01).toMatchObject({ name: "电梯故障（更新）", responseHours: 8, resolveDays: 3 });
     expect(dt01.cooperatingUnits.map((c) => c.unit.name)).toEqual(["区特种设备检验所"]);

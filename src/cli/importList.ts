@@ -1,26 +1,44 @@
-// npm run list:import -- FILE.csv|FILE.xlsx : imports a responsibility list into the service's database.
-// The whole file is checked first; one bad row and nothing is written.
+// npm run list:import -- FILE.csv|FILE.xlsx [--replace] [--reason 说明] : imports a responsibility list into the
+// service's database as a new version (author 命令行). The whole file is checked first; one bad row and nothing is
+// written. Without --replace matters are added and updated only; with it, matters not in the file are deactivated.
+// A running service picks the new version up within seconds.
 import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
 import { assertMigrated, openDb } from "../db.ts";
-import { ListImportError, parseMatterFile } from "../responsibility/parse.ts";
-import { applyMatterRows } from "../responsibility/apply.ts";
+import { ListImportError, readMatterFile } from "../responsibility/parse.ts";
+import { applyImport } from "../responsibility/versions.ts";
 
-const file = process.argv[2];
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { replace: { type: "boolean", default: false }, reason: { type: "string" } } });
+const file = positionals[0];
 if (!file) {
-  console.error("用法：npm run list:import -- 清单.csv（或 .xlsx）");
+  console.error("用法：npm run list:import -- 清单.csv（或 .xlsx）[--replace] [--reason 说明]");
   process.exit(2);
 }
 loadDotEnv();
 const config = loadConfig();
 try {
-  const rows = await parseMatterFile(file, await readFile(file));
+  const table = await readMatterFile(file, await readFile(file));
+  if (table.problems.length) throw new ListImportError(table.problems);
   const db = await openDb(config.DATABASE_URL);
   await assertMigrated(db);
-  const { added, updated } = await applyMatterRows(db, rows);
+  const result = await applyImport(db, table, {
+    mode: values.replace ? "replace" : "merge",
+    complete: false,
+    strictUnits: false,
+    author: { id: null, name: "命令行" },
+    reason: values.reason?.trim() || `命令行导入 ${file}`,
+    source: "import",
+  });
   await db.$disconnect();
-  console.log(`导入完成：新增 ${added} 项，更新 ${updated} 项（共 ${rows.length} 行）。重启服务后生效。`);
+  const { added, changed, removed } = result.changes;
+  console.log(
+    result.versionId === null
+      ? `没有变化（共 ${table.rows.length} 行）。`
+      : `导入完成（版本 ${result.versionId}）：新增 ${added.length} 项，修改 ${changed.length} 项，停用 ${removed.length} 项，未变 ${result.unchanged} 项` +
+          `${result.newUnits.length ? `，新建单位 ${result.newUnits.join("、")}` : ""}。运行中的服务会在 10 秒内载入新清单。`,
+  );
 } catch (err) {
   if ((err as NodeJS.ErrnoException).code === "ENOENT") {
     console.error(`找不到文件：${file}`);

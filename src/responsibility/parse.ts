@@ -138,17 +138,23 @@ export function decodeSpreadsheetText(input: Buffer | string): string {
 }
 
 export function parseMatterCsv(input: Buffer | string): MatterRow[] {
-  let records: string[][];
+  return orThrow(readMatterTable(csvRecords(input)));
+}
+
+function csvRecords(input: Buffer | string): string[][] {
   try {
-    records = parse(decodeSpreadsheetText(input), { bom: true, skip_empty_lines: false, relax_column_count: true, trim: true });
+    return parse(decodeSpreadsheetText(input), { bom: true, skip_empty_lines: false, relax_column_count: true, trim: true });
   } catch (err) {
     throw new ListImportError([{ line: (err as { lines?: number }).lines ?? 0, message: `CSV 格式错误：${(err as Error).message}` }]);
   }
-  return parseMatterTable(records);
 }
 
 /** The first worksheet of an .xlsx file, read like the CSV (row numbers are the sheet's). */
 export async function parseMatterXlsx(input: Buffer): Promise<MatterRow[]> {
+  return orThrow(readMatterTable(await xlsxRecords(input)));
+}
+
+async function xlsxRecords(input: Buffer): Promise<string[][]> {
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(input as unknown as ArrayBuffer);
@@ -162,7 +168,7 @@ export async function parseMatterXlsx(input: Buffer): Promise<MatterRow[]> {
     const cells = Array.from({ length: row.cellCount }, (_, i) => cellText(row.getCell(i + 1).value).trim());
     records[n - 1] = cells;
   });
-  return parseMatterTable(Array.from(records, (r) => r ?? []));
+  return Array.from(records, (r) => r ?? []);
 }
 
 function cellText(value: ExcelJS.CellValue): string {
@@ -178,10 +184,33 @@ function cellText(value: ExcelJS.CellValue): string {
 
 /** Reads a list from a file by its extension: .xlsx, or CSV. */
 export async function parseMatterFile(name: string, input: Buffer): Promise<MatterRow[]> {
-  return /\.xlsx$/i.test(name) ? parseMatterXlsx(input) : parseMatterCsv(input);
+  return orThrow(await readMatterFile(name, input));
 }
 
-function parseMatterTable(all: string[][]): MatterRow[] {
+/** A file read without giving up at the first bad row: the good rows, every problem, and the fields it has. */
+export interface MatterTable {
+  rows: MatterRow[];
+  problems: RowProblem[];
+  /** The fields the file has a column for (a missing column keeps what the list has). */
+  columns: Set<keyof MatterRow>;
+}
+
+/** Like parseMatterFile, but returns the problems with the rows instead of throwing (the console's preview). */
+export async function readMatterFile(name: string, input: Buffer): Promise<MatterTable> {
+  try {
+    return readMatterTable(/\.xlsx$/i.test(name) ? await xlsxRecords(input) : csvRecords(input));
+  } catch (err) {
+    if (err instanceof ListImportError) return { rows: [], problems: err.problems, columns: new Set() };
+    throw err;
+  }
+}
+
+function orThrow(table: MatterTable): MatterRow[] {
+  if (table.problems.length) throw new ListImportError(table.problems);
+  return table.rows;
+}
+
+function readMatterTable(all: string[][]): MatterTable {
   // Blank rows are skipped but keep their numbers, so a problem names the row the administrator sees.
   const records = all.map((cells, i) => ({ cells, line: i + 1 })).filter((r) => r.cells.some((c) => c !== ""));
   if (!records.length) throw new ListImportError([{ line: 1, message: "文件为空" }]);
@@ -191,6 +220,7 @@ function parseMatterTable(all: string[][]): MatterRow[] {
   if (!columns.includes("name")) {
     throw new ListImportError([{ line: 1, field: "表头", message: "缺少“事项名称”（name）列" }]);
   }
+  const present = new Set(columns.filter((c) => c !== undefined).map((c) => (c === "level1" || c === "level2" ? "category" : c)) as (keyof MatterRow)[]);
 
   const rows: MatterRow[] = [];
   const problems: RowProblem[] = [];
@@ -219,6 +249,5 @@ function parseMatterTable(all: string[][]): MatterRow[] {
     }
     rows.push(row);
   });
-  if (problems.length) throw new ListImportError(problems);
-  return rows;
+  return { rows, problems, columns: present };
 }

@@ -9,6 +9,7 @@ import { matterQuery } from "./reference.ts";
 import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
 import { areaSchema, areaUpdateSchema, contactSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, updateSchema } from "./auth.ts";
+import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
@@ -139,6 +140,47 @@ export const openApiDocument = {
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
         requestBody: body(updateSchema),
         responses: { "200": ok("{id, disabled}"), ...errors },
+      },
+    },
+    "/api/admin/matters": {
+      get: { summary: "职责清单事项（管理员）：检索、分页，可含已停用事项", security: [{ session: [] }], parameters: query(adminMatterQuery), responses: { "200": ok("{total, page, pageSize, counts, version, matters}"), ...errors } },
+      post: { summary: "新增事项（管理员），须填写原因；写入新的清单版本", security: [{ session: [] }], requestBody: body(matterCreateSchema), responses: { "201": ok("{matter, versionId, fields}"), "409": ok("编码已存在"), ...errors } },
+    },
+    "/api/admin/matters/{code}": {
+      put: {
+        summary: "修改事项（管理员）：名称、类别、关键词、主责与配合单位、时限、需定位、启用；须填写原因，写入新的清单版本",
+        security: [{ session: [] }],
+        parameters: [{ name: "code", in: "path", required: true, schema: { type: "string" } }],
+        requestBody: body(matterUpdateSchema),
+        responses: { "200": ok("{matter, versionId, fields}；没有变化时 versionId 为 null"), ...errors },
+      },
+    },
+    "/api/admin/list/preview": {
+      post: {
+        summary: "预览导入 CSV/XLSX 清单（管理员）：新增、修改（含字段前后值）、停用的事项，逐行问题，将新建的单位；不写入",
+        description: "content 为文件内容的 base64（不超过 5 MB）。表头与 npm run list:import 相同（中文或英文）；主责单位和两项时限必填。mode=replace 时文件即完整清单，文件中没有的事项将停用；strictUnits 时不认识的单位算作错误。",
+        security: [{ session: [] }],
+        requestBody: body(listFileSchema),
+        responses: { "200": ok("{fileName, mode, added, changed, removed, unchanged, newUnits, errors: [{row, field, message}]}"), ...errors },
+      },
+    },
+    "/api/admin/list/apply": {
+      post: {
+        summary: "导入 CSV/XLSX 清单（管理员）：重新校验后在一个事务中写入，并记录版本（操作人、原因、变化、完整清单）",
+        security: [{ session: [] }],
+        requestBody: body(listApplySchema),
+        responses: { "200": ok("{versionId, added, changed, removed, unchanged, newUnits}；没有变化时 versionId 为 null"), "422": ok("有问题的行：error.errors，未写入任何数据"), ...errors },
+      },
+    },
+    "/api/admin/list/export.xlsx": { get: { summary: "导出当前职责清单（XLSX，列与导入相同，可改后再导入）", security: [{ session: [] }], responses: { "200": ok("XLSX"), ...errors } } },
+    "/api/admin/list/export.csv": { get: { summary: "导出当前职责清单（CSV，UTF-8 带 BOM）", security: [{ session: [] }], responses: { "200": ok("CSV"), ...errors } } },
+    "/api/admin/list/versions": { get: { summary: "清单版本历史（管理员）：谁、何时、为何、变化数", security: [{ session: [] }], parameters: query(versionQuery), responses: { "200": ok("{total, page, pageSize, versions}"), ...errors } } },
+    "/api/admin/list/versions/{id}": {
+      get: {
+        summary: "一个清单版本：变化明细和当时的完整清单，以及按此版本分类的工单数",
+        security: [{ session: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
+        responses: { "200": ok("{id, authorName, reason, source, changes, snapshot, counts, cases, createdAt}"), ...errors },
       },
     },
   },
