@@ -166,6 +166,8 @@ describe("evaluation, activation and rollback", () => {
     const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number: body.case.number }, include: { matter: true } });
     expect(kase.promptVersionId).toBe(careless);
     expect(kase.matter?.code).toBe("HW01"); // the careless prompt's answer
+    const detail = (await call("GET", `/api/cases/${body.case.number}`)).body;
+    expect(detail.classification).toMatchObject({ source: "llm", promptVersionId: careless, listVersionId: svc.services.reference.listVersionId });
   });
 
   it("rolls back to an earlier version in one step", async () => {

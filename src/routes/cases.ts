@@ -284,13 +284,16 @@ export function caseRoutes(services: Services): Router {
 }
 
 /** How the bot classified a case, with the matters it ranked next (for the worker who reviews it). */
-function classificationOf(k: { classSource: string; classConfidence: number; classRationale: string; classModel: string | null; events: { type: string; data: unknown }[] }) {
+function classificationOf(k: { classSource: string; classConfidence: number; classRationale: string; classModel: string | null; promptVersionId: number | null; listVersionId: number | null; events: { type: string; data: unknown }[] }) {
   const opened = openedData(k.events);
   return {
     source: k.classSource,
     confidence: k.classConfidence,
     rationale: k.classRationale,
     model: k.classModel,
+    /** Which prompt version (LLM answers) and which version of the list the case was classified under. */
+    promptVersionId: k.promptVersionId,
+    listVersionId: k.listVersionId,
     alternatives: alternativesOf(k.events),
     fallbackReason: opened?.classification?.fallbackReason ?? null,
     usage: opened?.classification?.usage ?? null,

@@ -240,6 +240,7 @@ async function caseView(number) {
     { class: "card" },
     h("h2", {}, "分类依据"),
     h("p", {}, `${SOURCE_LABELS[cls.source] ?? cls.source} · 置信度 ${pct(cls.confidence)}${cls.model ? ` · ${cls.model}` : ""}`),
+    h("p", { class: "muted small" }, [cls.promptVersionId ? `提示词 v${cls.promptVersionId}` : null, cls.listVersionId ? `职责清单第 ${cls.listVersionId} 版` : null].filter(Boolean).join(" · ")),
     cls.rationale ? h("p", { class: "muted small" }, cls.rationale) : null,
     cls.alternatives.length ? h("p", { class: "small" }, "其他可能：", cls.alternatives.map((a) => `${a.name ?? a.code} ${pct(a.score)}`).join("，")) : null,
   );
