@@ -61,6 +61,7 @@ describe("tuning the prompt in the browser", () => {
     await page.getByRole("button", { name: "登录" }).click();
     await page.getByRole("link", { name: "管理" }).click();
     await page.locator("table.versions").waitFor();
+    expect(await page.locator("main").textContent()).not.toContain("null");
 
     // The active version (v1, from the files) measured first, for comparison.
     expect(await evaluateShown(page)).toContain("准确率 25.0%");

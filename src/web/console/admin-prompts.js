@@ -64,15 +64,8 @@ export default async function promptsView(params) {
     h("div", { class: "row" }, note, h("button", { class: "primary", type: "submit" }, "保存为新版本")),
   );
 
-  view.replaceChildren(
-    adminTabs("/admin/prompts"),
-    h("h1", {}, "分类提示词"),
-    versions,
-    selected.active ? null : await diffCard(selected.id),
-    editor,
-    previewCard(selected.id),
-    evaluationCard(selected.id, data.llm.configured),
-  );
+  const diff = selected.active ? [] : [await diffCard(selected.id)];
+  view.replaceChildren(adminTabs("/admin/prompts"), h("h1", {}, "分类提示词"), versions, ...diff, editor, previewCard(selected.id), evaluationCard(selected.id, data.llm.configured));
 }
 
 const placeholderList = (p) => p.allowed.map((a) => `{{${a}}}${p.required.includes(a) ? "（必需）" : ""}`).join(" ");
