@@ -73,6 +73,7 @@ async function main() {
     followUpTask?.stop();
     server.close();
     for (const channel of services.channels.values()) await channel.stop();
+    await services.learning.close();
     await services.db.$disconnect();
     process.exit(0);
   };

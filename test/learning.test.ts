@@ -7,6 +7,12 @@ import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { createServices } from "../src/services.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
+import { LearningStore } from "../src/classify/learning.ts";
+import { LinearTextModel } from "../src/classify/linear.ts";
+import { WorkerTrainer } from "../src/classify/trainer.ts";
+import { seededRandom } from "../src/classify/random.ts";
+import type { Db } from "../src/db.ts";
+import { pino } from "pino";
 
 const open: TestService[] = [];
 afterEach(async () => {
@@ -52,6 +58,7 @@ describe("learning from workers", () => {
       const c = await again.intake.receive({ channel: "http", messageId: "restart-1", chatId: "yangguang-owners", isGroup: true, senderId: "l4", text: "@小民 游泳池的水好几天没换，又绿又浑", mentionsBot: true }, new Date());
       expect(c.case?.matterCode).toBe("WY01");
     } finally {
+      await again.learning.close();
       await again.db.$disconnect();
     }
   });
@@ -84,5 +91,77 @@ describe("the cascade in the service", () => {
     const unsure = (await svc.post(PATH, groupMessage("@小民 小区游泳池的水好几天没换了"))).body.case;
     expect(llm.requests).toHaveLength(1);
     expect(unsure.matterCode).toBe("WY01");
+  });
+});
+
+/** Synthetic appeals for `labels` matters: a matter's own word among common ones (speed, not sense). */
+function syntheticExamples(n: number, labels: number, seed = 7) {
+  const random = seededRandom(seed);
+  const common = "小区 楼道 门口 晚上 白天 邻居 物业 社区 马路 停车 垃圾 噪音 漏水 路灯 电梯 绿化 施工 占道 宠物 管道 墙面 窗户 广场 车库".split(" ");
+  const own = Array.from({ length: labels }, (_, k) => "事项" + String.fromCharCode(0x4e00 + k * 37) + String.fromCharCode(0x4e10 + k * 53));
+  return Array.from({ length: n }, (_, i) => {
+    const k = i % labels;
+    const words = Array.from({ length: 10 }, () => common[Math.floor(random() * common.length)]);
+    words.splice(Math.floor(random() * words.length), 0, own[k]);
+    return { text: words.join("，") + "的问题", label: `T${String(k + 1).padStart(2, "0")}` };
+  });
+}
+
+describe("retraining in a worker thread", () => {
+  it("answers HTTP requests while the model trains", async () => {
+    const svc = await startService();
+    open.push(svc);
+    const { token } = await createApiToken(svc.services.db, { name: "网格员系统", role: "worker" });
+    await svc.services.db.labelledExample.createMany({ data: syntheticExamples(3000, 60).map((e) => ({ text: e.text, matterCode: e.label, source: "imported" })) });
+    const c = (await svc.post(PATH, groupMessage("@小民 小区游泳池的水好几天没换了，又绿又浑"))).body.case;
+
+    // The confirmation stores the example and starts retraining on all 3,001 examples.
+    expect((await svc.post(`/api/cases/${c.number}/actions`, { action: "confirm", matterCode: "WY01" }, { authorization: `Bearer ${token}` })).status).toBe(200);
+    let trained = false;
+    const training = svc.services.learning.trained().then(() => (trained = true));
+    // Training on the service's own thread would hold this request until it was done.
+    const health = await fetch(svc.url + "/health");
+    expect(health.status).toBe(200);
+    expect(trained).toBe(false);
+
+    await training;
+    const { model, neighbours } = svc.services.learning.learned;
+    expect(model?.labels).toHaveLength(61);
+    expect(neighbours?.size).toBe(3001);
+  });
+
+  it("keeps the previous model when training in the worker fails, and says so in the log", async () => {
+    const rows = syntheticExamples(40, 4).map((e) => ({ text: e.text, matterCode: e.label }));
+    const db = {
+      labelledExample: {
+        findMany: async () => rows,
+        create: async ({ data }: { data: { text: string; matterCode: string } }) => rows.push(data),
+      },
+    } as unknown as Db;
+    const lines: string[] = [];
+    const log = pino({ level: "error" }, { write: (line: string) => void lines.push(line) });
+    const learning = new LearningStore(db, log, new WorkerTrainer(new URL("./fixtures/failingTrainWorker.mjs", import.meta.url)));
+    try {
+      await learning.load();
+      const before = learning.learned.model;
+      expect(before).not.toBeNull();
+      await learning.learn({ text: "小区游泳池的水好几天没换了", matterCode: "T05", source: "imported" });
+      await learning.trained();
+      expect(learning.learned.model).toBe(before);
+      expect(learning.learned.neighbours?.size).toBe(41); // the example still counts, through the example index
+      expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["retraining the local classifier failed; the previous model stays in force"]);
+    } finally {
+      await learning.close();
+    }
+  });
+
+  it("moves a trained model between threads as plain arrays and scores the same", () => {
+    const examples = syntheticExamples(200, 5);
+    const model = LinearTextModel.train(examples);
+    const expected = examples.slice(0, 20).map((e) => model.predict(e.text, 3));
+    const { data, transfer } = model.toTransfer();
+    const copy = LinearTextModel.fromTransfer(structuredClone(data, { transfer }));
+    expect(examples.slice(0, 20).map((e) => copy.predict(e.text, 3))).toEqual(expected);
+    expect(data.weight.length).toBe(0); // moved, not copied
   });
 });

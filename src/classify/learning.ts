@@ -1,24 +1,25 @@
 // What the local classifier has learned: labelled examples from the database (workers' confirmations and
-// corrections), a model trained on them at start, and retraining after each new example without a restart.
+// corrections), a model trained on them at start, and retraining after each new example without a restart:
+// the example index at once, the model in a worker thread (seconds of work that must not stop the service).
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { LinearTextModel } from "./linear.ts";
 import { NeighbourIndex } from "./neighbours.ts";
+import { WorkerTrainer, type LabelledExample, type ModelTrainer } from "./trainer.ts";
 
-export interface LabelledText {
-  text: string;
-  label: string;
-}
+export type LabelledText = LabelledExample;
 
 export class LearningStore {
   private examples: LabelledText[] = [];
   private current: Learned = { model: null, neighbours: null };
   private training: Promise<void> | null = null;
   private again = false;
+  private closed = false;
 
   constructor(
     private readonly db: Db,
     private readonly log: Logger,
+    private readonly trainer: ModelTrainer = new WorkerTrainer(),
   ) {}
 
   /** The model and the example index in force now (swapped whole after each retraining). */
@@ -30,7 +31,7 @@ export class LearningStore {
     return this.examples.length;
   }
 
-  /** Reads every example and trains (start-up). */
+  /** Reads every example and trains, on this thread: start-up, before the service listens. */
   async load(): Promise<void> {
     await this.reloadExamples();
     const started = performance.now();
@@ -38,7 +39,10 @@ export class LearningStore {
     if (this.examples.length) this.log.info({ examples: this.examples.length, ms: Math.round(performance.now() - started) }, "trained the local classifier");
   }
 
-  /** Stores a confirmed or corrected case as an example (one per case) and retrains. */
+  /**
+   * Stores a confirmed or corrected case as an example (one per case) and retrains: the example counts at once
+   * for similar appeals (through the example index); the model follows when its training is done (trained()).
+   */
   async learn(e: { text: string; matterCode: string; source: "confirmed" | "corrected" | "imported"; caseId?: number }): Promise<void> {
     if (e.caseId) {
       await this.db.labelledExample.upsert({
@@ -51,11 +55,16 @@ export class LearningStore {
       await this.db.labelledExample.create({ data: { text: e.text, matterCode: e.matterCode, source: e.source } });
       this.examples.push({ text: e.text, label: e.matterCode });
     }
-    await this.retrain();
+    void this.retrain();
   }
 
-  /** Trains again; calls that arrive meanwhile are folded into one more run. */
+  /**
+   * Rebuilds the example index now (cheap; blocks for about a second with 10,000 examples) and trains the model
+   * through the trainer; calls that arrive during a training are folded into one more run. Resolves when the
+   * model is in force; never rejects: a failed training is logged and the previous model kept.
+   */
   retrain(): Promise<void> {
+    this.current = { model: this.current.model, neighbours: neighboursFor(this.examples) };
     if (this.training) {
       this.again = true;
       return this.training;
@@ -63,11 +72,35 @@ export class LearningStore {
     this.training = (async () => {
       do {
         this.again = false;
-        await new Promise((r) => setImmediate(r)); // let the request that asked finish first
-        this.current = train(this.examples);
-      } while (this.again);
+        const examples = this.examples.slice();
+        if (labelCount(examples) < 2) {
+          this.current = { model: null, neighbours: this.current.neighbours };
+          continue;
+        }
+        const started = performance.now();
+        try {
+          const model = await this.trainer.train(examples);
+          if (this.closed) return;
+          this.current = { model, neighbours: this.current.neighbours };
+          this.log.info({ examples: examples.length, ms: Math.round(performance.now() - started) }, "retrained the local classifier");
+        } catch (err) {
+          if (this.closed) return;
+          this.log.error({ err, examples: examples.length }, "retraining the local classifier failed; the previous model stays in force");
+        }
+      } while (this.again && !this.closed);
     })().finally(() => (this.training = null));
     return this.training;
+  }
+
+  /** Resolves when no training is under way (the model reflects every example learned so far). */
+  async trained(): Promise<void> {
+    while (this.training) await this.training;
+  }
+
+  /** Stops the training thread (service shutdown); a training under way is abandoned. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.trainer.close();
   }
 
   private async reloadExamples() {
@@ -84,7 +117,10 @@ export interface Learned {
 /** The model needs two labels at least; the example index works from the first example. */
 export function train(examples: LabelledText[]): Learned {
   return {
-    model: new Set(examples.map((e) => e.label)).size >= 2 ? LinearTextModel.train(examples) : null,
-    neighbours: examples.length ? NeighbourIndex.build(examples) : null,
+    model: labelCount(examples) >= 2 ? LinearTextModel.train(examples) : null,
+    neighbours: neighboursFor(examples),
   };
 }
+
+const labelCount = (examples: LabelledText[]) => new Set(examples.map((e) => e.label)).size;
+const neighboursFor = (examples: LabelledText[]) => (examples.length ? NeighbourIndex.build(examples) : null);

@@ -91,6 +91,23 @@ function compact(featureCount: number, cells: (f: number, add: (label: number, w
   return { start, label: Int32Array.from(label), weight: Float32Array.from(weight) };
 }
 
+/** A LinearTextModel as structured-cloneable data: features in id order, the weights' arrays as they are. */
+export interface TransferredModel {
+  labels: string[];
+  features: string[];
+  idf: Float32Array;
+  start: Int32Array;
+  label: Int32Array;
+  weight: Float32Array;
+  bias: Float32Array;
+  temperature: number;
+}
+
+/** The array itself when it spans its whole buffer (so moving the buffer moves nothing else), else a copy. */
+function ownBuffer<T extends Float32Array | Int32Array>(a: T): T {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T);
+}
+
 export class LinearTextModel {
   private constructor(
     readonly labels: string[],
@@ -167,6 +184,38 @@ export class LinearTextModel {
     return Array.from(p, (x, i) => ({ label: this.labels[i], p: x }))
       .sort((a, b) => b.p - a.p)
       .slice(0, top);
+  }
+
+  /**
+   * The model as plain data for another thread (postMessage drops a class's prototype), with the buffers to move
+   * rather than copy. The typed arrays are moved: this model cannot score after it has been sent.
+   */
+  toTransfer(): { data: TransferredModel; transfer: ArrayBuffer[] } {
+    const features: string[] = new Array(this.vocab.size);
+    for (const [f, i] of this.vocab) features[i] = f;
+    const data: TransferredModel = {
+      labels: this.labels,
+      features,
+      idf: ownBuffer(this.idf),
+      start: ownBuffer(this.weights.start),
+      label: ownBuffer(this.weights.label),
+      weight: ownBuffer(this.weights.weight),
+      bias: ownBuffer(this.bias),
+      temperature: this.temperature,
+    };
+    const transfer = [data.idf, data.start, data.label, data.weight, data.bias].map((a) => a.buffer as ArrayBuffer);
+    return { data, transfer };
+  }
+
+  /** The model that toTransfer sent, checked for shape (it crossed a thread boundary). */
+  static fromTransfer(d: TransferredModel): LinearTextModel {
+    const features = d.features.length;
+    if (d.idf.length !== features || d.start.length !== features + 1 || d.label.length !== d.weight.length || d.start[features] !== d.weight.length || d.bias.length !== d.labels.length) {
+      throw new Error("transferred model has inconsistent array sizes");
+    }
+    const vocab = new Map<string, number>();
+    for (let i = 0; i < features; i++) vocab.set(d.features[i], i);
+    return new LinearTextModel(d.labels, vocab, d.idf, { start: d.start, label: d.label, weight: d.weight }, d.bias, d.temperature);
   }
 
   get featureCount(): number {

@@ -2,31 +2,15 @@
 // learned examples: the start-up rebuild (model + example index) and appeals classified per second on one core.
 // The examples are synthetic (a matter's name and category inside real residents' sentences): this measures
 // speed and size, not accuracy (npm run eval does that).
-import { readFileSync } from "node:fs";
 import { catalogueFromFile } from "../classify/evaluate.ts";
 import { LearnedClassifier } from "../classify/learned.ts";
+import { appealMaker, SHARED } from "./syntheticAppeals.ts";
 
-const SHARED = process.env.SHARED_DATASETS ?? "../shared/datasets";
 const EXAMPLES = Number(process.env.EXAMPLES ?? 10_000);
 const QUERIES = Number(process.env.QUERIES ?? 5_000);
 
-let seed = 42;
-const random = () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
-
 const catalogue = catalogueFromFile(`${SHARED}/taxonomy-517.csv`);
-const sentences = readFileSync(`${SHARED}/appeals-dev.tsv`, "utf8")
-  .split("\n")
-  .flatMap((line) => line.split("\t")[0].split(/[。！？!?]/))
-  .map((s) => s.trim())
-  .filter((s) => s.length >= 8 && s.length <= 60);
-const appeal = () => {
-  const m = pick(catalogue.matters);
-  return { text: `${pick(sentences)}，${m.name}${m.category.split("/")[1]}的问题${pick(sentences)}`, label: m.code };
-};
+const appeal = appealMaker(catalogue.matters);
 
 const examples = Array.from({ length: EXAMPLES }, appeal);
 const labelled = Array.from({ length: QUERIES }, appeal);

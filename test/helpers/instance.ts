@@ -18,6 +18,7 @@ services.channels.get("simulator")!.send = async (m) => {
 
 process.on("message", async (msg: { tick?: string; stop?: boolean }) => {
   if (msg.stop) {
+    await services.learning.close();
     await services.db.$disconnect();
     process.exit(0);
   }

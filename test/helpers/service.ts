@@ -46,6 +46,7 @@ export async function startService(env: Record<string, string> = {}, overrides: 
     async close() {
       await new Promise((resolve) => server.close(resolve));
       for (const channel of services.channels.values()) await channel.stop();
+      await services.learning.close();
       await services.db.$disconnect();
       rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
     },

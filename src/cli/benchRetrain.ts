@@ -1,0 +1,95 @@
+// npm run bench:retrain — how long the service's event loop stands still while the local classifier retrains
+// after a worker's confirmation, with 10,000 examples of 60 matters (the NB-SVM): training on the service's own
+// thread (as before) against training in the worker thread. It runs LearningStore.learn as the case API does,
+// over an in-memory stand-in for the example table. Also the start-up training (load), which stays on the
+// service's thread, before it listens.
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import type { Db } from "../db.ts";
+import { createLogger } from "../log.ts";
+import { catalogueFromFile } from "../classify/evaluate.ts";
+import { LearningStore } from "../classify/learning.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { InThreadTrainer, WorkerTrainer } from "../classify/trainer.ts";
+import { appealMaker, SHARED } from "./syntheticAppeals.ts";
+
+const EXAMPLES = Number(process.env.EXAMPLES ?? 10_000);
+const LABELS = Number(process.env.LABELS ?? 60);
+
+const catalogue = catalogueFromFile(`${SHARED}/taxonomy-517.csv`);
+const appeal = appealMaker(catalogue.matters.slice(0, LABELS));
+const rows = Array.from({ length: EXAMPLES }, () => {
+  const a = appeal();
+  return { text: a.text, matterCode: a.label };
+});
+const db = {
+  labelledExample: {
+    findMany: async () => rows,
+    upsert: async () => undefined,
+  },
+} as unknown as Db;
+const log = createLogger("warn", false);
+
+
+/** One confirmation learned while the event loop is watched: its longest stall, and how long until the new model. */
+async function retrain(store: LearningStore) {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  // A 10 ms timer, as a chat reply or an HTTP request would wait: the longest gap between its ticks.
+  let last = performance.now();
+  let longestGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longestGap = Math.max(longestGap, now - last);
+    last = now;
+  }, 10);
+  delay.enable();
+  await sleep(50); // both watchers running before the work starts
+  const before = store.learned.model;
+  const t = performance.now();
+  // learn() is synchronous work but for the (stand-in) database: its duration is its stall.
+  await store.learn({ text: rows[0].text, matterCode: rows[0].matterCode, source: "confirmed", caseId: 1 });
+  const learnMs = performance.now() - t;
+  // From here on: the model's training, and taking it in.
+  longestGap = 0;
+  last = performance.now();
+  await store.trained();
+  const totalMs = performance.now() - t;
+  await sleep(50); // a stall just before this point is recorded when the loop next turns
+  delay.disable();
+  clearInterval(timer);
+  if (store.learned.model === before) throw new Error("the model was not replaced");
+  return { learnMs, totalMs, maxDelayMs: delay.max / 1e6, trainingGapMs: longestGap };
+}
+
+// Start-up: every example read and trained on, before the service listens.
+const inThread = new LearningStore(db, log, new InThreadTrainer());
+const t = performance.now();
+await inThread.load();
+const loadMs = performance.now() - t;
+const before = await retrain(inThread);
+await inThread.close();
+
+// The same confirmation with the model trained in the worker thread (the store learns the examples from it).
+const inWorker = new LearningStore(db, log, new WorkerTrainer());
+const after = await retrain(inWorker);
+const again = await retrain(inWorker); // the thread is running, its jieba loaded
+await inWorker.close();
+
+const r = (ms: number) => Math.round(ms);
+const figures = (x: Awaited<ReturnType<typeof retrain>>) => ({
+  maxEventLoopDelayMs: r(x.maxDelayMs),
+  longestStallInLearnMs: r(x.learnMs),
+  longestStallWhileTrainingMs: r(x.trainingGapMs),
+  untilNewModelMs: r(x.totalMs),
+});
+const result = { examples: EXAMPLES, labels: LABELS, startupLoadMs: r(loadMs), inThread: figures(before), worker: figures(after), workerWarm: figures(again) };
+const line = (name: string, x: ReturnType<typeof figures>) =>
+  `${name} event loop blocked up to ${x.maxEventLoopDelayMs} ms — ${x.longestStallInLearnMs} ms in learn() (example index), ${x.longestStallWhileTrainingMs} ms while the model trained and was taken in; new model after ${(x.untilNewModelMs / 1000).toFixed(1)} s`;
+console.error(
+  [
+    `${EXAMPLES} examples, ${LABELS} matters; start-up training (load, before listening): ${(result.startupLoadMs / 1000).toFixed(1)} s`,
+    line("retrain on the service's thread:          ", result.inThread),
+    line("retrain in the worker thread (first):     ", result.worker),
+    line("retrain in the worker thread (running):   ", result.workerWarm),
+  ].join("\n"),
+);
+console.log(JSON.stringify(result));
