@@ -5,15 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { createUser } from "../src/auth/users.ts";
+import { callAs, signIn, type Session } from "./helpers/session.ts";
 
 let svc: TestService;
 let admin: Session;
 let worker: Session;
-
-interface Session {
-  cookie: string;
-  csrf: string;
-}
 
 beforeAll(async () => {
   svc = await startService();
@@ -26,20 +22,8 @@ afterAll(async () => {
   await svc.close();
 });
 
-async function call(method: string, path: string, s: Session | null, body?: unknown) {
-  const res = await fetch(svc.url + path, {
-    method,
-    headers: { "content-type": "application/json", ...(s ? { cookie: s.cookie, "x-csrf-token": s.csrf } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const type = res.headers.get("content-type") ?? "";
-  return { status: res.status, body: type.includes("json") ? ((await res.json()) as any) : Buffer.from(await res.arrayBuffer()) };
-}
-
-async function login(username: string, password: string): Promise<Session> {
-  const res = await fetch(`${svc.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
-  return { cookie: (res.headers.get("set-cookie") ?? "").split(";")[0], csrf: ((await res.json()) as any).csrfToken };
-}
+const call = (method: string, path: string, s: Session | null, body?: unknown) => callAs(svc, s, method, path, body);
+const login = (username: string, password: string) => signIn(svc, username, password);
 
 const file = (fileName: string, bytes: Buffer | string) => ({ fileName, content: Buffer.from(bytes).toString("base64") });
 const HEADER = ["编码", "事项名称", "类别", "关键词", "主责单位", "配合单位", "响应时限", "办结时限"];

@@ -3,27 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { createUser } from "../src/auth/users.ts";
+import { callAs, signIn, type Session } from "./helpers/session.ts";
 
 let svc: TestService;
-let admin = { cookie: "", csrf: "" };
-let worker = { cookie: "", csrf: "" };
+let admin: Session;
+let worker: Session;
 
-async function signIn(username: string, password: string) {
-  const res = await fetch(`${svc.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
-  return { cookie: res.headers.get("set-cookie")!.split(";")[0], csrf: ((await res.json()) as any).csrfToken as string };
-}
-async function call(method: string, path: string, body?: unknown, as = admin) {
-  const res = await fetch(svc.url + path, { method, headers: { "content-type": "application/json", cookie: as.cookie, "x-csrf-token": as.csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = async (method: string, path: string, body?: unknown, as: Session = admin) => callAs(svc, as, method, path, body);
 
 beforeAll(async () => {
   svc = await startService();
   await createUser(svc.services.db, { username: "org", displayName: "组织管理员", role: "admin", password: "org-admin-pass" });
   await createUser(svc.services.db, { username: "w", displayName: "网格员", role: "worker", password: "worker-pass-2" });
-  admin = await signIn("org", "org-admin-pass");
-  worker = await signIn("w", "worker-pass-2");
+  admin = await signIn(svc, "org", "org-admin-pass");
+  worker = await signIn(svc, "w", "worker-pass-2");
 });
 afterAll(async () => {
   await svc.close();

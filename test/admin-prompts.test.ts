@@ -5,11 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { createUser } from "../src/auth/users.ts";
+import { callAs, signIn, type Session } from "./helpers/session.ts";
 
 let llm: FakeLlm;
 let svc: TestService;
-let admin = { cookie: "", csrf: "" };
-let worker = { cookie: "", csrf: "" };
+let admin: Session;
+let worker: Session;
 
 /** The labelled appeals the database holds as confirmed cases, with the matter a careful reader picks. */
 const CONFIRMED: [string, string][] = [
@@ -22,15 +23,7 @@ const CONFIRMED: [string, string][] = [
 ];
 const answerFor = (text: string) => CONFIRMED.find(([t]) => text.includes(t))?.[1] ?? "none";
 
-async function signIn(username: string, password: string) {
-  const res = await fetch(`${svc.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
-  return { cookie: res.headers.get("set-cookie")!.split(";")[0], csrf: ((await res.json()) as any).csrfToken as string };
-}
-async function call(method: string, path: string, body?: unknown, as = admin) {
-  const res = await fetch(svc.url + path, { method, headers: { "content-type": "application/json", cookie: as.cookie, "x-csrf-token": as.csrf }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = async (method: string, path: string, body?: unknown, as: Session = admin) => callAs(svc, as, method, path, body);
 async function finished(id: number) {
   for (let i = 0; i < 200; i++) {
     const e = await call("GET", `/api/admin/evaluations/${id}`);
@@ -59,8 +52,8 @@ beforeAll(async () => {
   for (const [text, matterCode] of CONFIRMED) await db.labelledExample.create({ data: { text, matterCode, source: "confirmed" } });
   await createUser(db, { username: "root", displayName: "管理员甲", role: "admin", password: "admin-pass-1" });
   await createUser(db, { username: "grid", displayName: "网格员乙", role: "worker", password: "worker-pass-1" });
-  admin = await signIn("root", "admin-pass-1");
-  worker = await signIn("grid", "worker-pass-1");
+  admin = await signIn(svc, "root", "admin-pass-1");
+  worker = await signIn(svc, "grid", "worker-pass-1");
 });
 afterAll(async () => {
   await svc?.close();

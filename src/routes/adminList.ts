@@ -5,6 +5,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { Services } from "../services.ts";
+import { matterInfo } from "../classify/catalogue.ts";
 import { parseInput } from "../http/middleware.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
@@ -67,21 +68,10 @@ type MatterWithUnits = Awaited<ReturnType<typeof loadMatters>>[number];
 const loadMatters = (services: Services) =>
   services.db.matter.findMany({ orderBy: { code: "asc" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
 
-const presentMatter = (m: MatterWithUnits) => ({
-  code: m.code,
-  name: m.name,
-  category: m.category,
-  description: m.description,
-  keywords: m.keywords as string[],
-  examples: m.examples as string[],
-  needsLocation: m.needsLocation,
-  leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null,
-  cooperatingUnits: m.cooperatingUnits.map((c) => ({ id: c.unit.id, name: c.unit.name })),
-  responseHours: m.responseHours,
-  resolveDays: m.resolveDays,
-  active: m.active,
-  updatedAt: m.updatedAt,
-});
+const presentMatter = (m: MatterWithUnits) => {
+  const { id: _id, ...info } = matterInfo(m);
+  return { ...info, active: m.active, updatedAt: m.updatedAt };
+};
 
 /** A field's value as a person reads it in the preview. */
 function shown(field: MatterField, value: MatterState[MatterField]): string {
