@@ -2,26 +2,14 @@
 // removed), per-row problems, and applying a change in one transaction that writes a ListVersion with who, why,
 // what changed and the whole list after it. Matters are never deleted (cases point at them): removed = inactive.
 import type { Db, Prisma } from "../db.ts";
+import { matterInfo, type MatterInfo } from "../classify/catalogue.ts";
 import { codeForName, DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS, unitKind } from "./apply.ts";
 import { ListImportError, type MatterRow, type MatterTable, type RowProblem } from "./parse.ts";
 
 type Tx = Prisma.TransactionClient;
 
 /** A matter as the list holds it, units by name (what a spreadsheet has, and what a snapshot keeps). */
-export interface MatterState {
-  code: string;
-  name: string;
-  category: string;
-  description: string;
-  keywords: string[];
-  examples: string[];
-  needsLocation: boolean;
-  leadUnit: string | null;
-  cooperatingUnits: string[];
-  responseHours: number;
-  resolveDays: number;
-  active: boolean;
-}
+export type MatterState = Omit<MatterInfo, "id" | "leadUnit" | "cooperatingUnits"> & { leadUnit: string | null; cooperatingUnits: string[]; active: boolean };
 export type SnapshotMatter = Omit<MatterState, "active">;
 
 export const FIELDS = ["name", "category", "description", "keywords", "examples", "needsLocation", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "active"] as const;
@@ -77,23 +65,10 @@ export function changedFields(before: MatterState, after: MatterState): MatterFi
 export async function loadList(db: Db | Tx): Promise<Map<string, MatterState>> {
   const rows = await db.matter.findMany({ orderBy: { code: "asc" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
   return new Map(
-    rows.map((m) => [
-      m.code,
-      {
-        code: m.code,
-        name: m.name,
-        category: m.category,
-        description: m.description,
-        keywords: m.keywords as string[],
-        examples: m.examples as string[],
-        needsLocation: m.needsLocation,
-        leadUnit: m.leadUnit?.name ?? null,
-        cooperatingUnits: m.cooperatingUnits.map((c) => c.unit.name).sort(),
-        responseHours: m.responseHours,
-        resolveDays: m.resolveDays,
-        active: m.active,
-      },
-    ]),
+    rows.map((m) => {
+      const { id: _id, leadUnit, cooperatingUnits, ...info } = matterInfo(m);
+      return [m.code, { ...info, leadUnit: leadUnit?.name ?? null, cooperatingUnits: cooperatingUnits.map((u) => u.name).sort(), active: m.active }];
+    }),
   );
 }
 
