@@ -7,7 +7,7 @@ import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { createServices } from "../src/services.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
-import { LearningStore } from "../src/classify/learning.ts";
+import { LearningStore, TRAIN_IN_BACKGROUND_ABOVE } from "../src/classify/learning.ts";
 import { LinearTextModel } from "../src/classify/linear.ts";
 import { WorkerTrainer } from "../src/classify/trainer.ts";
 import { seededRandom } from "../src/classify/random.ts";
@@ -150,6 +150,21 @@ describe("retraining in a worker thread", () => {
       expect(learning.learned.model).toBe(before);
       expect(learning.learned.neighbours?.size).toBe(41); // the example still counts, through the example index
       expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["retraining the local classifier failed; the previous model stays in force"]);
+    } finally {
+      await learning.close();
+    }
+  });
+
+  it("starts answering from the example index when there are many examples, and the model joins from the worker", async () => {
+    const rows = syntheticExamples(TRAIN_IN_BACKGROUND_ABOVE + 1, 5).map((e) => ({ text: e.text, matterCode: e.label }));
+    const db = { labelledExample: { findMany: async () => rows } } as unknown as Db;
+    const learning = new LearningStore(db, pino({ level: "silent" }));
+    try {
+      await learning.load();
+      expect(learning.learned.neighbours?.size).toBe(rows.length); // similar confirmed cases count from the start
+      expect(learning.learned.model).toBeNull(); // still training in the worker
+      await learning.trained();
+      expect(learning.learned.model?.labels).toHaveLength(5);
     } finally {
       await learning.close();
     }

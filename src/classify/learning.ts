@@ -9,6 +9,9 @@ import { WorkerTrainer, type LabelledExample, type ModelTrainer } from "./traine
 
 export type LabelledText = LabelledExample;
 
+/** Above this many examples the start-up training runs in the worker thread while the service already answers. */
+export const TRAIN_IN_BACKGROUND_ABOVE = 2_000;
+
 export class LearningStore {
   private examples: LabelledText[] = [];
   private current: Learned = { model: null, neighbours: null };
@@ -31,10 +34,19 @@ export class LearningStore {
     return this.examples.length;
   }
 
-  /** Reads every example and trains, on this thread: start-up, before the service listens. */
+  /**
+   * Reads every example and trains (start-up). A small set trains here, before the service listens; a large one
+   * (a model takes over ten seconds with 10,000 examples of 60 matters) starts with the example index and the
+   * list's keywords, and the model joins from the worker thread when it is ready (trained()).
+   */
   async load(): Promise<void> {
     await this.reloadExamples();
     const started = performance.now();
+    if (this.examples.length > TRAIN_IN_BACKGROUND_ABOVE) {
+      void this.retrain();
+      this.log.info({ examples: this.examples.length, ms: Math.round(performance.now() - started) }, "indexed the examples; the model trains in the background");
+      return;
+    }
     this.current = train(this.examples);
     if (this.examples.length) this.log.info({ examples: this.examples.length, ms: Math.round(performance.now() - started) }, "trained the local classifier");
   }
