@@ -265,4 +265,26 @@ describe("editing one matter", () => {
     expect((await call("POST", "/api/admin/matters", admin, body)).status).toBe(409);
     expect((await call("POST", "/api/admin/matters", admin, { ...body, code: "ZA98", responseHours: undefined })).body.error.field).toBe("responseHours");
   });
+
+  it("restores the list as it was after an earlier version, as a new version, and the intake follows", async () => {
+    const db = svc.services.db;
+    const replaced = await db.listVersion.findFirstOrThrow({ where: { reason: "电梯改由应急维修中心主责" } });
+    const before = await db.listVersion.findFirstOrThrow({ where: { id: { lt: replaced.id } }, orderBy: { id: "desc" } });
+    expect((await call("POST", `/api/admin/list/versions/${before.id}/restore`, admin, {})).status).toBe(400); // a reason is needed
+    expect((await call("POST", `/api/admin/list/versions/${before.id}/restore`, worker, { reason: "恢复" })).status).toBe(403);
+    const restored = await call("POST", `/api/admin/list/versions/${before.id}/restore`, admin, { reason: "应急维修中心尚未签约，退回原清单" });
+    expect(restored.status).toBe(200);
+    const version = await db.listVersion.findUniqueOrThrow({ where: { id: restored.body.versionId } });
+    expect(version).toMatchObject({ source: "restore", reason: "应急维修中心尚未签约，退回原清单" });
+    // Matters added since are stopped, removed ones come back, changed ones are as they were.
+    expect(await db.matter.findUnique({ where: { code: "ZA02" } })).toMatchObject({ active: true });
+    expect(await db.matter.findUnique({ where: { code: "GX01" } })).toMatchObject({ active: false });
+    expect(await db.matter.findUnique({ where: { code: "ZA99" } })).toMatchObject({ active: false });
+    expect(version.snapshot).toEqual(before.snapshot);
+    const opened = await svc.post("/api/channels/http/messages", groupMessage("@小民 5号楼电梯坏了，困人了"));
+    const kase = await db.case.findUniqueOrThrow({ where: { number: opened.body.case.number }, include: { leadUnit: true } });
+    expect(kase).toMatchObject({ listVersionId: version.id, leadUnit: { name: "阳光花园物业服务中心" } });
+    // Restoring the same again changes nothing.
+    expect((await call("POST", `/api/admin/list/versions/${before.id}/restore`, admin, { reason: "再恢复一次" })).body).toMatchObject({ versionId: null, added: 0, changed: 0, removed: 0 });
+  });
 });

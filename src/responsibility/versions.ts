@@ -24,7 +24,7 @@ export interface ListChanges {
   changed: { code: string; fields: MatterField[] }[];
   removed: string[];
 }
-export type ListSource = "seed" | "edit" | "import";
+export type ListSource = "seed" | "edit" | "import" | "restore";
 export interface Author {
   id: number | null;
   name: string;
@@ -236,6 +236,22 @@ export async function applyImport(
     },
     { timeout: 60_000, maxWait: 10_000 },
   );
+}
+
+/**
+ * Puts the list back as it was after an earlier version (a mistake undone): its snapshot applied as a whole list,
+ * so matters added since are deactivated and matters removed since come back. A new version records it.
+ */
+export async function restoreVersion(db: Db, versionId: number, meta: { author: Author; reason: string; now?: Date }) {
+  const version = await db.listVersion.findUnique({ where: { id: versionId } });
+  if (!version) return null;
+  const snapshot = version.snapshot as unknown as SnapshotMatter[];
+  const table: MatterTable = {
+    rows: snapshot.map((m, i) => ({ ...m, line: i + 2, leadUnit: m.leadUnit ?? undefined })),
+    problems: [],
+    columns: new Set(["code", "name", "category", "description", "keywords", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "examples", "needsLocation"]),
+  };
+  return applyImport(db, table, { mode: "replace", complete: false, strictUnits: false, source: "restore", ...meta });
 }
 
 /**

@@ -12,7 +12,7 @@ import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { sendTable, type Column } from "../http/tables.ts";
 import { ListImportError, readMatterFile, type RowProblem } from "../responsibility/parse.ts";
 import {
-  applyImport, FIELD_LABELS, ListConflict, loadList, previewImport, saveMatter, type ListChanges, type MatterField, type MatterState,
+  applyImport, FIELD_LABELS, ListConflict, loadList, previewImport, restoreVersion, saveMatter, type ListChanges, type MatterField, type MatterState,
   type SnapshotMatter,
 } from "../responsibility/versions.ts";
 
@@ -62,6 +62,7 @@ export const listApplySchema = listFileSchema.extend({
   /** The version the preview was made against (its baseVersionId): refused with 409 when the list changed since. */
   baseVersionId: z.number().int().positive().nullable().optional(),
 });
+export const restoreSchema = z.object({ reason });
 export const versionQuery = z.object({ page: z.coerce.number().int().min(1).default(1) });
 
 type MatterWithUnits = Awaited<ReturnType<typeof loadMatters>>[number];
@@ -241,6 +242,17 @@ export function adminListRoutes(services: Services): Router {
       pageSize,
       versions: versions.map(({ changes, ...v }) => ({ ...v, counts: counts(changes as unknown as ListChanges) })),
     };
+  });
+
+  /** Back to an earlier version of the list, as a new version. */
+  router.post("/list/versions/:id/restore", async (ctx) => {
+    const id = Number(ctx.params.id);
+    const body = parseInput(restoreSchema, ctx.request.body);
+    const result = Number.isInteger(id) && id > 0 ? await restoreVersion(db, id, { author: author(ctx), reason: body.reason, now: services.clock() }).catch((err) => { throw conflicts(err); }) : null;
+    if (!result) throw NotFoundError("清单版本不存在");
+    if (result.versionId !== null) await services.reference.reload();
+    log.info({ by: author(ctx).id, restored: id, versionId: result.versionId, ...counts(result.changes) }, "list restored");
+    ctx.body = { versionId: result.versionId, ...counts(result.changes) };
   });
 
   router.get("/list/versions/:id", async (ctx) => {

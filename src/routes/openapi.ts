@@ -9,7 +9,7 @@ import { matterQuery } from "./reference.ts";
 import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
 import { areaSchema, areaUpdateSchema, contactSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, updateSchema } from "./auth.ts";
-import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, versionQuery } from "./adminList.ts";
+import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
   const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
@@ -181,6 +181,15 @@ export const openApiDocument = {
         security: [{ session: [] }],
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
         responses: { "200": ok("{id, authorName, reason, source, changes, snapshot, counts, cases, createdAt}"), ...errors },
+      },
+    },
+    "/api/admin/list/versions/{id}/restore": {
+      post: {
+        summary: "把清单恢复到该版本之后的样子（之后新增的停用、停用的恢复），记为新版本",
+        security: [{ session: [] }],
+        parameters: [idPath],
+        requestBody: body(restoreSchema),
+        responses: { "200": ok("{versionId, added, changed, removed}；与该版本相同时 versionId 为 null"), ...errors },
       },
     },
   },

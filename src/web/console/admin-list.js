@@ -2,7 +2,7 @@
 // export to Excel, and the list's version history. Every change needs a reason and becomes a version.
 import { adminTabs, api, attempt, fmt, h, options, qs, reference, state, toast, view } from "./lib.js";
 
-const SOURCE = { seed: "初始", edit: "编辑", import: "导入" };
+const SOURCE = { seed: "初始", edit: "编辑", import: "导入", restore: "恢复" };
 const STATUS = [["active", "启用中"], ["inactive", "已停用"], ["all", "全部"]];
 const splitWords = (s) => s.split(/[、,，;；\n]/).map((x) => x.trim()).filter(Boolean);
 
@@ -213,6 +213,17 @@ function previewView(p, body, reload) {
 
 // ---- history ----------------------------------------------------------------------------------------------
 
+/** Puts the list back as it was after version v, as a new version, after asking why. */
+async function restore(v) {
+  const why = prompt(`把职责清单恢复到版本 #${v.id} 时的样子（之后新增的事项将停用，停用的将恢复）。请填写原因：`);
+  if (!why) return;
+  await attempt(async () => {
+    const r = await api("POST", `/api/admin/list/versions/${v.id}/restore`, { reason: why });
+    toast(r.versionId ? `已恢复，新版本 #${r.versionId}（新增 ${r.added}、修改 ${r.changed}、停用 ${r.removed}）` : "清单与该版本相同，无需恢复");
+    location.hash = "#/admin/list?restored=" + (r.versionId ?? "none");
+  });
+}
+
 function historyPanel(history) {
   const detail = h("div", {});
   const show = async (id) => {
@@ -224,7 +235,8 @@ function historyPanel(history) {
         h("p", { class: "small muted" }, `${v.authorName} · ${SOURCE[v.source] ?? v.source} · ${fmt(v.createdAt)} · 清单 ${v.snapshot.length} 项 · 按此版本分类的工单 ${v.cases} 件`),
         h("p", { class: "small" }, `新增：${codes(v.changes.added)}`),
         h("p", { class: "small" }, "修改：", v.changes.changed.length ? v.changes.changed.map((c) => `${c.code}（${c.fields.length} 项）`).join("、") : "—"),
-        h("p", { class: "small" }, `停用：${codes(v.changes.removed)}`)));
+        h("p", { class: "small" }, `停用：${codes(v.changes.removed)}`),
+        h("button", { type: "button", onclick: () => restore(v) }, "恢复到此版本")));
     });
   };
   return h("section", { class: "history" },
