@@ -15,6 +15,7 @@ import { consoleRoutes } from "./routes/console.ts";
 import { adminPromptRoutes } from "./routes/adminPrompts.ts";
 import { adminOrgRoutes } from "./routes/adminOrg.ts";
 import { adminListRoutes } from "./routes/adminList.ts";
+import { adminReplyRoutes } from "./routes/adminReplies.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
@@ -29,7 +30,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), openApiRoutes(), consoleRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -50,6 +50,8 @@ export interface Services {
   local: LearnedClassifier;
   prompts: PromptVersions;
   evaluations: Evaluations;
+  /** What the bot says: the files' texts, or an administrator's versions. */
+  replies: Replies;
 }
 
 export interface ServiceOverrides {
@@ -71,7 +73,8 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const clockControl = overrides.clockControl ?? new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
   const clock = overrides.clock ?? clockControl.now;
   const calendar = calendarFromFile(config.CALENDAR_FILE);
-  const replies = new Replies();
+  const replies = new Replies(undefined, log);
+  await replies.fresh(db);
 
   const settings = new SettingsStore(db);
   const learning = new LearningStore(db, log);
@@ -131,7 +134,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases }), log.child({ part: "scheduler" }));
   await ensureRetentionScheduled({ db }, clock());
 
-  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations };
+  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations, replies };
 }
 
 /** Messages a crash left stored but unanswered are answered at start (persist first, then act). */

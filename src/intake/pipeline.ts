@@ -157,6 +157,7 @@ export class Intake {
   private async decide(row: Row, now: Date): Promise<IntakeResult> {
     const { db, settings, reference } = this.deps;
     await reference.fresh();
+    await this.deps.replies.fresh(db);
     // A unit's own work chat: its staff act on cases here ("2026-000123 已办结 已更换灯泡").
     const unitContact = await db.unitContact.findFirst({
       where: { kind: row.isGroup ? "room" : "contact", channel: row.channel, address: row.chatId },

@@ -1,21 +1,89 @@
-// What the bot says, from the templates in prompts/replies/*.md (administrators' text, not code).
+// What the bot says: the templates in prompts/replies/*.md are the defaults (reviewed in git); an administrator's
+// active version of a text (ReplyVersion) is used instead. Rendering is synchronous, so the versions are held in
+// memory: refreshed from the database at most every 10 seconds (another process may have changed one), and at
+// once in the process where an administrator saves.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { Db } from "../db.ts";
+import type { Logger } from "../log.ts";
 import { PROMPTS_DIR, renderTemplate } from "../classify/prompt.ts";
 
-export class Replies {
-  private readonly templates = new Map<string, string>();
+const CHECK_MS = 10_000;
 
-  constructor(dir = path.join(PROMPTS_DIR, "replies")) {
-    for (const file of readdirSync(dir)) {
-      if (file.endsWith(".md")) this.templates.set(file.slice(0, -3), readFileSync(path.join(dir, file), "utf8").trim());
+/** The placeholders a text uses, in order of first use. */
+export function placeholdersOf(text: string): string[] {
+  return [...new Set([...text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].map((m) => m[1]))];
+}
+
+export class Replies {
+  private readonly defaults = new Map<string, string>();
+  private overrides = new Map<string, string>();
+  private checkedAt = 0;
+
+  constructor(
+    dir = path.join(PROMPTS_DIR, "replies"),
+    private readonly log?: Logger,
+  ) {
+    for (const file of readdirSync(dir).sort()) {
+      if (file.endsWith(".md")) this.defaults.set(file.slice(0, -3), readFileSync(path.join(dir, file), "utf8").trim());
     }
   }
 
+  /** Every text's key, in file order. */
+  get keys(): string[] {
+    return [...this.defaults.keys()];
+  }
+
+  defaultText(key: string): string | undefined {
+    return this.defaults.get(key);
+  }
+
+  /** The text in use: the administrator's version, or the file. */
+  text(key: string): string | undefined {
+    return this.overrides.get(key) ?? this.defaults.get(key);
+  }
+
+  /** Problems with a proposed text, in Chinese; it may use only the placeholders its default uses. */
+  check(key: string, text: string): string[] {
+    const def = this.defaults.get(key);
+    if (def === undefined) return [`没有回复文案 ${key}`];
+    const allowed = placeholdersOf(def);
+    const problems = placeholdersOf(text)
+      .filter((p) => !allowed.includes(p))
+      .map((p) => `不能使用占位符 {{${p}}}（可用：${allowed.map((a) => `{{${a}}}`).join("、") || "无"}）`);
+    if (!text.trim()) problems.push("文案不能为空");
+    return problems;
+  }
+
+  /** Reads the active versions again when the last read is older than 10 seconds. */
+  async fresh(db: Db): Promise<void> {
+    if (Date.now() - this.checkedAt < CHECK_MS) return;
+    this.checkedAt = Date.now();
+    const rows = await db.replyVersion.findMany({ where: { active: true }, select: { key: true, text: true } });
+    this.overrides = new Map(rows.filter((r) => this.defaults.has(r.key) && r.text !== this.defaults.get(r.key)).map((r) => [r.key, r.text]));
+  }
+
+  /** Takes a saved version into use in this process at once (null: back to the file). */
+  use(key: string, text: string | null) {
+    if (text === null || text === this.defaults.get(key)) this.overrides.delete(key);
+    else this.overrides.set(key, text);
+  }
+
   render(name: string, vars: Record<string, string> = {}): string {
-    const template = this.templates.get(name);
-    if (template === undefined) throw new Error(`reply template ${name}.md is missing`);
-    return renderTemplate(template, vars)
+    const def = this.defaults.get(name);
+    if (def === undefined) throw new Error(`reply template ${name}.md is missing`);
+    const override = this.overrides.get(name);
+    let text: string;
+    try {
+      text = renderTemplate(override ?? def, vars);
+    } catch (err) {
+      // A saved version is checked against its default's placeholders; should one still not render, the file's
+      // text is said rather than nothing.
+      if (override === undefined) throw err;
+      this.log?.error({ key: name, err: (err as Error).message }, "an administrator's reply text did not render; using the default");
+      text = renderTemplate(def, vars);
+    }
+    return text
       .split("\n")
       .filter((line) => line.trim() !== "")
       .join("\n");

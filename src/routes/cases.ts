@@ -256,6 +256,7 @@ export function caseRoutes(services: Services): Router {
     const p = ctx.state.principal as Principal;
     const kase = await load(number, p);
     const now = services.clock();
+    await services.replies.fresh(db);
     const actor = p.role === "unit" ? "unit" : "worker";
     const actorId = p.actorId;
     if (p.role === "unit" && !(UNIT_ACTIONS as readonly string[]).includes(body.action)) {

@@ -6,6 +6,7 @@ import { httpMessageSchema } from "../channels/http/index.ts";
 import { actionSchema, listSchema } from "./cases.ts";
 import { kpiQuery } from "./kpis.ts";
 import { matterQuery } from "./reference.ts";
+import { replyPreviewSchema, replySchema } from "./adminReplies.ts";
 import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
 import { areaSchema, areaUpdateSchema, contactSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, updateSchema } from "./auth.ts";
@@ -23,6 +24,7 @@ const query = (schema: z.ZodObject) => {
   return Object.entries(json.properties).map(([name, { description, ...schema }]) => ({ name, in: "query", ...(description ? { description } : {}), schema: orDate(schema) }));
 };
 const ok = (description: string) => ({ description });
+const replyKey = { name: "key", in: "path", required: true, schema: { type: "string", pattern: "^[a-z_]+$" }, example: "progress_resolved" };
 const idPath = { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
 const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: "^\\d{4}-\\d{6}$" }, example: "2026-000123" };
 const errors = {
@@ -104,6 +106,11 @@ export const openApiDocument = {
     },
     "/api/admin/evaluations": { post: { summary: "开始评测（后台运行）：提示词版本（大模型）或本地分类器，评测集为已确认工单或上传文件", security: [{ session: [] }], requestBody: body(evaluationSchema), responses: { "202": ok("{id, total}"), ...errors } } },
     "/api/admin/evaluations/{id}": { get: { summary: "评测进度与结果：准确率、macro-F1、按事项、常见错分、调用与 tokens", security: [{ session: [] }], parameters: [idPath], responses: { "200": ok("{status, done, total, result}"), ...errors } } },
+    "/api/admin/replies": { get: { summary: "全部回复文案：当前文本、默认文本、可用占位符、最近修改", security: [{ session: [] }], responses: { "200": ok("{replies}"), ...errors } } },
+    "/api/admin/replies/{key}": { put: { summary: "保存一条回复文案的新版本（只能用默认文案中的占位符），下一条消息起生效", security: [{ session: [] }], parameters: [replyKey], requestBody: body(replySchema), responses: { "200": ok("{id, changed}"), ...errors } } },
+    "/api/admin/replies/{key}/versions": { get: { summary: "一条回复文案的历史版本", security: [{ session: [] }], parameters: [replyKey], responses: { "200": ok("{versions}"), ...errors } } },
+    "/api/admin/replies/{key}/preview": { post: { summary: "用示例值预览文案，并指出占位符问题", security: [{ session: [] }], parameters: [replyKey], requestBody: body(replyPreviewSchema), responses: { "200": ok("{problems, rendered}"), ...errors } } },
+    "/api/admin/replies/{key}/reset": { post: { summary: "恢复为 prompts/replies 中的默认文案（记为新版本）", security: [{ session: [] }], parameters: [replyKey], responses: { "200": ok("{id, changed}"), ...errors } } },
     "/api/admin/org": { get: { summary: "区域层级及联系方式、承办单位及联系方式、服务的群", security: [{ session: [] }], responses: { "200": ok("{levels, areas, units, groups}"), ...errors } } },
     "/api/admin/groups/joined": { get: { summary: "运行中的机器人所在的群（标明是否已服务）", security: [{ session: [] }], responses: { "200": ok("{joined}"), ...errors } } },
     "/api/admin/areas": { post: { summary: "新增区域（上级须高一级）", security: [{ session: [] }], requestBody: body(areaSchema), responses: { "201": ok("{id}"), "409": ok("同名"), ...errors } } },

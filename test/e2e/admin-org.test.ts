@@ -59,4 +59,29 @@ describe("organisation in the browser", () => {
     if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/org.png`, fullPage: true });
     expect(errors).toEqual([]);
   });
+
+  it("changes what the bot answers, previewed with sample values, and puts the default back", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${svc.url}/console/#/admin/replies`);
+    await page.getByLabel("用户名").fill("orgadmin");
+    await page.getByLabel("密码").fill("org-pass-123");
+    await page.getByRole("button", { name: "登录" }).click();
+    const card = page.locator('section.reply[data-key="appeal_accepted"]');
+    await card.waitFor();
+    await card.getByLabel("appeal_accepted 文案").fill("收到！工单 {{case_number}} 已交{{lead_unit}}办理。");
+    await card.locator("summary").click();
+    await expect.poll(() => card.locator(".reply-preview").textContent()).toBe("收到！工单 2026-000123 已交阳光花园物业服务中心办理。");
+    await card.getByLabel("appeal_accepted 修改说明").fill("更口语");
+    await card.getByRole("button", { name: "保存" }).click();
+    await expect.poll(() => card.locator(".pill").textContent()).toBe("已修改");
+    const answer = (await svc.post("/api/channels/http/messages", groupMessage("@小民 9号楼电梯坏了"))).body.replies[0].text;
+    expect(answer).toMatch(/^收到！工单 \d{4}-\d{6} 已交/);
+    if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/replies-phone.png` });
+    await card.getByRole("button", { name: "恢复默认" }).click();
+    await expect.poll(() => card.locator(".pill").textContent()).toBe("默认");
+    expect((await svc.post("/api/channels/http/messages", groupMessage("@小民 10号楼电梯坏了"))).body.replies[0].text).toContain("您反映的问题已受理");
+    expect(errors).toEqual([]);
+  });
 });

@@ -476,6 +476,7 @@ const ADMIN_PAGES = {
   "/admin/prompts": { module: "./admin-prompts.js" },
   "/admin/list": { module: "./admin-list.js" },
   "/admin/org": { module: "./admin-org.js" },
+  "/admin/replies": { module: "./admin-replies.js" },
 };
 
 // ---- routing ----------------------------------------------------------------------------------------------

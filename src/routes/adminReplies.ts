@@ -1,0 +1,111 @@
+// Administrators change what the bot says: every reply text (prompts/replies/<key>.md is its default) can be
+// replaced by a version of their own — checked for its placeholders, previewed with sample values, kept with
+// its history, and put back to the file's text. Admin sessions only; every change is logged with who.
+import Router from "@koa/router";
+import { z } from "zod";
+import type { Services } from "../services.ts";
+import { parseInput } from "../http/middleware.ts";
+import { requireUser, type SessionUser } from "../auth/sessions.ts";
+import { NotFoundError, ValidationError } from "../errors.ts";
+import { renderTemplate } from "../classify/prompt.ts";
+import { placeholdersOf } from "../intake/replies.ts";
+
+const keyParam = z.object({ key: z.string().regex(/^[a-z_]+$/, "文案名称无效") });
+export const replySchema = z.object({
+  text: z.string().trim().min(1, "文案不能为空").max(2_000),
+  note: z.string().trim().min(1, "请说明这次修改了什么").max(200),
+});
+export const replyPreviewSchema = z.object({ text: z.string().max(2_000) });
+
+/** Who reads each kind of text, from its name. */
+const AUDIENCE: [RegExp, string][] = [
+  [/^unit_/, "承办单位"],
+  [/^area_/, "网格与社区"],
+  [/^(survey_|progress_)/, "居民（主动告知）"],
+  [/./, "居民（回复）"],
+];
+
+/** Sample values for a preview, so the text reads as it will in a chat. */
+const SAMPLES: Record<string, string> = {
+  case_number: "2026-000123", matter_name: "电梯故障", resolve_due: "12月3日周四 18:00", response_due: "11月30日周一 14:00", lead_unit: "阳光花园物业服务中心",
+  cooperating: "区市场监督管理局", location: "3号楼", appeal: "3号楼电梯坏了两天了", reason: "不属于本单位职责", target_number: "2026-000122", result: "已更换门机板",
+  phase: "办结", due: "12月3日周四 18:00", bot_name: "小民", urgency: "一般", unit: "阳光花园物业服务中心", status: "办理中", rule: "火情", rating: "满意", note: "明早到场",
+  missing: "具体楼栋", level: "督办", hotline: "119", error: "工单号不存在", due_line: "12月3日周四 18:00前办结", cases: "2026-000123 电梯故障（办理中）", advice: "请立即撤离", action: "已办结",
+};
+
+export function adminReplyRoutes(services: Services): Router {
+  const { db, log, replies } = services;
+  const router = new Router({ prefix: "/api/admin/replies" });
+  router.use(requireUser(db, ["admin"], services.clock));
+  const known = (key: string) => {
+    if (replies.defaultText(key) === undefined) throw NotFoundError("没有这条回复文案");
+    return key;
+  };
+
+  router.get("/", async (ctx) => {
+    await replies.fresh(db);
+    const latest = await db.replyVersion.findMany({ where: { active: true }, select: { key: true, authorName: true, createdAt: true, note: true } });
+    const byKey = new Map(latest.map((v) => [v.key, v]));
+    ctx.body = {
+      replies: replies.keys.map((key) => {
+        const def = replies.defaultText(key)!;
+        const text = replies.text(key)!;
+        const v = byKey.get(key);
+        return {
+          key,
+          audience: AUDIENCE.find(([re]) => re.test(key))![1],
+          text,
+          defaultText: def,
+          changed: text !== def,
+          placeholders: placeholdersOf(def),
+          lastChange: v ? { author: v.authorName, at: v.createdAt, note: v.note } : null,
+        };
+      }),
+    };
+  });
+
+  router.get("/:key/versions", async (ctx) => {
+    const key = known(parseInput(keyParam, ctx.params).key);
+    const versions = await db.replyVersion.findMany({ where: { key }, orderBy: { id: "desc" }, take: 50 });
+    ctx.body = { versions: versions.map((v) => ({ id: v.id, text: v.text, note: v.note, author: v.authorName, at: v.createdAt, active: v.active })) };
+  });
+
+  /** The text with sample values, as a resident or a unit would read it. */
+  router.post("/:key/preview", async (ctx) => {
+    const key = known(parseInput(keyParam, ctx.params).key);
+    const { text } = parseInput(replyPreviewSchema, ctx.request.body);
+    const problems = replies.check(key, text);
+    const vars = Object.fromEntries(placeholdersOf(replies.defaultText(key)!).map((p) => [p, SAMPLES[p] ?? `〔${p}〕`]));
+    ctx.body = { problems, rendered: problems.length ? null : renderTemplate(text, vars) };
+  });
+
+  /** Saves a new version and uses it from the next message. */
+  router.put("/:key", async (ctx) => {
+    const key = known(parseInput(keyParam, ctx.params).key);
+    const body = parseInput(replySchema, ctx.request.body);
+    const problems = replies.check(key, body.text);
+    if (problems.length) throw ValidationError(problems.join("；"), { field: "text" });
+    const user = ctx.state.user as SessionUser;
+    const version = await save(key, body.text, body.note, user);
+    ctx.body = { id: version.id, changed: body.text !== replies.defaultText(key) };
+  });
+
+  /** Back to the file's text, recorded as a version too. */
+  router.post("/:key/reset", async (ctx) => {
+    const key = known(parseInput(keyParam, ctx.params).key);
+    const version = await save(key, replies.defaultText(key)!, "恢复默认文案", ctx.state.user as SessionUser);
+    ctx.body = { id: version.id, changed: false };
+  });
+
+  async function save(key: string, text: string, note: string, user: SessionUser) {
+    const version = await db.$transaction(async (tx) => {
+      await tx.replyVersion.updateMany({ where: { key, active: true }, data: { active: false } });
+      return tx.replyVersion.create({ data: { key, text, note, authorId: user.id, authorName: user.displayName, active: true, createdAt: services.clock() } });
+    });
+    replies.use(key, text);
+    log.info({ by: user.id, key, replyVersionId: version.id }, "reply text changed");
+    return version;
+  }
+
+  return router;
+}

@@ -1,0 +1,69 @@
+// Administrators change what the bot says: a checked, previewed version of a reply text is used from the next
+// message, in this process at once and in another within seconds; its history is kept; the file's text returns.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { callAs, signIn, type Session } from "./helpers/session.ts";
+import { createUser } from "../src/auth/users.ts";
+import { Replies } from "../src/intake/replies.ts";
+
+let svc: TestService;
+let admin: Session;
+let worker: Session;
+const call = (method: string, path: string, body?: unknown, as: Session = admin) => callAs(svc, as, method, path, body);
+const appeal = async (text: string) => (await svc.post("/api/channels/http/messages", groupMessage(`@小民 ${text}`))).body.replies[0].text as string;
+
+beforeAll(async () => {
+  svc = await startService();
+  await createUser(svc.services.db, { username: "texts", displayName: "文案管理员", role: "admin", password: "texts-pass-1" });
+  await createUser(svc.services.db, { username: "gw", displayName: "网格员", role: "worker", password: "gw-pass-123" });
+  admin = await signIn(svc, "texts", "texts-pass-1");
+  worker = await signIn(svc, "gw", "gw-pass-123");
+});
+afterAll(async () => {
+  await svc.close();
+});
+
+describe("reply texts", () => {
+  it("lists every text with its default, placeholders and audience, for administrators only", async () => {
+    expect((await call("GET", "/api/admin/replies", undefined, worker)).status).toBe(403);
+    const { body } = await call("GET", "/api/admin/replies");
+    const accepted = body.replies.find((r: any) => r.key === "appeal_accepted");
+    expect(accepted).toMatchObject({ audience: "居民（回复）", changed: false, lastChange: null });
+    expect(accepted.placeholders).toEqual(expect.arrayContaining(["case_number", "matter_name", "lead_unit"]));
+    expect(body.replies.find((r: any) => r.key === "unit_dispatch").audience).toBe("承办单位");
+    expect(body.replies).toHaveLength(new Replies().keys.length);
+  });
+
+  it("refuses a placeholder the code does not fill, and previews a good text with sample values", async () => {
+    const bad = await call("PUT", "/api/admin/replies/appeal_accepted", { text: "收到！{{resident_phone}}", note: "试试" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("不能使用占位符 {{resident_phone}}");
+    const preview = await call("POST", "/api/admin/replies/appeal_accepted/preview", { text: "收到，工单 {{case_number}}，由{{lead_unit}}办理。" });
+    expect(preview.body).toEqual({ problems: [], rendered: "收到，工单 2026-000123，由阳光花园物业服务中心办理。" });
+    expect((await call("PUT", "/api/admin/replies/no_such_text", { text: "x", note: "y" })).status).toBe(404);
+  });
+
+  it("uses a saved version from the next message, keeps the history, and goes back to the file", async () => {
+    const before = await appeal("3号楼电梯坏了两天了");
+    expect(before).toContain("您反映的问题已受理");
+    const saved = await call("PUT", "/api/admin/replies/appeal_accepted", { text: "收到！工单 {{case_number}} 已交{{lead_unit}}办理。", note: "更口语" });
+    expect(saved.status).toBe(200);
+    const after = await appeal("5号楼电梯又坏了");
+    expect(after).toMatch(/^收到！工单 \d{4}-\d{6} 已交阳光花园物业服务中心办理。$/);
+
+    const list = (await call("GET", "/api/admin/replies")).body.replies.find((r: any) => r.key === "appeal_accepted");
+    expect(list).toMatchObject({ changed: true, lastChange: { author: "文案管理员", note: "更口语" } });
+    expect((await call("POST", "/api/admin/replies/appeal_accepted/reset")).status).toBe(200);
+    expect(await appeal("6号楼电梯坏了")).toContain("您反映的问题已受理");
+    const { versions } = (await call("GET", "/api/admin/replies/appeal_accepted/versions")).body;
+    expect(versions.map((v: any) => [v.note, v.active])).toEqual([["恢复默认文案", true], ["更口语", false]]);
+  });
+
+  it("reaches another process within seconds: a fresh read picks the active version up", async () => {
+    await call("PUT", "/api/admin/replies/progress_resolved", { text: "工单 {{case_number}} 办好了：{{result}}", note: "简短" });
+    const other = new Replies();
+    expect(other.render("progress_resolved", { case_number: "2026-000001", matter_name: "电梯故障", result: "已修复" })).toContain("已办结"); // the file's text
+    await other.fresh(svc.services.db);
+    expect(other.render("progress_resolved", { case_number: "2026-000001", matter_name: "电梯故障", result: "已修复" })).toBe("工单 2026-000001 办好了：已修复");
+  });
+});
