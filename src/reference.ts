@@ -12,15 +12,24 @@ export class ReferenceData {
   /** The responsibility list's version (ListVersion.id) this catalogue was loaded from; null before any. */
   listVersionId: number | null = null;
   private checkedAt = 0;
+  /** How many emergency rules there were and when one last changed, as loaded. */
+  private rulesStamp = "";
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly checkEveryMs = CHECK_MS,
+  ) {}
 
-  /** Reloads when the list has a newer version than the one in memory (checked at most every 10 s). */
+  /** Reloads when the list has a newer version, or an emergency rule changed (checked at most every 10 s). */
   async fresh(): Promise<this> {
-    if (Date.now() - this.checkedAt < CHECK_MS) return this;
+    if (Date.now() - this.checkedAt < this.checkEveryMs) return this;
     this.checkedAt = Date.now();
-    const latest = await this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
-    if ((latest?.id ?? null) !== this.listVersionId) await this.reload();
+    const [latest, rules] = await Promise.all([
+      this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } }),
+      this.db.emergencyRule.aggregate({ _max: { updatedAt: true }, _count: true }),
+    ]);
+    const rulesStamp = `${rules._count}:${rules._max.updatedAt?.getTime() ?? 0}`;
+    if ((latest?.id ?? null) !== this.listVersionId || rulesStamp !== this.rulesStamp) await this.reload();
     return this;
   }
 
@@ -29,7 +38,11 @@ export class ReferenceData {
     this.listVersionId = latest?.id ?? null;
     this.checkedAt = Date.now();
     this.catalogue = await Catalogue.load(this.db);
-    const rules = await this.db.emergencyRule.findMany({ where: { active: true }, orderBy: { id: "asc" } });
+    const [rules, stamp] = await Promise.all([
+      this.db.emergencyRule.findMany({ where: { active: true }, orderBy: { id: "asc" } }),
+      this.db.emergencyRule.aggregate({ _max: { updatedAt: true }, _count: true }),
+    ]);
+    this.rulesStamp = `${stamp._count}:${stamp._max.updatedAt?.getTime() ?? 0}`;
     this.emergencyRules = rules.map((r) => ({
       code: r.code,
       name: r.name,

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { createUser } from "../src/auth/users.ts";
+import { ReferenceData } from "../src/reference.ts";
 import { callAs, signIn, type Session } from "./helpers/session.ts";
 
 let svc: TestService;
@@ -113,5 +114,29 @@ describe("settings", () => {
     const heard = await svc.post("/api/channels/http/messages", groupMessage("#报事 7号楼电梯坏了", { mentionsBot: false }));
     expect(heard.body.case.matterCode).toBe("DT01");
     expect((await svc.services.settings.current()).quietHours).toEqual({ start: "22:00", end: "07:00" });
+  });
+});
+
+describe("emergency rules", () => {
+  it("are answered with the hotline from the next message once added, and no longer once stopped, in every process", async () => {
+    const other = await new ReferenceData(svc.services.db, 0).reload(); // another process on the same database
+    const bad = await call("POST", "/api/admin/emergency-rules", { code: "lift", name: "电梯困人", keywords: [], hotline: "96333", advice: "请保持冷静" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("至少需要一个关键词");
+    const rule = { code: "drowning", name: "落水", keywords: ["有人落水", "掉进河里"], hotline: "110", advice: "请立即拨打 110，向落水者抛救生圈或绳索，不要贸然下水。" };
+    expect((await call("POST", "/api/admin/emergency-rules", rule)).status).toBe(201);
+    expect((await call("POST", "/api/admin/emergency-rules", rule)).status).toBe(409);
+
+    const trapped = await svc.post("/api/channels/http/messages", groupMessage("@小民 小区河边有人落水了，快来人"));
+    expect(trapped.body.outcome).toBe("emergency");
+    expect(trapped.body.replies[0].text).toContain("救生圈");
+    await other.fresh();
+    expect(other.emergencyRules.map((r) => r.code)).toContain("drowning");
+
+    expect((await call("PUT", "/api/admin/emergency-rules/drowning", { active: false })).status).toBe(200);
+    expect((await svc.post("/api/channels/http/messages", groupMessage("@小民 小区河边有人落水了，快来人"))).body.outcome).not.toBe("emergency");
+    await other.fresh();
+    expect(other.emergencyRules.map((r) => r.code)).not.toContain("drowning");
+    expect((await call("PUT", "/api/admin/emergency-rules/nope", { active: false })).status).toBe(404);
   });
 });

@@ -42,6 +42,17 @@ export const groupSchema = z.object({
   gridId: z.number().int().positive().nullable(),
   enabled: z.boolean().default(true),
 });
+const words = z.array(z.string().trim().min(1).max(20)).max(50);
+export const emergencyRuleSchema = z.object({
+  code: z.string().trim().regex(/^[a-z0-9_-]{2,30}$/, "编码为 2–30 位小写字母、数字、_ 或 -"),
+  name: z.string().trim().min(1, "请填写名称").max(30),
+  keywords: words.min(1, "至少需要一个关键词"),
+  excludes: words.default([]),
+  hotline: z.string().trim().regex(/^[0-9-]{3,20}$/, "请填写电话号码，如 119"),
+  advice: z.string().trim().min(1, "请填写给居民的安全提示").max(300),
+  active: z.boolean().default(true),
+});
+export const emergencyRuleUpdateSchema = emergencyRuleSchema.omit({ code: true }).partial();
 export const groupUpdateSchema = z.object({ name: name.optional(), gridId: z.number().int().positive().nullable().optional(), enabled: z.boolean().optional() });
 
 export function adminOrgRoutes(services: Services): Router {
@@ -218,6 +229,31 @@ export function adminOrgRoutes(services: Services): Router {
     if (!count) throw NotFoundError("群不存在");
     log.info({ by: by(ctx), groupId: id }, "group no longer served");
     ctx.status = 204;
+  });
+
+  // ---- emergency rules: answered at once with the hotline, before anything slow ----
+  router.get("/emergency-rules", async (ctx) => {
+    const rules = await db.emergencyRule.findMany({ orderBy: { id: "asc" } });
+    ctx.body = { rules: rules.map((r) => ({ code: r.code, name: r.name, keywords: r.keywords, excludes: r.excludes, hotline: r.hotline, advice: r.advice, active: r.active, updatedAt: r.updatedAt })) };
+  });
+
+  router.post("/emergency-rules", async (ctx) => {
+    const body = parseInput(emergencyRuleSchema, ctx.request.body);
+    await unique(() => db.emergencyRule.create({ data: body }), `已有编码为 ${body.code} 的规则`);
+    await services.reference.reload();
+    log.info({ by: by(ctx), rule: body.code }, "emergency rule added");
+    ctx.status = 201;
+    ctx.body = { code: body.code };
+  });
+
+  router.put("/emergency-rules/:code", async (ctx) => {
+    const code = String(ctx.params.code);
+    const body = parseInput(emergencyRuleUpdateSchema, ctx.request.body);
+    const { count } = await db.emergencyRule.updateMany({ where: { code }, data: { ...body, updatedAt: services.clock() } });
+    if (!count) throw NotFoundError("紧急规则不存在");
+    await services.reference.reload();
+    log.info({ by: by(ctx), rule: code, active: body.active }, "emergency rule changed");
+    ctx.body = { code };
   });
 
   // ---- settings ----

@@ -8,7 +8,7 @@ import { kpiQuery } from "./kpis.ts";
 import { matterQuery } from "./reference.ts";
 import { replyPreviewSchema, replySchema } from "./adminReplies.ts";
 import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
-import { areaSchema, areaUpdateSchema, contactSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
+import { areaSchema, areaUpdateSchema, contactSchema, emergencyRuleSchema, emergencyRuleUpdateSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, updateSchema } from "./auth.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
@@ -128,6 +128,19 @@ export const openApiDocument = {
     "/api/admin/groups/{id}": {
       patch: { summary: "修改群的网格、名称或启用状态（下一条消息起生效）", security: [{ session: [] }], parameters: [idPath], requestBody: body(groupUpdateSchema), responses: { "200": ok("{id}"), ...errors } },
       delete: { summary: "不再服务该群", security: [{ session: [] }], parameters: [idPath], responses: { "204": ok("已删除"), ...errors } },
+    },
+    "/api/admin/emergency-rules": {
+      get: { summary: "紧急规则：关键词、排除词、求助电话、安全提示（命中即先回复，不等待分类）", security: [{ session: [] }], responses: { "200": ok("{rules}"), ...errors } },
+      post: { summary: "新增紧急规则（立即生效）", security: [{ session: [] }], requestBody: body(emergencyRuleSchema), responses: { "201": ok("{code}"), "409": ok("编码已存在"), ...errors } },
+    },
+    "/api/admin/emergency-rules/{code}": {
+      put: {
+        summary: "修改或停用紧急规则（立即生效）",
+        security: [{ session: [] }],
+        parameters: [{ name: "code", in: "path", required: true, schema: { type: "string" }, example: "fire" }],
+        requestBody: body(emergencyRuleUpdateSchema),
+        responses: { "200": ok("{code}"), ...errors },
+      },
     },
     "/api/admin/settings": {
       get: { summary: "运行设置：当前值、默认值、中文名称与说明", security: [{ session: [] }], responses: { "200": ok("{values, defaults, labels}"), ...errors } },

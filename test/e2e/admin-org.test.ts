@@ -56,6 +56,17 @@ describe("organisation in the browser", () => {
     expect(heard.body.case.matterCode).toBe("SZ01");
     const sent = await db.outbox.findFirst({ where: { case: { number: heard.body.case.number }, kind: "unit_dispatch" } });
     expect(sent?.chatId).toBe("sim-lamps-work");
+    // A new emergency rule answers the next message with its hotline.
+    const rule = page.locator('.rule[data-rule="new"]');
+    await rule.getByLabel("规则编码").fill("drowning");
+    await rule.getByLabel("规则名称").fill("落水");
+    await rule.getByLabel("求助电话").fill("110");
+    await rule.getByLabel("关键词").fill("有人落水、掉进河里");
+    await rule.getByLabel("安全提示").fill("请立即拨打 110，向落水者抛救生圈。");
+    await rule.getByRole("button", { name: "新增规则" }).click();
+    await page.locator('.rule[data-rule="drowning"]').waitFor();
+    const emergency = await svc.post("/api/channels/http/messages", groupMessage("@小民 河边有人落水了"));
+    expect(emergency.body.replies[0].text).toContain("救生圈");
     if (process.env.E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/org.png`, fullPage: true });
     expect(errors).toEqual([]);
   });

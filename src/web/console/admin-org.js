@@ -7,7 +7,7 @@ const CHANNELS = [["wechaty", "微信"], ["simulator", "模拟器"], ["http", "H
 const UNIT_KINDS = [["department", "职能部门"], ["property", "物业"], ["committee", "居委会"], ["street_office", "街道办"], ["utility", "公用事业"], ["other", "其他"]];
 
 export default async function orgView() {
-  const [org, joined, settings] = await Promise.all([api("GET", "/api/admin/org"), api("GET", "/api/admin/groups/joined"), api("GET", "/api/admin/settings")]);
+  const [org, joined, settings, emergency] = await Promise.all([api("GET", "/api/admin/org"), api("GET", "/api/admin/groups/joined"), api("GET", "/api/admin/settings"), api("GET", "/api/admin/emergency-rules")]);
   state.units = null; // pickers elsewhere read units and grids afresh after changes here
   const reload = () => orgView();
   const grids = org.areas.filter((a) => a.level === "grid");
@@ -19,6 +19,7 @@ export default async function orgView() {
     groupsCard(org, joined.joined, gridOptions, reload),
     areasCard(org, reload),
     unitsCard(org, reload),
+    emergencyCard(emergency.rules, reload),
     settingsCard(settings),
   );
 }
@@ -121,6 +122,48 @@ function unitsCard(org, reload) {
     h("ul", { class: "units" }, org.units.map((u) =>
       h("li", { dataset: { unit: u.name } }, h("b", {}, u.name), h("span", { class: "muted small" }, ` ${UNIT_KINDS.find(([k]) => k === u.kind)?.[1] ?? u.kind} · 主责 ${u.matters} 项`), u.contacts.length ? null : h("span", { class: "pill late" }, "无联系方式"), contactsBlock(u.contacts, `/api/admin/units/${u.id}/contacts`, "/api/admin/unit-contacts", reload, "派单联系方式")))),
     h("div", { class: "row" }, name, kind, h("button", { type: "button", onclick: () => attempt(() => api("POST", "/api/admin/units", { name: name.value, kind: kind.value }).then(reload), "已新增单位") }, "新增单位")),
+  );
+}
+
+// ---- emergency rules ----
+
+const words = (s) => s.split(/[\s,，、]+/).filter(Boolean);
+
+/** Rules the bot answers at once with a hotline, before anything slow; one form per rule and one to add. */
+function emergencyCard(rules, reload) {
+  const form = (r) => {
+    const f = {
+      name: h("input", { value: r?.name ?? "", placeholder: "名称，如 火情", "aria-label": "规则名称" }),
+      keywords: h("input", { value: (r?.keywords ?? []).join("、"), placeholder: "关键词，用顿号或空格分隔", "aria-label": "关键词", class: "grow" }),
+      excludes: h("input", { value: (r?.excludes ?? []).join("、"), placeholder: "排除词（出现则不算紧急）", "aria-label": "排除词", class: "grow" }),
+      hotline: h("input", { value: r?.hotline ?? "", placeholder: "电话，如 119", "aria-label": "求助电话", size: 8 }),
+      advice: h("textarea", { rows: 2, placeholder: "给居民的安全提示", "aria-label": "安全提示" }, r?.advice ?? ""),
+      active: h("input", { type: "checkbox", checked: r ? r.active : true }),
+      code: h("input", { placeholder: "编码（英文，如 flood）", "aria-label": "规则编码", size: 12 }),
+    };
+    const body = () => ({ name: f.name.value, keywords: words(f.keywords.value), excludes: words(f.excludes.value), hotline: f.hotline.value, advice: f.advice.value, active: f.active.checked });
+    const save = () =>
+      r
+        ? attempt(() => api("PUT", `/api/admin/emergency-rules/${r.code}`, body()).then(reload), `已保存“${f.name.value}”，立即生效`)
+        : attempt(() => api("POST", "/api/admin/emergency-rules", { code: f.code.value, ...body() }).then(reload), "已新增紧急规则，立即生效");
+    return h(
+      "div",
+      { class: "rule", dataset: { rule: r?.code ?? "new" } },
+      h("div", { class: "row" }, r ? h("b", {}, r.code) : f.code, f.name, f.hotline, h("label", { class: "small" }, f.active, "启用")),
+      h("div", { class: "row" }, f.keywords),
+      h("div", { class: "row" }, f.excludes),
+      f.advice,
+      h("button", { type: "button", onclick: save }, r ? "保存" : "新增规则"),
+    );
+  };
+  return h(
+    "section",
+    { class: "card emergency" },
+    h("h2", {}, `紧急规则（${rules.length}）`),
+    h("p", { class: "muted small" }, "消息含关键词（且不含排除词）时，机器人立即回复求助电话和安全提示，不等分类，即使没有 @机器人。"),
+    rules.map(form),
+    h("h3", {}, "新增"),
+    form(null),
   );
 }
 

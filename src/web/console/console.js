@@ -409,7 +409,7 @@ function drawCharts(ranking, trend, rankEl, trendEl) {
     legend: { top: 0 },
     grid: { left: 8, right: 16, bottom: 8, top: 32, containLabel: true },
     xAxis: { type: "category", data: trend.rows.map((r) => r.group) },
-    yAxis: [{ type: "value", max: 100, axisLabel: { formatter: "{value}%" } }, { type: "value", name: "工单量", splitLine: { show: false } }],
+    yAxis: [{ type: "value", max: 100, axisLabel: { formatter: "{value}%" } }, { type: "value", splitLine: { show: false } }],
     series: [
       ...rates.map(([name, key]) => ({ name, type: "line", connectNulls: true, data: trend.rows.map((r) => asPct(r[key])) })),
       { name: "工单量", type: "bar", yAxisIndex: 1, data: trend.rows.map((r) => r.volume), itemStyle: { opacity: 0.35 } },
