@@ -151,6 +151,14 @@ describe("KPI trend and exports", () => {
     expect(week.groupLabel).toBe("周（起始日）");
   });
 
+  it("exports a resident's text that looks like a formula so that Excel does not run it", async () => {
+    const number = await appeal("=HYPERLINK(\"http://evil.example\",\"点我\") 北门路灯不亮了");
+    const csv = await (await fetch(`${svc.url}/api/cases/export.csv?q=${number}`, { headers: auth() })).text();
+    const row = csv.split("\r\n")[1];
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example""`);
+    expect(row).not.toMatch(/,=HYPERLINK/);
+  });
+
   it("exports KPIs as CSV and cases as XLSX", async () => {
     const csv = await fetch(`${svc.url}/api/kpis/export.csv?groupBy=unit`, { headers: auth() });
     const text = (await csv.text()).replace(/^\uFEFF/, "");

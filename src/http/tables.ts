@@ -18,7 +18,9 @@ export async function sendTable<T>(ctx: Context, t: { name: string; sheet?: stri
   ctx.set("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(`${t.name}.${t.format}`)}`);
   if (t.format === "csv") {
     const cell = (v: ReturnType<Column<T>["value"]>) => {
-      const s = v instanceof Date ? formatChinaTimestamp(v) : v === null || v === undefined ? "" : String(v);
+      let s = v instanceof Date ? formatChinaTimestamp(v) : v === null || v === undefined ? "" : String(v);
+      // Residents write the texts: one starting like a formula must not run as one when Excel opens the file.
+      if (typeof v === "string" && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
       return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
     const lines = [t.columns.map((c) => cell(c.header)).join(","), ...t.rows.map((r) => t.columns.map((c) => cell(c.value(r))).join(","))];
