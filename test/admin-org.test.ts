@@ -61,6 +61,12 @@ describe("organisation", () => {
     const next = (await svc.post("/api/channels/http/messages", groupMessage("@小民 5号楼电梯坏了"))).body.case.number;
     expect((await db.case.findUniqueOrThrow({ where: { number: next }, include: { grid: true } })).grid?.name).toBe("幸福社区第二网格");
 
+    // A group kept for appeals takes every message, without an @mention.
+    expect((await svc.post("/api/channels/http/messages", groupMessage("8号楼电梯坏了", { mentionsBot: false }))).body.outcome).toBe("not_addressed");
+    await call("PATCH", `/api/admin/groups/${group.id}`, { mentionRequired: false });
+    expect((await svc.post("/api/channels/http/messages", groupMessage("8号楼电梯坏了", { mentionsBot: false }))).body.case.matterCode).toBe("DT01");
+    await call("PATCH", `/api/admin/groups/${group.id}`, { mentionRequired: true });
+
     // A group no longer served is ignored from its next message.
     await call("PATCH", `/api/admin/groups/${group.id}`, { enabled: false });
     expect((await svc.post("/api/channels/http/messages", groupMessage("@小民 6号楼电梯坏了"))).body.outcome).toBe("ignored");

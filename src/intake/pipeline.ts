@@ -80,7 +80,7 @@ export interface IntakeDeps {
 
 type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
 type Tx = Prisma.TransactionClient;
-type Group = { id: number; name: string; gridId: number | null } | null;
+type Group = { id: number; name: string; gridId: number | null; mentionRequired: boolean } | null;
 type Place = { location: string | null; buildingId: number | null; gridId: number | null };
 
 interface Turn {
@@ -187,7 +187,8 @@ export class Intake {
     const emergency = detectEmergency(text, reference.emergencyRules);
     if (emergency) return this.openEmergency(turn, emergency);
 
-    const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed;
+    // A group kept for appeals may take every message as for the bot.
+    const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
     const question = await db.pendingQuestion.findFirst({
       where: { channel: row.channel, chatId: row.chatId, senderId: row.senderId, answeredAt: null, expiresAt: { gt: now } },
       orderBy: { id: "desc" },

@@ -41,6 +41,8 @@ export const groupSchema = z.object({
   name,
   gridId: z.number().int().positive().nullable(),
   enabled: z.boolean().default(true),
+  /** false: every message in the group is for the bot, without an @mention or a prefix. */
+  mentionRequired: z.boolean().default(true),
 });
 const words = z.array(z.string().trim().min(1).max(20)).max(50);
 export const emergencyRuleSchema = z.object({
@@ -53,7 +55,12 @@ export const emergencyRuleSchema = z.object({
   active: z.boolean().default(true),
 });
 export const emergencyRuleUpdateSchema = emergencyRuleSchema.omit({ code: true }).partial();
-export const groupUpdateSchema = z.object({ name: name.optional(), gridId: z.number().int().positive().nullable().optional(), enabled: z.boolean().optional() });
+export const groupUpdateSchema = z.object({
+  name: name.optional(),
+  gridId: z.number().int().positive().nullable().optional(),
+  enabled: z.boolean().optional(),
+  mentionRequired: z.boolean().optional(),
+});
 
 export function adminOrgRoutes(services: Services): Router {
   const { db, log } = services;
@@ -91,7 +98,7 @@ export function adminOrgRoutes(services: Services): Router {
       levels: LEVEL_LABELS,
       areas: areas.map((a) => ({ id: a.id, level: a.level, name: a.name, parentId: a.parentId, contacts: a.contacts.map(contactOut) })),
       units: units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, areaId: u.areaId, matters: u._count.ledMatters, contacts: u.contacts.map(contactOut) })),
-      groups: groups.map((g) => ({ id: g.id, channel: g.channel, chatId: g.chatId, name: g.name, gridId: g.gridId, enabled: g.enabled })),
+      groups: groups.map((g) => ({ id: g.id, channel: g.channel, chatId: g.chatId, name: g.name, gridId: g.gridId, enabled: g.enabled, mentionRequired: g.mentionRequired })),
     };
   });
 
@@ -219,7 +226,7 @@ export function adminOrgRoutes(services: Services): Router {
     await checkGrid(body.gridId);
     if (!(await db.chatGroup.findUnique({ where: { id } }))) throw NotFoundError("群不存在");
     await db.chatGroup.update({ where: { id }, data: body });
-    log.info({ by: by(ctx), groupId: id, gridId: body.gridId, enabled: body.enabled }, "group changed");
+    log.info({ by: by(ctx), groupId: id, gridId: body.gridId, enabled: body.enabled, mentionRequired: body.mentionRequired }, "group changed");
     ctx.body = { id };
   });
 

@@ -33,7 +33,13 @@ function groupsCard(org, joined, gridOptions, reload) {
       { dataset: { group: g.chatId } },
       h("td", {}, g.name, h("div", { class: "muted small" }, `${CHANNELS.find(([c]) => c === g.channel)?.[1] ?? g.channel} · ${g.chatId}`)),
       h("td", {}, h("select", { "aria-label": `${g.name} 所属网格`, onchange: (e) => attempt(() => api("PATCH", `/api/admin/groups/${g.id}`, { gridId: Number(e.target.value) || null }), "已改所属网格，下一条消息起生效") }, gridOptions(g.gridId))),
-      h("td", {}, h("label", { class: "small" }, h("input", { type: "checkbox", checked: g.enabled, onchange: (e) => attempt(() => api("PATCH", `/api/admin/groups/${g.id}`, { enabled: e.target.checked }), e.target.checked ? "已恢复服务" : "已暂停服务") }), "服务中")),
+      h(
+        "td",
+        {},
+        h("label", { class: "small" }, h("input", { type: "checkbox", checked: g.enabled, onchange: (e) => attempt(() => api("PATCH", `/api/admin/groups/${g.id}`, { enabled: e.target.checked }), e.target.checked ? "已恢复服务" : "已暂停服务") }), "服务中"),
+        h("br"),
+        h("label", { class: "small" }, h("input", { type: "checkbox", "aria-label": `${g.name} 无需@`, checked: !g.mentionRequired, onchange: (e) => attempt(() => api("PATCH", `/api/admin/groups/${g.id}`, { mentionRequired: !e.target.checked }), e.target.checked ? "群内所有消息都将视为对机器人说的" : "需要 @机器人 或前缀") }), "无需 @（报事专用群）"),
+      ),
       h("td", {}, h("button", { type: "button", class: "link", onclick: () => confirm(`不再服务“${g.name}”？`) && attempt(() => api("DELETE", `/api/admin/groups/${g.id}`).then(reload), "已移出服务名单") }, "移除")),
     ),
   );
