@@ -45,6 +45,10 @@ describe("review queue", () => {
     expect(body.cases.every((c: any) => ["needs_review", "returned"].includes(c.status))).toBe(true);
     const confidences = body.cases.map((c: any) => c.classification.confidence);
     expect(confidences).toEqual([...confidences].sort((a, b) => a - b));
+    expect(body.confirmDispatches).toBe(true); // the page says a confirmation also dispatches
+    await svc.services.settings.update({ autoDispatch: false });
+    expect((await get("/api/cases?view=review")).body.confirmDispatches).toBe(false);
+    await svc.services.settings.update({ autoDispatch: true });
     const withAlternatives = body.cases.find((c: any) => c.classification.alternatives.length);
     expect(withAlternatives.classification.alternatives[0].name).toMatch(/\p{Script=Han}/u);
   });

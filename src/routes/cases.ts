@@ -98,6 +98,8 @@ export function caseRoutes(services: Services): Router {
       total,
       page: q.page,
       pageSize: q.pageSize,
+      // Whether a confirmation also dispatches (the autoDispatch setting), so the page can say what a click does.
+      ...(review ? { confirmDispatches: (await services.settings.current()).autoDispatch } : {}),
       cases: rows.map((k) => ({
         number: k.number,
         status: k.status,

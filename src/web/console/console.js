@@ -61,11 +61,12 @@ async function reviewView() {
   const list = h("div", {});
   const header = h("div", { class: "row spread" }, h("h1", {}, `待审核（${data.total}）`), h("span", { class: "muted small" }, "机器人不确定或被退回的工单，置信度低的在前"));
   if (!data.cases.length) list.append(h("p", { class: "empty" }, "待审核队列已清空 👍"));
-  for (const c of data.cases) list.append(reviewCard(c));
+  for (const c of data.cases) list.append(reviewCard(c, data.confirmDispatches));
   view.replaceChildren(header, list);
 }
 
-function reviewCard(c) {
+function reviewCard(c, dispatches = true) {
+  const confirmLabel = dispatches ? "确认并派单" : "确认";
   const done = async (message) => {
     view.querySelector(`.review-card[data-number="${c.number}"]`)?.remove();
     toast(message);
@@ -73,7 +74,7 @@ function reviewCard(c) {
     if (!view.querySelector(".review-card")) route();
   };
   const cls = c.classification;
-  const confirm = h("button", { class: "primary", disabled: !c.matter, onclick: () => attempt(() => act(c.number, { action: "confirm" }).then(() => done(`${c.number} 已确认并派单`))) }, "确认并派单");
+  const confirm = h("button", { class: "primary", disabled: !c.matter, onclick: () => attempt(() => act(c.number, { action: "confirm" }).then(() => done(`${c.number} 已${confirmLabel}`))) }, confirmLabel);
   const picker = h("div", {});
   return h(
     "article",
@@ -95,13 +96,13 @@ function reviewCard(c) {
     cls.rationale ? h("p", { class: "muted small" }, `依据：${cls.rationale}`) : null,
     cls.alternatives.length
       ? h("div", { class: "alts" }, h("span", { class: "muted small" }, "其他可能："), cls.alternatives.slice(0, 4).map((a) =>
-          h("button", { type: "button", onclick: () => attempt(() => act(c.number, { action: "confirm", matterCode: a.code }).then(() => done(`${c.number} 已改为“${a.name}”并派单`))) }, `${a.name} ${pct(a.score)}`)))
+          h("button", { type: "button", onclick: () => attempt(() => act(c.number, { action: "confirm", matterCode: a.code }).then(() => done(`${c.number} 已改为“${a.name}”${dispatches ? "并派单" : ""}`))) }, `${a.name} ${pct(a.score)}`)))
       : null,
     h(
       "div",
       { class: "row" },
       confirm,
-      h("button", { type: "button", onclick: () => picker.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => attempt(() => act(c.number, { action: "confirm", matterCode, leadUnitId }).then(() => done(`${c.number} 已更正并派单`))) })) }, "更正事项…"),
+      h("button", { type: "button", onclick: () => picker.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => attempt(() => act(c.number, { action: "confirm", matterCode, leadUnitId }).then(() => done(`${c.number} 已更正${dispatches ? "并派单" : ""}`))) })) }, "更正事项…"),
       h("button", { type: "button", onclick: async () => {
         const reason = prompt("不予受理的原因（会告知居民）：");
         if (reason) await attempt(() => act(c.number, { action: "reject", text: reason }).then(() => done(`${c.number} 已不予受理`)));
@@ -285,7 +286,7 @@ function actionForms(c, duplicates, units, reload) {
 
   const quick = h("div", { class: "row" });
   if (s === "needs_review" || s === "returned") {
-    if (c.matter) quick.append(button("确认并派单", { action: "confirm" }, "已确认", true));
+    if (c.matter) quick.append(button("确认", { action: "confirm" }, "已确认", true));
   }
   if (s === "accepted" || s === "returned") quick.append(button("派单", { action: "dispatch" }, "已派单", !c.matter));
   if (s === "dispatched" || s === "reopened") quick.append(button("签收", { action: "accept" }, "已签收"), button("开始办理", { action: "start" }, "已开始办理"));
