@@ -9,7 +9,8 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { LearningStore, TRAIN_IN_BACKGROUND_ABOVE } from "../src/classify/learning.ts";
 import { LinearTextModel } from "../src/classify/linear.ts";
-import { WorkerTrainer } from "../src/classify/trainer.ts";
+import { InThreadTrainer, WorkerTrainer, type LabelledExample, type Learned, type ModelTrainer, type TrainOptions } from "../src/classify/trainer.ts";
+import { NeighbourIndex } from "../src/classify/neighbours.ts";
 import { seededRandom } from "../src/classify/random.ts";
 import type { Db } from "../src/db.ts";
 import { pino } from "pino";
@@ -148,7 +149,10 @@ describe("retraining in a worker thread", () => {
       await learning.learn({ text: "小区游泳池的水好几天没换了", matterCode: "T05", source: "imported" });
       await learning.trained();
       expect(learning.learned.model).toBe(before);
-      expect(learning.learned.neighbours?.size).toBe(41); // the example still counts, through the example index
+      // The example still counts, added to the index in force (which the failed thread did not replace).
+      expect(learning.learned.neighbours?.size).toBe(41);
+      expect(learning.learned.neighbours?.exact).toBe(false);
+      expect(learning.learned.neighbours?.nearest("小区游泳池的水好几天没换了", 1)[0]).toMatchObject({ label: "T05", similarity: 1 });
       expect(lines.map((l) => JSON.parse(l).msg)).toEqual(["retraining the local classifier failed; the previous model stays in force"]);
     } finally {
       await learning.close();
@@ -178,5 +182,148 @@ describe("retraining in a worker thread", () => {
     const copy = LinearTextModel.fromTransfer(structuredClone(data, { transfer }));
     expect(examples.slice(0, 20).map((e) => copy.predict(e.text, 3))).toEqual(expected);
     expect(data.weight.length).toBe(0); // moved, not copied
+  });
+});
+
+/** An in-memory example table, as LearningStore reads and writes it. */
+function exampleTable(rows: { text: string; matterCode: string }[]) {
+  return {
+    labelledExample: {
+      findMany: async () => rows.slice(),
+      create: async ({ data }: { data: { text: string; matterCode: string } }) => rows.push({ text: data.text, matterCode: data.matterCode }),
+    },
+  } as unknown as Db;
+}
+
+/** Trains on this thread, but only when the test lets each training go (so it can act while one is under way). */
+class GatedTrainer implements ModelTrainer {
+  readonly requests: { examples: number; index: boolean }[] = [];
+  private readonly gates: (() => void)[] = [];
+  private readonly inner = new InThreadTrainer();
+
+  async train(examples: LabelledExample[], options: TrainOptions): Promise<Learned> {
+    this.requests.push({ examples: examples.length, index: options.index });
+    await new Promise<void>((go) => this.gates.push(go));
+    return this.inner.train(examples, options);
+  }
+
+  /** Lets the oldest waiting training run, once one is waiting. */
+  async release(): Promise<void> {
+    while (!this.gates.length) await new Promise((r) => setTimeout(r, 1));
+    this.gates.shift()!();
+  }
+
+  async close(): Promise<void> {}
+}
+
+const snapshot = (index: NeighbourIndex | null) => index?.toTransfer().data;
+
+describe("the example index between full builds", () => {
+  it("finds an added example at once, before any training has run", async () => {
+    const rows = syntheticExamples(40, 4).map((e) => ({ text: e.text, matterCode: e.label }));
+    const trainer = new GatedTrainer();
+    const learning = new LearningStore(exampleTable(rows), pino({ level: "silent" }), trainer);
+    await learning.load();
+    const index = learning.learned.neighbours;
+    expect(index?.exact).toBe(true);
+
+    void learning.learn({ text: "小区游泳池的水好几天没换了，又绿又浑", matterCode: "T03", source: "imported" });
+    await new Promise((r) => setTimeout(r, 0)); // learn() has stored the example; the training waits at the gate
+    expect(trainer.requests).toEqual([{ examples: 41, index: true }]);
+    expect(learning.learned.neighbours).toBe(index); // the same index, with the example added
+    expect(index?.size).toBe(41);
+    expect(index?.exact).toBe(false);
+    expect(index?.nearest("游泳池的水好多天没换了，又绿又浑的", 1, 0.5)[0]).toMatchObject({ index: 40, label: "T03" });
+    // An unrelated text is not pulled towards it.
+    expect(index?.nearest("北门路灯不亮了", 1, 0.5)).toEqual([]);
+
+    await trainer.release();
+    await learning.trained();
+    expect(learning.learned.neighbours).not.toBe(index);
+    expect(learning.learned.neighbours?.exact).toBe(true);
+    expect(snapshot(learning.learned.neighbours)).toEqual(snapshot(NeighbourIndex.build(rows.map((r) => ({ text: r.text, label: r.matterCode })))));
+  });
+
+  it("equals a fresh build after the worker thread's rebuild, with the examples learned while it worked", async () => {
+    const rows = syntheticExamples(60, 4).map((e) => ({ text: e.text, matterCode: e.label }));
+    const learning = new LearningStore(exampleTable(rows), pino({ level: "silent" }), new WorkerTrainer());
+    try {
+      await learning.load();
+      const extra = [
+        { text: "小区游泳池的水好几天没换了，又绿又浑", label: "T05" },
+        { text: "地下车库的排风扇整夜轰隆隆地响", label: "T06" },
+        { text: "三号楼电梯按钮失灵，老人上不了楼", label: "T01" },
+        { text: "菜市场门口的下水道堵了，污水漫到路上", label: "T05" },
+        { text: "隔壁工地凌晨还在打桩，吵得睡不着", label: "T06" },
+      ];
+      // The first starts a training; the others arrive while it runs and are added to the index meanwhile.
+      for (const e of extra) await learning.learn({ text: e.text, matterCode: e.label, source: "imported" });
+      expect(learning.learned.neighbours?.size).toBe(65);
+      for (const e of extra) expect(learning.learned.neighbours?.nearest(e.text, 1)[0]).toMatchObject({ text: e.text, label: e.label, similarity: 1 });
+      await learning.trained();
+      const fresh = NeighbourIndex.build(rows.map((r) => ({ text: r.text, label: r.matterCode })));
+      expect(learning.learned.neighbours?.exact).toBe(true);
+      expect(snapshot(learning.learned.neighbours)).toEqual(snapshot(fresh));
+      for (const e of [...extra, ...syntheticExamples(10, 6, 3)]) expect(learning.learned.neighbours?.nearest(e.text, 3, 0)).toEqual(fresh.nearest(e.text, 3, 0));
+      expect(learning.learned.model?.labels).toEqual(["T01", "T02", "T03", "T04", "T05", "T06"]);
+    } finally {
+      await learning.close();
+    }
+  });
+
+  it("adds what a training's examples lack when it returns, and rebuilds once more", async () => {
+    const rows = syntheticExamples(30, 3).map((e) => ({ text: e.text, matterCode: e.label }));
+    const trainer = new GatedTrainer();
+    const learning = new LearningStore(exampleTable(rows), pino({ level: "silent" }), trainer);
+    await learning.load();
+    void learning.learn({ text: "小区游泳池的水好几天没换了，又绿又浑", matterCode: "T02", source: "imported" });
+    await new Promise((r) => setTimeout(r, 0));
+    await learning.learn({ text: "地下车库的排风扇整夜轰隆隆地响", matterCode: "T03", source: "imported" });
+    await trainer.release(); // trains on 31 examples
+    await new Promise((r) => setTimeout(r, 0));
+    // The 31-example index is in force, with the 32nd added to it; the next training is under way.
+    expect(trainer.requests).toEqual([
+      { examples: 31, index: true },
+      { examples: 32, index: true },
+    ]);
+    expect(learning.learned.neighbours?.size).toBe(32);
+    expect(learning.learned.neighbours?.exact).toBe(false);
+    expect(learning.learned.neighbours?.nearest("车库的排风扇整夜轰隆隆响", 1, 0.5)[0]?.label).toBe("T03");
+    await trainer.release();
+    await learning.trained();
+    expect(snapshot(learning.learned.neighbours)).toEqual(snapshot(NeighbourIndex.build(rows.map((r) => ({ text: r.text, label: r.matterCode })))));
+  });
+
+  it("takes over a corrected label and leaves an index built from the same examples as it is", async () => {
+    const examples = syntheticExamples(50, 5);
+    const index = NeighbourIndex.build(examples);
+    const relabelled = examples.map((e, i) => (i === 7 ? { text: e.text, label: "T99" } : e));
+    expect(index.catchUp(relabelled)).toBe(true);
+    expect(index.exact).toBe(true); // a label is not a weight
+    expect(index.nearest(examples[7].text, 1)[0]).toMatchObject({ index: 7, label: "T99" });
+    expect(index.catchUp(examples.slice(1))).toBe(false); // not an extension: the caller builds afresh
+
+    // Start-up built the index: the worker thread trains the model only.
+    const trainer = new GatedTrainer();
+    const learning = new LearningStore(exampleTable(examples.map((e) => ({ text: e.text, matterCode: e.label }))), pino({ level: "silent" }), trainer);
+    await learning.load();
+    const built = learning.learned.neighbours;
+    const retrained = learning.retrain();
+    await trainer.release();
+    await retrained;
+    expect(trainer.requests).toEqual([{ examples: 50, index: false }]);
+    expect(learning.learned.neighbours).toBe(built);
+  });
+
+  it("moves a built index between threads as plain arrays and answers the same", () => {
+    const examples = syntheticExamples(200, 5);
+    const index = NeighbourIndex.build(examples);
+    const queries = syntheticExamples(20, 5, 9).map((e) => e.text);
+    const expected = queries.map((q) => index.nearest(q, 3, 0));
+    const { data, transfer } = index.toTransfer();
+    const copy = NeighbourIndex.fromTransfer(structuredClone(data, { transfer }), examples);
+    expect(queries.map((q) => copy.nearest(q, 3, 0))).toEqual(expected);
+    expect(data.example.length).toBe(0); // moved, not copied
+    expect(() => NeighbourIndex.fromTransfer(copy.toTransfer().data, examples.slice(1))).toThrow("inconsistent sizes");
   });
 });

@@ -1,13 +1,15 @@
 // What the local classifier has learned: labelled examples from the database (workers' confirmations and
 // corrections), a model trained on them at start, and retraining after each new example without a restart:
-// the example index at once, the model in a worker thread (seconds of work that must not stop the service).
+// the example is added to the example index at once; the model and a full rebuild of the index come from a
+// worker thread (seconds of work that must not stop the service).
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { LinearTextModel } from "./linear.ts";
 import { NeighbourIndex } from "./neighbours.ts";
-import { WorkerTrainer, type LabelledExample, type ModelTrainer } from "./trainer.ts";
+import { WorkerTrainer, type LabelledExample, type Learned, type ModelTrainer } from "./trainer.ts";
 
 export type LabelledText = LabelledExample;
+export type { Learned };
 
 /** Above this many examples the start-up training runs in the worker thread while the service already answers. */
 export const TRAIN_IN_BACKGROUND_ABOVE = 2_000;
@@ -53,7 +55,8 @@ export class LearningStore {
 
   /**
    * Stores a confirmed or corrected case as an example (one per case) and retrains: the example counts at once
-   * for similar appeals (through the example index); the model follows when its training is done (trained()).
+   * for similar appeals (added to the example index, milliseconds); the model and the index rebuilt in full
+   * follow when the worker thread is done (trained()).
    */
   async learn(e: { text: string; matterCode: string; source: "confirmed" | "corrected" | "imported"; caseId?: number }): Promise<void> {
     if (e.caseId) {
@@ -71,12 +74,13 @@ export class LearningStore {
   }
 
   /**
-   * Rebuilds the example index now (cheap; blocks for about a second with 10,000 examples) and trains the model
-   * through the trainer; calls that arrive during a training are folded into one more run. Resolves when the
-   * model is in force; never rejects: a failed training is logged and the previous model kept.
+   * Brings the example index up to the examples now (new ones added, milliseconds), then trains the model and
+   * rebuilds the index in full through the trainer; calls that arrive during a training are folded into one
+   * more run. Resolves when both are in force; never rejects: a failed training is logged and the previous model
+   * kept, with the index as it is (the examples added to it still count).
    */
   retrain(): Promise<void> {
-    this.current = { model: this.current.model, neighbours: neighboursFor(this.examples) };
+    this.current = { model: this.current.model, neighbours: this.upToDate(this.current.neighbours) };
     if (this.training) {
       this.again = true;
       return this.training;
@@ -85,16 +89,19 @@ export class LearningStore {
       do {
         this.again = false;
         const examples = this.examples.slice();
-        if (labelCount(examples) < 2) {
+        // An index built in full from these very examples needs no rebuild (start-up has just built it).
+        const index = !(this.current.neighbours?.exact && this.current.neighbours.size === examples.length);
+        if (labelCount(examples) < 2 && !index) {
           this.current = { model: null, neighbours: this.current.neighbours };
           continue;
         }
         const started = performance.now();
         try {
-          const model = await this.trainer.train(examples);
+          const learned = await this.trainer.train(examples, { index });
           if (this.closed) return;
-          this.current = { model, neighbours: this.current.neighbours };
-          this.log.info({ examples: examples.length, ms: Math.round(performance.now() - started) }, "retrained the local classifier");
+          // Examples learned while the thread worked are added to its index, as to the one in force.
+          this.current = { model: learned.model, neighbours: this.upToDate(learned.neighbours ?? this.current.neighbours) };
+          this.log.info({ examples: examples.length, index, ms: Math.round(performance.now() - started) }, "retrained the local classifier");
         } catch (err) {
           if (this.closed) return;
           this.log.error({ err, examples: examples.length }, "retraining the local classifier failed; the previous model stays in force");
@@ -115,15 +122,20 @@ export class LearningStore {
     await this.trainer.close();
   }
 
+  /**
+   * The index with every example so far: new examples added, changed labels taken over; built here only when
+   * there is none yet or the examples no longer extend its own (never from learn(): the table only grows).
+   */
+  private upToDate(index: NeighbourIndex | null): NeighbourIndex | null {
+    if (index?.catchUp(this.examples)) return index;
+    if (index) this.log.warn({ examples: this.examples.length, indexed: index.size }, "the examples changed under the example index; rebuilding it here");
+    return neighboursFor(this.examples);
+  }
+
   private async reloadExamples() {
     const rows = await this.db.labelledExample.findMany({ select: { text: true, matterCode: true }, orderBy: { id: "asc" } });
     this.examples = rows.map((r) => ({ text: r.text, label: r.matterCode }));
   }
-}
-
-export interface Learned {
-  model: LinearTextModel | null;
-  neighbours: NeighbourIndex | null;
 }
 
 /** The model needs two labels at least; the example index works from the first example. */

@@ -1,17 +1,29 @@
-// Who trains the linear model: a worker thread in the service (training takes seconds with thousands of
-// examples, and the event loop must keep answering chats and HTTP meanwhile), or this thread (start-up, the
-// benchmark's "before").
+// Who trains the linear model and builds the example index: a worker thread in the service (training takes
+// seconds with thousands of examples, the index about a second, and the event loop must keep answering chats and
+// HTTP meanwhile), or this thread (start-up, the benchmark's "before").
 import { Worker } from "node:worker_threads";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LinearTextModel, type TransferredModel } from "./linear.ts";
+import { NeighbourIndex, type TransferredIndex } from "./neighbours.ts";
 
 export interface LabelledExample {
   text: string;
   label: string;
 }
 
+/** The model (none below two labels) and the example index (none when not asked for, or no examples). */
+export interface Learned {
+  model: LinearTextModel | null;
+  neighbours: NeighbourIndex | null;
+}
+
+export interface TrainOptions {
+  /** Build the example index too (false: the caller's index is already exact for these examples). */
+  index: boolean;
+}
+
 export interface ModelTrainer {
-  train(examples: LabelledExample[]): Promise<LinearTextModel>;
+  train(examples: LabelledExample[], options: TrainOptions): Promise<Learned>;
   /** Stops for good: a training under way is abandoned (its promise rejects). */
   close(): Promise<void>;
 }
@@ -20,14 +32,23 @@ export interface ModelTrainer {
 export interface TrainRequest {
   id: number;
   examples: LabelledExample[];
+  index: boolean;
 }
-export type TrainReply = { id: number; model: TransferredModel } | { id: number; error: string };
+export type TrainReply = { id: number; model: TransferredModel | null; neighbours: TransferredIndex | null } | { id: number; error: string };
+
+/** What a training produces, on the thread that runs it. */
+export function trainHere(examples: LabelledExample[], { index }: TrainOptions): Learned {
+  return {
+    model: new Set(examples.map((e) => e.label)).size >= 2 ? LinearTextModel.train(examples) : null,
+    neighbours: index && examples.length ? NeighbourIndex.build(examples) : null,
+  };
+}
 
 /** Trains on this thread, blocking it for the whole training. */
 export class InThreadTrainer implements ModelTrainer {
-  async train(examples: LabelledExample[]): Promise<LinearTextModel> {
+  async train(examples: LabelledExample[], options: TrainOptions): Promise<Learned> {
     await nextTurn(); // let the caller's request finish first
-    return LinearTextModel.train(examples);
+    return trainHere(examples, options);
   }
 
   async close(): Promise<void> {}
@@ -41,20 +62,20 @@ export class InThreadTrainer implements ModelTrainer {
  */
 export class WorkerTrainer implements ModelTrainer {
   private worker: Worker | null = null;
-  private readonly waiting = new Map<number, { worker: Worker; resolve: (m: LinearTextModel) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { worker: Worker; examples: LabelledExample[]; resolve: (l: Learned) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
 
   constructor(private readonly entry: URL = new URL("./trainWorker.mjs", import.meta.url)) {}
 
-  train(examples: LabelledExample[]): Promise<LinearTextModel> {
+  train(examples: LabelledExample[], { index }: TrainOptions): Promise<Learned> {
     if (this.closed) return Promise.reject(new Error("the model trainer is closed"));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { worker, resolve, reject });
+      this.waiting.set(id, { worker, examples, resolve, reject });
       worker.ref();
-      const request: TrainRequest = { id, examples };
+      const request: TrainRequest = { id, examples, index };
       worker.postMessage(request);
     });
   }
@@ -77,7 +98,10 @@ export class WorkerTrainer implements ModelTrainer {
       if (![...this.waiting.values()].some((w) => w.worker === worker)) worker.unref();
       if ("error" in reply) return waiter.reject(new Error(`training in the worker thread failed: ${reply.error}`));
       try {
-        waiter.resolve(LinearTextModel.fromTransfer(reply.model));
+        waiter.resolve({
+          model: reply.model && LinearTextModel.fromTransfer(reply.model),
+          neighbours: reply.neighbours && NeighbourIndex.fromTransfer(reply.neighbours, waiter.examples),
+        });
       } catch (err) {
         waiter.reject(err as Error);
       }
