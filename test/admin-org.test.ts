@@ -2,9 +2,8 @@
 // units and their contacts, which groups the bot serves and in which grid, and the run-time settings.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
-import { createUser } from "../src/auth/users.ts";
 import { ReferenceData } from "../src/reference.ts";
-import { callAs, signIn, type Session } from "./helpers/session.ts";
+import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 
 let svc: TestService;
 let admin: Session;
@@ -14,10 +13,7 @@ const call = async (method: string, path: string, body?: unknown, as: Session = 
 
 beforeAll(async () => {
   svc = await startService();
-  await createUser(svc.services.db, { username: "org", displayName: "组织管理员", role: "admin", password: "org-admin-pass" });
-  await createUser(svc.services.db, { username: "w", displayName: "网格员", role: "worker", password: "worker-pass-2" });
-  admin = await signIn(svc, "org", "org-admin-pass");
-  worker = await signIn(svc, "w", "worker-pass-2");
+  ({ admin, worker } = await adminAndWorker(svc, "组织"));
 });
 afterAll(async () => {
   await svc.close();

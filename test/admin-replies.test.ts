@@ -2,8 +2,7 @@
 // message, in this process at once and in another within seconds; its history is kept; the file's text returns.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
-import { callAs, signIn, type Session } from "./helpers/session.ts";
-import { createUser } from "../src/auth/users.ts";
+import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 import { Replies } from "../src/intake/replies.ts";
 
 let svc: TestService;
@@ -14,10 +13,7 @@ const appeal = async (text: string) => (await svc.post("/api/channels/http/messa
 
 beforeAll(async () => {
   svc = await startService();
-  await createUser(svc.services.db, { username: "texts", displayName: "文案管理员", role: "admin", password: "texts-pass-1" });
-  await createUser(svc.services.db, { username: "gw", displayName: "网格员", role: "worker", password: "gw-pass-123" });
-  admin = await signIn(svc, "texts", "texts-pass-1");
-  worker = await signIn(svc, "gw", "gw-pass-123");
+  ({ admin, worker } = await adminAndWorker(svc, "文案"));
 });
 afterAll(async () => {
   await svc.close();

@@ -25,3 +25,11 @@ export async function callAs(svc: TestService, as: Session | null, method: strin
   const parsed: any = type.includes("json") ? (bytes.length ? JSON.parse(bytes.toString("utf8")) : null) : bytes.length ? bytes : null;
   return { status: res.status, body: parsed };
 }
+
+/** An administrator and a worker (scoped to nothing), signed in: the two people most console tests need. */
+export async function adminAndWorker(svc: TestService, prefix: string): Promise<{ admin: Session; worker: Session }> {
+  const { createUser } = await import("../../src/auth/users.ts");
+  await createUser(svc.services.db, { username: `${prefix}-admin`, displayName: `${prefix}管理员`, role: "admin", password: `${prefix}-admin-pass` });
+  await createUser(svc.services.db, { username: `${prefix}-worker`, displayName: "网格员", role: "worker", password: `${prefix}-worker-pass` });
+  return { admin: await signIn(svc, `${prefix}-admin`, `${prefix}-admin-pass`), worker: await signIn(svc, `${prefix}-worker`, `${prefix}-worker-pass`) };
+}
