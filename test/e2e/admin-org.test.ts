@@ -47,6 +47,8 @@ describe("organisation in the browser", () => {
     await unit.getByLabel("联系地址").fill("sim-lamps-work");
     await unit.getByRole("button", { name: "添加" }).click();
     await expect.poll(async () => (await db.unitContact.findMany({ where: { address: "sim-lamps-work" } })).length).toBe(1);
+    // The page draws itself again after a change: go on once it shows the new contact.
+    await page.locator('li[data-unit="区市政设施管理中心"]', { hasText: "sim-lamps-work" }).waitFor({ state: "attached" });
 
     // Messages starting with #报事 are for the bot from now on.
     await page.locator("#s-triggerPrefixes").fill("#诉求 #报事");
