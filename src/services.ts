@@ -89,7 +89,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await evaluations.markInterrupted(clock());
 
   const channels = new Map<ChannelName, Channel>();
-  const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null);
+  const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null, () => replies.text("satisfaction_prompt")!);
   const intake = new Intake({
     db,
     log,

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 import { Replies } from "../src/intake/replies.ts";
+import { startFakeLlm } from "./helpers/fakeLlm.ts";
+import { cst, FakeClock, HOUR } from "./helpers/clock.ts";
+import { runFollowUp } from "../src/services.ts";
 
 let svc: TestService;
 let admin: Session;
@@ -61,5 +64,40 @@ describe("reply texts", () => {
     expect(other.render("progress_resolved", { case_number: "2026-000001", matter_name: "电梯故障", result: "已修复" })).toContain("已办结"); // the file's text
     await other.fresh(svc.services.db);
     expect(other.render("progress_resolved", { case_number: "2026-000001", matter_name: "电梯故障", result: "已修复" })).toBe("工单 2026-000001 办好了：已修复");
+  });
+});
+
+describe("the satisfaction survey's LLM prompt", () => {
+  it("is kept like a reply text, and the next mixed answer is read with an administrator's version", async () => {
+    const llm = await startFakeLlm();
+    const clock = new FakeClock(cst("2026-11-02T10:00"));
+    const other = await startService({ OPENAI_BASE_URL: llm.baseURL, LLM_MAX_RETRIES: "0" }, { clock: clock.now });
+    try {
+      const { admin: boss } = await adminAndWorker(other, "回访");
+      const listed = (await callAs(other, boss, "GET", "/api/admin/replies")).body.replies.find((r: any) => r.key === "satisfaction_prompt");
+      expect(listed).toMatchObject({ audience: "大模型（回访评价提示词）", changed: false, placeholders: [] });
+      const custom = "判断居民对处理结果的评价，只输出 JSON：{\"rating\": \"satisfied\" | \"basically_satisfied\" | \"dissatisfied\" | \"unclear\"}。态度好但慢算基本满意。";
+      expect((await callAs(other, boss, "PUT", "/api/admin/replies/satisfaction_prompt", { text: custom, note: "明确“态度好但慢”" })).status).toBe(200);
+
+      llm.script({ kind: "json", body: { matter_code: "DT01", urgency: "normal", confidence: 0.9, missing_info: [], rationale: "电梯故障" } });
+      const opened = await other.services.intake.receive(
+        { channel: "simulator", messageId: "s1", chatId: "sim-yangguang-1", isGroup: true, senderId: "r1", text: "@小民 3号楼电梯坏了", mentionsBot: true },
+        clock.now(),
+      );
+      const kase = await other.services.db.case.findUniqueOrThrow({ where: { number: opened.case!.number } });
+      await other.services.cases.act(kase.id, { action: "resolve", actor: "unit", reason: "已修复", now: clock.now() });
+      clock.advance(2 * HOUR);
+      await runFollowUp(other.services);
+      llm.script({ kind: "json", body: { rating: "basically_satisfied" } });
+      await other.services.intake.receive(
+        { channel: "simulator", messageId: "s2", chatId: "sim-yangguang-1", isGroup: true, senderId: "r1", text: "@小民 师傅态度挺好，但是修得有点慢", mentionsBot: true },
+        clock.now(),
+      );
+      expect(llm.requests.at(-1).messages[0].content).toBe(custom);
+      expect((await other.services.db.case.findUniqueOrThrow({ where: { id: kase.id } })).satisfaction).toBe("basically_satisfied");
+    } finally {
+      await other.close();
+      await llm.close();
+    }
   });
 });

@@ -36,7 +36,11 @@ export function saysNotSolved(text: string): boolean {
 const llmAnswer = z.object({ rating: z.enum(["satisfied", "basically_satisfied", "dissatisfied", "unclear"]) });
 
 export class SatisfactionReader {
-  constructor(private readonly llm: { client: OpenAI; model: string } | null) {}
+  constructor(
+    private readonly llm: { client: OpenAI; model: string } | null,
+    /** The system prompt in force (prompts/satisfaction.system.md, or an administrator's version of it). */
+    private readonly prompt: () => string = () => loadPromptFile("satisfaction.system.md"),
+  ) {}
 
   async read(text: string): Promise<{ rating: Rating; reason: string } | null> {
     const local = readRating(text);
@@ -47,7 +51,7 @@ export class SatisfactionReader {
         temperature: 0,
         response_format: { type: "json_object" },
         messages: [
-          { role: "system", content: loadPromptFile("satisfaction.system.md") },
+          { role: "system", content: this.prompt() },
           { role: "user", content: text },
         ],
       });

@@ -1,4 +1,5 @@
-// What the bot says: the templates in prompts/replies/*.md are the defaults (reviewed in git); an administrator's
+// What the bot says: the templates in prompts/replies/*.md are the defaults (reviewed in git; so is the
+// satisfaction survey's LLM prompt, prompts/satisfaction.system.md, kept here as satisfaction_prompt); an administrator's
 // active version of a text (ReplyVersion) is used instead. Rendering is synchronous, so the versions are held in
 // memory: refreshed from the database at most every 10 seconds (another process may have changed one), and at
 // once in the process where an administrator saves.
@@ -23,10 +24,13 @@ export class Replies {
   constructor(
     dir = path.join(PROMPTS_DIR, "replies"),
     private readonly log?: Logger,
+    /** Other texts kept the same way: the satisfaction survey's LLM prompt. */
+    extra: Record<string, string> = { satisfaction_prompt: path.join(PROMPTS_DIR, "satisfaction.system.md") },
   ) {
     for (const file of readdirSync(dir).sort()) {
       if (file.endsWith(".md")) this.defaults.set(file.slice(0, -3), readFileSync(path.join(dir, file), "utf8").trim());
     }
+    for (const [key, file] of Object.entries(extra)) this.defaults.set(key, readFileSync(file, "utf8").trim());
   }
 
   /** Every text's key, in file order. */

@@ -19,6 +19,7 @@ export const replyPreviewSchema = z.object({ text: z.string().max(2_000) });
 
 /** Who reads each kind of text, from its name. */
 const AUDIENCE: [RegExp, string][] = [
+  [/^satisfaction_prompt$/, "大模型（回访评价提示词）"],
   [/^unit_/, "承办单位"],
   [/^area_/, "网格与社区"],
   [/^(survey_|progress_)/, "居民（主动告知）"],
