@@ -140,6 +140,18 @@ describe("the workers' console", () => {
     expect(await row.locator("td").allTextContents()).toEqual(expect.arrayContaining(["100.0%"]));
     expect(await page.locator(".defs").textContent()).toContain("满意率 = (满意 + 0.9 × 基本满意) / 已评价工单");
     expect(await page.locator(".kpi-table").textContent()).not.toContain("区市政设施管理中心"); // the other grid's lamp
+    // A period of the worker's choosing, both days included (each change draws the page again).
+    const hash = () => page.evaluate(() => location.hash);
+    await page.getByLabel("时段").selectOption("custom");
+    await expect.poll(hash).toContain("period=custom");
+    await page.getByLabel("开始日期").fill("2026-11-01");
+    await expect.poll(hash).toContain("fromDay=2026-11-01");
+    await page.getByLabel("结束日期（含）").fill("2026-11-01");
+    await expect.poll(hash).toContain("toDay=2026-11-01");
+    await expect.poll(() => page.locator(".kpi-table tbody tr").count()).toBe(0);
+    await page.getByLabel("结束日期（含）").fill("2026-11-02");
+    await expect.poll(hash).toContain("toDay=2026-11-02");
+    await expect.poll(() => page.locator(".kpi-table").textContent()).toContain("阳光花园物业服务中心");
     await snap(page, "kpi-phone");
     expect(pageErrors).toEqual([]);
     await page.close();

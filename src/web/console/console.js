@@ -156,7 +156,7 @@ const STATUS_OPTIONS = [
 ];
 
 async function casesView(params) {
-  const { units, grids } = await reference();
+  const [{ units, grids }, { matters }] = await Promise.all([reference(), api("GET", "/api/matters?limit=600")]);
   const q = Object.fromEntries(params);
   const form = h(
     "form",
@@ -171,7 +171,8 @@ async function casesView(params) {
     h("select", { name: "overdue", "aria-label": "是否超时" }, options([["true", "已超时"], ["false", "未超时"]], q.overdue, "超时与否")),
     h("select", { name: "gridId", "aria-label": "网格" }, options(grids.map((g) => [g.id, `${g.community ?? ""} ${g.name}`]), q.gridId, "全部网格")),
     h("select", { name: "unitId", "aria-label": "主责单位" }, options(units.map((u) => [u.id, u.name]), q.unitId, "全部主责单位")),
-    h("input", { name: "matter", value: q.matter ?? "", placeholder: "事项编码，如 DT01", "aria-label": "事项编码" }),
+    h("input", { name: "matter", value: q.matter ?? "", placeholder: "事项（输入名称或编码）", "aria-label": "事项编码", list: "matter-options", autocomplete: "off" }),
+    h("datalist", { id: "matter-options" }, matters.map((m) => h("option", { value: m.code }, `${m.name} · ${m.category}`))),
     h("label", { class: "small" }, "自", h("input", { name: "from", type: "date", value: q.from ? chinaDay(q.from) : "" })),
     h("label", { class: "small" }, "至", h("input", { name: "to", type: "date", value: q.to ? chinaDay(q.to) : "" })),
     h("div", { class: "row" }, h("button", { class: "primary", type: "submit" }, "查询"), h("a", { href: "#/cases" }, "清空")),
@@ -338,11 +339,17 @@ function monthRange(offset = 0) {
   return { from: at(y, m), to: at(y, m + 1) };
 }
 
+/** China dates, both days included, as the API's [from, to) instants. */
+function dayRange(fromDay, toDay) {
+  const at = (day, plus = 0) => new Date(new Date(`${day}T00:00:00+08:00`).getTime() + plus * 86400_000).toISOString();
+  return { ...(fromDay ? { from: at(fromDay) } : {}), ...(toDay ? { to: at(toDay, 1) } : {}) };
+}
+
 async function kpiView(params) {
   const { grids, units } = await reference();
   const q = Object.fromEntries(params);
   const period = q.period ?? "month";
-  const range = period === "month" ? monthRange(0) : period === "last" ? monthRange(-1) : period === "all" ? {} : { from: q.from, to: q.to };
+  const range = period === "month" ? monthRange(0) : period === "last" ? monthRange(-1) : period === "all" ? {} : dayRange(q.fromDay, q.toDay);
   const groupBy = q.groupBy ?? "unit";
   const scope = { gridId: q.gridId, unitId: q.unitId };
   const [ranking, trend] = await Promise.all([
@@ -353,7 +360,9 @@ async function kpiView(params) {
   const form = h(
     "form",
     { class: "card filters", onchange: () => (location.hash = `#/kpi?${qs(Object.fromEntries(new FormData(form)))}`), onsubmit: (e) => e.preventDefault() },
-    h("select", { name: "period", "aria-label": "时段" }, options([["month", "本月"], ["last", "上月"], ["all", "全部"]], period)),
+    h("select", { name: "period", "aria-label": "时段" }, options([["month", "本月"], ["last", "上月"], ["all", "全部"], ["custom", "自定义"]], period)),
+    period === "custom" ? h("label", { class: "small" }, "自", h("input", { name: "fromDay", type: "date", value: q.fromDay ?? "", "aria-label": "开始日期" })) : null,
+    period === "custom" ? h("label", { class: "small" }, "至", h("input", { name: "toDay", type: "date", value: q.toDay ?? "", "aria-label": "结束日期（含）" })) : null,
     h("select", { name: "groupBy", "aria-label": "排名维度" }, options([["unit", "按承办单位"], ["grid", "按网格"], ["category", "按事项类别"]], groupBy)),
     h("select", { name: "gridId", "aria-label": "网格" }, options(grids.map((g) => [g.id, g.name]), q.gridId, "全部网格")),
     h("select", { name: "unitId", "aria-label": "承办单位" }, options(units.map((u) => [u.id, u.name]), q.unitId, "全部承办单位")),
