@@ -141,7 +141,7 @@ describe("the workers' console", () => {
     expect(await page.locator(".defs").textContent()).toContain("满意率 = (满意 + 0.9 × 基本满意) / 已评价工单");
     expect(await page.locator(".kpi-table").textContent()).not.toContain("区市政设施管理中心"); // the other grid's lamp
     // A period of the worker's choosing, both days included (each change draws the page again).
-    const hash = () => page.evaluate(() => location.hash);
+    const hash = async () => new URL(page.url()).hash;
     await page.getByLabel("时段").selectOption("custom");
     await expect.poll(hash).toContain("period=custom");
     await page.getByLabel("开始日期").fill("2026-11-01");
