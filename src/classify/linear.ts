@@ -228,22 +228,27 @@ export class LinearTextModel {
 }
 
 function vectorise(bag: Map<string, number>, vocab: Map<string, number>, idf: Float32Array): SparseVector {
-  const idx = new Int32Array(bag.size);
-  const raw = new Float64Array(bag.size);
+  const { ids, weights } = tfidf(bag, vocab, idf);
+  return { idx: ids.slice(), val: Float32Array.from(weights) };
+}
+
+/** TF-IDF weights (sublinear tf) of a text's known features, L2-normalised: feature ids and their weights. */
+export function tfidf(bag: Map<string, number>, vocab: Map<string, number>, idf: ArrayLike<number>): { ids: Int32Array; weights: Float64Array } {
+  const ids = new Int32Array(bag.size);
+  const weights = new Float64Array(bag.size);
   let n = 0;
   let norm = 0;
   for (const [f, tf] of bag) {
-    const i = vocab.get(f);
-    if (i === undefined) continue;
-    const x = (1 + Math.log(tf)) * idf[i];
-    idx[n] = i;
-    raw[n++] = x;
-    norm += x * x;
+    const id = vocab.get(f);
+    if (id === undefined) continue;
+    const w = (1 + Math.log(tf)) * idf[id];
+    ids[n] = id;
+    weights[n++] = w;
+    norm += w * w;
   }
   norm = Math.sqrt(norm) || 1;
-  const val = new Float32Array(n);
-  for (let q = 0; q < n; q++) val[q] = raw[q] / norm;
-  return { idx: idx.slice(0, n), val };
+  for (let q = 0; q < n; q++) weights[q] /= norm;
+  return { ids: ids.subarray(0, n), weights: weights.subarray(0, n) };
 }
 
 /**

@@ -2,7 +2,7 @@
 // at once for near-identical appeals, and gives the LLM the few most similar confirmed cases as examples.
 // A full build takes about a second with 10,000 examples (jieba), so the service builds it in the training
 // thread and moves it back (toTransfer/fromTransfer); a new example is added to the live index meanwhile (add).
-import { textFeatures } from "./linear.ts";
+import { textFeatures, tfidf } from "./linear.ts";
 
 export interface Neighbour {
   index: number;
@@ -75,7 +75,7 @@ export class NeighbourIndex {
       }
     }
     const idfs = Float64Array.from(idf);
-    const vectors = bags.map((bag) => weigh(bag, vocab, idfs));
+    const vectors = bags.map((bag) => tfidf(bag, vocab, idfs));
     // Postings in example order, laid out by feature.
     const start = new Int32Array(vocab.size + 1);
     for (const v of vectors) for (const f of v.ids) start[f + 1]++;
@@ -161,7 +161,7 @@ export class NeighbourIndex {
       this.idf[this.featureCount] = unseenIdf;
       this.vocab.set(f, this.featureCount++);
     }
-    const { ids, weights } = weigh(bag, this.vocab, this.idf);
+    const { ids, weights } = tfidf(bag, this.vocab, this.idf);
     for (let q = 0; q < ids.length; q++) {
       let posting = this.addedPostings.get(ids[q]);
       if (!posting) this.addedPostings.set(ids[q], (posting = { examples: [], weights: [] }));
@@ -192,7 +192,7 @@ export class NeighbourIndex {
     const { start, example, weight } = this.postings;
     const built = start.length - 1;
     let count = 0;
-    const query = weigh(typeof text === "string" ? textFeatures(text) : text, this.vocab, this.idf);
+    const query = tfidf(typeof text === "string" ? textFeatures(text) : text, this.vocab, this.idf);
     for (let q = 0; q < query.ids.length; q++) {
       const f = query.ids[q];
       const w = query.weights[q];
@@ -255,25 +255,6 @@ export class NeighbourIndex {
     }
     return { start: rowStart, example: rowExample, weight: rowWeight };
   }
-}
-
-/** TF-IDF weights of a text's known features, L2-normalised: feature ids in `ids`, weights in `weights`. */
-function weigh(bag: Map<string, number>, vocab: Map<string, number>, idf: Float64Array): { ids: Int32Array; weights: Float64Array } {
-  const ids = new Int32Array(bag.size);
-  const weights = new Float64Array(bag.size);
-  let n = 0;
-  let norm = 0;
-  for (const [f, tf] of bag) {
-    const id = vocab.get(f);
-    if (id === undefined) continue;
-    const w = (1 + Math.log(tf)) * idf[id];
-    ids[n] = id;
-    weights[n++] = w;
-    norm += w * w;
-  }
-  norm = Math.sqrt(norm) || 1;
-  for (let q = 0; q < n; q++) weights[q] /= norm;
-  return { ids: ids.subarray(0, n), weights: weights.subarray(0, n) };
 }
 
 const oneString = (xs: string[]): string | string[] => (xs.some((x) => x.includes("\n")) ? xs : xs.join("\n"));
