@@ -24,11 +24,12 @@ export function referenceRoutes(services: Services): Router {
 
   router.get("/matters", async (ctx) => {
     const q = parseInput(matterQuery, ctx.query);
-    // A whole list is a few hundred rows: matching in memory also searches the keywords (a JSON array).
+    // The picker asks on every keystroke: the list in memory (the one the classifiers use, refreshed when another
+    // process changes it) is searched, keywords included, rather than the database.
     const terms = (q.q ?? "").toLowerCase().split(/\s+/).filter(Boolean).slice(0, 5);
-    const all = await db.matter.findMany({ where: { active: true }, orderBy: { code: "asc" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
-    const found = all.filter((m) => {
-      const hay = [m.code, m.name, m.category, ...(m.keywords as string[])].join(" ").toLowerCase();
+    const { catalogue } = await services.reference.fresh();
+    const found = catalogue.matters.filter((m) => {
+      const hay = [m.code, m.name, m.category, ...m.keywords].join(" ").toLowerCase();
       return terms.every((t) => hay.includes(t));
     });
     const total = found.length;
@@ -39,8 +40,8 @@ export function referenceRoutes(services: Services): Router {
         code: m.code,
         name: m.name,
         category: m.category,
-        leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null,
-        cooperatingUnits: m.cooperatingUnits.map((c) => c.unit.name),
+        leadUnit: m.leadUnit,
+        cooperatingUnits: m.cooperatingUnits.map((u) => u.name),
         responseHours: m.responseHours,
         resolveDays: m.resolveDays,
       })),
