@@ -85,8 +85,9 @@ export class Evaluations {
     if (o.classifier === "llm" && !this.deps.llm) throw new AppError("llm_not_configured", 400, "未配置大模型（OPENAI_BASE_URL / OPENAI_API_KEY），只能评测本地分类器");
     const version = o.classifier === "llm" ? (o.promptVersionId ? await this.deps.prompts.get(o.promptVersionId) : null) : null;
     if (o.classifier === "llm" && !version) throw new AppError("validation_error", 400, "请选择要评测的提示词版本");
-    const confirmed = await this.confirmed(catalogue);
-    const items = o.dataset.kind === "confirmed" ? confirmed : parseLabelledUpload(o.dataset.content, catalogue);
+    const items = o.dataset.kind === "confirmed" ? await this.confirmed(catalogue) : parseLabelledUpload(o.dataset.content, catalogue);
+    // The local classifier learns from the confirmed cases; measured on an uploaded set, it is trained on all of them.
+    const trainOn = o.classifier === "local" && o.dataset.kind === "upload" ? await this.confirmed(catalogue) : null;
     if (!items.length) throw new AppError("invalid_dataset", 400, o.dataset.kind === "confirmed" ? "还没有已确认的工单可以评测" : "评测文件中没有诉求");
     const datasetHash = createHash("sha256").update(JSON.stringify(items)).digest("hex").slice(0, 16);
     const row = await db.evaluation.create({
@@ -102,7 +103,7 @@ export class Evaluations {
       },
     });
     log.info({ evaluationId: row.id, promptVersionId: version?.id ?? null, classifier: o.classifier, n: items.length, by: by.id }, "evaluation started");
-    const run = o.classifier === "llm" ? this.runLlm(row.id, items, { system: version!.system, user: version!.user, versionId: version!.id }, catalogue) : this.runLocal(row.id, items, o.dataset.kind === "confirmed" ? null : confirmed, catalogue);
+    const run = o.classifier === "llm" ? this.runLlm(row.id, items, { system: version!.system, user: version!.user, versionId: version!.id }, catalogue) : this.runLocal(row.id, items, trainOn, catalogue);
     const done = run
       .then(async (result) => {
         await db.evaluation.update({ where: { id: row.id }, data: { status: "done", done: items.length, result: result as unknown as Prisma.InputJsonValue, finishedAt: new Date() } });
