@@ -24,25 +24,20 @@ export class ReferenceData {
   async fresh(): Promise<this> {
     if (Date.now() - this.checkedAt < this.checkEveryMs) return this;
     this.checkedAt = Date.now();
-    const [latest, rules] = await Promise.all([
-      this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } }),
-      this.db.emergencyRule.aggregate({ _max: { updatedAt: true }, _count: true }),
-    ]);
-    const rulesStamp = `${rules._count}:${rules._max.updatedAt?.getTime() ?? 0}`;
-    if ((latest?.id ?? null) !== this.listVersionId || rulesStamp !== this.rulesStamp) await this.reload();
+    const now = await this.stamps();
+    if (now.listVersionId !== this.listVersionId || now.rulesStamp !== this.rulesStamp) await this.reload(now);
     return this;
   }
 
-  async reload(): Promise<this> {
-    const latest = await this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
-    this.listVersionId = latest?.id ?? null;
+  /** Loads the list and the rules; `stamps` says which versions they are (read before the data, so a change made
+   * meanwhile is found by the next check). */
+  async reload(stamps?: { listVersionId: number | null; rulesStamp: string }): Promise<this> {
+    const versions = stamps ?? (await this.stamps());
+    this.listVersionId = versions.listVersionId;
+    this.rulesStamp = versions.rulesStamp;
     this.checkedAt = Date.now();
-    this.catalogue = await Catalogue.load(this.db);
-    const [rules, stamp] = await Promise.all([
-      this.db.emergencyRule.findMany({ where: { active: true }, orderBy: { id: "asc" } }),
-      this.db.emergencyRule.aggregate({ _max: { updatedAt: true }, _count: true }),
-    ]);
-    this.rulesStamp = `${stamp._count}:${stamp._max.updatedAt?.getTime() ?? 0}`;
+    const [catalogue, rules] = await Promise.all([Catalogue.load(this.db), this.db.emergencyRule.findMany({ where: { active: true }, orderBy: { id: "asc" } })]);
+    this.catalogue = catalogue;
     this.emergencyRules = rules.map((r) => ({
       code: r.code,
       name: r.name,
@@ -52,5 +47,14 @@ export class ReferenceData {
       advice: r.advice,
     }));
     return this;
+  }
+
+  /** The list's latest version, and how many emergency rules there are and when one last changed. */
+  private async stamps() {
+    const [latest, rules] = await Promise.all([
+      this.db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } }),
+      this.db.emergencyRule.aggregate({ _max: { updatedAt: true }, _count: true }),
+    ]);
+    return { listVersionId: latest?.id ?? null, rulesStamp: `${rules._count}:${rules._max.updatedAt?.getTime() ?? 0}` };
   }
 }
