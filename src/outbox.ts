@@ -1,10 +1,14 @@
 // Outbound messages: queued in the database first, then sent by the dispatcher, which claims each row before
-// sending so two dispatchers never send the same message, and backs off after a failure.
+// sending so two dispatchers never send the same message, and backs off after a failure. A message a channel
+// cannot deliver now (WeChat's 48-hour window closed) is kept as undeliverable, shown on the case, and released
+// when the person writes again.
+import path from "node:path";
 import type { Db, Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
-import type { Channel, Mention } from "./channels/types.ts";
+import { UndeliverableError, type Channel, type Mention, type Notice, type OutboundMedia } from "./channels/types.ts";
 import { redactPersonalData } from "./domain/redact.ts";
 import { afterQuietHours, inQuietHours } from "./domain/quietHours.ts";
+import type { MediaFiles } from "./media/files.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -28,6 +32,10 @@ export interface QueuedMessage {
   redact?: boolean;
   /** Delivered by the caller itself (the HTTP channel answers in its response): recorded as sent. */
   deliveredNow?: boolean;
+  /** Attachment ids sent after the text (units' chats that carry images; never residents' groups). */
+  attachments?: number[];
+  /** What a subscription notice says if the chat's window has closed. */
+  notice?: Notice;
   now: Date;
 }
 
@@ -49,9 +57,11 @@ export async function queueMessage(tx: Tx, m: QueuedMessage) {
       kind: m.kind ?? "reply",
       quiet: m.quiet ?? false,
       dedupeKey: m.dedupeKey,
+      attachments: m.attachments ?? [],
+      notice: m.notice as unknown as Prisma.InputJsonValue | undefined,
       createdAt: m.now,
       nextAttemptAt: m.sendAfter ?? m.now,
-      ...(m.deliveredNow ? { status: "sent", sentAt: m.now } : {}),
+      ...(m.deliveredNow ? { status: "sent", sentAt: m.now, via: "response" } : {}),
     },
   });
 }
@@ -69,6 +79,7 @@ export class OutboxDispatcher {
     private readonly channels: Map<string, Channel>,
     private readonly log: Logger,
     private readonly quietHours: () => Promise<QuietWindow>,
+    private readonly media?: MediaFiles,
   ) {}
 
   /** Sends what is due. Concurrent calls in one process share one pass. */
@@ -101,17 +112,28 @@ export class OutboxDispatcher {
         data: { status: "sending", leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
       });
       if (claimed.count !== 1) continue;
+      const channel = this.channels.get(row.channel)!;
       try {
-        await this.channels.get(row.channel)!.send({
+        const receipt = await channel.send({
           outboxId: row.id,
           chatId: row.chatId,
           isGroup: row.isGroup,
           text: row.text,
           mentions: row.mentions as unknown as Mention[],
+          kind: row.kind,
+          media: await this.mediaOf(row.attachments),
+          notice: (row.notice as unknown as Notice | null) ?? null,
+          window: channel.replyWindow ? await this.windowOf(row) : null,
+          now,
         });
-        await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: now, leaseUntil: null, lastError: null } });
+        await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: now, leaseUntil: null, lastError: null, via: receipt?.via ?? null } });
         sent++;
       } catch (err) {
+        if (err instanceof UndeliverableError) {
+          await this.undeliverable(row, err.reason, now);
+          failed++;
+          continue;
+        }
         const attempts = row.attempts + 1;
         const giveUp = attempts >= MAX_ATTEMPTS;
         await this.db.outbox.update({
@@ -129,4 +151,68 @@ export class OutboxDispatcher {
     }
     return { sent, failed };
   }
+
+  /** The stored files of a row's attachments; ones not stored (yet) are left out. */
+  private async mediaOf(ids: unknown): Promise<OutboundMedia[]> {
+    const list = Array.isArray(ids) ? (ids as number[]) : [];
+    if (!list.length || !this.media) return [];
+    const rows = await this.db.attachment.findMany({ where: { id: { in: list }, status: "stored" }, orderBy: { id: "asc" } });
+    return rows
+      .filter((a) => a.path && (a.kind === "image" || a.kind === "voice"))
+      .map((a) => ({ kind: a.kind as "image" | "voice", path: this.media!.abs(a.path!), mime: a.mime ?? "application/octet-stream", fileName: path.basename(a.path!) }));
+  }
+
+  /** When the person last wrote in this chat, and how many messages went to them since (not counting passive replies). */
+  private async windowOf(row: { channel: string; chatId: string }) {
+    const last = await this.db.inboundMessage.findFirst({ where: { channel: row.channel, chatId: row.chatId }, orderBy: { receivedAt: "desc" }, select: { receivedAt: true } });
+    const sentSince = last
+      ? await this.db.outbox.count({ where: { channel: row.channel, chatId: row.chatId, status: "sent", sentAt: { gte: last.receivedAt }, NOT: { via: "passive" } } })
+      : 0;
+    return { lastInboundAt: last?.receivedAt ?? null, sentSince };
+  }
+
+  private async undeliverable(row: { id: number; caseId: number | null; channel: string; kind: string }, reason: string, now: Date) {
+    await this.db.$transaction(async (tx) => {
+      await tx.outbox.update({ where: { id: row.id }, data: { status: "undeliverable", leaseUntil: null, lastError: reason.slice(0, 500) } });
+      if (row.caseId) {
+        await tx.caseEvent.create({ data: { caseId: row.caseId, type: "undeliverable", actor: "bot", note: reason, data: { outboxId: row.id, kind: row.kind }, createdAt: now } });
+      }
+    });
+    this.log.warn({ outboxId: row.id, channel: row.channel, kind: row.kind }, "message kept as undeliverable");
+  }
+}
+
+/**
+ * The callback answers the first reply to an inbound message itself (the 服务号's passive reply): the reply is
+ * claimed here, so the dispatcher cannot also send it. Null when there is no reply waiting; on a retry of the same
+ * message, the reply it already answered with.
+ */
+export async function claimPassiveReply(db: Db, inboundId: number, now: Date): Promise<{ text: string } | null> {
+  const replies = await db.outbox.findMany({ where: { inReplyTo: inboundId }, orderBy: { id: "asc" } });
+  const first = replies[0];
+  if (!first) return null;
+  if (first.status === "sent") return first.via === "passive" ? { text: first.text } : null;
+  const claimed = await db.outbox.updateMany({ where: { id: first.id, status: "pending" }, data: { status: "sent", sentAt: now, via: "passive", attempts: { increment: 1 } } });
+  await releaseReplies(db, inboundId, now);
+  return claimed.count === 1 ? { text: first.text } : null;
+}
+
+/** Replies held for a passive answer that the callback did not take: due now, through the outbox. */
+export async function releaseReplies(db: Db, inboundId: number, now: Date): Promise<void> {
+  await db.outbox.updateMany({ where: { inReplyTo: inboundId, status: "pending" }, data: { nextAttemptAt: now } });
+}
+
+/**
+ * The person wrote again, so a channel with a reply window may reach them: messages kept as undeliverable in the
+ * last week go out again, a little after the answer to what they just wrote (a survey only while it is open).
+ */
+export async function releaseUndeliverable(db: Db, where: { channel: string; chatId: string }, now: Date): Promise<number> {
+  const held = await db.outbox.findMany({
+    where: { channel: where.channel, chatId: where.chatId, status: "undeliverable", createdAt: { gte: new Date(now.getTime() - 7 * 86400_000) } },
+    include: { case: { select: { status: true } } },
+  });
+  const ids = held.filter((o) => !(o.kind === "survey" && o.case && o.case.status !== "awaiting_feedback")).map((o) => o.id);
+  if (!ids.length) return 0;
+  const { count } = await db.outbox.updateMany({ where: { id: { in: ids }, status: "undeliverable" }, data: { status: "pending", nextAttemptAt: new Date(now.getTime() + 2000), lastError: null } });
+  return count;
 }

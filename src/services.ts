@@ -27,6 +27,13 @@ import { Scheduler } from "./followup/scheduler.ts";
 import { jobHandlers } from "./followup/index.ts";
 import { SatisfactionReader } from "./followup/satisfaction.ts";
 import { ensureRetentionScheduled } from "./followup/jobs/retention.ts";
+import { WechatMpChannel } from "./channels/wechatMp/index.ts";
+import { WecomApp, WecomChannel, WecomKfChannel } from "./channels/wecom/index.ts";
+import { MediaFiles } from "./media/files.ts";
+import { MediaService } from "./media/service.ts";
+import { SignedLinks } from "./media/links.ts";
+import { ffmpegCanDecodeAmr } from "./media/voice.ts";
+import { OpenAiTranscriber } from "./media/transcribe.ts";
 
 export interface Services {
   config: Config;
@@ -52,6 +59,12 @@ export interface Services {
   evaluations: Evaluations;
   /** What the bot says: the files' texts, or an administrator's versions. */
   replies: Replies;
+  /** Residents' photos, voice messages and pins. */
+  media: MediaService;
+  /** Signed, time-limited links (photos for units, the survey page). */
+  links: SignedLinks;
+  /** Whether ffmpeg is there to turn WeChat's voice into MP3. */
+  ffmpegOk: boolean;
 }
 
 export interface ServiceOverrides {
@@ -80,7 +93,6 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const learning = new LearningStore(db, log);
   await learning.load();
   const local = new LearnedClassifier(() => learning.learned);
-  const cases = new CaseService({ db, log, settings, calendar, replies, learn: (e) => learning.learn(e) });
   const llm = llmClassifierFromConfig(config);
   const prompts = new PromptVersions(db, log);
   await prompts.ensureDefault(clock());
@@ -89,6 +101,21 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await evaluations.markInterrupted(clock());
 
   const channels = new Map<ChannelName, Channel>();
+  const links = new SignedLinks(config.LINK_SECRET, (config.PUBLIC_URL ?? `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT}`).replace(/\/+$/, ""));
+  if (links.ephemeral && (config.wechatMp || config.wecom)) log.warn("LINK_SECRET is not set: links to photos and the survey page stop working when the service restarts");
+  const ffmpegOk = await ffmpegCanDecodeAmr(config.FFMPEG_PATH);
+  if (!ffmpegOk) log.warn({ ffmpeg: config.FFMPEG_PATH }, "ffmpeg not found or cannot decode AMR: voice messages are kept as they came, not converted to MP3");
+  const media = new MediaService({
+    db,
+    log: log.child({ part: "media" }),
+    files: new MediaFiles(config.MEDIA_DIR),
+    channels,
+    replies,
+    links,
+    ffmpeg: ffmpegOk ? config.FFMPEG_PATH : null,
+    transcriber: config.ASR_MODEL && llm ? new OpenAiTranscriber(llm.client, config.ASR_MODEL) : null,
+  });
+  const cases = new CaseService({ db, log, settings, calendar, replies, learn: (e) => learning.learn(e), forwardPhotos: (tx, caseId, now) => media.forward(tx, caseId, "all", now) });
   const satisfaction = new SatisfactionReader(llm ? { client: llm.client, model: llm.model } : null, () => replies.text("satisfaction_prompt")!);
   const intake = new Intake({
     db,
@@ -108,9 +135,12 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     runtimeSettings: settings,
     satisfaction,
     answersInRequest: (name) => channels.get(name as ChannelName)?.answersInRequest ?? false,
+    replyHoldMs: (name) => channels.get(name as ChannelName)?.replyHoldMs ?? 0,
+    hasReplyWindow: (name) => Boolean(channels.get(name as ChannelName)?.replyWindow),
+    media,
   });
 
-  const dispatcher = new OutboxDispatcher(db, channels, log, async () => (await settings.current()).quietHours);
+  const dispatcher = new OutboxDispatcher(db, channels, log, async () => (await settings.current()).quietHours, media.files);
   channels.set("http", new HttpChannel(config.HTTP_CHANNEL_CALLBACK_URL ? { url: config.HTTP_CHANNEL_CALLBACK_URL, token: config.HTTP_CHANNEL_TOKEN } : undefined));
   channels.set("webhook", new WebhookChannel());
   if (config.SIMULATOR_ENABLED) channels.set("simulator", new SimulatorChannel());
@@ -131,10 +161,35 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     );
   }
 
-  const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases }), log.child({ part: "scheduler" }));
+  if (config.wechatMp) {
+    channels.set(
+      "wechat-mp",
+      new WechatMpChannel({
+        ...config.wechatMp,
+        db,
+        log: log.child({ channel: "wechat-mp" }),
+        // WeChat gives up after 5 s: the callback waits WECHAT_REPLY_WAIT_MS, the reply is held a second longer.
+        replyHoldMs: config.WECHAT_REPLY_WAIT_MS + 1000,
+        templates: async () => (await settings.current()).mpSubscribeTemplates,
+      }),
+    );
+  }
+  if (config.wecom) {
+    const app = new WecomApp({ ...config.wecom, db, log: log.child({ channel: "wecom" }) });
+    channels.set("wecom", new WecomChannel(app));
+    channels.set(
+      "wecom-kf",
+      new WecomKfChannel(app, async (message) => {
+        await intake.receive(message, clock());
+        await dispatcher.flush(clock());
+      }),
+    );
+  }
+
+  const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases, media, links }), log.child({ part: "scheduler" }));
   await ensureRetentionScheduled({ db }, clock());
 
-  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations, replies };
+  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations, replies, media, links, ffmpegOk };
 }
 
 /** Messages a crash left stored but unanswered are answered at start (persist first, then act). */

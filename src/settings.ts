@@ -34,6 +34,26 @@ export const settingsSchema = z.object({
   retentionDays: z.number().int().positive().default(730),
   /** In a group, a message starting with one of these is for the bot even without an @mention; unset: TRIGGER_PREFIXES. */
   triggerPrefixes: z.array(z.string().trim().min(1).max(10)).max(10).optional(),
+  /** A photo or a location pin and the words that explain it, from one resident within this many minutes, are one case. */
+  photoWindowMinutes: z.number().int().min(1).max(24 * 60).default(10),
+  /**
+   * 服务号 subscription notice templates (订阅通知, 长期订阅), for messages to residents whose 48-hour window has
+   * closed: the template id, the message kinds it carries (progress, survey, …) and which notice field each
+   * keyword shows.
+   */
+  mpSubscribeTemplates: z
+    .array(
+      z.object({
+        templateId: z.string().trim().regex(/^[A-Za-z0-9_-]{10,64}$/, "模板 ID 为 10–64 位字母、数字、_ 或 -"),
+        kinds: z.array(z.enum(["reply", "progress", "survey", "emergency"])).min(1, "至少选择一类消息"),
+        fields: z.record(
+          z.string().regex(/^[a-z_]+\d+$/, "关键词形如 thing1、character_string2、time3"),
+          z.enum(["case_number", "matter_name", "status", "summary", "unit", "time"]),
+        ),
+      }),
+    )
+    .max(10)
+    .default([]),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
@@ -53,6 +73,11 @@ export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: strin
   cascadeThreshold: { label: "本地分类阈值", hint: "配置大模型时，本地分类器置信度达到此值即直接决定（1 表示总是询问大模型）" },
   retentionDays: { label: "个人信息保留（天）", hint: "结案多少天后匿名化居民信息" },
   triggerPrefixes: { label: "群内触发前缀", hint: "群消息以这些前缀开头时无需 @机器人，如 #诉求" },
+  photoWindowMinutes: { label: "照片与文字合并（分钟）", hint: "同一居民在此时间内先后发来的照片、位置和文字算作同一件诉求" },
+  mpSubscribeTemplates: {
+    label: "服务号订阅通知模板",
+    hint: "居民超过 48 小时未发消息时改用订阅通知：填写模板 ID、适用的消息（progress 进展、survey 回访）和每个关键词显示的内容（case_number 工单号、matter_name 事项、status 状态、summary 诉求摘要、unit 承办单位、time 时间）",
+  },
 };
 
 /** Another process (the settings command, another instance) may change them: read again after this long. */

@@ -40,6 +40,8 @@ export interface CaseServiceDeps {
   replies: Replies;
   /** Confirmed and corrected classifications are examples the local classifier learns from. */
   learn?: (e: { text: string; matterCode: string; source: "confirmed" | "corrected"; caseId: number }) => Promise<void>;
+  /** Sends the case's stored photos to its lead unit (after a dispatch, a 改派, a rework). */
+  forwardPhotos?: (tx: Tx, caseId: number, now: Date) => Promise<void>;
 }
 
 type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
@@ -175,6 +177,10 @@ export class CaseService {
       case "reject":
         data.closedAt = now;
         break;
+      case "transcribe":
+        // What the resident said, as the worker heard it: the text units and the classifier work from.
+        data.text = input.reason!.trim();
+        break;
     }
 
     const updated = await tx.case.update({ where: { id: caseId }, data, include: { matter: true, leadUnit: true } });
@@ -220,6 +226,7 @@ export class CaseService {
       case "dispatch":
         await this.scheduleDeadlines(tx, kase, settings, now);
         await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render("unit_dispatch", vars), kind: "unit_dispatch", now, dedupeKey: `dispatch:${kase.id}:${kase.reworkCount}:${now.getTime()}` });
+        await this.deps.forwardPhotos?.(tx, kase.id, now);
         // At intake the first reply already said who handles it; later dispatches are news for the resident.
         if (input.actor !== "bot" || from !== "accepted") await tell("progress_dispatched");
         break;
@@ -227,6 +234,7 @@ export class CaseService {
         await cancelJobs(tx, kase.id, ["chase", "escalate"], "已改派", now);
         await this.scheduleDeadlines(tx, kase, settings, now);
         await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render("unit_dispatch", vars), kind: "unit_dispatch", now, dedupeKey: `dispatch:${kase.id}:${dispatchRound(kase)}` });
+        await this.deps.forwardPhotos?.(tx, kase.id, now);
         await tell("progress_dispatched");
         break;
       case "accept":
@@ -262,6 +270,7 @@ export class CaseService {
         await this.scheduleDeadlines(tx, kase, settings, now);
         if (kase.leadUnitId) {
           await notifyUnit(tx, kase.leadUnitId, { caseId: kase.id, text: r.render("unit_rework", { ...vars, reason: input.reason!.trim() }), kind: "unit_rework", now, dedupeKey: `rework:${kase.id}:${kase.reworkCount}` });
+          await this.deps.forwardPhotos?.(tx, kase.id, now);
         }
         // A resident who reopened it in the chat gets the answer there; otherwise tell them.
         if (input.actor !== "resident") await tell("progress_reopened");
@@ -283,6 +292,7 @@ export class CaseService {
         await cancelJobs(tx, kase.id, ["survey", "survey_reminder", "survey_expire", "still_handling"], RULES[action].label, now);
         break;
       case "request_feedback":
+      case "transcribe":
         break;
     }
   }

@@ -37,7 +37,8 @@ export const URGENCY_LABELS: Record<Urgency, string> = { normal: "一般", urgen
 
 /** How the resident rated the handling (回访), or that they did not answer. */
 export const SATISFACTION_LABELS: Record<string, string> = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意", not_evaluated: "未评价" };
-export type ClassSource = "llm" | "local" | "rule" | "worker";
+/** pending: nobody could classify it yet (a voice message waiting for a worker to listen). */
+export type ClassSource = "llm" | "local" | "rule" | "worker" | "pending";
 
 /** Readable case number: year and a six-digit yearly sequence, e.g. 2026-000123. */
 export function formatCaseNumber(year: number, seq: number): string {

@@ -20,7 +20,8 @@ export type CaseAction =
   | "reopen" // rework after 不满意 or 没解决 (重办)
   | "merge" // a duplicate of another case (合并)
   | "withdraw" // the resident withdraws it (撤回)
-  | "reject"; // not an appeal (不予受理)
+  | "reject" // not an appeal (不予受理)
+  | "transcribe"; // a worker writes down what a voice message says (补录文字)
 
 interface Rule {
   from: CaseStatus[];
@@ -49,6 +50,7 @@ export const RULES: Record<CaseAction, Rule> = {
   merge: { from: ["needs_review", "accepted", "dispatched", "returned"], to: "merged", by: ["worker"], label: "合并" },
   withdraw: { from: ["needs_review", "accepted", "dispatched", "in_progress", "returned", "reopened"], to: "withdrawn", by: ["resident", "worker"], label: "撤回" },
   reject: { from: ["needs_review", "accepted", "returned"], to: "rejected", by: ["worker"], needsReason: true, label: "不予受理" },
+  transcribe: { from: ["needs_review", "accepted", "returned"], to: null, by: ["worker"], needsReason: true, label: "补录文字" },
 };
 
 export class TransitionError extends Error {
@@ -67,7 +69,7 @@ export function nextStatus(status: CaseStatus, action: CaseAction, actor: Actor,
     throw new TransitionError(`工单当前状态为“${STATUS_LABELS[status]}”，不能${rule.label}`, "illegal_transition");
   }
   if (rule.needsReason && !reason?.trim()) {
-    throw new TransitionError(`${rule.label}需要填写${action === "resolve" ? "办理结果" : "原因"}`, "reason_required");
+    throw new TransitionError(`${rule.label}需要填写${action === "resolve" ? "办理结果" : action === "transcribe" ? "语音的内容" : "原因"}`, "reason_required");
   }
   return rule.to ?? status;
 }

@@ -4,6 +4,8 @@ import type { Logger } from "../log.ts";
 import type { Replies } from "../intake/replies.ts";
 import type { SettingsStore } from "../settings.ts";
 import type { CaseService } from "../cases/service.ts";
+import type { MediaService } from "../media/service.ts";
+import type { SignedLinks } from "../media/links.ts";
 import type { JobResult, JobRow } from "./scheduler.ts";
 
 export interface JobContext {
@@ -12,6 +14,9 @@ export interface JobContext {
   replies: Replies;
   settings: SettingsStore;
   cases: CaseService;
+  media: MediaService;
+  /** Signed links: the survey's answer page, for residents reached by a subscription notice. */
+  links: SignedLinks;
 }
 
 export const done = (outcome: string): JobResult => ({ status: "done", outcome });

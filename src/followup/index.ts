@@ -7,6 +7,7 @@ import { escalateJob } from "./jobs/escalate.ts";
 import { stillHandlingJob } from "./jobs/stillHandling.ts";
 import { surveyExpireJob, surveyJob, surveyReminderJob } from "./jobs/survey.ts";
 import { retentionJob } from "./jobs/retention.ts";
+import { mediaFetchJob } from "./jobs/mediaFetch.ts";
 
 export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
   return {
@@ -17,5 +18,6 @@ export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
     survey_reminder: surveyReminderJob(ctx),
     survey_expire: surveyExpireJob(ctx),
     retention: retentionJob(ctx),
+    media_fetch: mediaFetchJob(ctx),
   };
 }

@@ -1,8 +1,13 @@
 // Who hears about a case, and through what: the resident in the chat the appeal came from; a unit or an area
-// through its contacts (a WeChat room or contact of the bot, a webhook). Everything goes through the outbox.
+// through its contacts (a WeChat room or contact of the bot, a WeCom user or group chat, a webhook). Everything
+// goes through the outbox.
 import type { Prisma } from "../db.ts";
 import { queueMessage } from "../outbox.ts";
 import { afterQuietHours } from "../domain/quietHours.ts";
+import { formatChinaTimestamp } from "../domain/time.ts";
+import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { redactPersonalData } from "../domain/redact.ts";
+import { carriesImages, type Notice } from "../channels/types.ts";
 import type { Settings } from "../settings.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -14,7 +19,10 @@ export interface ContactRow {
   address: string;
 }
 
-/** Where a contact's messages go in the outbox, or null for contacts the bot cannot write to (a phone number). */
+/**
+ * Where a contact's messages go in the outbox, or null for contacts the bot does not write to (a phone number; a
+ * member, who acts from their own chat but hears through the unit's group).
+ */
 export function contactRoute(c: ContactRow): { channel: string; chatId: string; isGroup: boolean } | null {
   if (c.kind === "webhook") return { channel: "webhook", chatId: c.address, isGroup: false };
   if ((c.kind === "room" || c.kind === "contact") && c.channel) return { channel: c.channel, chatId: c.address, isGroup: c.kind === "room" };
@@ -28,12 +36,24 @@ export interface ResidentNotice {
   now: Date;
   settings: Settings;
   dedupeKey?: string;
+  /** A page the message leads to (the survey's answer page), for channels that send a subscription notice. */
+  url?: string;
 }
 
 /** Tells the resident, in the chat the appeal came from (with an @mention in a group). Held in quiet hours. */
 export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean> {
-  const kase = await tx.case.findUniqueOrThrow({ where: { id: n.caseId }, include: { resident: true } });
+  const kase = await tx.case.findUniqueOrThrow({ where: { id: n.caseId }, include: { resident: true, matter: true, leadUnit: true } });
   if (!kase.resident || kase.anonymisedAt) return false;
+  // What a subscription notice says when the chat's window has closed: short fields, no one else's data.
+  const notice: Notice = {
+    case_number: kase.number,
+    matter_name: kase.matter?.name ?? "待确认事项",
+    status: STATUS_LABELS[kase.status as CaseStatus] ?? kase.status,
+    summary: redactPersonalData(kase.text).slice(0, 20),
+    unit: kase.leadUnit?.name ?? "社区工作人员",
+    time: formatChinaTimestamp(n.now),
+    ...(n.url ? { url: n.url } : {}),
+  };
   await queueMessage(tx, {
     channel: kase.channel,
     chatId: kase.chatId,
@@ -45,6 +65,7 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
     quiet: true,
     sendAfter: afterQuietHours(n.now, n.settings.quietHours),
     dedupeKey: n.dedupeKey,
+    notice,
     now: n.now,
   });
   await tx.case.update({ where: { id: kase.id }, data: { lastResidentUpdateAt: n.now } });
@@ -82,4 +103,25 @@ export async function notifyUnit(tx: Tx, unitId: number, m: { caseId: number; te
 export async function notifyArea(tx: Tx, areaId: number, m: { caseId: number; text: string; kind: string; now: Date; dedupeKey: string }) {
   const contacts = await tx.areaContact.findMany({ where: { areaId }, orderBy: { id: "asc" } });
   return notifyContacts(tx, contacts, m);
+}
+
+/**
+ * Sends a resident's photos to a unit's contacts: as images where the contact's chat carries them, and as the
+ * text `text(false)` gives (with signed links) elsewhere. Never used for residents' own chats.
+ */
+export async function notifyUnitMedia(
+  tx: Tx,
+  unitId: number,
+  m: { caseId: number; attachmentIds: number[]; text: (carriesImages: boolean) => string; kind: string; now: Date; dedupeKey: string },
+) {
+  const contacts = await tx.unitContact.findMany({ where: { unitId }, orderBy: { id: "asc" } });
+  let queued = 0;
+  for (const c of contacts) {
+    const route = contactRoute(c);
+    if (!route) continue;
+    const carries = carriesImages(route.channel);
+    await queueMessage(tx, { ...route, text: m.text(carries), attachments: carries ? m.attachmentIds : [], caseId: m.caseId, kind: m.kind, now: m.now, dedupeKey: `${m.dedupeKey}:c${c.id}`, redact: false });
+    queued++;
+  }
+  return queued;
 }

@@ -3,7 +3,7 @@ import type { Db, Prisma } from "../db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
-export const JOB_KINDS = ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire", "retention"] as const;
+export const JOB_KINDS = ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire", "retention", "media_fetch"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export async function scheduleJob(

@@ -17,7 +17,7 @@ export interface JobResult {
 export type JobHandler = (job: JobRow, now: Date) => Promise<JobResult>;
 
 const LEASE_MS = 5 * 60_000;
-const MAX_ATTEMPTS = 6;
+export const MAX_ATTEMPTS = 6;
 const BATCH = 50;
 /** 1 min, 5 min, 30 min, 2 h, 6 h. */
 const BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000];

@@ -25,7 +25,8 @@ export interface OpenCaseProps {
   matter: MatterInfo | null;
   urgency: Urgency;
   status: CaseStatus;
-  classification: Classification | { source: "rule"; rule: string };
+  /** The classifier's answer; an emergency rule's code; or why nobody could classify it yet (a voice not transcribed). */
+  classification: Classification | { source: "rule"; rule: string } | { source: "pending"; reason: string };
   missingInfo: string[];
   calendar: WorkCalendar;
   /** The responsibility list's version the matter was chosen from. */
@@ -61,7 +62,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       status: p.status,
       classSource: cls.source,
       classConfidence: "confidence" in cls ? cls.confidence : 1,
-      classRationale: "rationale" in cls ? cls.rationale : `紧急规则：${cls.rule}`,
+      classRationale: "rationale" in cls ? cls.rationale : cls.source === "rule" ? `紧急规则：${cls.rule}` : cls.reason,
       classModel: "model" in cls ? cls.model : undefined,
       promptVersionId: "promptVersionId" in cls ? cls.promptVersionId : undefined,
       listVersionId: p.listVersionId,

@@ -3,7 +3,10 @@
 import type { Db, Prisma } from "../db.ts";
 import { isUniqueViolation } from "../db.ts";
 import type { Logger } from "../log.ts";
-import type { InboundMessage } from "../channels/types.ts";
+import { inboundMessageSchema, type InboundMessage, type InboundMessageInput } from "../channels/types.ts";
+import { MediaService } from "../media/service.ts";
+import { releaseUndeliverable } from "../outbox.ts";
+import { MediaTurns } from "./mediaTurns.ts";
 import type { Classifier } from "../classify/types.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
@@ -27,9 +30,13 @@ import {
   type EmergencyRuleData,
 } from "./recognise.ts";
 
+/** A voice case's text until a worker writes down what it says. */
+export const VOICE_PENDING_TEXT = "（语音消息，待转写）";
+
 export type Outcome =
   | "unit_command"
   | "appeal"
+  | "media"
   | "emergency"
   | "answer"
   | "case_query"
@@ -76,14 +83,22 @@ export interface IntakeDeps {
   satisfaction: SatisfactionReader;
   /** Whether a channel answers inside its request (HTTP) rather than from the outbox (WeChat, simulator). */
   answersInRequest: (channel: string) => boolean;
+  /** How long a channel holds replies for its callback's passive answer (the 服务号), in ms; 0 for the others. */
+  replyHoldMs: (channel: string) => number;
+  /** Whether a channel reaches people only within a window after their last message (held messages are released). */
+  hasReplyWindow: (channel: string) => boolean;
+  media: MediaService;
 }
 
-type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
+export type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
 type Tx = Prisma.TransactionClient;
-type Group = { id: number; name: string; gridId: number | null; mentionRequired: boolean } | null;
-type Place = { location: string | null; buildingId: number | null; gridId: number | null };
+export type Group = { id: number; name: string; gridId: number | null; mentionRequired: boolean } | null;
+/** Where the appeal is: the place words, the building and grid they name; `pinned` when a location pin says it. */
+export type Place = { location: string | null; buildingId: number | null; gridId: number | null; pinned?: boolean };
 
-interface Turn {
+type Question = Prisma.PendingQuestionGetPayload<{ include: { case: true } }>;
+
+export interface Turn {
   row: Row;
   now: Date;
   text: string;
@@ -93,11 +108,23 @@ interface Turn {
 
 export class Intake {
   private readonly inflight = new Map<string, Promise<IntakeResult>>();
+  private readonly mediaTurns: MediaTurns;
 
-  constructor(private readonly deps: IntakeDeps) {}
+  constructor(private readonly deps: IntakeDeps) {
+    this.mediaTurns = new MediaTurns({
+      db: deps.db,
+      media: deps.media,
+      replies: deps.replies,
+      settings: deps.runtimeSettings,
+      reply: (tx, row, now, text, caseId) => this.reply(tx, row, now, text, caseId),
+      finish: (tx, row, now, result, caseId) => this.finish(tx, row, now, result, caseId),
+      place: (text, group) => this.place(text, group),
+    });
+  }
 
   /** Takes one message from a channel. The same message id again returns the first answer and does nothing else. */
-  receive(message: InboundMessage, now: Date): Promise<IntakeResult> {
+  receive(input: InboundMessageInput, now: Date): Promise<IntakeResult> {
+    const message = inboundMessageSchema.parse(input);
     const key = `${message.channel}\u0000${message.messageId}`;
     let pending = this.inflight.get(key);
     if (!pending) {
@@ -108,22 +135,30 @@ export class Intake {
   }
 
   private async receiveOnce(m: InboundMessage, now: Date): Promise<IntakeResult> {
+    const { db } = this.deps;
     let row: Row;
     try {
-      row = await this.deps.db.inboundMessage.create({
-        data: {
-          channel: m.channel,
-          messageId: m.messageId,
-          chatId: m.chatId,
-          chatName: m.chatName,
-          isGroup: m.isGroup,
-          senderId: m.senderId,
-          senderName: m.senderName,
-          text: m.text,
-          mentionsBot: m.mentionsBot,
-          raw: (m.raw ?? { ...m, raw: undefined }) as Prisma.InputJsonValue,
-          receivedAt: now,
-        },
+      // The message and what it brings (a photo, a voice message, a pin) are stored together, before anything else.
+      row = await db.$transaction(async (tx) => {
+        const created = await tx.inboundMessage.create({
+          data: {
+            channel: m.channel,
+            messageId: m.messageId,
+            chatId: m.chatId,
+            chatName: m.chatName,
+            isGroup: m.isGroup,
+            senderId: m.senderId,
+            senderName: m.senderName,
+            kind: m.kind,
+            text: m.text,
+            mentionsBot: m.mentionsBot,
+            raw: (m.raw ?? { ...m, media: m.media ? { ...m.media, data: undefined } : undefined, raw: undefined }) as Prisma.InputJsonValue,
+            receivedAt: now,
+          },
+        });
+        const attachments = MediaService.rowsFor(m, created.id, now);
+        if (attachments.length) await tx.attachment.createMany({ data: attachments });
+        return created;
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -132,7 +167,14 @@ export class Intake {
       });
       if (row.result) return row.result as unknown as IntakeResult;
       // Stored but never answered: the process stopped half-way. Finish it now.
+      return this.process(row, now);
     }
+    if (m.media?.data) {
+      const [own] = await db.attachment.findMany({ where: { inboundId: row.id, kind: m.media.kind }, take: 1 });
+      if (own) await this.deps.media.storeInline(own.id, m.media.data, now);
+    }
+    // They wrote again: what could not reach them before may now.
+    if (this.deps.hasReplyWindow(row.channel)) await releaseUndeliverable(db, row, now);
     return this.process(row, now);
   }
 
@@ -164,6 +206,7 @@ export class Intake {
       include: { unit: true },
     });
     if (unitContact) return this.handleUnitCommand(row, now, unitContact.unit);
+    if (row.kind === "event") return this.handleEvent(row, now);
 
     const group = row.isGroup ? await this.findGroup(row) : null;
     if (row.isGroup && !group) {
@@ -182,11 +225,6 @@ export class Intake {
       update: row.senderName ? { displayName: row.senderName } : {},
     });
     const turn: Turn = { row, now, text, group, residentId: resident.id };
-
-    // Danger first, and even in a group message not addressed to the bot.
-    const emergency = detectEmergency(text, reference.emergencyRules);
-    if (emergency) return this.openEmergency(turn, emergency);
-
     // A group kept for appeals may take every message as for the bot.
     const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
     const question = await db.pendingQuestion.findFirst({
@@ -194,6 +232,30 @@ export class Intake {
       orderBy: { id: "desc" },
       include: { case: true },
     });
+
+    // A photo, a pin or a voice message without words: kept, and paired with the words that explain it.
+    if (row.kind === "image" || row.kind === "location" || row.kind === "unsupported" || (row.kind === "voice" && !text)) {
+      // In a group nobody @mentions with a photo: it waits for its sender's words, unanswered.
+      if (!explicitlyAddressed) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+      if (row.kind === "unsupported") {
+        return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "chat", replies: [await this.reply(tx, row, now, this.deps.replies.render("unsupported"))] }));
+      }
+      if (row.kind === "location" && question?.kind === "missing_info") return this.completeFromAnswer(turn, question.id, question.case);
+      if (row.kind === "image" || row.kind === "location") return this.mediaTurns.photoOrPin(turn);
+      const heard = await this.mediaTurns.listen(turn);
+      if (!heard) return this.openVoicePending(turn);
+      turn.text = heard;
+    }
+    return this.decideWords(turn, question, explicitlyAddressed);
+  }
+
+  /** What a message's words are for: an emergency, an answer, a case number, small talk, or a new appeal. */
+  private async decideWords(turn: Turn, question: Question | null, explicitlyAddressed: boolean): Promise<IntakeResult> {
+    const { db, settings, reference } = this.deps;
+    const { row, now, text } = turn;
+    // Danger first, and even in a group message not addressed to the bot.
+    const emergency = detectEmergency(text, reference.emergencyRules);
+    if (emergency) return this.openEmergency(turn, emergency);
     if (question?.kind === "survey") {
       const answered = await this.answerSurvey(turn, question.id, question.case.id, explicitlyAddressed);
       if (answered) return answered;
@@ -224,8 +286,9 @@ export class Intake {
     const classification = await classifier.classify({ text, context: group ? `微信群“${group.name}”` : "私聊" }, catalogue);
     const matter = classification.matterCode ? catalogue.byCode.get(classification.matterCode) ?? null : null;
     const status: CaseStatus = matter && classification.confidence >= settings.reviewConfidence ? "accepted" : "needs_review";
-    const place = await this.place(text, group);
-    const missingInfo = [...new Set(classification.missingInfo)].slice(0, 2);
+    const { place, attachmentIds } = await this.mediaTurns.placeAndMedia(turn);
+    // A pin already says where: no need to ask for the place again.
+    const missingInfo = [...new Set(classification.missingInfo)].filter((m) => !(place.pinned && /位置|地点|地址|哪里|楼/.test(m))).slice(0, 2);
 
     return db.$transaction(async (tx) => {
       const created = await this.openCaseFor(tx, turn, place, {
@@ -235,7 +298,7 @@ export class Intake {
         status,
         classification,
         missingInfo,
-      });
+      }, attachmentIds);
       const lines = [
         status === "accepted"
           ? replies.render("appeal_accepted", {
@@ -280,11 +343,11 @@ export class Intake {
 
   private async openEmergency(turn: Turn, rule: EmergencyRuleData): Promise<IntakeResult> {
     const { db, reference, replies, local } = this.deps;
-    const { row, now, text, group } = turn;
+    const { row, now, text } = turn;
     // The local classifier only: an emergency never waits on a network call.
     const local_ = await local.classify({ text }, reference.catalogue);
     const matter = local_.matterCode ? reference.catalogue.byCode.get(local_.matterCode) ?? null : null;
-    const place = await this.place(text, group);
+    const { place, attachmentIds } = await this.mediaTurns.placeAndMedia(turn);
     return db.$transaction(async (tx) => {
       const created = await this.openCaseFor(tx, turn, place, {
         matter,
@@ -292,7 +355,7 @@ export class Intake {
         status: matter ? "accepted" : "needs_review",
         classification: { source: "rule", rule: rule.code },
         missingInfo: [],
-      });
+      }, attachmentIds);
       await tx.caseEvent.create({
         data: { caseId: created.id, type: "emergency_detected", actor: "bot", note: rule.name, data: { rule: rule.code, hotline: rule.hotline }, createdAt: now },
       });
@@ -327,6 +390,8 @@ export class Intake {
       });
       await tx.caseEvent.create({ data: { caseId: kase.id, type: "info_completed", actor: "resident", note: text, data: { inboundId: row.id }, createdAt: now } });
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
+      // An answer given as a location pin stays with the case.
+      await this.deps.media.attach(tx, kase.id, (await tx.attachment.findMany({ where: { inboundId: row.id }, select: { id: true } })).map((a) => a.id), now);
       const reply = await this.reply(tx, row, now, replies.render("info_completed", { case_number: kase.number }), kase.id);
       return this.finish(tx, row, now, {
         outcome: "answer",
@@ -379,14 +444,16 @@ export class Intake {
     return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "case_query", replies: [await this.reply(tx, row, now, text)] }));
   }
 
-  private openCaseFor(
+  /** Opens the case of this turn, with the photos, pins and voice that belong to it. */
+  private async openCaseFor(
     tx: Tx,
     turn: Turn,
     place: Place,
     details: Pick<OpenCaseProps, "matter" | "urgency" | "status" | "classification" | "missingInfo">,
+    attachmentIds: number[] = [],
   ) {
     const { row } = turn;
-    return openCase(tx, {
+    const created = await openCase(tx, {
       now: turn.now,
       text: turn.text,
       location: place.location,
@@ -401,6 +468,36 @@ export class Intake {
       listVersionId: this.deps.reference.listVersionId,
       ...details,
     });
+    await this.deps.media.attach(tx, created.id, attachmentIds, turn.now);
+    return created;
+  }
+
+  /** A voice message nobody could turn into words: a case for a worker to listen to. */
+  private async openVoicePending(turn: Turn): Promise<IntakeResult> {
+    const { db, replies } = this.deps;
+    const { row, now } = turn;
+    const { place, attachmentIds } = await this.mediaTurns.placeAndMedia(turn);
+    return db.$transaction(async (tx) => {
+      const created = await this.openCaseFor(
+        tx,
+        { ...turn, text: VOICE_PENDING_TEXT },
+        place,
+        { matter: null, urgency: "normal", status: "needs_review", classification: { source: "pending", reason: "语音待转写" }, missingInfo: [] },
+        attachmentIds,
+      );
+      await tx.caseEvent.create({ data: { caseId: created.id, type: "voice_pending", actor: "bot", note: "语音待转写：请在工作台收听后补录文字", createdAt: now } });
+      const reply = await this.reply(tx, row, now, replies.render("voice_pending", { case_number: created.number }), created.id);
+      return this.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: summary(created) }, created.id);
+    });
+  }
+
+  /** A follow event of the 服务号: the welcome on subscribe; other events are kept and not answered. */
+  private async handleEvent(row: Row, now: Date): Promise<IntakeResult> {
+    const { db, replies, settings } = this.deps;
+    const raw = (row.raw ?? {}) as { Event?: unknown; event?: unknown };
+    const event = String(raw.Event ?? raw.event ?? "").toLowerCase();
+    if (event !== "subscribe") return this.finish(db, row, now, { outcome: "ignored", replies: [], ignored: { reason: "event", message: `事件 ${event || "未知"} 已记录` } });
+    return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "chat", replies: [await this.reply(tx, row, now, replies.render("welcome", { bot_name: settings.botName }))] }));
   }
 
   /** The resident's answer to the satisfaction survey. Null when the message is not an answer. */
@@ -525,6 +622,7 @@ export class Intake {
 
   /** Queues the reply in the chat the message came from, mentioning the sender in a group. */
   private async reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number, kind = "reply") {
+    const hold = this.deps.replyHoldMs(row.channel);
     const mentions = row.isGroup ? [{ id: row.senderId, name: row.senderName ?? undefined }] : [];
     const queued = await queueMessage(tx, {
       channel: row.channel,
@@ -538,6 +636,8 @@ export class Intake {
       now,
       // Channels that answer inside their request deliver the reply with the stored result.
       deliveredNow: this.deps.answersInRequest(row.channel),
+      // The 服务号's callback may answer it passively; until then the dispatcher leaves it.
+      ...(hold ? { sendAfter: new Date(now.getTime() + hold) } : {}),
     });
     return { chatId: queued.chatId, text: queued.text, ...(row.isGroup ? { mentions: [row.senderId] } : {}) };
   }

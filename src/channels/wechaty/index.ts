@@ -1,10 +1,13 @@
-// The WeChat channel: an in-process Wechaty bot. Room @mentions and private chats become inbound messages;
-// outbox messages are said in the room (mentioning the resident) or the private chat.
+// The WeChat channel: an in-process Wechaty bot on a personal account (fragile: WeChat closes such logins, see
+// the README). Room @mentions and private chats become inbound messages, photos and voice through their FileBox;
+// outbox messages are said in the room (mentioning the resident) or the private chat, photos sent as files.
 import { WechatyBuilder, type Wechaty, type Message, type Contact } from "wechaty";
+import { FileBox } from "file-box";
 import qrcodeTerminal from "qrcode-terminal";
 import type { Channel, ChannelHealth, ChannelState, InboundMessage, OutboundMessage } from "../types.ts";
 import { inboundMessageSchema } from "../types.ts";
 import type { Logger } from "../../log.ts";
+import { MEDIA_LIMITS } from "../../media/check.ts";
 
 export interface WechatyChannelOptions {
   name: string;
@@ -27,11 +30,13 @@ export class WechatyChannel implements Channel {
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** The login QR code's content while a scan is awaited, drawn on the console (never sent to an outside site). */
+  private qrcode: string | undefined;
 
   constructor(private readonly opts: WechatyChannelOptions) {}
 
   health(): ChannelHealth {
-    return { state: this.state, ...(this.detail ? { detail: this.detail } : {}) };
+    return { state: this.state, ...(this.detail ? { detail: this.detail } : {}), ...(this.qrcode && this.state === "waiting_for_login" ? { qrcode: this.qrcode } : {}) };
   }
 
   async start(): Promise<void> {
@@ -47,6 +52,7 @@ export class WechatyChannel implements Channel {
     bot.on("login", (user) => {
       this.state = "up";
       this.detail = undefined;
+      this.qrcode = undefined;
       this.restarts = 0;
       this.opts.log.info({ user: user.id }, "WeChat logged in");
     });
@@ -87,10 +93,12 @@ export class WechatyChannel implements Channel {
       if (!room) throw new Error(`room ${m.chatId} not found`);
       const contacts = (await Promise.all(m.mentions.map((x) => bot.Contact.find({ id: x.id })))).filter((c): c is Contact => Boolean(c));
       await room.say(m.text, ...contacts);
+      for (const file of m.media) await room.say(FileBox.fromFile(file.path, file.fileName));
     } else {
       const contact = await bot.Contact.find({ id: m.chatId });
       if (!contact) throw new Error(`contact ${m.chatId} not found`);
       await contact.say(m.text);
+      for (const file of m.media) await contact.say(FileBox.fromFile(file.path, file.fileName));
     }
   }
 
@@ -101,11 +109,12 @@ export class WechatyChannel implements Channel {
     return Promise.all(rooms.map(async (r) => ({ chatId: r.id, name: await r.topic() })));
   }
 
+  /** The QR code is drawn here, in the terminal and on the console's organisation page; whoever scans it becomes the bot. */
   private onScan(qrcode: string, status: number) {
     this.state = "waiting_for_login";
-    const url = `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`;
-    this.detail = `请用微信扫码登录：${url}`;
-    this.opts.log.info({ status, url }, "scan the QR code to log in to WeChat");
+    this.qrcode = qrcode;
+    this.detail = "等待扫码登录：二维码见终端或工作台“组织与设置”页";
+    this.opts.log.info({ status }, "scan the QR code in the terminal or on the console to log in to WeChat");
     qrcodeTerminal.generate(qrcode, { small: true });
   }
 
@@ -127,11 +136,29 @@ export class WechatyChannel implements Channel {
   }
 
   private async onWechatMessage(msg: Message) {
-    if (msg.self()) return;
-    if (msg.type() !== this.bot?.Message.Type.Text) return;
+    if (msg.self() || !this.bot) return;
+    const Type = this.bot.Message.Type;
     const room = msg.room();
     const talker = msg.talker();
-    const text = room ? await msg.mentionText() : msg.text();
+    const type = msg.type();
+    let content: Partial<InboundMessage>;
+    if (type === Type.Text) content = { kind: "text", text: room ? await msg.mentionText() : msg.text() };
+    else if (type === Type.Image || type === Type.Audio) {
+      const kind = type === Type.Image ? "image" : "voice";
+      // The FileBox lives only as long as the message: its bytes are taken now and stored by the intake.
+      const box = await msg.toFileBox();
+      const data = await box.toBuffer();
+      if (data.length > MEDIA_LIMITS[kind]) {
+        this.opts.log.warn({ messageId: msg.id, kind, size: data.length }, "ignored a WeChat file that is too large");
+        return;
+      }
+      content = { kind, text: "", media: { kind, data, fileName: box.name } };
+    } else if (type === Type.Location) {
+      const at = await msg.toLocation();
+      const label = [at.name(), at.address()].filter(Boolean).join(" ").slice(0, 300);
+      content = { kind: "location", text: label, location: { latitude: at.latitude(), longitude: at.longitude(), label: label || undefined } };
+    } else if (room) return; // group chatter of other kinds is not for the bot
+    else content = { kind: "unsupported", text: "" };
     const parsed = inboundMessageSchema.safeParse({
       channel: "wechaty",
       messageId: msg.id,
@@ -140,9 +167,9 @@ export class WechatyChannel implements Channel {
       isGroup: Boolean(room),
       senderId: talker.id,
       senderName: talker.name(),
-      text,
-      mentionsBot: room ? await msg.mentionSelf() : false,
-      raw: { id: msg.id, roomId: room?.id ?? null, talkerId: talker.id, text: msg.text(), date: msg.date().toISOString() },
+      ...content,
+      mentionsBot: room && type === Type.Text ? await msg.mentionSelf() : false,
+      raw: { id: msg.id, type, roomId: room?.id ?? null, talkerId: talker.id, text: msg.text(), date: msg.date().toISOString() },
     });
     if (!parsed.success) {
       this.opts.log.warn({ messageId: msg.id, problem: parsed.error.issues[0]?.message }, "ignored a WeChat message that does not fit");

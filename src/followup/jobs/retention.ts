@@ -1,10 +1,14 @@
 // Anonymises residents' data on cases closed longer ago than the retention period, then schedules itself for
-// the next night. The case, its matter, units and times stay for the statistics.
+// the next night. The case, its matter, units and times stay for the statistics; its photos, voice messages and
+// location pins are deleted. Photos and pins that never became part of a case are deleted after a week.
 import type { JobHandler } from "../scheduler.ts";
 import { done, type JobContext } from "../context.ts";
 import { scheduleJob } from "../schedule.ts";
 import { redactPersonalData } from "../../domain/redact.ts";
 import { chinaDate } from "../../domain/time.ts";
+
+/** Photos and pins a resident sent that never became part of a case are kept this long. */
+const LOOSE_MEDIA_DAYS = 7;
 
 /** The next 03:00 China time after `now`. */
 export function nextNight(now: Date): Date {
@@ -22,8 +26,10 @@ export function retentionJob(ctx: JobContext): JobHandler {
     const settings = await ctx.settings.current();
     const before = new Date(now.getTime() - settings.retentionDays * 86400_000);
     const cases = await ctx.db.case.findMany({ where: { closedAt: { lt: before }, anonymisedAt: null }, select: { id: true, text: true, location: true, residentId: true } });
+    const files: string[] = [];
     for (const c of cases) {
       await ctx.db.$transaction(async (tx) => {
+        files.push(...(await ctx.media.erase(tx, await tx.attachment.findMany({ where: { caseId: c.id, status: { not: "deleted" } } }))));
         await tx.case.update({ where: { id: c.id }, data: { text: redactPersonalData(c.text), location: c.location ? redactPersonalData(c.location) : null, anonymisedAt: now } });
         const messages = await tx.inboundMessage.findMany({ where: { caseId: c.id }, select: { id: true, text: true } });
         for (const m of messages) {
@@ -36,7 +42,11 @@ export function retentionJob(ctx: JobContext): JobHandler {
         }
       });
     }
+    const loose = await ctx.db.attachment.findMany({ where: { caseId: null, status: { not: "deleted" }, createdAt: { lt: new Date(now.getTime() - LOOSE_MEDIA_DAYS * 86400_000) } } });
+    if (loose.length) files.push(...(await ctx.db.$transaction((tx) => ctx.media.erase(tx, loose))));
+    // Files go once the rows that pointed at them are committed.
+    await ctx.media.removeFiles(files);
     await ensureRetentionScheduled(ctx, new Date(now.getTime() + 60_000));
-    return done(`anonymised ${cases.length} cases`);
+    return done(`anonymised ${cases.length} cases, deleted ${loose.length} photos and pins that belonged to no case`);
   };
 }

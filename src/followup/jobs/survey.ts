@@ -28,7 +28,9 @@ export function surveyJob(ctx: JobContext): JobHandler {
           expiresAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000),
         },
       });
-      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}` });
+      // A subscription notice (服务号, window closed) links to a page where the resident answers with one tap.
+      const url = ctx.links.survey(kase.id, kase.reworkCount, new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000));
+      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}`, url });
       const key = `${kase.id}:${kase.reworkCount}`;
       await scheduleJob(tx, { kind: "survey_reminder", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyReminderHours * 3600_000), now });
       await scheduleJob(tx, { kind: "survey_expire", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000), now });
@@ -43,7 +45,15 @@ export function surveyReminderJob(ctx: JobContext): JobHandler {
     if (kase.status !== "awaiting_feedback") return skipped(`case is ${kase.status}`);
     const settings = await ctx.settings.current();
     await ctx.db.$transaction((tx) =>
-      notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_reminder", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}` }),
+      notifyResident(tx, {
+        caseId: kase.id,
+        text: ctx.replies.render("survey_reminder", ctx.cases.vars(kase)),
+        kind: "survey",
+        now,
+        settings,
+        dedupeKey: `job:${job.id}`,
+        url: ctx.links.survey(kase.id, kase.reworkCount, new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000)),
+      }),
     );
     return done("reminded the resident");
   };

@@ -1,0 +1,108 @@
+// Photos, location pins and voice messages in the intake. A photo and the words that explain it usually come as
+// two messages: from the same resident in the same chat within a window (photoWindowMinutes), they belong to one
+// case in either order. A photo or pin after the case is open is added to it (and a photo follows it to the unit);
+// one with no case to go to is kept, and the resident is asked for a sentence. A voice message becomes words
+// through WeChat's recognition or the speech-to-text model, or waits for a worker to listen.
+import type { Db, Prisma } from "../db.ts";
+import type { MediaService } from "../media/service.ts";
+import type { Replies } from "./replies.ts";
+import type { SettingsStore } from "../settings.ts";
+import { OPEN_STATUSES } from "../domain/case.ts";
+import type { IntakeResult, Place, Row, Turn } from "./pipeline.ts";
+
+type Tx = Prisma.TransactionClient;
+
+/** How long a message waits for its photos to download before it goes on (the rest is fetched meanwhile). */
+const FETCH_WAIT_MS = 2000;
+/** A voice message for the speech-to-text model may wait longer: without it there are no words. */
+const VOICE_WAIT_MS = 10_000;
+
+export interface MediaTurnDeps {
+  db: Db;
+  media: MediaService;
+  replies: Replies;
+  settings: SettingsStore;
+  reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number): Promise<IntakeResult["replies"][number]>;
+  finish(tx: Tx | Db, row: Row, now: Date, result: IntakeResult, caseId?: number): Promise<IntakeResult>;
+  place(text: string, group: Turn["group"]): Promise<Place>;
+}
+
+export class MediaTurns {
+  constructor(private readonly deps: MediaTurnDeps) {}
+
+  private async since(now: Date): Promise<Date> {
+    return new Date(now.getTime() - (await this.deps.settings.current()).photoWindowMinutes * 60_000);
+  }
+
+  /** A photo or a pin without words. */
+  async photoOrPin(turn: Turn): Promise<IntakeResult> {
+    const { db, media, replies } = this.deps;
+    const { row, now } = turn;
+    const own = await db.attachment.findMany({ where: { inboundId: row.id }, orderBy: { id: "asc" } });
+    if (row.kind === "image") await media.fetchAll(own.map((a) => a.id), now, FETCH_WAIT_MS);
+    const since = await this.since(now);
+    const recent = await db.case.findFirst({
+      where: { residentId: turn.residentId, channel: row.channel, chatId: row.chatId, createdAt: { gte: since }, status: { in: OPEN_STATUSES }, mergedIntoId: null },
+      orderBy: { id: "desc" },
+    });
+    const pin = own.find((a) => a.kind === "location");
+    const what = row.kind === "image" ? "照片" : "位置";
+    if (recent) {
+      return db.$transaction(async (tx) => {
+        await media.attach(tx, recent.id, own.map((a) => a.id), now);
+        if (pin && !recent.location) {
+          const place = await this.deps.place(pin.label ?? "", turn.group);
+          await tx.case.update({
+            where: { id: recent.id },
+            data: { location: pin.label ?? `${pin.latitude},${pin.longitude}`, ...(place.buildingId ? { buildingId: place.buildingId } : {}), ...(place.gridId && !recent.gridId ? { gridId: place.gridId } : {}) },
+          });
+        }
+        await tx.caseEvent.create({ data: { caseId: recent.id, type: "media_added", actor: "resident", note: pin ? `位置：${pin.label ?? "（无名称）"}` : "照片", data: { inboundId: row.id }, createdAt: now } });
+        const reply = await this.deps.reply(tx, row, now, replies.render("media_added", { what, case_number: recent.number }), recent.id);
+        return this.deps.finish(tx, row, now, { outcome: "media", replies: [reply] }, recent.id);
+      });
+    }
+    // Kept for the words that follow; asked for them once, not after every photo of a series.
+    const earlier = (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since })).filter((a) => a.inboundId !== row.id);
+    return db.$transaction(async (tx) => {
+      const replies_ = earlier.length ? [] : [await this.deps.reply(tx, row, now, pin ? replies.render("ask_describe_location", { label: pin.label ?? "（未命名位置）" }) : replies.render("ask_describe_photo"))];
+      return this.deps.finish(tx, row, now, { outcome: "media", replies: replies_ });
+    });
+  }
+
+  /** A voice message's words from the speech-to-text model (null: none configured, or nothing heard). */
+  async listen(turn: Turn): Promise<string | null> {
+    const { db, media } = this.deps;
+    if (!media.canTranscribe) return null;
+    const voice = await db.attachment.findFirst({ where: { inboundId: turn.row.id, kind: "voice" } });
+    if (!voice) return null;
+    await media.fetchAll([voice.id], turn.now, VOICE_WAIT_MS);
+    const words = await media.transcribe(voice.id);
+    // The message reads as what was said, for the console and everything after.
+    if (words) await db.inboundMessage.update({ where: { id: turn.row.id }, data: { text: words } });
+    return words;
+  }
+
+  /**
+   * Where an appeal is and what goes with it: this message's own attachments and the photos and pins the resident
+   * sent in this chat within the window. A pin gives the place when the words name none.
+   */
+  async placeAndMedia(turn: Turn): Promise<{ place: Place; attachmentIds: number[] }> {
+    const { db, media } = this.deps;
+    const { row, now } = turn;
+    const own = await db.attachment.findMany({ where: { inboundId: row.id }, orderBy: { id: "asc" } });
+    const loose = (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since: await this.since(now) })).filter((a) => a.inboundId !== row.id);
+    const all = [...loose, ...own];
+    await media.fetchAll(all.map((a) => a.id), now, FETCH_WAIT_MS);
+    let place = await this.deps.place(turn.text, turn.group);
+    const pin = all.filter((a) => a.kind === "location").at(-1);
+    if (pin) {
+      if (!place.location) {
+        const fromLabel = await this.deps.place(pin.label ?? "", turn.group);
+        place = { ...fromLabel, location: pin.label ?? `${pin.latitude},${pin.longitude}` };
+      }
+      place = { ...place, pinned: true };
+    }
+    return { place, attachmentIds: all.map((a) => a.id) };
+  }
+}
