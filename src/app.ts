@@ -16,21 +16,28 @@ import { adminPromptRoutes } from "./routes/adminPrompts.ts";
 import { adminOrgRoutes } from "./routes/adminOrg.ts";
 import { adminListRoutes } from "./routes/adminList.ts";
 import { adminReplyRoutes } from "./routes/adminReplies.ts";
+import { wechatCallbackRoutes } from "./routes/wechatCallbacks.ts";
+import { mediaRoutes } from "./routes/media.ts";
+import { surveyRoutes } from "./routes/survey.ts";
+import { adminChannelRoutes } from "./routes/adminChannels.ts";
 
 export function createApp(services: Services): Koa {
   const app = new Koa();
   app.use(errorHandler(services.log));
-  // Administrators upload lists and labelled sets (a few MB at most); everything else is small.
+  // Administrators upload lists and labelled sets, the simulator photos (a few MB at most); everything else is small.
   const small = bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" });
   const large = bodyParser({ enableTypes: ["json"], jsonLimit: "8mb" });
-  app.use((ctx, next) => (ctx.path.startsWith("/api/admin/") ? large(ctx, next) : small(ctx, next)));
+  // WeChat's callbacks (XML) and the survey page (a form) read their own bodies, with their own limits.
+  const ownBody = (p: string) => p.startsWith("/channels/") || p.startsWith("/r/");
+  const bigBody = (p: string) => p.startsWith("/api/admin/") || p === "/api/simulator/messages";
+  app.use((ctx, next) => (ownBody(ctx.path) ? next() : bigBody(ctx.path) ? large(ctx, next) : small(ctx, next)));
   app.use(async function securityHeaders(ctx, next) {
     await next();
     ctx.set("X-Content-Type-Options", "nosniff");
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), openApiRoutes(), consoleRoutes()];
+  const routers = [healthRoutes(services), httpChannelRoutes(services), wechatCallbackRoutes(services), mediaRoutes(services), surveyRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), adminChannelRoutes(services), openApiRoutes(), consoleRoutes()];
   if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
 

@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
+import { CONTACT_CHANNELS } from "./channels/types.ts";
 import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { parseMatterCsv } from "./responsibility/parse.ts";
@@ -24,8 +25,8 @@ const areaNode: z.ZodType<AreaNode> = z.lazy(() =>
   }),
 );
 const contactSchema = z.object({
-  kind: z.enum(["room", "contact", "webhook", "phone"]),
-  channel: z.enum(["wechaty", "simulator"]).optional(),
+  kind: z.enum(["room", "contact", "member", "webhook", "phone"]),
+  channel: z.enum(CONTACT_CHANNELS).optional(),
   address: z.string().min(1),
   name: z.string().optional(),
 });

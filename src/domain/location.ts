@@ -14,10 +14,16 @@ function cnToNumber(s: string): number | null {
   return s.length === 1 && CN_DIGITS[s] ? CN_DIGITS[s] : null;
 }
 
+/** The building mentioned, if any: its number and the word used ("三号楼" → 3, 号楼). */
+export function buildingMention(text: string): { number: number; word: string } | null {
+  const m = new RegExp(`(${NUM})\\s*(号楼|栋|幢|座)`).exec(text);
+  const n = m ? cnToNumber(m[1]) : null;
+  return n === null ? null : { number: n, word: m![2] };
+}
+
 /** The building number mentioned, if any ("三号楼" → 3). */
 export function buildingNumber(text: string): number | null {
-  const m = new RegExp(`(${NUM})\\s*(?:号楼|栋|幢|座)`).exec(text);
-  return m ? cnToNumber(m[1]) : null;
+  return buildingMention(text)?.number ?? null;
 }
 
 /** The place fragments found, joined ("3号楼 / 北门"), or null when the text names no place. */

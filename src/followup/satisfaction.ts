@@ -3,6 +3,9 @@
 import type OpenAI from "openai";
 import { z } from "zod";
 import { loadPromptFile } from "../classify/prompt.ts";
+import type { Prisma } from "../db.ts";
+import type { CaseService } from "../cases/service.ts";
+import type { Replies } from "../intake/replies.ts";
 
 export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";
 
@@ -62,4 +65,22 @@ export class SatisfactionReader {
       return null;
     }
   }
+}
+
+/**
+ * Records a resident's rating of a case awaiting it, in the caller's transaction: 不满意 reopens it (重办), the others
+ * close it. Whatever asked (the chat's survey question, the survey page) is answered. Returns the reply text.
+ */
+export async function recordSurveyAnswer(
+  tx: Prisma.TransactionClient,
+  deps: { cases: CaseService; replies: Replies },
+  a: { caseId: number; rating: Rating; reason: string; actorId: string; now: Date },
+) {
+  await tx.pendingQuestion.updateMany({ where: { caseId: a.caseId, kind: "survey", answeredAt: null }, data: { answeredAt: a.now } });
+  if (a.rating === "dissatisfied") {
+    const kase = await deps.cases.act(a.caseId, { action: "reopen", actor: "resident", actorId: a.actorId, reason: `居民不满意：${a.reason || "未说明原因"}`, now: a.now }, tx);
+    return { kase, answer: deps.replies.render("survey_reopened", deps.cases.vars(kase)) };
+  }
+  const kase = await deps.cases.act(a.caseId, { action: "evaluate_ok", actor: "resident", actorId: a.actorId, satisfaction: a.rating, reason: a.reason, now: a.now }, tx);
+  return { kase, answer: deps.replies.render("survey_thanks", { case_number: kase.number, rating: RATING_LABELS[a.rating] }) };
 }

@@ -11,14 +11,14 @@ import type { Classifier } from "../classify/types.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import { CASE_NUMBER_PATTERN, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
-import { buildingNumber, findLocation } from "../domain/location.ts";
+import { buildingMention, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { queueMessage } from "../outbox.ts";
 import { openCase, type OpenCaseProps } from "./openCase.ts";
 import type { Replies } from "./replies.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { SettingsStore } from "../settings.ts";
-import { RATING_LABELS, readRating, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
+import { readRating, recordSurveyAnswer, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../followup/jobs/escalate.ts";
@@ -201,8 +201,9 @@ export class Intake {
     await reference.fresh();
     await this.deps.replies.fresh(db);
     // A unit's own work chat: its staff act on cases here ("2026-000123 已办结 已更换灯泡").
+    // A member writes from their own chat: they act for the unit, but hear through its group.
     const unitContact = await db.unitContact.findFirst({
-      where: { kind: row.isGroup ? "room" : "contact", channel: row.channel, address: row.chatId },
+      where: { kind: row.isGroup ? "room" : { in: ["contact", "member"] }, channel: row.channel, address: row.chatId },
       include: { unit: true },
     });
     if (unitContact) return this.handleUnitCommand(row, now, unitContact.unit);
@@ -514,15 +515,7 @@ export class Intake {
     return db.$transaction(async (tx) => {
       await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId } });
-      let kase;
-      let answer: string;
-      if (read.rating === "dissatisfied") {
-        kase = await cases.act(caseId, { action: "reopen", actor: "resident", actorId: row.senderId, reason: `居民不满意：${read.reason || "未说明原因"}`, now }, tx);
-        answer = replies.render("survey_reopened", cases.vars(kase));
-      } else {
-        kase = await cases.act(caseId, { action: "evaluate_ok", actor: "resident", actorId: row.senderId, satisfaction: read.rating, reason: read.reason, now }, tx);
-        answer = replies.render("survey_thanks", { case_number: kase.number, rating: RATING_LABELS[read.rating] });
-      }
+      const { kase, answer } = await recordSurveyAnswer(tx, { cases, replies }, { caseId, rating: read.rating, reason: read.reason, actorId: row.senderId, now });
       const reply = await this.reply(tx, row, now, answer, caseId);
       return this.finish(tx, row, now, { outcome: "answer", replies: [reply], case: summary(kase) }, caseId);
     });
@@ -608,14 +601,18 @@ export class Intake {
   /** Where the appeal is: the place words in the text, the building they name, and the grid. */
   private async place(text: string, group: Group): Promise<Place> {
     const location = findLocation(text);
-    const n = buildingNumber(text);
+    const said = buildingMention(text);
     let building: { id: number; parentId: number | null } | null = null;
-    if (n !== null) {
+    if (said) {
+      const n = said.number;
       const names = [`${n}号楼`, `${n}栋`, `${n}幢`, `${n}座`];
       const candidates = await this.deps.db.area.findMany({
         where: { level: "building", name: { in: names }, ...(group?.gridId ? { parentId: group.gridId } : {}) },
       });
-      if (candidates.length === 1) building = candidates[0];
+      // "3号楼" is the 3号楼 rather than another compound's 3栋, when both exist.
+      const exact = candidates.filter((c) => c.name === `${n}${said.word}`);
+      const pick = exact.length === 1 ? exact : candidates;
+      if (pick.length === 1) building = pick[0];
     }
     return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
   }

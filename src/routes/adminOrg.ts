@@ -10,7 +10,7 @@ import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { isUniqueViolation } from "../db.ts";
 import { DEFAULT_SETTINGS, SETTING_LABELS, settingsSchema, type Settings } from "../settings.ts";
-import { CHANNEL_NAMES } from "../channels/types.ts";
+import { CHANNEL_NAMES, CONTACT_CHANNELS } from "../channels/types.ts";
 
 const LEVELS = ["street", "community", "grid", "building"] as const;
 const PARENT_LEVEL = { street: null, community: "street", grid: "community", building: "grid" } as const;
@@ -21,13 +21,13 @@ export const areaSchema = z.object({ level: z.enum(LEVELS), name, parentId: z.nu
 export const areaUpdateSchema = z.object({ name: name.optional(), parentId: z.number().int().positive().nullable().optional() });
 export const contactSchema = z
   .object({
-    kind: z.enum(["room", "contact", "webhook", "phone"]),
-    channel: z.enum(["wechaty", "simulator"]).optional(),
+    kind: z.enum(["room", "contact", "member", "webhook", "phone"]),
+    channel: z.enum(CONTACT_CHANNELS).optional(),
     address: z.string().trim().min(1, "请填写地址").max(500),
     name: z.string().trim().max(60).optional(),
   })
   .superRefine((c, ctx) => {
-    if ((c.kind === "room" || c.kind === "contact") && !c.channel) ctx.addIssue({ code: "custom", path: ["channel"], message: "微信群或联系人需要选择渠道" });
+    if ((c.kind === "room" || c.kind === "contact" || c.kind === "member") && !c.channel) ctx.addIssue({ code: "custom", path: ["channel"], message: "群、联系人或办事人员需要选择渠道" });
     if (c.kind === "webhook" && !/^https?:\/\//.test(c.address)) ctx.addIssue({ code: "custom", path: ["address"], message: "Webhook 地址应以 http:// 或 https:// 开头" });
   });
 export const unitSchema = z.object({

@@ -11,9 +11,11 @@ import { CASE_STATUSES, OPEN_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGEN
 import { NeighbourIndex } from "../classify/neighbours.ts";
 import type { Prisma } from "../db.ts";
 import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
+import { sendAttachment } from "./media.ts";
+import type { AttachmentRow } from "../media/service.ts";
 
 const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
-const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject"] as const;
+const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject", "transcribe"] as const;
 
 export const actionSchema = z.object({
   action: z.enum(WORKER_ACTIONS),
@@ -180,8 +182,9 @@ export function caseRoutes(services: Services): Router {
         events: { orderBy: { id: "asc" } },
         grid: true,
         building: true,
-        messages: { orderBy: { id: "asc" }, select: { text: true, receivedAt: true } },
-        outbox: { orderBy: { id: "asc" }, select: { text: true, kind: true, status: true, createdAt: true, sentAt: true } },
+        messages: { orderBy: { id: "asc" }, select: { text: true, kind: true, receivedAt: true } },
+        attachments: { where: { status: { not: "deleted" } }, orderBy: { id: "asc" } },
+        outbox: { orderBy: { id: "asc" }, select: { text: true, kind: true, status: true, via: true, lastError: true, createdAt: true, sentAt: true } },
       },
     });
     if (!kase || !(await db.case.count({ where: { AND: [{ id: kase.id }, visible(p)] } }))) throw NotFoundError("工单不存在");
@@ -219,11 +222,33 @@ export function caseRoutes(services: Services): Router {
       // Internal notes are for the people working the case, which includes the unit.
       events: k.events.map((e) => ({ type: e.type, actor: e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
       // Every message about the case: the resident's, and what the service sent to whom (by role, never by address).
+      // Photos, voice messages and location pins, each readable only through this case.
+      attachments: k.attachments.map((a) => presentAttachment(k.number, a)),
       messages: [
-        ...k.messages.map((m) => ({ direction: "in" as const, party: "居民", text: m.text, at: m.receivedAt, status: "received" })),
-        ...k.outbox.map((o) => ({ direction: "out" as const, party: audienceOf(o.kind), text: o.text, at: o.sentAt ?? o.createdAt, status: o.status })),
+        ...k.messages.map((m) => ({ direction: "in" as const, party: "居民", text: m.text || KIND_WORDS[m.kind] || "", kind: m.kind, at: m.receivedAt, status: "received" })),
+        ...k.outbox.map((o) => ({
+          direction: "out" as const,
+          party: audienceOf(o.kind),
+          text: o.text,
+          at: o.sentAt ?? o.createdAt,
+          status: o.status,
+          // 客服消息, 订阅通知, the callback's passive reply …; and why it could not be delivered.
+          via: o.via,
+          ...(o.status === "undeliverable" ? { reason: o.lastError } : {}),
+        })),
       ].sort((a, b) => a.at.getTime() - b.at.getTime()),
     };
+  });
+
+  const attachmentParams = z.object({ number: numberParam.shape.number, id: z.coerce.number().int().positive() });
+  const variant = z.object({ variant: z.enum(["original", "mp3"]).default("original") });
+  /** A photo or voice message of the case, for whoever may see the case. */
+  router.get("/:number/attachments/:id", async (ctx) => {
+    const { number, id } = parseInput(attachmentParams, ctx.params);
+    const k = await load(number, ctx.state.principal as Principal);
+    const a = k.attachments.find((x) => x.id === id);
+    if (!a || a.kind === "location") throw NotFoundError("文件不存在或已删除");
+    await sendAttachment(ctx, services.media.files, a, parseInput(variant, ctx.query).variant);
   });
 
   /** Possible duplicates: open cases of the same matter in the same grid from the last 7 days, most alike first. */
@@ -306,6 +331,30 @@ function classificationOf(k: { classSource: string; classConfidence: number; cla
 type OpenedData = { classification?: { alternatives?: { code: string; score: number }[]; fallbackReason?: string; usage?: unknown } } | undefined;
 const openedData = (events: { type: string; data: unknown }[]) => events.find((e) => e.type === "opened")?.data as OpenedData;
 const alternativesOf = (events: { type: string; data: unknown }[] = []) => openedData(events)?.classification?.alternatives ?? [];
+
+/** How a message without words reads in the timeline. */
+const KIND_WORDS: Record<string, string> = { image: "［照片］", voice: "［语音］", location: "［位置］", unsupported: "［暂不支持的消息］", event: "［事件］" };
+
+/** An attachment as the API shows it: where to read it (through the case), and what it is. */
+export function presentAttachment(number: string, a: AttachmentRow) {
+  const base = { id: a.id, kind: a.kind, status: a.status, createdAt: a.createdAt };
+  const url = `/api/cases/${number}/attachments/${a.id}`;
+  if (a.kind === "location") {
+    const label = a.label ?? "";
+    return {
+      ...base,
+      latitude: a.latitude,
+      longitude: a.longitude,
+      label: a.label,
+      // WeChat's coordinates are GCJ-02, which 高德 takes as they are.
+      mapUrl: a.latitude !== null && a.longitude !== null ? `https://uri.amap.com/marker?position=${a.longitude},${a.latitude}&name=${encodeURIComponent(label || "居民位置")}&coordinate=gaode&callnative=0` : null,
+    };
+  }
+  if (a.kind === "voice") {
+    return { ...base, mime: a.mime, size: a.size, url: a.status === "stored" ? url : null, playableUrl: a.playablePath ? `${url}?variant=mp3` : null, recognition: a.recognition, recognitionSource: a.recognitionSource };
+  }
+  return { ...base, mime: a.mime, size: a.size, url: a.status === "stored" ? url : null };
+}
 
 /** Who an outgoing message was for, from its kind. */
 function audienceOf(kind: string): string {

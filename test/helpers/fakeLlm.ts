@@ -7,7 +7,9 @@ export type Behaviour =
   | { kind: "answer"; content: string }
   | { kind: "json"; body: Record<string, unknown> }
   | { kind: "status"; status: number; message?: string }
-  | { kind: "hang"; ms: number };
+  | { kind: "hang"; ms: number }
+  /** A right answer that takes `ms` to come. */
+  | { kind: "slow"; ms: number; body: Record<string, unknown> };
 
 export interface FakeLlm {
   baseURL: string;
@@ -17,6 +19,10 @@ export interface FakeLlm {
   unused(): number;
   /** Answers every request the script does not cover, from its body (a stand-in model with a behaviour). */
   respond(fn: ((body: any) => Behaviour) | null): void;
+  /** Speech to text (/v1/audio/transcriptions): what it hears in an uploaded file; null answers HTTP 500. */
+  hear(fn: ((file: { name: string; type: string; bytes: Buffer; model: string }) => string | null) | null): void;
+  /** The files sent for transcription. */
+  transcriptions: { name: string; type: string; bytes: Buffer; model: string }[];
   close(): Promise<void>;
 }
 
@@ -24,11 +30,28 @@ export async function startFakeLlm(): Promise<FakeLlm> {
   const queue: Behaviour[] = [];
   let responder: ((body: any) => Behaviour) | null = null;
   const requests: any[] = [];
+  let hearer: ((file: { name: string; type: string; bytes: Buffer; model: string }) => string | null) | null = null;
+  const transcriptions: { name: string; type: string; bytes: Buffer; model: string }[] = [];
   const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer((req, res) => {
     let raw = "";
-    req.on("data", (c) => (raw += c));
-    req.on("end", () => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => {
+      chunks.push(c);
+      raw += c;
+    });
+    req.on("end", async () => {
+      if (req.method === "POST" && req.url === "/v1/audio/transcriptions") {
+        // Multipart, as the SDK sends it: read the way a browser would.
+        const form = await new Request("http://x", { method: "POST", headers: { "content-type": req.headers["content-type"]! }, body: Buffer.concat(chunks) }).formData();
+        const file = form.get("file") as File;
+        const entry = { name: file.name, type: file.type, bytes: Buffer.from(await file.arrayBuffer()), model: String(form.get("model")) };
+        transcriptions.push(entry);
+        const heard = hearer?.(entry) ?? null;
+        res.writeHead(heard === null ? 500 : 200, { "content-type": "application/json" });
+        res.end(JSON.stringify(heard === null ? { error: { message: "cannot transcribe", type: "test" } } : { text: heard }));
+        return;
+      }
       if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
         res.writeHead(404).end();
         return;
@@ -54,7 +77,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
       else if (b.kind === "status") {
         res.writeHead(b.status, { "content-type": "application/json", ...(b.status === 429 ? { "retry-after": "0" } : {}) });
         res.end(JSON.stringify({ error: { message: b.message ?? `status ${b.status}`, type: "test" } }));
-      } else setTimeout(() => send('{"matter_code":"none"}'), b.ms).unref();
+      } else if (b.kind === "slow") setTimeout(() => send(JSON.stringify(b.body)), b.ms).unref();
+      else setTimeout(() => send('{"matter_code":"none"}'), b.ms).unref();
     });
   });
   server.on("connection", (s) => {
@@ -68,6 +92,8 @@ export async function startFakeLlm(): Promise<FakeLlm> {
     script: (...b) => queue.push(...b),
     unused: () => queue.length,
     respond: (fn) => void (responder = fn),
+    hear: (fn) => void (hearer = fn),
+    transcriptions,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -26,7 +26,9 @@ export function freshDatabaseUrl(): string {
 
 export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
   const databaseUrl = freshDatabaseUrl();
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", ...env });
+  // Media files go next to the test's database, and are removed with it.
+  const mediaDir = path.join(path.dirname(databaseUrl.replace(/^file:/, "")), "media");
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", MEDIA_DIR: mediaDir, ...env });
   const services = await createServices(config, createLogger(config.LOG_LEVEL, false), overrides);
   const server: Server = await new Promise((resolve) => {
     const s = createApp(services).listen(0, "127.0.0.1", () => resolve(s));

@@ -8,8 +8,10 @@ import { z } from "zod";
 import type { Channel, ChannelHealth } from "../types.ts";
 import type { Services } from "../../services.ts";
 import { parseInput, requireLoopback } from "../../http/middleware.ts";
-import { AuthorizationError, NotFoundError } from "../../errors.ts";
+import { AuthorizationError, NotFoundError, ValidationError } from "../../errors.ts";
 import { runFollowUp } from "../../followup/run.ts";
+import { locationSchema } from "../types.ts";
+import { sendAttachment } from "../../routes/media.ts";
 
 export class SimulatorChannel implements Channel {
   readonly name = "simulator" as const;
@@ -26,13 +28,18 @@ export class SimulatorChannel implements Channel {
 
 const PAGE = path.resolve(import.meta.dirname, "../../web/simulator.html");
 
-const postSchema = z.object({
-  chatId: z.string().trim().min(1).max(200),
-  senderId: z.string().trim().min(1).max(200),
-  senderName: z.string().trim().min(1).max(50),
-  text: z.string().trim().min(1, "请输入消息内容").max(2000),
-  mentionsBot: z.boolean().default(false),
-});
+const postSchema = z
+  .object({
+    chatId: z.string().trim().min(1).max(200),
+    senderId: z.string().trim().min(1).max(200),
+    senderName: z.string().trim().min(1).max(50),
+    text: z.string().trim().max(2000).default(""),
+    mentionsBot: z.boolean().default(false),
+    /** A photo or a voice recording from the page, as base64 (up to 5 MB). */
+    file: z.object({ kind: z.enum(["image", "voice"]), name: z.string().trim().max(200).default("upload"), base64: z.string().max(7_000_000, "文件不能超过 5 MB") }).optional(),
+    location: locationSchema.optional(),
+  })
+  .refine((b) => b.text || b.file || b.location, { message: "请输入消息内容", path: ["text"] });
 const transcriptSchema = z.object({
   chatId: z.string().trim().min(1).max(200),
   after: z.coerce.date().optional(),
@@ -97,8 +104,22 @@ export function simulatorRoutes(services: Services): Router {
     if (isGroup && !group && !room) throw NotFoundError("没有这个模拟群");
     const now = services.clock();
     const chatName = group?.name ?? room?.name ?? body.senderName;
+    const { file, location, ...words } = body;
+    const data = file ? Buffer.from(file.base64, "base64") : undefined;
+    if (file && !data?.length) throw ValidationError("文件内容为空");
+    const kind = file ? file.kind : location ? "location" : "text";
     const result = await services.intake.receive(
-      { channel: "simulator", messageId: randomUUID(), isGroup, chatName, ...body },
+      {
+        channel: "simulator",
+        messageId: randomUUID(),
+        isGroup,
+        chatName,
+        ...words,
+        kind,
+        text: location && !words.text ? (location.label ?? "") : words.text,
+        ...(file ? { media: { kind: file.kind, data, fileName: file.name } } : {}),
+        ...(location ? { location } : {}),
+      },
       now,
     );
     await services.dispatcher.flush(now);
@@ -113,7 +134,7 @@ export function simulatorRoutes(services: Services): Router {
         where: { channel: "simulator", chatId: q.chatId, receivedAt: { gt: after } },
         orderBy: { id: "asc" },
         take: 200,
-        include: { case: { select: { number: true } } },
+        include: { case: { select: { number: true } }, attachments: { orderBy: { id: "asc" } } },
       }),
       db.outbox.findMany({
         where: { channel: "simulator", chatId: q.chatId, status: "sent", sentAt: { gt: after } },
@@ -123,12 +144,24 @@ export function simulatorRoutes(services: Services): Router {
       }),
     ]);
     const messages = [
-      ...inbound.map((m) => ({ key: `in-${m.id}`, from: "resident", senderId: m.senderId, senderName: m.senderName, text: m.text, at: m.receivedAt, caseNumber: m.case?.number ?? null })),
+      ...inbound.map((m) => ({
+        key: `in-${m.id}`,
+        from: "resident",
+        senderId: m.senderId,
+        senderName: m.senderName,
+        kind: m.kind,
+        text: m.text,
+        at: m.receivedAt,
+        caseNumber: m.case?.number ?? null,
+        attachments: m.attachments.map(simulatorAttachment),
+      })),
       ...outbound.map((m) => ({
         key: `out-${m.id}`,
         from: "bot",
         text: m.text,
         mentions: m.mentions,
+        // Photos the bot passed on (to a unit's work room).
+        attachments: (m.attachments as number[]).map((id) => ({ kind: "image", url: `/api/simulator/media/${id}` })),
         at: m.sentAt!,
         case: m.case ? { number: m.case.number, status: m.case.status, matter: m.case.matter?.name ?? null, leadUnit: m.case.leadUnit?.name ?? null, urgency: m.case.urgency, resolveDueAt: m.case.resolveDueAt } : null,
       })),
@@ -136,5 +169,18 @@ export function simulatorRoutes(services: Services): Router {
     ctx.body = { messages };
   });
 
+  // The simulator's own photos and voice (nothing from real channels), for its transcript.
+  router.get("/api/simulator/media/:id", async (ctx) => {
+    const id = Number(ctx.params.id);
+    const a = Number.isInteger(id) ? await db.attachment.findUnique({ where: { id } }) : null;
+    if (!a || a.channel !== "simulator" || a.kind === "location") throw NotFoundError("文件不存在");
+    await sendAttachment(ctx, services.media.files, a, a.kind === "voice" && a.playablePath ? "mp3" : "original");
+  });
+
   return router;
+}
+
+function simulatorAttachment(a: { id: number; kind: string; status: string; label: string | null; latitude: number | null; longitude: number | null }) {
+  if (a.kind === "location") return { kind: "location", label: a.label, latitude: a.latitude, longitude: a.longitude };
+  return { kind: a.kind, status: a.status, url: a.status === "stored" ? `/api/simulator/media/${a.id}` : null };
 }

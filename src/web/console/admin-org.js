@@ -1,13 +1,18 @@
-// 组织与设置: which groups the bot serves and their grids, the area hierarchy and who answers for each area,
-// the units and how they are reached, and the run-time settings. Every change applies from the next message.
-import { adminTabs, api, attempt, h, options, state, toast, view } from "./lib.js";
+// 组织与设置: how each channel is doing, which groups the bot serves and their grids, the area hierarchy and who
+// answers for each area, the units and how they are reached, and the run-time settings. Every change applies from
+// the next message.
+import { adminTabs, api, attempt, fmt, h, options, state, toast, view } from "./lib.js";
 
-const CONTACT_KINDS = [["room", "微信群"], ["contact", "微信联系人"], ["webhook", "Webhook（企业微信机器人等）"], ["phone", "电话"]];
+const CONTACT_KINDS = [["room", "群"], ["contact", "联系人"], ["member", "办事人员（只用于识别）"], ["webhook", "Webhook（企业微信机器人等）"], ["phone", "电话"]];
+/** Contact kinds that live in a chat channel, so they need one. */
+const CHAT_KINDS = ["room", "contact", "member"];
 const CHANNELS = [["wechaty", "微信"], ["simulator", "模拟器"], ["http", "HTTP"]];
+const CONTACT_CHANNELS = [["wechaty", "微信"], ["wecom", "企业微信"], ["simulator", "模拟器"]];
+const channelLabel = (name) => [...CHANNELS, ...CONTACT_CHANNELS].find(([c]) => c === name)?.[1] ?? name;
 const UNIT_KINDS = [["department", "职能部门"], ["property", "物业"], ["committee", "居委会"], ["street_office", "街道办"], ["utility", "公用事业"], ["other", "其他"]];
 
 export default async function orgView() {
-  const [org, joined, settings, emergency] = await Promise.all([api("GET", "/api/admin/org"), api("GET", "/api/admin/groups/joined"), api("GET", "/api/admin/settings"), api("GET", "/api/admin/emergency-rules")]);
+  const [org, joined, settings, emergency, channels] = await Promise.all([api("GET", "/api/admin/org"), api("GET", "/api/admin/groups/joined"), api("GET", "/api/admin/settings"), api("GET", "/api/admin/emergency-rules"), api("GET", "/api/admin/channels")]);
   state.units = null; // pickers elsewhere read units and grids afresh after changes here
   const reload = () => orgView();
   const grids = org.areas.filter((a) => a.level === "grid");
@@ -16,11 +21,165 @@ export default async function orgView() {
   view.replaceChildren(
     adminTabs("/admin/org"),
     h("h1", {}, "组织与设置"),
+    channelsCard(channels),
     groupsCard(org, joined.joined, gridOptions, reload),
     areasCard(org, reload),
     unitsCard(org, reload),
     emergencyCard(emergency.rules, reload),
     settingsCard(settings),
+    templatesCard(settings),
+  );
+}
+
+// ---- channels ----
+
+const CHANNEL_STATES = { up: "已连接", starting: "启动中", waiting_for_login: "等待扫码登录", down: "异常", stopped: "已停止", off: "未启用" };
+const STATE_CLASS = { up: "ok", starting: "info", waiting_for_login: "warn", down: "bad", stopped: "bad", off: "" };
+/** Channels whose address is pasted into WeChat's or WeCom's admin as the callback URL. */
+const CALLBACK_CHANNELS = new Set(["wechat-mp", "wecom", "wecom-kf"]);
+/** While a channel is coming up or waits for its QR code to be scanned, the card looks again this often. */
+const CHANNELS_POLL_MS = 5000;
+
+/** 渠道: whether each channel is on and working, what to paste into WeChat's admin, and Wechaty's login code. */
+function channelsCard(data) {
+  const card = h(
+    "section",
+    { class: "card channels" },
+    h("h2", {}, "渠道"),
+    h(
+      "div",
+      { class: "row small channel-env" },
+      h("span", {}, h("span", { class: "muted" }, "对外地址（PUBLIC_URL）："), data.publicUrl ? h("code", {}, data.publicUrl) : "未设置"),
+      h("span", { class: data.ffmpeg ? "" : "error" }, h("span", { class: "muted" }, "语音转 MP3（ffmpeg）："), data.ffmpeg ? "可用" : "不可用，AMR 语音只能下载后收听"),
+      h("span", {}, h("span", { class: "muted" }, "语音转文字："), data.transcription ? "已配置" : "未配置（语音由工作人员收听后补录）"),
+    ),
+    h("ul", { class: "channel-list" }, data.channels.map(channelItem)),
+  );
+  if (data.channels.some((c) => c.state === "starting" || c.state === "waiting_for_login")) {
+    setTimeout(async () => {
+      if (!card.isConnected) return; // the page has moved on
+      const next = await api("GET", "/api/admin/channels").catch(() => null);
+      if (next && card.isConnected) card.replaceWith(channelsCard(next));
+    }, CHANNELS_POLL_MS);
+  }
+  return card;
+}
+
+function channelItem(c) {
+  const facts = [];
+  if (!c.configured) facts.push(h("div", { class: "small" }, h("span", { class: "muted" }, "开启方式："), c.switch));
+  else {
+    if (c.tokenOk !== null) facts.push(h("div", { class: `small ${c.tokenOk ? "" : "error"}` }, `访问令牌：${c.tokenOk ? "正常" : "获取失败"}`));
+    facts.push(h("div", { class: "small" }, h("span", { class: "muted" }, "最近消息："), c.lastMessageAt ? fmt(c.lastMessageAt) : "暂无"));
+  }
+  if (c.detail) facts.push(h("div", { class: "small muted" }, c.detail));
+  if (c.lastError) facts.push(h("div", { class: "small error" }, `最近错误（${fmt(c.lastError.at)}）：${c.lastError.message}`));
+  if (c.undeliverable) facts.push(h("div", { class: "small error" }, `未能送达的消息：${c.undeliverable} 条（居民再发消息时会补发）`));
+  if (CALLBACK_CHANNELS.has(c.name)) {
+    facts.push(c.callbackUrl
+      ? copyField("回调地址", c.callbackUrl)
+      : h("div", { class: "small" }, h("span", { class: "muted" }, "回调地址："), "设置 PUBLIC_URL 后显示回调地址", c.callbackPath ? h("span", { class: "muted" }, `（路径 ${c.callbackPath}）`) : null));
+  } else if (c.callbackPath && c.configured) facts.push(h("div", { class: "small" }, h("span", { class: "muted" }, "地址："), h("code", {}, c.callbackPath)));
+  return h(
+    "li",
+    { dataset: { channel: c.name } },
+    h("div", { class: "row" }, h("b", {}, c.label), h("span", { class: `pill state ${STATE_CLASS[c.state] ?? ""}` }, CHANNEL_STATES[c.state] ?? c.state)),
+    facts,
+    c.qr ? loginCode(c.qr) : null,
+  );
+}
+
+/** A read-only address with a button that copies it. */
+function copyField(label, value) {
+  const input = h("input", { value, readonly: true, "aria-label": label, class: "grow", onfocus: (e) => e.target.select() });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+    } catch {
+      // Without the clipboard API (a plain-HTTP address): select it, so Ctrl+C copies it.
+      input.select();
+      if (!document.execCommand?.("copy")) return toast("请按 Ctrl+C 复制已选中的地址");
+    }
+    toast(`已复制${label}`);
+  };
+  return h("div", { class: "row small copy" }, h("span", { class: "muted" }, `${label}：`), input, h("button", { type: "button", onclick: copy }, "复制"));
+}
+
+/** Wechaty's login QR code, drawn here from its modules with the 4-module quiet zone the standard asks for. */
+function loginCode({ size, modules }) {
+  const quiet = 4, scale = 6, side = (size + 2 * quiet) * scale;
+  const canvas = h("canvas", { width: side, height: side, class: "qr", role: "img", "aria-label": "微信登录二维码" });
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, side, side);
+  g.fillStyle = "#000";
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if (modules[y * size + x] === "1") g.fillRect((x + quiet) * scale, (y + quiet) * scale, scale, scale);
+  return h("div", { class: "login-code" }, canvas, h("p", { class: "small error" }, "用机器人的微信扫码登录；扫码者即成为机器人，请勿外传"));
+}
+
+// ---- 服务号 subscription templates ----
+
+const TEMPLATE_KINDS = [["progress", "进展通知"], ["survey", "回访"], ["reply", "回复"], ["emergency", "紧急"]];
+const MAX_TEMPLATES = 10;
+
+/** "thing1=case_number time2=time" ⇄ { thing1: "case_number", time2: "time" }; null when a part is not k=v. */
+const fieldsText = (fields) => Object.entries(fields ?? {}).map(([k, v]) => `${k}=${v}`).join(" ");
+function parseFields(text) {
+  const fields = {};
+  for (const part of text.split(/[\s,，]+/).filter(Boolean)) {
+    const m = /^([^=]+)=(.+)$/.exec(part);
+    if (!m) return null;
+    fields[m[1].trim()] = m[2].trim();
+  }
+  return fields;
+}
+
+/** The 服务号's subscription notice templates: which messages each carries and what each keyword shows. */
+function templatesCard({ values, labels }) {
+  const list = h("div", { class: "templates" });
+  const rows = [];
+  const add = h("button", { type: "button", onclick: () => addRow() }, "＋添加模板");
+  const refresh = () => {
+    add.disabled = rows.length >= MAX_TEMPLATES;
+    list.replaceChildren(...(rows.length ? rows.map((r) => r.el) : [h("p", { class: "muted small" }, "尚未配置模板：48 小时外的消息无法送达服务号居民，会记为未能送达。")]));
+  };
+  function addRow(t = { templateId: "", kinds: ["progress"], fields: {} }) {
+    const row = {
+      id: h("input", { value: t.templateId, placeholder: "模板 ID", "aria-label": "模板 ID", class: "grow", spellcheck: false }),
+      kinds: TEMPLATE_KINDS.map(([k]) => [k, h("input", { type: "checkbox", value: k, checked: t.kinds.includes(k) })]),
+      fields: h("input", { value: fieldsText(t.fields), placeholder: "character_string1=case_number thing2=matter_name phrase3=status time4=time", "aria-label": "模板字段", class: "grow", spellcheck: false }),
+    };
+    row.el = h(
+      "div",
+      { class: "template" },
+      h("div", { class: "row" }, h("span", { class: "small muted" }, "模板 ID"), row.id, h("button", { type: "button", class: "link", onclick: () => (rows.splice(rows.indexOf(row), 1), refresh()) }, "删除")),
+      h("div", { class: "row small" }, h("span", { class: "muted" }, "用于"), row.kinds.map(([k, box]) => h("label", {}, box, TEMPLATE_KINDS.find(([x]) => x === k)[1]))),
+      h("div", { class: "row" }, h("span", { class: "small muted" }, "字段"), row.fields),
+    );
+    rows.push(row);
+    refresh();
+  }
+  for (const t of values.mpSubscribeTemplates ?? []) addRow(t);
+  refresh();
+  const save = () => {
+    const templates = [];
+    for (const [i, r] of rows.entries()) {
+      const fields = parseFields(r.fields.value);
+      if (!fields) return toast(`第 ${i + 1} 个模板的字段写法应为 关键词=内容，如 thing2=matter_name`, true);
+      templates.push({ templateId: r.id.value.trim(), kinds: r.kinds.filter(([, box]) => box.checked).map(([k]) => k), fields });
+    }
+    return attempt(async () => {
+      const res = await api("PATCH", "/api/admin/settings", { mpSubscribeTemplates: templates });
+      values.mpSubscribeTemplates = res.values.mpSubscribeTemplates;
+    }, `已保存：${labels.mpSubscribeTemplates.label}`);
+  };
+  return h(
+    "section",
+    { class: "card subscribe-templates" },
+    h("h2", {}, labels.mpSubscribeTemplates.label),
+    h("p", { class: "muted small" }, labels.mpSubscribeTemplates.hint),
+    list,
+    h("div", { class: "row" }, add, h("button", { class: "primary", type: "button", onclick: save }, "保存模板")),
   );
 }
 
@@ -31,7 +190,7 @@ function groupsCard(org, joined, gridOptions, reload) {
     h(
       "tr",
       { dataset: { group: g.chatId } },
-      h("td", {}, g.name, h("div", { class: "muted small" }, `${CHANNELS.find(([c]) => c === g.channel)?.[1] ?? g.channel} · ${g.chatId}`)),
+      h("td", {}, g.name, h("div", { class: "muted small" }, `${channelLabel(g.channel)} · ${g.chatId}`)),
       h("td", {}, h("select", { "aria-label": `${g.name} 所属网格`, onchange: (e) => attempt(() => api("PATCH", `/api/admin/groups/${g.id}`, { gridId: Number(e.target.value) || null }), "已改所属网格，下一条消息起生效") }, gridOptions(g.gridId))),
       h(
         "td",
@@ -60,7 +219,7 @@ function groupsCard(org, joined, gridOptions, reload) {
     h("h3", {}, "添加群"),
     h("div", { class: "row small" }, "所属网格：", grid),
     offered.length
-      ? h("ul", { class: "joined" }, offered.map((j) => h("li", {}, `${j.name}（${CHANNELS.find(([c]) => c === j.channel)?.[1] ?? j.channel}）`, " ", h("button", { type: "button", onclick: () => serve({ channel: j.channel, chatId: j.chatId, name: j.name }) }, "服务此群"))))
+      ? h("ul", { class: "joined" }, offered.map((j) => h("li", {}, `${j.name}（${channelLabel(j.channel)}）`, " ", h("button", { type: "button", onclick: () => serve({ channel: j.channel, chatId: j.chatId, name: j.name }) }, "服务此群"))))
       : h("p", { class: "muted small" }, "机器人所在的群都已在名单中（微信未登录时这里为空）。"),
     h("div", { class: "row" }, manual.channel, manual.chatId, manual.name, h("button", { type: "button", onclick: () => serve({ channel: manual.channel.value, chatId: manual.chatId.value, name: manual.name.value }) }, "按 ID 添加")),
   );
@@ -103,16 +262,16 @@ function areasCard(org, reload) {
 /** A list of contacts with a small form to add one. */
 function contactsBlock(contacts, addPath, deletePath, reload, label) {
   const kind = h("select", { "aria-label": "联系方式类型" }, options(CONTACT_KINDS, "room"));
-  const channel = h("select", { "aria-label": "联系方式渠道" }, options(CHANNELS.slice(0, 2), "wechaty"));
-  const address = h("input", { placeholder: "群 ID / 微信 ID / URL / 电话", "aria-label": "联系地址" });
+  const channel = h("select", { "aria-label": "联系方式渠道" }, options(CONTACT_CHANNELS, "wechaty"));
+  const address = h("input", { placeholder: "群 ID / 微信或企业微信账号 / URL / 电话", "aria-label": "联系地址" });
   const name = h("input", { placeholder: "名称（可选）", "aria-label": "联系方式名称" });
-  kind.addEventListener("change", () => (channel.hidden = !["room", "contact"].includes(kind.value)));
+  kind.addEventListener("change", () => (channel.hidden = !CHAT_KINDS.includes(kind.value)));
   return h(
     "details",
     { class: "contacts" },
     h("summary", { class: "small" }, `${label}（${contacts.length}）`),
-    h("ul", {}, contacts.map((c) => h("li", { class: "small" }, `${CONTACT_KINDS.find(([k]) => k === c.kind)?.[1] ?? c.kind}${c.channel ? `（${CHANNELS.find(([k]) => k === c.channel)?.[1] ?? c.channel}）` : ""}：${c.name ? `${c.name} ` : ""}${c.address} `, h("button", { type: "button", class: "link", onclick: () => attempt(() => api("DELETE", `${deletePath}/${c.id}`).then(reload), "已删除") }, "删除")))),
-    h("div", { class: "row" }, kind, channel, address, name, h("button", { type: "button", onclick: () => attempt(() => api("POST", addPath, { kind: kind.value, channel: ["room", "contact"].includes(kind.value) ? channel.value : undefined, address: address.value, name: name.value || undefined }).then(reload), "已添加") }, "添加")),
+    h("ul", {}, contacts.map((c) => h("li", { class: "small" }, `${CONTACT_KINDS.find(([k]) => k === c.kind)?.[1] ?? c.kind}${c.channel ? `（${channelLabel(c.channel)}）` : ""}：${c.name ? `${c.name} ` : ""}${c.address} `, h("button", { type: "button", class: "link", onclick: () => attempt(() => api("DELETE", `${deletePath}/${c.id}`).then(reload), "已删除") }, "删除")))),
+    h("div", { class: "row" }, kind, channel, address, name, h("button", { type: "button", onclick: () => attempt(() => api("POST", addPath, { kind: kind.value, channel: CHAT_KINDS.includes(kind.value) ? channel.value : undefined, address: address.value, name: name.value || undefined }).then(reload), "已添加") }, "添加")),
   );
 }
 
@@ -201,6 +360,7 @@ function settingsCard({ values, defaults, labels }) {
       cascadeThreshold: Number(inputs.cascadeThreshold.value),
       retentionDays: Number(inputs.retentionDays.value),
       triggerPrefixes: list(inputs.triggerPrefixes.value),
+      photoWindowMinutes: Number(inputs.photoWindowMinutes.value),
     };
     // Only what changed is sent, so two administrators editing different settings do not undo each other.
     const changed = Object.fromEntries(Object.entries(next).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(values[k] ?? (k === "triggerPrefixes" ? defaults.triggerPrefixes : undefined))));
@@ -228,6 +388,7 @@ function settingsCard({ values, defaults, labels }) {
       field("cascadeThreshold", num("cascadeThreshold")),
       field("retentionDays", num("retentionDays", "1")),
       field("triggerPrefixes", inputs.triggerPrefixes),
+      field("photoWindowMinutes", (inputs.photoWindowMinutes = h("input", { id: "s-photoWindowMinutes", type: "number", step: "1", min: 1, max: 1440, value: String(values.photoWindowMinutes ?? defaults.photoWindowMinutes) }))),
     ),
     h("button", { class: "primary", type: "button", onclick: save }, "保存设置"),
   );

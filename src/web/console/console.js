@@ -1,6 +1,6 @@
 // 民呼我应 workers' console: a small single-page app over the JSON API (the same one other systems use).
 // No build step: ES modules served as they are. Helpers in lib.js; the administrators' pages in admin-*.js.
-import { ACTOR_LABELS, adminTabs, api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, view } from "./lib.js";
+import { ACTOR_LABELS, adminTabs, api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, INBOUND_KIND_LABELS, lightbox, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, VIA_LABELS, view } from "./lib.js";
 
 // ---- signing in -------------------------------------------------------------------------------------------
 
@@ -90,9 +90,10 @@ function reviewCard(c, dispatches = true) {
       " → ",
       c.leadUnit ?? "—",
       "　",
-      h("span", { class: "conf", title: `置信度 ${pct(cls.confidence)}` }, h("i", { style: `width:${Math.round(cls.confidence * 100)}%` })),
-      h("span", { class: "muted small" }, ` ${pct(cls.confidence)} · ${SOURCE_LABELS[cls.source] ?? cls.source}`),
+      cls.source === "pending" ? null : h("span", { class: "conf", title: `置信度 ${pct(cls.confidence)}` }, h("i", { style: `width:${Math.round(cls.confidence * 100)}%` })),
+      h("span", { class: "muted small" }, cls.source === "pending" ? ` ${SOURCE_LABELS.pending}` : ` ${pct(cls.confidence)} · ${SOURCE_LABELS[cls.source] ?? cls.source}`),
     ),
+    cls.source === "pending" ? h("p", { class: "small" }, "居民发来的是语音，", h("a", { href: `#/cases/${c.number}` }, "打开详情收听并补录文字"), "，再确认事项。") : null,
     cls.rationale ? h("p", { class: "muted small" }, `依据：${cls.rationale}`) : null,
     cls.alternatives.length
       ? h("div", { class: "alts" }, h("span", { class: "muted small" }, "其他可能："), cls.alternatives.slice(0, 4).map((a) =>
@@ -241,7 +242,7 @@ async function caseView(number) {
     "section",
     { class: "card" },
     h("h2", {}, "分类依据"),
-    h("p", {}, `${SOURCE_LABELS[cls.source] ?? cls.source} · 置信度 ${pct(cls.confidence)}${cls.model ? ` · ${cls.model}` : ""}`),
+    h("p", {}, cls.source === "pending" ? `${SOURCE_LABELS.pending} · 请收听语音后补录文字，再更正事项` : `${SOURCE_LABELS[cls.source] ?? cls.source} · 置信度 ${pct(cls.confidence)}${cls.model ? ` · ${cls.model}` : ""}`),
     h("p", { class: "muted small" }, [cls.promptVersionId ? `提示词 v${cls.promptVersionId}` : null, cls.listVersionId ? `职责清单第 ${cls.listVersionId} 版` : null].filter(Boolean).join(" · ")),
     cls.rationale ? h("p", { class: "muted small" }, cls.rationale) : null,
     cls.alternatives.length ? h("p", { class: "small" }, "其他可能：", cls.alternatives.map((a) => `${a.name ?? a.code} ${pct(a.score)}`).join("，")) : null,
@@ -249,7 +250,7 @@ async function caseView(number) {
 
   const timeline = [
     ...c.events.map((e) => ({ at: e.at, kind: "event", title: `${EVENT_LABELS[e.type] ?? e.type} · ${ACTOR_LABELS[e.actor] ?? e.actor}`, text: e.note })),
-    ...c.messages.map((m) => ({ at: m.at, kind: m.direction, title: m.direction === "in" ? "居民消息" : `发给${m.party}${m.status === "sent" ? "" : m.status === "pending" ? "（待发送）" : m.status === "failed" ? "（发送失败）" : ""}`, text: m.text })),
+    ...c.messages.map((m) => (m.direction === "in" ? inboundEntry(m) : outboundEntry(m))),
   ].sort((a, b) => new Date(a.at) - new Date(b.at) || ORDER[a.kind] - ORDER[b.kind]);
 
   view.replaceChildren(
@@ -262,15 +263,77 @@ async function caseView(number) {
         "div",
         {},
         h("section", { class: "card" }, h("p", { class: "appeal" }, c.text), facts),
+        c.attachments?.length ? mediaSection(c.attachments) : null,
         h("section", { class: "card actions" }, h("h2", {}, "办理"), actionForms(c, dups.duplicates, units, reload)),
       ),
       h(
         "div",
         {},
         classification,
-        h("section", { class: "card" }, h("h2", {}, `时间线（${timeline.length}）`), h("ol", { class: "timeline" }, timeline.map((t) => h("li", { class: t.kind }, h("div", { class: "when" }, fmt(t.at)), h("b", {}, t.title), t.text ? h("div", { class: "appeal small" }, t.text) : null)))),
+        h("section", { class: "card" }, h("h2", {}, `时间线（${timeline.length}）`), h("ol", { class: "timeline" }, timeline.map((t) => h("li", { class: t.kind }, h("div", { class: "when" }, fmt(t.at)), h("b", {}, t.title), t.note ? h("span", { class: t.bad ? "error small" : "muted small" }, t.note) : null, t.text ? h("div", { class: "appeal small" }, t.text) : null)))),
       ),
     ),
+  );
+}
+
+/** A resident's message in the timeline: a photo, a voice message or a pin reads as what it is. */
+function inboundEntry(m) {
+  const placeholder = /^［.*］$/.test(m.text ?? ""); // "［照片］": the server's word for a message without words
+  return {
+    at: m.at,
+    kind: "in",
+    title: INBOUND_KIND_LABELS[m.kind] ?? "居民消息",
+    text: placeholder ? null : m.kind === "location" ? `📍 ${m.text}` : m.text,
+  };
+}
+
+/** What was sent to whom, how (客服消息, 订阅通知 …), and whether it arrived. */
+function outboundEntry(m) {
+  const status = { pending: "（待发送）", failed: "（发送失败）", undeliverable: `（未能送达：${m.reason ?? "原因不明"}）` }[m.status] ?? "";
+  const via = VIA_LABELS[m.via];
+  return { at: m.at, kind: "out", title: `发给${m.party}`, note: `${status}${via ? ` · 通过${via}` : ""}`, bad: m.status !== "sent" && m.status !== "pending", text: m.text };
+}
+
+const VOICE_SOURCES = { wechat: "微信识别", asr: "语音转写" };
+
+/** 照片、语音与位置: what the resident sent besides words, readable only through this case. */
+function mediaSection(attachments) {
+  const photos = attachments.filter((a) => a.kind === "image");
+  const voices = attachments.filter((a) => a.kind === "voice");
+  const pins = attachments.filter((a) => a.kind === "location");
+  const notYet = (a, what) => h("span", { class: `media-state ${a.status}` }, a.status === "pending" ? "下载中…" : a.status === "failed" ? "下载失败" : `${what}不可用`);
+  return h(
+    "section",
+    { class: "card media" },
+    h("h2", {}, "照片、语音与位置"),
+    photos.length
+      ? h("ul", { class: "photos" }, photos.map((a, i) => {
+          const alt = `居民照片 ${i + 1}（${fmt(a.createdAt)}）`;
+          return h("li", {}, a.url
+            ? h("button", { type: "button", class: "thumb", title: "点击放大", "aria-label": `放大${alt}`, onclick: () => lightbox(a.url, alt) }, h("img", { src: a.url, alt }))
+            : h("div", { class: "thumb empty-thumb" }, notYet(a, "照片")));
+        }))
+      : null,
+    voices.map((a) => h(
+      "div",
+      { class: "voice" },
+      h("div", { class: "small muted" }, `语音 · ${fmt(a.createdAt)}`),
+      a.playableUrl
+        ? h("audio", { controls: true, preload: "metadata", src: a.playableUrl, "aria-label": "居民的语音" })
+        : a.url
+          ? h("p", { class: "small" }, h("a", { href: a.url, download: "" }, "下载语音"), h("span", { class: "muted" }, "　浏览器无法直接播放 AMR 格式，请下载后收听"))
+          : h("p", { class: "small" }, notYet(a, "语音")),
+      a.recognition
+        ? h("p", { class: "small" }, h("span", { class: "muted" }, `${VOICE_SOURCES[a.recognitionSource] ?? "文字"}：`), h("q", {}, a.recognition))
+        : h("p", { class: "small muted" }, "暂无文字，请收听后补录"),
+    )),
+    pins.map((a) => h(
+      "div",
+      { class: "pin" },
+      h("b", {}, `📍 ${a.label || "（未命名位置）"}`),
+      a.latitude !== null && a.longitude !== null ? h("span", { class: "muted small" }, `　${a.latitude.toFixed(5)}, ${a.longitude.toFixed(5)}`) : null,
+      a.mapUrl ? [" ", h("a", { href: a.mapUrl, target: "_blank", rel: "noopener noreferrer", class: "small" }, "在地图中打开")] : null,
+    )),
   );
 }
 
@@ -284,6 +347,21 @@ function actionForms(c, duplicates, units, reload) {
     const text = h("textarea", { placeholder, "aria-label": placeholder, required: true });
     return h("form", { onsubmit: (e) => (e.preventDefault(), run({ action, text: text.value, ...(extra ? extra() : {}) }, message)) }, text, h("div", { class: "row" }, h("button", { type: "submit" }, label)));
   };
+
+  // A voice message nobody could turn into words: the worker listens and writes it down, then confirms a matter.
+  const hasVoice = c.attachments?.some((a) => a.kind === "voice");
+  if ((c.classification.source === "pending" || hasVoice) && ["needs_review", "accepted", "returned"].includes(s)) {
+    const heard = c.attachments?.find((a) => a.kind === "voice" && a.recognition)?.recognition;
+    const text = h("textarea", { placeholder: "收听语音后，写下居民说的内容", "aria-label": "语音的内容", required: true, maxlength: 2000 }, c.classification.source === "pending" ? (heard ?? "") : "");
+    forms.push(h(
+      "form",
+      { class: "transcribe", onsubmit: (e) => (e.preventDefault(), run({ action: "transcribe", text: text.value }, "已补录语音文字，请确认事项")) },
+      h("b", { class: "small" }, "补录语音文字"),
+      h("p", { class: "muted small" }, "补录的文字将替换工单内容，承办单位和分类都按它办理。"),
+      text,
+      h("div", { class: "row" }, h("button", { type: "submit", class: c.classification.source === "pending" ? "primary" : "" }, "补录语音文字")),
+    ));
+  }
 
   const quick = h("div", { class: "row" });
   if (s === "needs_review" || s === "returned") {

@@ -89,14 +89,21 @@ export function countdown(iso) {
 }
 
 export const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
-export const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工" };
+export const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工", pending: "待人工（语音）" };
 export const ACTOR_LABELS = { bot: "机器人", worker: "工作人员", unit: "承办单位", resident: "居民", scheduler: "系统" };
 export const EVENT_LABELS = {
   opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
   request_feedback: "回访", evaluate_ok: "评价", expire_feedback: "未评价结案", close: "结案", reopen: "重办", merge: "合并", withdraw: "撤回",
   reject: "不予受理", public_note: "公开备注", internal_note: "内部备注", chased: "催办", escalated: "督办", unit_unreachable: "承办单位无法送达",
   info_completed: "补充信息", still_handling: "进展告知",
+  media_added: "补充照片或位置", voice_pending: "语音待转写", undeliverable: "未能送达", transcribe: "补录语音文字",
 };
+/** How an outgoing message went out (the outbox's `via`). */
+export const VIA_LABELS = {
+  passive: "被动回复", custom: "客服消息", subscribe: "订阅通知", kf: "微信客服", app: "企业微信应用消息", appchat: "企业微信群聊", response: "HTTP 响应",
+};
+/** What a resident's message was, when it was not words. */
+export const INBOUND_KIND_LABELS = { image: "居民发来照片", voice: "居民发来语音", location: "居民发来位置", unsupported: "居民消息（暂不支持的类型）" };
 
 export async function reference() {
   if (!state.units) [state.units, state.grids] = await Promise.all([api("GET", "/api/units").then((r) => r.units), api("GET", "/api/grids").then((r) => r.grids)]);
@@ -108,6 +115,30 @@ export const options = (items, value, empty) => [
   ...items.map(([v, label]) => h("option", { value: String(v), selected: String(v) === String(value ?? "") }, label)),
 ];
 
+
+/**
+ * Shows a photo over the page, as large as the screen allows; a click anywhere or Esc closes it and gives the
+ * focus back to what opened it.
+ */
+export function lightbox(src, alt) {
+  const opener = document.activeElement;
+  const close = () => {
+    overlay.remove();
+    document.removeEventListener("keydown", onKey);
+    opener?.focus?.();
+  };
+  const onKey = (e) => e.key === "Escape" && close();
+  const overlay = h(
+    "div",
+    { class: "lightbox", role: "dialog", "aria-modal": "true", "aria-label": alt, tabindex: "-1", onclick: close },
+    h("img", { src, alt }),
+    h("span", { class: "lightbox-hint" }, "点击任意处或按 Esc 关闭"),
+  );
+  document.addEventListener("keydown", onKey);
+  document.body.append(overlay);
+  overlay.focus();
+  return overlay;
+}
 
 /** The tabs above every administrators' page. */
 export function adminTabs(active) {
