@@ -73,6 +73,8 @@ export const backoffMs = (attempts: number) => Math.min(3600_000, 30_000 * 2 ** 
 
 export class OutboxDispatcher {
   private running: Promise<unknown> | null = null;
+  /** The pass that starts when the running one ends, shared by everyone who asked meanwhile (with the latest time). */
+  private queued: { now: Date; done: Promise<unknown> } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -82,10 +84,28 @@ export class OutboxDispatcher {
     private readonly media?: MediaFiles,
   ) {}
 
-  /** Sends what is due. Concurrent calls in one process share one pass. */
+  /**
+   * Sends what is due. One pass runs at a time in a process; a call during a pass gets the next one, which starts
+   * when the running pass ends (a running pass may have read the due rows before the caller queued its message).
+   */
   flush(now: Date): Promise<unknown> {
-    this.running ??= this.pass(now).finally(() => (this.running = null));
-    return this.running;
+    if (!this.running) {
+      this.running = this.pass(now).finally(() => (this.running = null));
+      return this.running;
+    }
+    if (this.queued) {
+      if (now > this.queued.now) this.queued.now = now;
+      return this.queued.done;
+    }
+    const queued = { now, done: Promise.resolve() as Promise<unknown> };
+    queued.done = this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.flush(queued.now);
+      });
+    this.queued = queued;
+    return queued.done;
   }
 
   private async pass(now: Date): Promise<{ sent: number; failed: number }> {

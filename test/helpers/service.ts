@@ -24,8 +24,12 @@ export function freshDatabaseUrl(): string {
   return `file:${file}`;
 }
 
-export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
-  const databaseUrl = freshDatabaseUrl();
+/**
+ * Starts the service on a fresh copy of the template database, or on `on.databaseUrl` (a restart: that database
+ * is kept when this service closes).
+ */
+export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}, on: { databaseUrl?: string } = {}): Promise<TestService> {
+  const databaseUrl = on.databaseUrl ?? freshDatabaseUrl();
   // Media files go next to the test's database, and are removed with it.
   const mediaDir = path.join(path.dirname(databaseUrl.replace(/^file:/, "")), "media");
   const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", MEDIA_DIR: mediaDir, ...env });
@@ -50,7 +54,7 @@ export async function startService(env: Record<string, string> = {}, overrides: 
       for (const channel of services.channels.values()) await channel.stop();
       await services.learning.close();
       await services.db.$disconnect();
-      rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
+      if (!on.databaseUrl) rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
     },
   };
 }
