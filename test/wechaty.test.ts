@@ -6,6 +6,9 @@ import { PuppetMock, mock } from "wechaty-puppet-mock";
 import type { Channel } from "../src/channels/types.ts";
 import { startService, type TestService } from "./helpers/service.ts";
 import { createUser } from "../src/auth/users.ts";
+import { FileBox } from "file-box";
+import { TINY_JPEG } from "./helpers/fakeWechat.ts";
+import { signIn, callAs } from "./helpers/session.ts";
 
 const CASE_NUMBER = /\d{4}-\d{6}/;
 
@@ -179,5 +182,69 @@ describe("Wechaty channel (wechaty-puppet-mock)", () => {
       { timeout: 10_000 },
     );
     expect(kase.grid?.name).toBe("幸福社区第二网格");
+  });
+
+  it("takes a resident's photo through its FileBox, pairs it with the words after it, and sends it to the unit's WeChat room", async () => {
+    const db = svc!.services.db;
+    const sendFile = vi.spyOn(puppet, "messageSendFile");
+    const unitRoom = mocker.createRoom({ id: `wuye-${Date.now()}@chatroom`, topic: "阳光花园物业微信工作群", memberIdList: [user.id] });
+    const unit = await db.unit.findUniqueOrThrow({ where: { name: "阳光花园物业服务中心" } });
+    const contact = await db.unitContact.create({ data: { unitId: unit.id, kind: "room", channel: "wechaty", address: unitRoom.id, name: "物业微信群" } });
+    try {
+      const li = mocker.createContact({ id: `wxid_li_${Date.now()}`, name: "李叔" });
+      // The mock keeps a FileBox as JSON, which a base64 box allows.
+      li.say(FileBox.fromBase64(TINY_JPEG.toString("base64"), "lift.jpg")).to(user);
+      await vi.waitFor(() => expect(sendsTo(li.id).map(([, t]) => t)).toEqual([expect.stringContaining("请再用一句话说明问题和位置")]), { timeout: 10_000 });
+      li.say("3号楼电梯坏了两天了，老人上下楼很困难").to(user);
+      await vi.waitFor(() => expect(sendsTo(li.id)).toHaveLength(2), { timeout: 10_000 });
+      const kase = await db.case.findFirstOrThrow({ where: { channel: "wechaty", chatId: li.id }, include: { attachments: true } });
+      expect(kase.attachments).toEqual([expect.objectContaining({ kind: "image", status: "stored", mime: "image/jpeg", size: TINY_JPEG.length })]);
+      // The unit's room gets the dispatch, then the photo as a file.
+      await vi.waitFor(() => expect(sendFile.mock.calls.filter(([to]) => to === unitRoom.id)).toHaveLength(1), { timeout: 10_000 });
+      const [, box] = sendFile.mock.calls.find(([to]) => to === unitRoom.id)!;
+      expect((await (box as FileBox).toBuffer()).equals(TINY_JPEG)).toBe(true);
+      expect(sendsTo(unitRoom.id).map(([, t]) => t)).toEqual(expect.arrayContaining([expect.stringContaining(kase.number)]));
+    } finally {
+      await db.unitContact.delete({ where: { id: contact.id } });
+      sendFile.mockRestore();
+    }
+  });
+});
+
+describe("the Wechaty login QR code", () => {
+  let qrService: TestService | undefined;
+  let qrMocker: mock.Mocker;
+  beforeAll(async () => {
+    qrMocker = new mock.Mocker();
+    qrService = await startService({}, { wechatyPuppet: new PuppetMock({ mocker: qrMocker }) });
+    await qrService.services.channels.get("wechaty")!.start();
+  });
+  afterAll(async () => qrService?.close());
+
+  it("is drawn for administrators on the console from its modules, and never linked to an outside site or shown on /health", async () => {
+    const code = "https://login.weixin.qq.com/l/Qr_minhu_test_0123";
+    qrMocker.scan(code);
+    const channel = qrService!.services.channels.get("wechaty")!;
+    await vi.waitFor(() => expect(channel.health().state).toBe("waiting_for_login"));
+    const health = await (await fetch(`${qrService!.url}/health`)).json();
+    expect(health.channels.wechaty.state).toBe("waiting_for_login");
+    expect(JSON.stringify(health)).not.toContain(code);
+    expect(JSON.stringify(health)).not.toContain("wechaty.js.org");
+
+    await createUser(qrService!.services.db, { username: "qr-admin", displayName: "管理员", role: "admin", password: "qr-admin-pass" });
+    await createUser(qrService!.services.db, { username: "qr-worker", displayName: "网格员", role: "worker", password: "qr-worker-pass" });
+    const admin = await signIn(qrService!, "qr-admin", "qr-admin-pass");
+    const { body } = await callAs(qrService!, admin, "GET", "/api/admin/channels");
+    const wechaty = body.channels.find((c: { name: string }) => c.name === "wechaty");
+    expect(wechaty).toMatchObject({ configured: true, state: "waiting_for_login" });
+    const { size, modules } = wechaty.qr;
+    expect(size).toBeGreaterThanOrEqual(21);
+    expect(modules).toHaveLength(size * size);
+    // A QR code's finder pattern: a 7-module dark border top left, its inside ring light.
+    expect(modules.slice(0, 7)).toBe("1111111");
+    expect(modules.slice(size, size + 7)).toBe("1000001");
+    // Only administrators get it: whoever scans the code becomes the bot.
+    const worker = await signIn(qrService!, "qr-worker", "qr-worker-pass");
+    expect((await callAs(qrService!, worker, "GET", "/api/admin/channels")).status).toBe(403);
   });
 });
