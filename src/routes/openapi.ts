@@ -64,6 +64,13 @@ export const openApiDocument = {
     "/api/cases/export.csv": { get: { summary: "工单导出（CSV，UTF-8 带 BOM），筛选条件同列表", parameters: query(listSchema.omit({ page: true, pageSize: true })), responses: { "200": ok("CSV"), ...errors } } },
     "/api/cases/export.xlsx": { get: { summary: "工单导出（XLSX），筛选条件同列表", parameters: query(listSchema.omit({ page: true, pageSize: true })), responses: { "200": ok("XLSX"), ...errors } } },
     "/api/cases/{number}": { get: { summary: "工单详情：时限、分类依据、全部事件", parameters: [caseNumber], responses: { "200": ok("工单"), ...errors } } },
+    "/api/cases/{number}/attachments/{id}": {
+      get: {
+        summary: "工单的照片或语音文件（只对能看到该工单的人和令牌）；variant=mp3 为转换后可在浏览器播放的语音",
+        parameters: [caseNumber, idPath, { name: "variant", in: "query", schema: { type: "string", enum: ["original", "mp3"] } }],
+        responses: { "200": ok("文件（Content-Type 按内容识别）"), ...errors },
+      },
+    },
     "/api/cases/{number}/duplicates": { get: { summary: "疑似重复工单（同事项、同网格或楼栋、近 7 天）", parameters: [caseNumber], responses: { "200": ok("{duplicates}"), ...errors } } },
     "/api/cases/{number}/actions": {
       post: {
@@ -142,9 +149,40 @@ export const openApiDocument = {
         responses: { "200": ok("{code}"), ...errors },
       },
     },
+    "/api/admin/channels": {
+      get: {
+        summary: "渠道状态（管理员）：是否配置、令牌是否可用、最近消息、最近错误、未送达条数、要填到服务号或企业微信后台的回调地址、个人微信登录二维码",
+        security: [{ session: [] }],
+        responses: { "200": ok("{publicUrl, ffmpeg, transcription, channels: [{name, label, configured, state, tokenOk, lastMessageAt, lastError, undeliverable, callbackUrl, qr}]}"), ...errors },
+      },
+    },
     "/api/admin/settings": {
       get: { summary: "运行设置：当前值、默认值、中文名称与说明", security: [{ session: [] }], responses: { "200": ok("{values, defaults, labels}"), ...errors } },
       patch: { summary: "修改部分设置（逐项校验，立即生效）", security: [{ session: [] }], requestBody: { required: true, content: { "application/json": { schema: { type: "object" } } } }, responses: { "200": ok("{values}"), ...errors } },
+    },
+    "/channels/wechat-mp": {
+      get: { summary: "服务号服务器配置的 URL 验证：signature 正确时原样返回 echostr", security: [], responses: { "200": ok("echostr"), "401": ok("签名错误") } },
+      post: {
+        summary: "服务号消息回调（明文、兼容、安全模式）：5 秒内被动回复或 success，其余经客服消息或订阅通知发出",
+        security: [],
+        responses: { "200": ok("被动回复 XML 或 success"), "400": ok("XML 或密文无法读取"), "401": ok("签名错误，未保存任何内容"), "413": ok("超过 1 MB") },
+      },
+    },
+    "/channels/wecom": {
+      get: { summary: "企业微信接收消息的 URL 验证：返回解密后的 echostr", security: [], responses: { "200": ok("明文"), "401": ok("签名错误") } },
+      post: { summary: "企业微信应用消息与微信客服事件回调（加密）", security: [], responses: { "200": ok("空"), "400": ok("XML 或密文无法读取"), "401": ok("签名错误"), "413": ok("超过 1 MB") } },
+    },
+    "/media/{id}": {
+      get: {
+        summary: "带签名的限时照片链接（发给不能收图片的单位）",
+        security: [],
+        parameters: [idPath, { name: "exp", in: "query", required: true, schema: { type: "integer" } }, { name: "sig", in: "query", required: true, schema: { type: "string" } }],
+        responses: { "200": ok("照片"), "403": ok("链接无效或已过期") },
+      },
+    },
+    "/r/{token}": {
+      get: { summary: "满意度评价页（订阅通知中的链接，带签名）", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "403": ok("链接无效或已过期") } },
+      post: { summary: "提交满意度评价（表单：rating, reason）；不满意即重办", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "409": ok("已评价") } },
     },
     "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken, now}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
     "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
