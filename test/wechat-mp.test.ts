@@ -370,4 +370,39 @@ describe("服务号: later messages and the 48-hour window", () => {
     expect(twice.status).toBe(409);
     expect((await svc.services.db.case.findUniqueOrThrow({ where: { id: kase.id } })).status).toBe("closed");
   });
+
+  it("backs off while the WeChat API is down, and sends the notice once it is back", async () => {
+    const who = openid();
+    clock.set("2026-11-22T02:00:00Z");
+    await postMp(svc.url, mpText(who, "3号楼电梯坏了两天了", msgId()));
+    const [kase] = await casesOf(who);
+    fake.setDown(true);
+    try {
+      await svc.services.cases.addNote(kase.id, { actor: "unit", text: "明天上午维修", isPublic: true, now: clock.now() });
+      await svc.services.dispatcher.flush(clock.now());
+      const row = await svc.services.db.outbox.findFirstOrThrow({ where: { caseId: kase.id, kind: "progress" } });
+      expect(row).toMatchObject({ status: "pending", attempts: 1, lastError: expect.stringContaining("HTTP 503") });
+      expect(row.nextAttemptAt.getTime()).toBeGreaterThan(clock.now().getTime());
+    } finally {
+      fake.setDown(false);
+    }
+    clock.advance(31_000);
+    await svc.services.dispatcher.flush(clock.now());
+    expect(customTo(who).map((c) => c.body.text.content)).toEqual([expect.stringContaining("明天上午维修")]);
+  });
+
+  it("asks for the rating after resolution as a 客服消息, and takes the answer 1 from the chat", async () => {
+    const who = openid();
+    clock.set("2026-11-24T02:00:00Z");
+    await postMp(svc.url, mpText(who, "3号楼电梯坏了两天了", msgId()));
+    const [kase] = await casesOf(who);
+    await svc.services.cases.act(kase.id, { action: "resolve", actor: "unit", reason: "已更换电梯控制板", now: clock.now() });
+    clock.advance(2 * HOUR);
+    await runFollowUp(svc.services);
+    const asked = customTo(who).map((c) => c.body.text.content);
+    expect(asked).toEqual(expect.arrayContaining([expect.stringContaining("1 满意")]));
+    const answer = await postMp(svc.url, mpText(who, "1", msgId()));
+    expect(answer.reply?.Content).toContain("感谢您的评价（满意）");
+    expect(await svc.services.db.case.findUniqueOrThrow({ where: { id: kase.id } })).toMatchObject({ status: "closed", satisfaction: "satisfied" });
+  });
 });

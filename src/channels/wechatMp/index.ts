@@ -78,8 +78,9 @@ export class WechatMpChannel implements Channel {
   }
   async stop() {}
 
+  /** Always "up": the callback takes messages whatever the API does; sends that fail back off one by one. */
   health(): ChannelHealth {
-    return { state: this.api.tokens.ok === false ? "down" : "up", tokenOk: this.api.tokens.ok, lastError: this.lastError, ...(this.api.tokens.ok === false ? { detail: "无法获取 access_token：请检查 AppID、AppSecret 和 IP 白名单" } : {}) };
+    return { state: "up", tokenOk: this.api.tokens.ok, lastError: this.lastError, ...(this.api.tokens.ok === false ? { detail: "无法获取 access_token：请检查 AppID、AppSecret 和 IP 白名单" } : {}) };
   }
 
   /** stable_token: the same token for every caller until it expires (force_refresh only when it was refused). */
