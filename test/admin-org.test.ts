@@ -76,7 +76,7 @@ describe("organisation", () => {
     const bad = await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "webhook", address: "ftp://x" });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain("Webhook 地址应以 http:// 或 https:// 开头");
-    expect((await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "room", address: "sim-lamps" })).body.error.message).toContain("微信群或联系人需要选择渠道");
+    expect((await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "room", address: "sim-lamps" })).body.error.message).toContain("群、联系人或办事人员需要选择渠道");
     const added = await call("POST", `/api/admin/units/${lamps.id}/contacts`, { kind: "room", channel: "simulator", address: "sim-lamps-work", name: "市政工作群" });
     expect(added.status).toBe(201);
 
