@@ -22,7 +22,7 @@ import { surveyRoutes } from "./routes/survey.ts";
 import { adminChannelRoutes } from "./routes/adminChannels.ts";
 
 export function createApp(services: Services): Koa {
-  const app = new Koa();
+  const app = new Koa({ proxy: services.config.TRUST_PROXY });
   app.use(errorHandler(services.log));
   // Administrators upload lists and labelled sets, the simulator photos (a few MB at most); everything else is small.
   const small = bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" });

@@ -29,6 +29,8 @@ const schema = z.object({
   HOST: z.string().default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  /** Behind a reverse proxy (nginx) on this host: take the client's address and HTTPS from X-Forwarded-For/-Proto. */
+  TRUST_PROXY: bool.default(false),
   DATABASE_URL: z.string().startsWith("file:", "only SQLite file URLs (file:…) are supported").default("file:./data/minhu.db"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 

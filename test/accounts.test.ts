@@ -146,3 +146,24 @@ describe("a worker's scope", () => {
     expect(kpis.body.rows.map((r: any) => r.group)).toEqual(["幸福社区第一网格"]);
   });
 });
+
+describe("the session cookie behind a reverse proxy", () => {
+  let proxied: TestService;
+  beforeAll(async () => {
+    proxied = await startService({ PUBLIC_URL: "https://minhu.example.gov.cn", TRUST_PROXY: "true" });
+    await createUser(proxied.services.db, { username: "proxy-admin", displayName: "管理员", role: "admin", password: "proxy-admin-pass" });
+  });
+  afterAll(async () => proxied?.close());
+  const login = (headers: Record<string, string>) =>
+    fetch(`${proxied.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ username: "proxy-admin", password: "proxy-admin-pass" }) });
+
+  it("is Secure when the proxy says the browser came over HTTPS, and still works over plain HTTP", async () => {
+    const viaHttps = await login({ "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7" });
+    expect(viaHttps.status).toBe(200);
+    expect(viaHttps.headers.get("set-cookie")).toMatch(/;\s*secure/i);
+    // An https PUBLIC_URL reached over plain http (before the proxy is set up) signs in rather than failing.
+    const direct = await login({});
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get("set-cookie")).not.toMatch(/;\s*secure/i);
+  });
+});

@@ -296,7 +296,7 @@ describe("服务号: later messages and the 48-hour window", () => {
     expect(customTo(who)).toHaveLength(0);
     const events = await svc.services.db.caseEvent.findMany({ where: { caseId: kase.id, type: "undeliverable" } });
     expect(events).toHaveLength(1);
-    const health = await (await fetch(`${svc.url}/health`)).json();
+    const health = (await (await fetch(`${svc.url}/health`)).json()) as { undeliverable: number };
     expect(health.undeliverable).toBeGreaterThanOrEqual(1);
 
     // The resident writes again: the window opens and the notice goes, after the answer to what they wrote.

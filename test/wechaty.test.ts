@@ -226,7 +226,7 @@ describe("the Wechaty login QR code", () => {
     qrMocker.scan(code);
     const channel = qrService!.services.channels.get("wechaty")!;
     await vi.waitFor(() => expect(channel.health().state).toBe("waiting_for_login"));
-    const health = await (await fetch(`${qrService!.url}/health`)).json();
+    const health = (await (await fetch(`${qrService!.url}/health`)).json()) as { channels: Record<string, { state: string }> };
     expect(health.channels.wechaty.state).toBe("waiting_for_login");
     expect(JSON.stringify(health)).not.toContain(code);
     expect(JSON.stringify(health)).not.toContain("wechaty.js.org");

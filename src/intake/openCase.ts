@@ -61,7 +61,8 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       urgency: p.urgency,
       status: p.status,
       classSource: cls.source,
-      classConfidence: "confidence" in cls ? cls.confidence : 1,
+      // A rule is sure; nobody has judged a case still waiting for a worker.
+      classConfidence: "confidence" in cls ? cls.confidence : cls.source === "rule" ? 1 : 0,
       classRationale: "rationale" in cls ? cls.rationale : cls.source === "rule" ? `紧急规则：${cls.rule}` : cls.reason,
       classModel: "model" in cls ? cls.model : undefined,
       promptVersionId: "promptVersionId" in cls ? cls.promptVersionId : undefined,

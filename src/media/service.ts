@@ -186,6 +186,9 @@ export class MediaService {
   async attach(tx: Tx, caseId: number, ids: number[], now: Date): Promise<void> {
     if (!ids.length) return;
     await tx.attachment.updateMany({ where: { id: { in: ids } }, data: { caseId } });
+    // The messages that brought them join the case's timeline.
+    const messages = (await tx.attachment.findMany({ where: { id: { in: ids }, inboundId: { not: null } }, select: { inboundId: true } })).map((a) => a.inboundId!);
+    if (messages.length) await tx.inboundMessage.updateMany({ where: { id: { in: messages }, caseId: null }, data: { caseId } });
     await this.forward(tx, caseId, ids, now);
   }
 

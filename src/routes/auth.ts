@@ -26,7 +26,6 @@ const LOCK_MS = 5 * 60_000;
 export function authRoutes(services: Services): Router {
   const { db } = services;
   const router = new Router();
-  const secure = Boolean(services.config.PUBLIC_URL?.startsWith("https://"));
   const signedIn = requireUser(db, ["worker", "admin"], services.clock);
   const admin = requireUser(db, ["admin"], services.clock);
 
@@ -43,7 +42,8 @@ export function authRoutes(services: Services): Router {
       throw AuthenticationError("用户名或密码错误");
     }
     failures.delete(body.username);
-    const { csrfToken } = await startSession(db, ctx, user.id, services.clock(), secure);
+    // Secure whenever the browser's connection is HTTPS (behind a reverse proxy: with TRUST_PROXY, from its header).
+    const { csrfToken } = await startSession(db, ctx, user.id, services.clock(), ctx.secure);
     ctx.body = { user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role }, csrfToken, now: services.clock() };
   });
 

@@ -84,7 +84,8 @@ function wav(): Buffer {
 // ---- helpers ----
 
 /** A resident's message through the simulator's API, as the page sends it. */
-async function simulate(body: Record<string, unknown>) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function simulate(body: Record<string, unknown>): Promise<any> {
   const res = await fetch(`${svc.url}/api/simulator/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const json = await res.json();
   expect(res.status, JSON.stringify(json)).toBe(200);
@@ -115,7 +116,12 @@ async function consolePage(width: number): Promise<{ page: Page; errors: string[
   return { page, errors };
 }
 
-const naturalWidth = (page: Page, selector: string) => page.locator(selector).first().evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0));
+/** The tests type-check without the DOM library: the little of it they read in the page. */
+type Img = { complete: boolean; naturalWidth: number };
+type Canvas = { width: number; getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+/** The width of the picture an <img> has loaded (0 until it has). */
+const loadedWidth = (img: unknown) => ((img as Img).complete ? (img as Img).naturalWidth : 0);
+const naturalWidth = (page: Page, selector: string) => page.locator(selector).first().evaluate(loadedWidth);
 
 // ---- tests ----
 
@@ -268,7 +274,8 @@ describe("组织与设置: channels and the new settings", () => {
       // Read the drawing back, one module at a time, and compare it with the code the server made.
       const qr = QRCode.create(content, { errorCorrectionLevel: "M" });
       const size = qr.modules.size;
-      const drawn = await item.locator("canvas.qr").evaluate((canvas: HTMLCanvasElement, size: number) => {
+      const drawn = await item.locator("canvas.qr").evaluate((el, size: number) => {
+        const canvas = el as unknown as Canvas;
         const g = canvas.getContext("2d")!;
         const scale = canvas.width / (size + 8);
         const dark = (mx: number, my: number) => g.getImageData(Math.floor((mx + 0.5) * scale), Math.floor((my + 0.5) * scale), 1, 1).data[0] < 128;
@@ -343,7 +350,8 @@ describe("simulator page: photos and pins", () => {
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`${svc.url}/simulator`);
     await page.locator("#chats li", { hasText: "王女士 与 小民 的私聊" }).click();
-    await page.locator("#file").setInputFiles({ name: "door.png", mimeType: "image/png", buffer: png(64, 48, [40, 120, 200]) });
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "照片或语音" }).click()]);
+    await chooser.setFiles({ name: "door.png", mimeType: "image/png", buffer: png(64, 48, [40, 120, 200]) }); // setInputFiles on 📷's file input
     const photo = page.locator(".msg.me .bubble img");
     await photo.waitFor();
     await expect.poll(() => naturalWidth(page, ".msg.me .bubble img")).toBe(64);
@@ -354,7 +362,7 @@ describe("simulator page: photos and pins", () => {
     await page.keyboard.press("Escape");
     await expect.poll(() => page.locator(".lightbox").count()).toBe(0);
 
-    await page.getByRole("button", { name: "发送位置" }).first().click(); // 📍 opens the small form
+    await page.getByRole("button", { name: "位置", exact: true }).click(); // 📍 opens the small form
     expect(await page.getByLabel("位置名称").inputValue()).toBe("阳光花园小区3号楼");
     await page.getByLabel("位置名称").fill("阳光花园东门");
     await page.locator("#pin-send").click();
@@ -378,7 +386,7 @@ describe("simulator page: photos and pins", () => {
     await page.locator("#chats li", { hasText: "阳光花园物业工作群" }).click();
     const passedOn = page.locator(".msg.bot", { hasText: opened.case.number }).locator(".bubble img");
     await expect.poll(() => passedOn.count()).toBeGreaterThan(0);
-    await expect.poll(() => passedOn.last().evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0))).toBe(80);
+    await expect.poll(() => passedOn.last().evaluate(loadedWidth)).toBe(80);
     await page.close();
   });
 });

@@ -283,7 +283,7 @@ function inboundEntry(m) {
     at: m.at,
     kind: "in",
     title: INBOUND_KIND_LABELS[m.kind] ?? "居民消息",
-    text: placeholder ? null : m.kind === "location" ? `📍 ${m.text}` : m.text,
+    text: placeholder || !m.text ? null : m.kind === "location" ? `📍 ${m.text}` : m.text,
   };
 }
 
