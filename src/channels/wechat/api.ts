@@ -1,6 +1,7 @@
 // Calling the WeChat (服务号) and WeCom APIs: one access token per app, kept in the database so every instance
 // shares it, refreshed before it expires and at once when the API says it is invalid or expired (the failed call is
 // retried once with the new token). Errors come back as WeChat's errcode and errmsg.
+import { z } from "zod";
 import type { Db } from "../../db.ts";
 
 export class WechatApiError extends Error {
@@ -84,6 +85,14 @@ export class AccessTokens {
 }
 
 type Query = Record<string, string | number>;
+
+const tokenAnswer = z.object({ access_token: z.string().min(1), expires_in: z.number().int().positive() });
+
+/** A token endpoint's answer (token, stable_token, gettoken): the token and how long it lives. */
+export async function readToken(res: Response, api: string): Promise<FetchedToken> {
+  const body = tokenAnswer.parse(await readJson(res, api));
+  return { token: body.access_token, expiresInSeconds: body.expires_in };
+}
 
 /** A JSON answer with errcode 0 (or none), or a WechatApiError. */
 export async function readJson(res: Response, api: string): Promise<Record<string, unknown>> {

@@ -4,9 +4,10 @@
 // resident's last message, or as a 订阅通知 after that. It knows nothing of cases or the database.
 import { z } from "zod";
 import type { Logger } from "../../log.ts";
-import { AccessTokens, readJson, TokenClient, WechatApiError } from "../wechat/api.ts";
+import { AccessTokens, readToken, TokenClient, WechatApiError } from "../wechat/api.ts";
 import { buildXml, CallbackCrypto, CallbackError, parseXml } from "../wechat/callback.ts";
-import { inboundMessageSchema, UndeliverableError, type Channel, type ChannelHealth, type InboundMessage, type MediaRef, type Notice, type OutboundMessage, type SendReceipt } from "../types.ts";
+import { readCallbackMessage } from "../wechat/messages.ts";
+import { UndeliverableError, type Channel, type ChannelHealth, type InboundMessage, type MediaRef, type Notice, type OutboundMessage, type SendReceipt } from "../types.ts";
 import { MEDIA_LIMITS } from "../../media/check.ts";
 import type { Db } from "../../db.ts";
 
@@ -32,24 +33,6 @@ export interface WechatMpOptions {
   /** The administrators' subscription notice templates (settings). */
   templates: () => Promise<SubscribeTemplate[]>;
 }
-
-const text = (max: number) => z.string().max(max);
-const num = z.coerce.number();
-/** The fields every message has; the rest depend on MsgType and Event. */
-const envelope = z.object({
-  ToUserName: text(100),
-  FromUserName: z.string().min(1).max(100),
-  CreateTime: num.int().nonnegative(),
-  MsgType: z.string().min(1).max(30),
-  MsgId: z.string().max(64).optional(),
-});
-const bodies = {
-  text: z.object({ Content: text(5000) }),
-  image: z.object({ PicUrl: z.url().max(2000).optional(), MediaId: z.string().min(1).max(500) }),
-  voice: z.object({ MediaId: z.string().min(1).max(500), Format: z.string().max(20).optional(), Recognition: text(2000).optional() }),
-  location: z.object({ Location_X: num.min(-90).max(90), Location_Y: num.min(-180).max(180), Scale: num.int().min(0).max(30).optional(), Label: text(300).optional() }),
-  event: z.object({ Event: z.string().min(1).max(60), EventKey: text(500).optional() }),
-};
 
 /** Why WeChat will not deliver: the 48-hour window (45015), too many 客服消息 (45047), the user left (43004). */
 const WINDOW_CLOSED = new Set([45015, 45047]);
@@ -91,9 +74,7 @@ export class WechatMpChannel implements Channel {
       body: JSON.stringify({ grant_type: "client_credential", appid: this.opts.appId, secret: this.opts.secret, force_refresh: force }),
       signal: AbortSignal.timeout(10_000),
     });
-    const body = await readJson(res, "stable_token");
-    const parsed = z.object({ access_token: z.string().min(1), expires_in: z.number().int().positive() }).parse(body);
-    return { token: parsed.access_token, expiresInSeconds: parsed.expires_in };
+    return readToken(res, "stable_token");
   }
 
   // ---- the callback ------------------------------------------------------------------------------------------
@@ -130,50 +111,9 @@ export class WechatMpChannel implements Channel {
     return { message, reply };
   }
 
-  /** A callback's fields as the intake's message; types the bot cannot read yet come as "unsupported". */
+  /** A callback's fields as the intake's message. */
   toMessage(fields: Record<string, unknown>): InboundMessage {
-    const env = envelope.safeParse(fields);
-    if (!env.success) throw new CallbackError(400, `the message lacks ${env.error.issues[0]?.path.join(".") || "fields"}`);
-    const e = env.data;
-    const openid = e.FromUserName;
-    const base = { channel: this.name, chatId: openid, senderId: openid, isGroup: false, messageId: e.MsgId || `${openid}:${e.CreateTime}`, raw: fields };
-    const read = <S extends z.ZodType>(schema: S): z.infer<S> => {
-      const r = schema.safeParse(fields);
-      if (!r.success) throw new CallbackError(400, `a ${e.MsgType} message lacks ${r.error.issues[0]?.path.join(".")}`);
-      return r.data;
-    };
-    let m: Record<string, unknown>;
-    switch (e.MsgType) {
-      case "text":
-        m = { ...base, kind: "text", text: read(bodies.text).Content };
-        break;
-      case "image": {
-        const b = read(bodies.image);
-        m = { ...base, kind: "image", text: "", media: { kind: "image", mediaId: b.MediaId, url: b.PicUrl } };
-        break;
-      }
-      case "voice": {
-        const b = read(bodies.voice);
-        m = { ...base, kind: "voice", text: b.Recognition?.trim() ?? "", media: { kind: "voice", mediaId: b.MediaId, format: b.Format?.toLowerCase() } };
-        break;
-      }
-      case "location": {
-        const b = read(bodies.location);
-        m = { ...base, kind: "location", text: b.Label ?? "", location: { latitude: b.Location_X, longitude: b.Location_Y, scale: b.Scale, label: b.Label || undefined } };
-        break;
-      }
-      case "event": {
-        const b = read(bodies.event);
-        // Events carry no MsgId; WeChat's retries repeat FromUserName and CreateTime.
-        m = { ...base, messageId: `event:${openid}:${e.CreateTime}:${b.Event}`, kind: "event", text: "", event: b.Event.toLowerCase() };
-        break;
-      }
-      default:
-        m = { ...base, kind: "unsupported", text: "" };
-    }
-    const parsed = inboundMessageSchema.safeParse(m);
-    if (!parsed.success) throw new CallbackError(400, `the message does not fit: ${parsed.error.issues[0]?.path.join(".")}`);
-    return parsed.data;
+    return readCallbackMessage(this.name, fields);
   }
 
   // ---- sending -----------------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { Db } from "../../db.ts";
 import type { Logger } from "../../log.ts";
-import { AccessTokens, readJson, TokenClient, WechatApiError } from "../wechat/api.ts";
+import { AccessTokens, readToken, TokenClient, WechatApiError } from "../wechat/api.ts";
 import { CallbackCrypto, CallbackError, parseXml } from "../wechat/callback.ts";
-import { inboundMessageSchema, UndeliverableError, type Channel, type ChannelHealth, type InboundMessage, type MediaRef, type OutboundMessage, type SendReceipt } from "../types.ts";
+import { parseMessage, readCallbackMessage } from "../wechat/messages.ts";
+import { UndeliverableError, type Channel, type ChannelHealth, type InboundMessage, type MediaRef, type OutboundMessage, type SendReceipt } from "../types.ts";
 import { MEDIA_LIMITS } from "../../media/check.ts";
 
 export interface WecomOptions {
@@ -24,20 +25,6 @@ export interface WecomOptions {
   log: Logger;
 }
 
-const num = z.coerce.number();
-const appEnvelope = z.object({
-  ToUserName: z.string().max(100),
-  FromUserName: z.string().min(1).max(100),
-  CreateTime: num.int().nonnegative(),
-  MsgType: z.string().min(1).max(30),
-  MsgId: z.string().max(64).optional(),
-});
-const appBodies = {
-  text: z.object({ Content: z.string().max(5000) }),
-  image: z.object({ PicUrl: z.url().max(2000).optional(), MediaId: z.string().min(1).max(500) }),
-  voice: z.object({ MediaId: z.string().min(1).max(500), Format: z.string().max(20).optional() }),
-  location: z.object({ Location_X: num.min(-90).max(90), Location_Y: num.min(-180).max(180), Scale: num.int().min(0).max(30).optional(), Label: z.string().max(300).optional() }),
-};
 const kfEvent = z.object({ MsgType: z.literal("event"), Event: z.literal("kf_msg_or_event"), Token: z.string().min(1).max(200), OpenKfId: z.string().min(1).max(100) });
 
 /** What one callback is: a message to the app, a 微信客服 nudge to pull, or an event of no interest. */
@@ -57,8 +44,7 @@ export class WecomApp {
 
   private async fetchToken() {
     const res = await fetch(this.api.url("cgi-bin/gettoken", { corpid: this.opts.corpId, corpsecret: this.opts.secret }), { signal: AbortSignal.timeout(10_000) });
-    const body = z.object({ access_token: z.string().min(1), expires_in: z.number().int().positive() }).parse(await readJson(res, "gettoken"));
-    return { token: body.access_token, expiresInSeconds: body.expires_in };
+    return readToken(res, "gettoken");
   }
 
   /** URL verification (接收消息 → 设置 API 接收): the decrypted echostr, when the signature is WeCom's. */
@@ -79,33 +65,8 @@ export class WecomApp {
     const kf = kfEvent.safeParse(fields);
     if (kf.success) return { type: "kf", openKfId: kf.data.OpenKfId, token: kf.data.Token };
     if (fields.MsgType === "event") return { type: "other", what: `event ${String(fields.Event ?? "")}`.slice(0, 60) };
-    return { type: "message", message: this.toMessage(fields) };
-  }
-
-  /** A WeCom user's message to the app: the chat is the user (units act on cases from here). */
-  toMessage(fields: Record<string, unknown>): InboundMessage {
-    const env = appEnvelope.safeParse(fields);
-    if (!env.success) throw new CallbackError(400, `the message lacks ${env.error.issues[0]?.path.join(".") || "fields"}`);
-    const e = env.data;
-    const base = { channel: "wecom", chatId: e.FromUserName, senderId: e.FromUserName, isGroup: false, messageId: e.MsgId || `${e.FromUserName}:${e.CreateTime}`, raw: fields };
-    const read = <S extends z.ZodType>(schema: S): z.infer<S> => {
-      const r = schema.safeParse(fields);
-      if (!r.success) throw new CallbackError(400, `a ${e.MsgType} message lacks ${r.error.issues[0]?.path.join(".")}`);
-      return r.data;
-    };
-    let m: Record<string, unknown>;
-    if (e.MsgType === "text") m = { ...base, kind: "text", text: read(appBodies.text).Content };
-    else if (e.MsgType === "image") {
-      const b = read(appBodies.image);
-      m = { ...base, kind: "image", text: "", media: { kind: "image", mediaId: b.MediaId, url: b.PicUrl } };
-    } else if (e.MsgType === "voice") {
-      const b = read(appBodies.voice);
-      m = { ...base, kind: "voice", text: "", media: { kind: "voice", mediaId: b.MediaId, format: b.Format?.toLowerCase() } };
-    } else if (e.MsgType === "location") {
-      const b = read(appBodies.location);
-      m = { ...base, kind: "location", text: b.Label ?? "", location: { latitude: b.Location_X, longitude: b.Location_Y, scale: b.Scale, label: b.Label || undefined } };
-    } else m = { ...base, kind: "unsupported", text: "" };
-    return parseMessage(m);
+    // A WeCom user's message to the app: the chat is the user (units act on cases from here).
+    return { type: "message", message: readCallbackMessage("wecom", fields) };
   }
 
   fetchMedia(ref: MediaRef): Promise<{ bytes: Buffer; contentType?: string }> {
@@ -126,12 +87,6 @@ export class WecomApp {
     this.opts.log.warn({ err: err.message }, "WeCom API call failed");
     return err;
   }
-}
-
-function parseMessage(m: Record<string, unknown>): InboundMessage {
-  const parsed = inboundMessageSchema.safeParse(m);
-  if (!parsed.success) throw new CallbackError(400, `the message does not fit: ${parsed.error.issues[0]?.path.join(".")}`);
-  return parsed.data;
 }
 
 /** The app: units' and grid workers' chats (a user id, or an app group chat's chatid). */
