@@ -13,7 +13,7 @@ export interface Call {
   path: string;
   query: Record<string, string>;
   body: any;
-  /** What the stand-in answered: 0, or WeChat's errcode. */
+  /** What the stand-in answered: 0, WeChat's errcode, or -503 while it was down. */
   errcode: number;
 }
 
@@ -118,6 +118,7 @@ export async function startFakeWechat(): Promise<FakeWechat> {
         json({ errcode, errmsg: `${errmsg} rid: ${randomBytes(4).toString("hex")}` });
       };
       if (down) {
+        call.errcode = -503; // not an errcode: the call never reached the API
         res.writeHead(503).end("service unavailable");
         return;
       }
