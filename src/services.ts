@@ -168,6 +168,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
         ...config.wechatMp,
         db,
         log: log.child({ channel: "wechat-mp" }),
+        clock,
         // WeChat gives up after 5 s: the callback waits WECHAT_REPLY_WAIT_MS, the reply is held a second longer.
         replyHoldMs: config.WECHAT_REPLY_WAIT_MS + 1000,
         templates: async () => (await settings.current()).mpSubscribeTemplates,
@@ -175,7 +176,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     );
   }
   if (config.wecom) {
-    const app = new WecomApp({ ...config.wecom, db, log: log.child({ channel: "wecom" }) });
+    const app = new WecomApp({ ...config.wecom, db, log: log.child({ channel: "wecom" }), clock });
     channels.set("wecom", new WecomChannel(app));
     channels.set(
       "wecom-kf",

@@ -72,18 +72,24 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
   return true;
 }
 
-/** Sends `text` to every reachable contact; returns how many were queued (0: nobody can be reached). */
+/**
+ * Sends `text` to every reachable contact; returns how many were queued (0: nobody can be reached). With
+ * `attachments` (a resident's photos), chats that carry images get them after the text; `text` may then depend on
+ * whether the chat does (the others get links in the text).
+ */
 export async function notifyContacts(
   tx: Tx,
   contacts: ContactRow[],
-  m: { caseId: number | null; text: string; kind: string; now: Date; dedupeKey: string },
+  m: { caseId: number | null; text: string | ((carriesImages: boolean) => string); attachments?: number[]; kind: string; now: Date; dedupeKey: string },
 ): Promise<number> {
   let queued = 0;
   for (const c of contacts) {
     const route = contactRoute(c);
     if (!route) continue;
+    const carries = Boolean(m.attachments?.length) && carriesImages(route.channel);
+    const text = typeof m.text === "function" ? m.text(carries) : m.text;
     // Units' and areas' contacts are their own work chats: they get the details they need to act.
-    await queueMessage(tx, { ...route, text: m.text, caseId: m.caseId, kind: m.kind, now: m.now, dedupeKey: `${m.dedupeKey}:c${c.id}`, redact: false });
+    await queueMessage(tx, { ...route, text, attachments: carries ? m.attachments : [], caseId: m.caseId, kind: m.kind, now: m.now, dedupeKey: `${m.dedupeKey}:c${c.id}`, redact: false });
     queued++;
   }
   return queued;
@@ -105,23 +111,12 @@ export async function notifyArea(tx: Tx, areaId: number, m: { caseId: number; te
   return notifyContacts(tx, contacts, m);
 }
 
-/**
- * Sends a resident's photos to a unit's contacts: as images where the contact's chat carries them, and as the
- * text `text(false)` gives (with signed links) elsewhere. Never used for residents' own chats.
- */
+/** Sends a resident's photos to a unit's contacts (see notifyContacts). Never used for residents' own chats. */
 export async function notifyUnitMedia(
   tx: Tx,
   unitId: number,
   m: { caseId: number; attachmentIds: number[]; text: (carriesImages: boolean) => string; kind: string; now: Date; dedupeKey: string },
 ) {
   const contacts = await tx.unitContact.findMany({ where: { unitId }, orderBy: { id: "asc" } });
-  let queued = 0;
-  for (const c of contacts) {
-    const route = contactRoute(c);
-    if (!route) continue;
-    const carries = carriesImages(route.channel);
-    await queueMessage(tx, { ...route, text: m.text(carries), attachments: carries ? m.attachmentIds : [], caseId: m.caseId, kind: m.kind, now: m.now, dedupeKey: `${m.dedupeKey}:c${c.id}`, redact: false });
-    queued++;
-  }
-  return queued;
+  return notifyContacts(tx, contacts, { ...m, attachments: m.attachmentIds });
 }

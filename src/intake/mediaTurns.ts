@@ -51,10 +51,10 @@ export class MediaTurns {
       return db.$transaction(async (tx) => {
         await media.attach(tx, recent.id, own.map((a) => a.id), now);
         if (pin && !recent.location) {
-          const place = await this.deps.place(pin.label ?? "", turn.group);
+          const place = await this.pinPlace(pin, turn.group);
           await tx.case.update({
             where: { id: recent.id },
-            data: { location: pin.label ?? `${pin.latitude},${pin.longitude}`, ...(place.buildingId ? { buildingId: place.buildingId } : {}), ...(place.gridId && !recent.gridId ? { gridId: place.gridId } : {}) },
+            data: { location: place.location, ...(place.buildingId ? { buildingId: place.buildingId } : {}), ...(place.gridId && !recent.gridId ? { gridId: place.gridId } : {}) },
           });
         }
         await tx.caseEvent.create({ data: { caseId: recent.id, type: "media_added", actor: "resident", note: pin ? `位置：${pin.label ?? "（无名称）"}` : "照片", data: { inboundId: row.id }, createdAt: now } });
@@ -90,19 +90,20 @@ export class MediaTurns {
   async placeAndMedia(turn: Turn): Promise<{ place: Place; attachmentIds: number[] }> {
     const { db, media } = this.deps;
     const { row, now } = turn;
-    const own = await db.attachment.findMany({ where: { inboundId: row.id }, orderBy: { id: "asc" } });
+    // A text brings nothing of its own; a voice message brings itself.
+    const own = row.kind === "text" ? [] : await db.attachment.findMany({ where: { inboundId: row.id }, orderBy: { id: "asc" } });
     const loose = (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since: await this.since(now) })).filter((a) => a.inboundId !== row.id);
     const all = [...loose, ...own];
     await media.fetchAll(all.map((a) => a.id), now, FETCH_WAIT_MS);
-    let place = await this.deps.place(turn.text, turn.group);
+    const words = await this.deps.place(turn.text, turn.group);
     const pin = all.filter((a) => a.kind === "location").at(-1);
-    if (pin) {
-      if (!place.location) {
-        const fromLabel = await this.deps.place(pin.label ?? "", turn.group);
-        place = { ...fromLabel, location: pin.label ?? `${pin.latitude},${pin.longitude}` };
-      }
-      place = { ...place, pinned: true };
-    }
+    const place = pin ? { ...(words.location ? words : await this.pinPlace(pin, turn.group)), pinned: true } : words;
     return { place, attachmentIds: all.map((a) => a.id) };
+  }
+
+  /** The place a pin names: its label (or its coordinates), with the building and grid the label names. */
+  private async pinPlace(pin: { label: string | null; latitude: number | null; longitude: number | null }, group: Turn["group"]): Promise<Place> {
+    const named = await this.deps.place(pin.label ?? "", group);
+    return { ...named, location: pin.label ?? `${pin.latitude},${pin.longitude}` };
   }
 }

@@ -59,20 +59,22 @@ export function wechatCallbackRoutes(services: Services): Router {
     const { message, reply } = mp.openCallback(ctx.query, await readBody(ctx));
     const { done, result } = await take(message);
     ctx.type = "text/plain";
-    const inbound = await db.inboundMessage.findUnique({ where: { channel_messageId: { channel: message.channel, messageId: message.messageId } }, select: { id: true } });
-    if (!result || !inbound) {
+    /** The stored message's row id (the replies point at it). */
+    const inboundId = async () => (await db.inboundMessage.findUnique({ where: { channel_messageId: { channel: message.channel, messageId: message.messageId } }, select: { id: true } }))?.id;
+    const inbound = result ? await inboundId() : undefined;
+    if (!inbound) {
       // Too slow for WeChat: "success" now, and the reply as a 客服消息 once it is ready.
       ctx.body = "success";
       done
         .then(async () => {
-          const row = await db.inboundMessage.findUnique({ where: { channel_messageId: { channel: message.channel, messageId: message.messageId } }, select: { id: true } });
-          if (row) await releaseReplies(db, row.id, services.clock());
+          const id = await inboundId();
+          if (id) await releaseReplies(db, id, services.clock());
           flush();
         })
         .catch((err) => log.error({ err, messageId: message.messageId }, "a late 服务号 message failed"));
       return;
     }
-    const passive = await claimPassiveReply(db, inbound.id, services.clock());
+    const passive = await claimPassiveReply(db, inbound, services.clock());
     if (passive) {
       ctx.type = "application/xml";
       ctx.body = reply(passive.text);

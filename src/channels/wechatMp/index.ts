@@ -28,6 +28,8 @@ export interface WechatMpOptions {
   apiBase: string;
   db: Db;
   log: Logger;
+  /** The service's clock (token expiry, error times). */
+  clock: () => Date;
   /** How long the callback holds a reply for the passive answer (a little more than it waits). */
   replyHoldMs: number;
   /** The administrators' subscription notice templates (settings). */
@@ -57,7 +59,7 @@ export class WechatMpChannel implements Channel {
 
   async start() {
     // A first token shows on the health page whether AppID, secret and the IP whitelist are right.
-    this.api.tokens.get(new Date()).catch((err) => this.recordError(err as Error));
+    this.api.tokens.get(this.opts.clock()).catch((err) => this.recordError(err as Error));
   }
   async stop() {}
 
@@ -103,17 +105,12 @@ export class WechatMpChannel implements Channel {
       if (!q.data.msg_signature || !cipher || !this.crypto.messageSignatureOk({ ...q.data, msg_signature: q.data.msg_signature }, cipher)) throw new CallbackError(401, "bad message signature");
       fields = parseXml(this.crypto.decrypt(cipher));
     }
-    const message = this.toMessage(fields);
+    const message = readCallbackMessage(this.name, fields);
     const reply = (words: string) => {
-      const xml = buildXml({ ToUserName: message.senderId, FromUserName: String(fields.ToUserName ?? ""), CreateTime: Math.floor(Date.now() / 1000), MsgType: "text", Content: words });
+      const xml = buildXml({ ToUserName: message.senderId, FromUserName: String(fields.ToUserName ?? ""), CreateTime: Math.floor(this.opts.clock().getTime() / 1000), MsgType: "text", Content: words });
       return encrypted ? this.crypto.encryptReply(xml, q.data.timestamp, q.data.nonce) : xml;
     };
     return { message, reply };
-  }
-
-  /** A callback's fields as the intake's message. */
-  toMessage(fields: Record<string, unknown>): InboundMessage {
-    return readCallbackMessage(this.name, fields);
   }
 
   // ---- sending -----------------------------------------------------------------------------------------------
@@ -151,7 +148,7 @@ export class WechatMpChannel implements Channel {
   async fetchMedia(ref: MediaRef): Promise<{ bytes: Buffer; contentType?: string }> {
     const limit = MEDIA_LIMITS[ref.kind];
     try {
-      if (ref.mediaId) return await this.api.download("cgi-bin/media/get", new Date(), { media_id: ref.mediaId }, limit);
+      if (ref.mediaId) return await this.api.download("cgi-bin/media/get", this.opts.clock(), { media_id: ref.mediaId }, limit);
       if (!ref.url) throw new Error("neither a media id nor a URL to fetch");
       const res = await fetch(ref.url, { signal: AbortSignal.timeout(20_000) });
       if (!res.ok) throw new Error(`PicUrl answered HTTP ${res.status}`);
@@ -164,7 +161,7 @@ export class WechatMpChannel implements Channel {
   }
 
   private recordError(err: Error): Error {
-    this.lastError = { at: new Date().toISOString(), message: err.message.slice(0, 300) };
+    this.lastError = { at: this.opts.clock().toISOString(), message: err.message.slice(0, 300) };
     this.opts.log.warn({ channel: this.name, err: err.message }, "WeChat API call failed");
     return err;
   }

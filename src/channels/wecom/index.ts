@@ -23,6 +23,8 @@ export interface WecomOptions {
   apiBase: string;
   db: Db;
   log: Logger;
+  /** The service's clock (token expiry, cursors, error times). */
+  clock: () => Date;
 }
 
 const kfEvent = z.object({ MsgType: z.literal("event"), Event: z.literal("kf_msg_or_event"), Token: z.string().min(1).max(200), OpenKfId: z.string().min(1).max(100) });
@@ -71,7 +73,7 @@ export class WecomApp {
 
   fetchMedia(ref: MediaRef): Promise<{ bytes: Buffer; contentType?: string }> {
     if (!ref.mediaId) return Promise.reject(new Error("no media id to fetch"));
-    return this.api.download("cgi-bin/media/get", new Date(), { media_id: ref.mediaId }, MEDIA_LIMITS[ref.kind]).catch((err) => {
+    return this.api.download("cgi-bin/media/get", this.opts.clock(), { media_id: ref.mediaId }, MEDIA_LIMITS[ref.kind]).catch((err) => {
       throw this.recordError(err as Error);
     });
   }
@@ -83,7 +85,7 @@ export class WecomApp {
   }
 
   recordError(err: Error): Error {
-    this.lastError = { at: new Date().toISOString(), message: err.message.slice(0, 300) };
+    this.lastError = { at: this.opts.clock().toISOString(), message: err.message.slice(0, 300) };
     this.opts.log.warn({ err: err.message }, "WeCom API call failed");
     return err;
   }
@@ -98,7 +100,7 @@ export class WecomChannel implements Channel {
   constructor(readonly app: WecomApp) {}
 
   async start() {
-    this.app.api.tokens.get(new Date()).catch((err) => this.app.recordError(err as Error));
+    this.app.api.tokens.get(this.app.opts.clock()).catch((err) => this.app.recordError(err as Error));
   }
   async stop() {}
   health(): ChannelHealth {
@@ -209,11 +211,11 @@ export class WecomKfChannel implements Channel {
   private async pull(openKfId: string, token?: string) {
     const db = this.app.opts.db;
     const key = `wecom-kf:${openKfId}`;
+    let cursor = (await db.channelCursor.findUnique({ where: { key } }))?.cursor ?? "";
     for (;;) {
-      const cursor = (await db.channelCursor.findUnique({ where: { key } }))?.cursor ?? "";
       let answer: z.infer<typeof syncAnswer>;
       try {
-        answer = syncAnswer.parse(await this.app.api.json("cgi-bin/kf/sync_msg", new Date(), { cursor, ...(token ? { token } : {}), limit: 1000, voice_format: 0, open_kfid: openKfId }));
+        answer = syncAnswer.parse(await this.app.api.json("cgi-bin/kf/sync_msg", this.app.opts.clock(), { cursor, ...(token ? { token } : {}), limit: 1000, voice_format: 0, open_kfid: openKfId }));
       } catch (err) {
         throw this.app.recordError(err as Error);
       }
@@ -226,8 +228,11 @@ export class WecomKfChannel implements Channel {
         if (item.data.origin !== FROM_RESIDENT || !item.data.external_userid) continue;
         await this.onMessage(this.toMessage(item.data, raw));
       }
-      if (answer.next_cursor) await db.channelCursor.upsert({ where: { key }, create: { key, cursor: answer.next_cursor, updatedAt: new Date() }, update: { cursor: answer.next_cursor, updatedAt: new Date() } });
-      if (!answer.has_more || !answer.next_cursor) return;
+      if (!answer.next_cursor) return;
+      cursor = answer.next_cursor;
+      const at = this.app.opts.clock();
+      await db.channelCursor.upsert({ where: { key }, create: { key, cursor, updatedAt: at }, update: { cursor, updatedAt: at } });
+      if (!answer.has_more) return;
     }
   }
 

@@ -4,6 +4,12 @@ import type { JobHandler } from "../scheduler.ts";
 import { done, loadCase, skipped, type JobContext } from "../context.ts";
 import { notifyResident } from "../notify.ts";
 import { scheduleJob } from "../schedule.ts";
+import type { Settings } from "../../settings.ts";
+
+/** A subscription notice (服务号, window closed) links to a page where the resident answers with one tap. */
+function surveyLink(ctx: JobContext, kase: { id: number; reworkCount: number }, now: Date, settings: Settings) {
+  return ctx.links.survey(kase.id, kase.reworkCount, new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000));
+}
 
 export function surveyJob(ctx: JobContext): JobHandler {
   return async function survey(job, now) {
@@ -28,9 +34,7 @@ export function surveyJob(ctx: JobContext): JobHandler {
           expiresAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000),
         },
       });
-      // A subscription notice (服务号, window closed) links to a page where the resident answers with one tap.
-      const url = ctx.links.survey(kase.id, kase.reworkCount, new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000));
-      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}`, url });
+      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}`, url: surveyLink(ctx, kase, now, settings) });
       const key = `${kase.id}:${kase.reworkCount}`;
       await scheduleJob(tx, { kind: "survey_reminder", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyReminderHours * 3600_000), now });
       await scheduleJob(tx, { kind: "survey_expire", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000), now });
@@ -52,7 +56,7 @@ export function surveyReminderJob(ctx: JobContext): JobHandler {
         now,
         settings,
         dedupeKey: `job:${job.id}`,
-        url: ctx.links.survey(kase.id, kase.reworkCount, new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000)),
+        url: surveyLink(ctx, kase, now, settings),
       }),
     );
     return done("reminded the resident");
