@@ -80,7 +80,8 @@ describe("企业微信 and 微信客服", () => {
     expect(cases).toHaveLength(1);
     expect(sent.body.text.content).toContain(cases[0].number);
     expect(await svc.services.db.inboundMessage.count({ where: { channel: "wecom-kf", senderId: resident } })).toBe(1);
-    expect(await svc.services.db.channelCursor.findUnique({ where: { key: `wecom-kf:${kfId}` } })).toMatchObject({ cursor: expect.any(String) });
+    // The cursor is saved once the whole page is stored, which is after this reply went out.
+    await vi.waitFor(async () => expect(await svc.services.db.channelCursor.findUnique({ where: { key: `wecom-kf:${kfId}` } })).toMatchObject({ cursor: expect.any(String) }));
   });
 
   it("reads on from the stored cursor after a restart: nothing lost, nothing read twice", async () => {
