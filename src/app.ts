@@ -1,5 +1,6 @@
 // Builds the Koa app without listening, so tests can start it on any port.
 import Koa from "koa";
+import type Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
 import type { Services } from "./services.ts";
 import { errorHandler } from "./http/middleware.ts";
@@ -21,6 +22,13 @@ import { mediaRoutes } from "./routes/media.ts";
 import { surveyRoutes } from "./routes/survey.ts";
 import { adminChannelRoutes } from "./routes/adminChannels.ts";
 
+/** Every router the app serves, in order (the authorisation test walks these, so no route escapes its table). */
+export function appRouters(services: Services): Router[] {
+  const routers = [healthRoutes(services), httpChannelRoutes(services), wechatCallbackRoutes(services), mediaRoutes(services), surveyRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), adminChannelRoutes(services), openApiRoutes(), consoleRoutes()];
+  if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
+  return routers;
+}
+
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: services.config.TRUST_PROXY });
   app.use(errorHandler(services.log));
@@ -37,9 +45,7 @@ export function createApp(services: Services): Koa {
     ctx.set("Referrer-Policy", "no-referrer");
   });
 
-  const routers = [healthRoutes(services), httpChannelRoutes(services), wechatCallbackRoutes(services), mediaRoutes(services), surveyRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), adminChannelRoutes(services), openApiRoutes(), consoleRoutes()];
-  if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  for (const router of appRouters(services)) app.use(router.routes()).use(router.allowedMethods());
 
   app.use(async function notFound(ctx) {
     ctx.status = 404;
