@@ -113,7 +113,7 @@ describe("HTTP channel: appeals", () => {
     expect(body.replies[0].text).toContain(opened.body.case.number);
     expect(body.replies[0].text).toContain("已派单");
     const missing = await svc.post(PATH, groupMessage("@小民 2026-999999 进度"));
-    expect(missing.body.replies[0].text).toContain("没有找到工单");
+    expect(missing.body.replies[0].text).toContain("未找到该工单，或您无权查看");
   });
 
   it("answers a greeting with help rather than opening a case", async () => {

@@ -113,6 +113,8 @@ export class CaseService {
           throw new TransitionError("确认前需要先选定事项", "illegal_transition");
         }
         if (input.leadUnitId) data.leadUnit = { connect: { id: (await this.unit(tx, input.leadUnitId)).id } };
+        // Another unit now leads a case that came back (退单): it sees the case once it is dispatched to it.
+        if (corrected || (input.leadUnitId && input.leadUnitId !== kase.leadUnitId)) data.dispatchedAt = null;
         break;
       }
       case "reassign": {

@@ -2,7 +2,7 @@
 // the token is stored; the token itself is shown once, when it is created.
 import { createHash, randomBytes } from "node:crypto";
 import type { Middleware } from "koa";
-import type { Db, Prisma } from "../db.ts";
+import type { Db } from "../db.ts";
 import { AuthenticationError } from "../errors.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
 
@@ -56,11 +56,4 @@ export function requireApiToken(db: Db): Middleware {
     ctx.state.principal = { kind: "token", actorId: `token:${row.id}`, name: row.name, role: row.role as Principal["role"], unitId: row.unitId, scope: null } satisfies Principal;
     await next();
   };
-}
-
-/** The cases a principal may see, as a filter: a unit its own, a worker their grids' and units', others all. */
-export function visibleCases(p: Principal): Prisma.CaseWhereInput {
-  if (p.role === "unit") return { OR: [{ leadUnitId: p.unitId }, { cooperatingUnits: { some: { unitId: p.unitId! } } }] };
-  if (p.scope) return { OR: [{ gridId: { in: p.scope.gridIds } }, { leadUnitId: { in: p.scope.unitIds } }] };
-  return {};
 }

@@ -10,6 +10,7 @@ import { MediaTurns } from "./mediaTurns.ts";
 import type { Classifier } from "../classify/types.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
+import { CASE_NOT_FOUND, findVisibleCase, refuseAction } from "../cases/access.ts";
 import { CASE_NUMBER_PATTERN, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
@@ -405,7 +406,11 @@ export class Intake {
   private async answerCaseQuery(turn: Turn, number: string): Promise<IntakeResult> {
     const { db, replies } = this.deps;
     const { row, now } = turn;
-    const kase = await db.case.findUnique({ where: { number }, include: { matter: true, leadUnit: true } });
+    // Only the resident who raised the case, or the group it was raised in, may ask about it.
+    const kase = await db.case.findFirst({
+      where: { number, OR: [{ residentId: turn.residentId }, { isGroup: true, channel: row.channel, chatId: row.chatId }] },
+      include: { matter: true, leadUnit: true },
+    });
     return db.$transaction(async (tx) => {
       if (!kase) {
         const reply = await this.reply(tx, row, now, replies.render("case_not_found", { case_number: number }));
@@ -557,16 +562,17 @@ export class Intake {
       if (!row.mentionsBot && !row.text.includes(`@${settings.botName}`) && row.isGroup) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
       return respond(replies.render("unit_command_help"));
     }
-    const kase = await db.case.findUnique({ where: { number: command.number }, include: { cooperatingUnits: true } });
-    const ours = kase && (kase.leadUnitId === unit.id || kase.cooperatingUnits.some((c) => c.unitId === unit.id));
-    if (!kase || !ours) return respond(replies.render("unit_command_error", { error: `工单 ${command.number} 不存在或不由${unit.name}承办` }));
+    const viewer = { role: "unit", unitId: unit.id, scope: null } as const;
+    const kase = await findVisibleCase(db, command.number, viewer);
+    if (!kase) return respond(replies.render("unit_command_error", { error: `工单 ${command.number} ${CASE_NOT_FOUND}` }));
+    const refused = await refuseAction(db, viewer, kase, command.action);
+    if (refused) return respond(replies.render("unit_command_error", { error: refused.message }), kase.id);
     const actorId = `${row.channel}:${row.senderId}`;
     try {
       await db.$transaction(async (tx) => {
         if (command.action === "note") {
           await cases.addNote(kase.id, { actor: "unit", actorId, text: command.text || "（无内容）", isPublic: command.isPublic, now }, tx);
         } else {
-          if (kase.leadUnitId !== unit.id) throw new TransitionError("配合单位只能添加进展或备注", "not_allowed");
           await cases.act(kase.id, { action: command.action, actor: "unit", actorId, reason: command.text, now }, tx);
         }
       });

@@ -4,7 +4,8 @@ import type Koa from "koa";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
-import { requirePrincipal, visibleCases as visible, type Principal } from "../http/apiTokens.ts";
+import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
+import { actorOf, CASE_NOT_FOUND, findVisibleCase, refuseAction, UNIT_ACTIONS, visibleCases as visible } from "../cases/access.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { CASE_STATUSES, OPEN_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, type CaseStatus, type Urgency } from "../domain/case.ts";
@@ -14,7 +15,6 @@ import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 import { sendAttachment } from "./media.ts";
 import type { AttachmentRow } from "../media/service.ts";
 
-const UNIT_ACTIONS = ["accept", "start", "resolve", "return", "note"] as const;
 const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject", "transcribe"] as const;
 
 export const actionSchema = z.object({
@@ -171,23 +171,20 @@ export function caseRoutes(services: Services): Router {
   router.get("/export.csv", (ctx) => exportCases(ctx, "csv"));
   router.get("/export.xlsx", (ctx) => exportCases(ctx, "xlsx"));
 
-  /** The case, if this principal may see it; others' cases are answered as not found. */
+  /** The case, if this principal may see it; others' cases are answered exactly as missing ones. */
   async function load(number: string, p: Principal) {
-    const kase = await db.case.findUnique({
-      where: { number },
-      include: {
-        matter: true,
-        leadUnit: true,
-        cooperatingUnits: { include: { unit: true } },
-        events: { orderBy: { id: "asc" } },
-        grid: true,
-        building: true,
-        messages: { orderBy: { id: "asc" }, select: { text: true, kind: true, receivedAt: true } },
-        attachments: { where: { status: { not: "deleted" } }, orderBy: { id: "asc" } },
-        outbox: { orderBy: { id: "asc" }, select: { text: true, kind: true, status: true, via: true, lastError: true, createdAt: true, sentAt: true } },
-      },
+    const kase = await findVisibleCase(db, number, p, {
+      matter: true,
+      leadUnit: true,
+      cooperatingUnits: { include: { unit: true } },
+      events: { orderBy: { id: "asc" } },
+      grid: true,
+      building: true,
+      messages: { orderBy: { id: "asc" }, select: { text: true, kind: true, receivedAt: true } },
+      attachments: { where: { status: { not: "deleted" } }, orderBy: { id: "asc" } },
+      outbox: { orderBy: { id: "asc" }, select: { text: true, kind: true, status: true, via: true, lastError: true, createdAt: true, sentAt: true } },
     });
-    if (!kase || !(await db.case.count({ where: { AND: [{ id: kase.id }, visible(p)] } }))) throw NotFoundError("工单不存在");
+    if (!kase) throw NotFoundError(CASE_NOT_FOUND);
     return kase;
   }
 
@@ -284,17 +281,15 @@ export function caseRoutes(services: Services): Router {
     const kase = await load(number, p);
     const now = services.clock();
     await services.replies.fresh(db);
-    const actor = p.role === "unit" ? "unit" : "worker";
+    const actor = actorOf(p);
     const actorId = p.actorId;
-    if (p.role === "unit" && !(UNIT_ACTIONS as readonly string[]).includes(body.action)) {
-      throw new AppError("forbidden", 403, "承办单位不能执行该操作");
-    }
+    const refused = await refuseAction(db, p, kase, body.action, { mergeInto: body.mergeInto });
+    if (refused) throw refused.status === 404 ? NotFoundError(refused.message) : new AppError("forbidden", 403, refused.message);
     try {
       if (body.action === "note") {
         if (!body.text) throw new TransitionError("备注内容不能为空", "reason_required");
         await cases.addNote(kase.id, { actor, actorId, text: body.text, isPublic: body.public, now });
       } else {
-        if (p.role === "unit" && kase.leadUnitId !== p.unitId) throw new AppError("forbidden", 403, "配合单位只能添加进展或备注");
         await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, matterCode: body.matterCode, leadUnitId: body.leadUnitId, now });
       }
     } catch (err) {
