@@ -30,6 +30,8 @@ export const settingsSchema = z.object({
     .default({ response: 0.1, resolution: 0.5, satisfaction: 0.4 }),
   /** With an LLM configured, the local classifier decides alone at or above this confidence (1: it never does). */
   cascadeThreshold: z.number().min(0).max(1).default(1),
+  /** Similar confirmed cases (masked) go to the LLM as examples with each appeal; off: the appeal alone. */
+  llmExamples: z.boolean().default(true),
   /** Anonymise residents' data on cases closed this many days ago. */
   retentionDays: z.number().int().positive().default(730),
   /** In a group, a message starting with one of these is for the bot even without an @mention; unset: TRIGGER_PREFIXES. */
@@ -71,6 +73,7 @@ export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: strin
   basicSatisfactionWeight: { label: "基本满意权重", hint: "满意率中基本满意按此比例计入（0–1）" },
   kpiWeights: { label: "综合得分权重", hint: "响应率、解决率、满意率的权重" },
   cascadeThreshold: { label: "本地分类阈值", hint: "配置大模型时，本地分类器置信度达到此值即直接决定（1 表示总是询问大模型）" },
+  llmExamples: { label: "向大模型提供相似案例", hint: "分类时附上几条相似的已确认诉求（已去除电话、姓名等个人信息）作为参考；关闭后只发送诉求本身" },
   retentionDays: { label: "个人信息保留（天）", hint: "结案多少天后匿名化居民信息" },
   triggerPrefixes: { label: "群内触发前缀", hint: "群消息以这些前缀开头时无需 @机器人，如 #诉求" },
   photoWindowMinutes: { label: "照片与文字合并（分钟）", hint: "同一居民在此时间内先后发来的照片、位置和文字算作同一件诉求" },
