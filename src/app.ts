@@ -25,7 +25,7 @@ import { adminChannelRoutes } from "./routes/adminChannels.ts";
 /** Every router the app serves, in order (the authorisation test walks these, so no route escapes its table). */
 export function appRouters(services: Services): Router[] {
   const routers = [healthRoutes(services), httpChannelRoutes(services), wechatCallbackRoutes(services), mediaRoutes(services), surveyRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), adminChannelRoutes(services), openApiRoutes(), consoleRoutes()];
-  if (services.config.SIMULATOR_ENABLED) routers.push(simulatorRoutes(services));
+  if (services.config.simulatorEnabled) routers.push(simulatorRoutes(services));
   return routers;
 }
 

@@ -83,11 +83,14 @@ const schema = z.object({
 
   HTTP_CHANNEL_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, "use at least 16 characters").optional()),
   HTTP_CHANNEL_CALLBACK_URL: z.preprocess(emptyToUndefined, z.url().optional()),
-  SIMULATOR_ENABLED: bool.default(true),
+  /** The web simulator and its clock: on by default, off once a real channel or PUBLIC_URL is set, unless set here. */
+  SIMULATOR_ENABLED: z.preprocess(emptyToUndefined, bool.optional()),
 });
 
 export type Config = z.infer<typeof schema> & {
   llmEnabled: boolean;
+  /** SIMULATOR_ENABLED, or when unset: no real channel configured and no PUBLIC_URL (a machine for trying it out). */
+  simulatorEnabled: boolean;
   /** The 服务号 and WeCom channels, when configured. */
   wechatMp: { appId: string; secret: string; token: string; aesKey: string; apiBase: string } | null;
   wecom: { corpId: string; secret: string; token: string; aesKey: string; agentId: number; apiBase: string } | null;
@@ -113,6 +116,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     // A local endpoint (Ollama, vLLM) may need no key; a base URL alone switches the LLM on.
     llmEnabled: Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL),
+    // A deployment that residents reach should not also offer a page that plays residents and units.
+    simulatorEnabled: c.SIMULATOR_ENABLED ?? !(mp || wecom || c.WECHATY_PUPPET || c.PUBLIC_URL),
     wechatMp: mp ? { appId: mp.WECHAT_MP_APPID, secret: mp.WECHAT_MP_SECRET, token: mp.WECHAT_MP_TOKEN, aesKey: mp.WECHAT_MP_AES_KEY, apiBase: c.WECHAT_API_BASE.replace(/\/+$/, "") } : null,
     wecom: wecom
       ? { corpId: wecom.WECOM_CORP_ID, secret: wecom.WECOM_SECRET, token: wecom.WECOM_TOKEN, aesKey: wecom.WECOM_AES_KEY, agentId: Number(wecom.WECOM_AGENT_ID), apiBase: c.WECOM_API_BASE.replace(/\/+$/, "") }

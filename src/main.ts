@@ -55,7 +55,7 @@ async function main() {
       `民呼我应 已启动（分类器：${services.classifierName === "local" ? "本地分类器" : "大模型 + 本地兜底"}）`,
       `  工作台      ${base}/console/`,
       ...(firstAdmin ? [`              首次启动已创建管理员 ${firstAdmin.username}，初始密码（只显示这一次）：${firstAdmin.password}`] : []),
-      `  模拟器      ${base}/simulator${config.SIMULATOR_ENABLED ? "" : "（已关闭）"}`,
+      `  模拟器      ${base}/simulator${config.simulatorEnabled ? "" : "（已关闭）"}`,
       `  健康检查    ${base}/health`,
       `  HTTP 渠道   POST ${base}/api/channels/http/messages`,
       `  服务号      ${services.channels.has("wechat-mp") ? `已启用，回调 URL ${base}/channels/wechat-mp（填到 开发 → 基本配置 → 服务器配置）` : "未启用（设置 WECHAT_MP_APPID 等四项开启，见 README“Going live”）"}`,

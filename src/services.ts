@@ -8,6 +8,7 @@ import type { Logger } from "./log.ts";
 import { seedDefaults } from "./seed.ts";
 import { ReferenceData } from "./reference.ts";
 import { FallbackClassifier, LearnedClassifier, LearningStore } from "./classify/index.ts";
+import { maskStoredExamples } from "./classify/learning.ts";
 import { llmClassifierFromConfig, type LlmClassifier } from "./classify/llm.ts";
 import { PromptVersions } from "./admin/promptVersions.ts";
 import { Evaluations } from "./admin/evaluations.ts";
@@ -83,7 +84,8 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await assertMigrated(db);
   await seedDefaults(db, log);
   const reference = await new ReferenceData(db).reload();
-  const clockControl = overrides.clockControl ?? new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development");
+  // The clock moves only in development, and only through the simulator (which is off once residents can reach the service).
+  const clockControl = overrides.clockControl ?? new Clock(parseOffset(config.NOW_OFFSET), config.NODE_ENV === "development" && config.simulatorEnabled);
   const clock = overrides.clock ?? clockControl.now;
   const calendar = calendarFromFile(config.CALENDAR_FILE);
   const replies = new Replies(undefined, log);
@@ -91,9 +93,11 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
 
   const settings = new SettingsStore(db);
   const learning = new LearningStore(db, log);
+  const masked = await maskStoredExamples(db);
+  if (masked) log.info({ examples: masked }, "masked personal data in stored examples");
   await learning.load();
   const local = new LearnedClassifier(() => learning.learned);
-  const llm = llmClassifierFromConfig(config);
+  const llm = llmClassifierFromConfig(config, { examples: async () => (await settings.current()).llmExamples });
   const prompts = new PromptVersions(db, log);
   await prompts.ensureDefault(clock());
   const classifier = new FallbackClassifier(local, llm, log, async () => (await settings.current()).cascadeThreshold, () => prompts.active());
@@ -143,7 +147,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const dispatcher = new OutboxDispatcher(db, channels, log, async () => (await settings.current()).quietHours, media.files);
   channels.set("http", new HttpChannel(config.HTTP_CHANNEL_CALLBACK_URL ? { url: config.HTTP_CHANNEL_CALLBACK_URL, token: config.HTTP_CHANNEL_TOKEN } : undefined));
   channels.set("webhook", new WebhookChannel());
-  if (config.SIMULATOR_ENABLED) channels.set("simulator", new SimulatorChannel());
+  if (config.simulatorEnabled) channels.set("simulator", new SimulatorChannel());
   const puppet = overrides.wechatyPuppet ?? config.WECHATY_PUPPET;
   if (puppet) {
     channels.set(

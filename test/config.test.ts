@@ -8,7 +8,7 @@ describe("configuration", () => {
   it("accepts .env.example as it is, which gives the embedded defaults", () => {
     const env = parseEnv(readFileSync(".env.example", "utf8")) as NodeJS.ProcessEnv;
     const config = loadConfig(env);
-    expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: "file:./data/minhu.db", llmEnabled: false, SIMULATOR_ENABLED: true, TRIGGER_PREFIXES: ["#诉求", "#求助", "#报修"] });
+    expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: "file:./data/minhu.db", llmEnabled: false, simulatorEnabled: true, TRIGGER_PREFIXES: ["#诉求", "#求助", "#报修"] });
     expect(config.WECHATY_PUPPET).toBeUndefined();
   });
 
@@ -16,6 +16,14 @@ describe("configuration", () => {
     const example = Object.keys(parseEnv(readFileSync(".env.example", "utf8")));
     const known = CONFIG_KEYS.filter((k) => k !== "NODE_ENV");
     expect(example.sort()).toEqual(known.sort());
+  });
+
+  it("turns the simulator off once residents can reach the service, unless it is asked for", () => {
+    expect(loadConfig({}).simulatorEnabled).toBe(true);
+    expect(loadConfig({ PUBLIC_URL: "https://minhu.example.gov.cn" }).simulatorEnabled).toBe(false);
+    expect(loadConfig({ WECHATY_PUPPET: "wechaty-puppet-mock" }).simulatorEnabled).toBe(false);
+    expect(loadConfig({ PUBLIC_URL: "https://minhu.example.gov.cn", SIMULATOR_ENABLED: "true" }).simulatorEnabled).toBe(true);
+    expect(loadConfig({ SIMULATOR_ENABLED: "false" }).simulatorEnabled).toBe(false);
   });
 
   it("refuses NOW_OFFSET outside development", () => {

@@ -47,7 +47,30 @@ export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.inf
 }
 
 export function isLoopback(ip: string): boolean {
-  return ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1" || ip.startsWith("127.");
+  return ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1" || ip.startsWith("127.") || ip.startsWith("::ffff:127.");
+}
+
+/** Headers a reverse proxy adds: a request carrying any of them came from elsewhere, whatever its socket says. */
+const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip"];
+
+/** A loopback name in the Host header (localhost, 127.x.x.x, [::1]), with or without a port. */
+function isLoopbackHost(host: string): boolean {
+  const name = /^\[([^\]]+)\](?::\d+)?$/.exec(host)?.[1] ?? host.replace(/:\d+$/, "");
+  const lower = name.toLowerCase();
+  return lower === "localhost" || lower.endsWith(".localhost") || isLoopback(lower);
+}
+
+/**
+ * A request from this machine itself: the socket's peer is loopback (not the proxy-derived ctx.ip), the Host
+ * header names this machine (a page on another site cannot reach it by DNS rebinding), and nothing says it was
+ * forwarded (behind a reverse proxy on this host every request arrives on a loopback socket).
+ */
+export function isLocalRequest(ctx: Context): boolean {
+  return (
+    isLoopback(ctx.req.socket.remoteAddress ?? "") &&
+    isLoopbackHost(ctx.get("host")) &&
+    !FORWARDING_HEADERS.some((h) => ctx.get(h) !== "")
+  );
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -57,12 +80,12 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /** A bearer token when one is configured; otherwise only clients on this machine. */
-export function requireTokenOrLoopback(token: string | undefined): Middleware {
-  return async function tokenOrLoopback(ctx: Context, next) {
+export function requireTokenOrLocal(token: string | undefined): Middleware {
+  return async function tokenOrLocal(ctx: Context, next) {
     if (token) {
       const given = /^Bearer\s+(.+)$/i.exec(ctx.get("authorization"))?.[1];
       if (!given || !sameSecret(given, token)) throw AuthenticationError();
-    } else if (!isLoopback(ctx.ip)) {
+    } else if (!isLocalRequest(ctx)) {
       throw AuthorizationError("未配置访问令牌时只接受本机请求");
     }
     await next();
@@ -70,9 +93,12 @@ export function requireTokenOrLoopback(token: string | undefined): Middleware {
 }
 
 /** Only clients on this machine (the simulator is a development and demonstration tool). */
-export function requireLoopback(): Middleware {
-  return async function loopbackOnly(ctx, next) {
-    if (!isLoopback(ctx.ip)) throw AuthorizationError("模拟器只接受本机访问");
+export function requireLocal(message = "模拟器只接受本机访问"): Middleware {
+  return async function localOnly(ctx, next) {
+    if (!isLocalRequest(ctx)) throw AuthorizationError(message);
     await next();
   };
 }
+
+/** The pages' Content-Security-Policy: their own code only, no inline script, nothing from elsewhere (ECharts sets inline styles). */
+export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";

@@ -4,6 +4,7 @@ import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import Router from "@koa/router";
+import { PAGE_CSP } from "../http/middleware.ts";
 
 const DIR = path.resolve(import.meta.dirname, "../web/console");
 const ECHARTS = path.join(path.dirname(createRequire(import.meta.url).resolve("echarts/package.json")), "dist/echarts.min.js");
@@ -12,8 +13,6 @@ const FILES: Record<string, { file: string; type: string; maxAge: number }> = {
   "/console/console.css": { file: path.join(DIR, "console.css"), type: "css", maxAge: 0 },
   "/console/vendor/echarts.min.js": { file: ECHARTS, type: "application/javascript", maxAge: 86400 },
 };
-// The page's own code only: no inline script, nothing from elsewhere (ECharts sets inline styles).
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'";
 
 export function consoleRoutes(): Router {
   const router = new Router();
@@ -22,7 +21,7 @@ export function consoleRoutes(): Router {
     router.get(route, async (ctx) => {
       ctx.type = f.type;
       ctx.set("Cache-Control", f.maxAge ? `public, max-age=${f.maxAge}` : "no-cache");
-      if (f.type === "html") ctx.set("Content-Security-Policy", CSP);
+      if (f.type === "html") ctx.set("Content-Security-Policy", PAGE_CSP);
       ctx.body = await readFile(f.file);
     });
   }

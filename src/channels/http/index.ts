@@ -3,7 +3,7 @@ import Router from "@koa/router";
 import { z } from "zod";
 import type { Channel, ChannelHealth, OutboundMessage } from "../types.ts";
 import type { Services } from "../../services.ts";
-import { parseInput, requireTokenOrLoopback } from "../../http/middleware.ts";
+import { parseInput, requireTokenOrLocal } from "../../http/middleware.ts";
 
 export class HttpChannel implements Channel {
   readonly name = "http" as const;
@@ -46,7 +46,7 @@ export const httpMessageSchema = z.object({
 
 export function httpChannelRoutes(services: Services): Router {
   const router = new Router();
-  router.post("/api/channels/http/messages", requireTokenOrLoopback(services.config.HTTP_CHANNEL_TOKEN), async (ctx) => {
+  router.post("/api/channels/http/messages", requireTokenOrLocal(services.config.HTTP_CHANNEL_TOKEN), async (ctx) => {
     const body = parseInput(httpMessageSchema, ctx.request.body);
     const now = services.clock();
     const result = await services.intake.receive({ channel: "http", ...body, raw: ctx.request.body }, now);

@@ -7,7 +7,8 @@ import Router from "@koa/router";
 import { z } from "zod";
 import type { Channel, ChannelHealth } from "../types.ts";
 import type { Services } from "../../services.ts";
-import { parseInput, requireLoopback } from "../../http/middleware.ts";
+import { PAGE_CSP, parseInput, requireLocal } from "../../http/middleware.ts";
+import { redactPersonalData } from "../../domain/redact.ts";
 import { AuthorizationError, NotFoundError, ValidationError } from "../../errors.ts";
 import { runFollowUp } from "../../followup/run.ts";
 import { locationSchema } from "../types.ts";
@@ -27,6 +28,7 @@ export class SimulatorChannel implements Channel {
 }
 
 const PAGE = path.resolve(import.meta.dirname, "../../web/simulator.html");
+const SCRIPT = path.resolve(import.meta.dirname, "../../web/simulator.js");
 
 const postSchema = z
   .object({
@@ -48,11 +50,19 @@ const transcriptSchema = z.object({
 export function simulatorRoutes(services: Services): Router {
   const { db } = services;
   const router = new Router();
-  router.use(requireLoopback());
+  router.use(requireLocal());
 
+  // The console's security headers: no inline script, nothing from elsewhere, not framed.
   router.get("/simulator", async (ctx) => {
     ctx.type = "html";
+    ctx.set("Content-Security-Policy", PAGE_CSP);
+    ctx.set("Cache-Control", "no-cache");
     ctx.body = await readFile(PAGE, "utf8");
+  });
+  router.get("/simulator.js", async (ctx) => {
+    ctx.type = "application/javascript";
+    ctx.set("Cache-Control", "no-cache");
+    ctx.body = await readFile(SCRIPT, "utf8");
   });
 
   router.get("/api/simulator/chats", async (ctx) => {
@@ -150,7 +160,8 @@ export function simulatorRoutes(services: Services): Router {
         senderId: m.senderId,
         senderName: m.senderName,
         kind: m.kind,
-        text: m.text,
+        // Masked like a group reply: the page is a demonstration, not a place to read residents' numbers.
+        text: redactPersonalData(m.text),
         at: m.receivedAt,
         caseNumber: m.case?.number ?? null,
         attachments: m.attachments.map(simulatorAttachment),
@@ -158,7 +169,7 @@ export function simulatorRoutes(services: Services): Router {
       ...outbound.map((m) => ({
         key: `out-${m.id}`,
         from: "bot",
-        text: m.text,
+        text: redactPersonalData(m.text),
         mentions: m.mentions,
         // Photos the bot passed on (to a unit's work room).
         attachments: (m.attachments as number[]).map((id) => ({ kind: "image", url: `/api/simulator/media/${id}` })),
