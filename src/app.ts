@@ -4,6 +4,7 @@ import type Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
 import type { Services } from "./services.ts";
 import { errorHandler } from "./http/middleware.ts";
+import { wellFormedStrings } from "./domain/text.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { httpChannelRoutes } from "./channels/http/index.ts";
 import { simulatorRoutes } from "./channels/simulator/index.ts";
@@ -39,6 +40,11 @@ export function createApp(services: Services): Koa {
   const ownBody = (p: string) => p.startsWith("/channels/") || p.startsWith("/r/");
   const bigBody = (p: string) => p.startsWith("/api/admin/") || p === "/api/simulator/messages";
   app.use((ctx, next) => (ownBody(ctx.path) ? next() : bigBody(ctx.path) ? large(ctx, next) : small(ctx, next)));
+  // Lone surrogates and NULs in a JSON body become U+FFFD before any route reads it.
+  app.use(async function mendText(ctx, next) {
+    if (ctx.request.body !== undefined) ctx.request.body = wellFormedStrings(ctx.request.body);
+    await next();
+  });
   app.use(async function securityHeaders(ctx, next) {
     await next();
     ctx.set("X-Content-Type-Options", "nosniff");

@@ -12,6 +12,7 @@ import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import { CASE_NOT_FOUND, findVisibleCase, refuseAction } from "../cases/access.ts";
 import { CASE_NUMBER_PATTERN, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import { wellFormedStrings } from "../domain/text.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { queueMessage } from "../outbox.ts";
@@ -125,7 +126,8 @@ export class Intake {
 
   /** Takes one message from a channel. The same message id again returns the first answer and does nothing else. */
   receive(input: InboundMessageInput, now: Date): Promise<IntakeResult> {
-    const message = inboundMessageSchema.parse(input);
+    // Broken text (a lone surrogate, a NUL) is mended before anything is stored, so the message is never lost to it.
+    const message = inboundMessageSchema.parse(wellFormedStrings(input));
     const key = `${message.channel}\u0000${message.messageId}`;
     let pending = this.inflight.get(key);
     if (!pending) {

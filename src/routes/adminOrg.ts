@@ -275,7 +275,8 @@ export function adminOrgRoutes(services: Services): Router {
     const problems: string[] = [];
     const changes: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(body)) {
-      const field = shape[key];
+      // Own keys only: "constructor" or "__proto__" are not settings.
+      const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
       if (!field) problems.push(`没有设置项 ${key}`);
       else {
         const parsed = field.safeParse(value);
