@@ -7,6 +7,7 @@ import { createLogger } from "./log.ts";
 import { createServices, recoverUnprocessed, runFollowUp } from "./services.ts";
 import { createApp } from "./app.ts";
 import { ensureFirstAdmin } from "./auth/users.ts";
+import { announceFirstAdmin } from "./auth/firstAdmin.ts";
 
 async function main() {
   loadDotEnv();
@@ -48,13 +49,15 @@ async function main() {
 
   const firstAdmin = await ensureFirstAdmin(services.db);
   if (firstAdmin) log.info("first administrator account created");
+  // The password itself on a terminal only; elsewhere stdout is kept in a journal, so it goes to a 0600 file.
+  const firstAdminLines = firstAdmin ? announceFirstAdmin(firstAdmin, { tty: Boolean(process.stdout.isTTY), databaseUrl: config.DATABASE_URL }) : [];
   log.info({ classifier: services.classifierName, matters: services.reference.catalogue.matters.length }, "minhu started");
   console.log(
     [
       "",
       `民呼我应 已启动（分类器：${services.classifierName === "local" ? "本地分类器" : "大模型 + 本地兜底"}）`,
       `  工作台      ${base}/console/`,
-      ...(firstAdmin ? [`              首次启动已创建管理员 ${firstAdmin.username}，初始密码（只显示这一次）：${firstAdmin.password}`] : []),
+      ...firstAdminLines.map((line) => `              ${line}`),
       `  模拟器      ${base}/simulator${config.simulatorEnabled ? "" : "（已关闭）"}`,
       `  健康检查    ${base}/health`,
       `  HTTP 渠道   POST ${base}/api/channels/http/messages`,

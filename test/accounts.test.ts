@@ -1,22 +1,28 @@
-// Console accounts: scrypt passwords, session cookies, CSRF, roles, disabling, and the command that creates one.
+// Console accounts: scrypt passwords, session cookies, CSRF, roles, disabling, generated passwords that must be
+// replaced, changing one's password, an administrator's reset, and the commands that create and reset one.
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
-import { hashPassword, verifyPassword } from "../src/auth/passwords.ts";
+import { hashPassword, passwordProblem, verifyPassword } from "../src/auth/passwords.ts";
 import { createUser } from "../src/auth/users.ts";
 
 let svc: TestService;
-let adminPassword = "";
-let workerPassword = "";
 
 beforeAll(async () => {
   svc = await startService();
-  adminPassword = (await createUser(svc.services.db, { username: "admin", displayName: "管理员", role: "admin" })).password;
-  workerPassword = (await createUser(svc.services.db, { username: "wangge1", displayName: "网格员小李", role: "worker" })).password;
 });
 afterAll(async () => {
   await svc.close();
 });
+
+let n = 0;
+/** A fresh account with a password of the test's choosing (so it need not be changed first). */
+async function account(role: "admin" | "worker", prefix = role) {
+  const username = `${prefix}-${++n}`;
+  const password = `${prefix}-pass-${n}-ok`;
+  const { user } = await createUser(svc.services.db, { username, displayName: role === "admin" ? "管理员" : "网格员小李", role, password });
+  return { username, password, id: user.id };
+}
 
 async function call(method: string, path: string, opts: { body?: unknown; cookie?: string; csrf?: string } = {}) {
   const res = await fetch(svc.url + path, {
@@ -33,6 +39,13 @@ async function login(username: string, password: string) {
   return { ...res, cookie: res.setCookie.split(";")[0], csrf: res.body?.csrfToken as string };
 }
 
+const cli = (script: string, args: string[], input?: string) =>
+  execFileSync(process.execPath, ["--import", "tsx", `src/cli/${script}`, ...args], {
+    encoding: "utf8",
+    input,
+    env: { ...process.env, DATABASE_URL: svc.services.config.DATABASE_URL },
+  });
+
 describe("passwords", () => {
   it("are scrypt hashes that verify only the right password", async () => {
     const h = await hashPassword("正确的密码");
@@ -41,13 +54,21 @@ describe("passwords", () => {
     expect(await verifyPassword("正确的密码", h)).toBe(true);
     expect(await verifyPassword("错误的密码", h)).toBe(false);
   });
+
+  it("chosen by people are at least 10 characters and not the user name", () => {
+    expect(passwordProblem("short-1", "wang")).toBe("新密码至少 10 位");
+    expect(passwordProblem("wangwang01", "WangWang01")).toBe("新密码不能与用户名相同");
+    expect(passwordProblem("aaaaaaaaaaaa", "wang")).toBe("新密码过于简单");
+    expect(passwordProblem("社区网格员的长密码一二", "wang")).toBeNull();
+  });
 });
 
 describe("signing in", () => {
   it("sets an httpOnly SameSite=Strict session cookie and returns a CSRF token", async () => {
-    const s = await login("wangge1", workerPassword);
+    const worker = await account("worker");
+    const s = await login(worker.username, worker.password);
     expect(s.status).toBe(200);
-    expect(s.body.user).toMatchObject({ username: "wangge1", role: "worker" });
+    expect(s.body.user).toMatchObject({ username: worker.username, role: "worker", mustChangePassword: false });
     expect(s.setCookie).toMatch(/minhu_session=/);
     expect(s.setCookie.toLowerCase()).toContain("httponly");
     expect(s.setCookie.toLowerCase()).toContain("samesite=strict");
@@ -56,16 +77,19 @@ describe("signing in", () => {
   });
 
   it("refuses a wrong password in Chinese, and slows down guessing", async () => {
-    const bad = await login("admin", "wrong");
+    const admin = await account("admin");
+    const bad = await login(admin.username, "wrong");
     expect(bad.status).toBe(401);
     expect(bad.body.error.message).toBe("用户名或密码错误");
-    for (let i = 0; i < 4; i++) await login("admin", "wrong");
-    const locked = await login("admin", adminPassword);
+    for (let i = 0; i < 4; i++) await login(admin.username, "wrong");
+    const locked = await login(admin.username, admin.password);
     expect(locked.status).toBe(429);
+    expect(locked.body.error.message).toBe("登录尝试过于频繁，请 1 分钟后再试");
   });
 
   it("needs the CSRF token for changes, and logging out ends the session", async () => {
-    const s = await login("wangge1", workerPassword);
+    const worker = await account("worker");
+    const s = await login(worker.username, worker.password);
     expect((await call("POST", "/api/auth/logout", { cookie: s.cookie })).status).toBe(403);
     expect((await call("POST", "/api/auth/logout", { cookie: s.cookie, csrf: s.csrf })).status).toBe(204);
     expect((await call("GET", "/api/auth/me", { cookie: s.cookie })).status).toBe(401);
@@ -74,32 +98,123 @@ describe("signing in", () => {
 
 describe("accounts", () => {
   it("are created and disabled by administrators only", async () => {
-    const worker = await login("wangge1", workerPassword);
+    const someone = await account("worker");
+    const worker = await login(someone.username, someone.password);
     expect((await call("POST", "/api/users", { cookie: worker.cookie, csrf: worker.csrf, body: { username: "x1", displayName: "某人", role: "worker" } })).status).toBe(403);
 
-    // The admin was locked out by the guessing test above; a second administrator does the work.
-    const second = await createUser(svc.services.db, { username: "admin2", displayName: "管理员二", role: "admin" });
-    const admin = await login("admin2", second.password);
-    const created = await call("POST", "/api/users", { cookie: admin.cookie, csrf: admin.csrf, body: { username: "wangge2", displayName: "网格员小王", role: "worker", gridIds: [3] } });
+    const creator = await account("admin");
+    const admin = await login(creator.username, creator.password);
+    const created = await call("POST", "/api/users", { cookie: admin.cookie, csrf: admin.csrf, body: { username: `wangge-${n}`, displayName: "网格员小王", role: "worker", gridIds: [3] } });
     expect(created.status).toBe(201);
     expect(created.body.password).toHaveLength(16);
-    const dup = await call("POST", "/api/users", { cookie: admin.cookie, csrf: admin.csrf, body: { username: "wangge2", displayName: "重复", role: "worker" } });
+    const dup = await call("POST", "/api/users", { cookie: admin.cookie, csrf: admin.csrf, body: { username: `wangge-${n}`, displayName: "重复", role: "worker" } });
     expect(dup.status).toBe(409);
 
-    const newcomer = await login("wangge2", created.body.password);
+    const newcomer = await login(created.body.username, created.body.password);
     expect(newcomer.status).toBe(200);
     await call("PATCH", `/api/users/${created.body.id}`, { cookie: admin.cookie, csrf: admin.csrf, body: { disabled: true } });
     expect((await call("GET", "/api/auth/me", { cookie: newcomer.cookie })).status).toBe(401);
-    expect((await login("wangge2", created.body.password)).status).toBe(401);
+    expect((await login(created.body.username, created.body.password)).status).toBe(401);
   });
 
-  it("can be created from the command line, with the password printed once", () => {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "src/cli/createUser.ts", "--username", "cliadmin", "--name", "值班管理员", "--role", "admin"], {
-      encoding: "utf8",
-      env: { ...process.env, DATABASE_URL: svc.services.config.DATABASE_URL },
-    });
-    expect(out).toContain("已创建账号 cliadmin（管理员）");
+  it("with a generated password do nothing before the person sets their own", async () => {
+    const { user, password } = await createUser(svc.services.db, { username: `generated-${++n}`, displayName: "新网格员", role: "worker" });
+    const s = await login(user.username, password);
+    expect(s.status).toBe(200);
+    expect(s.body.user.mustChangePassword).toBe(true);
+    const refused = await call("GET", "/api/cases", { cookie: s.cookie });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ id: "password_change_required", message: "请先修改初始密码" });
+    expect((await call("GET", "/api/auth/me", { cookie: s.cookie })).body.user.mustChangePassword).toBe(true);
+
+    const own = "我自己选的新密码-2026";
+    expect((await call("POST", "/api/auth/password", { cookie: s.cookie, csrf: s.csrf, body: { currentPassword: password, newPassword: own } })).status).toBe(200);
+    expect((await call("GET", "/api/cases", { cookie: s.cookie })).status).toBe(200);
+    expect((await call("GET", "/api/auth/me", { cookie: s.cookie })).body.user.mustChangePassword).toBe(false);
+  });
+});
+
+describe("changing one's own password", () => {
+  it("needs the current password and a good new one, ends the person's other sessions, and the old password stops working", async () => {
+    const me = await account("worker", "changer");
+    const here = await login(me.username, me.password);
+    const elsewhere = await login(me.username, me.password);
+    const change = (body: unknown, csrf = here.csrf) => call("POST", "/api/auth/password", { cookie: here.cookie, csrf, body });
+    const fresh = "一个足够长的新密码-42";
+
+    expect((await change({ currentPassword: me.password, newPassword: fresh }, "")).status).toBe(403); // CSRF
+    const wrongCurrent = await change({ currentPassword: "not-my-password", newPassword: fresh });
+    expect(wrongCurrent.status).toBe(400); // not 401: the page must not take it for a sign-out
+    expect(wrongCurrent.body.error.message).toBe("当前密码不正确");
+    expect((await change({ currentPassword: me.password, newPassword: "short" })).body.error.message).toBe("新密码至少 10 位");
+    expect((await change({ currentPassword: me.password, newPassword: me.username })).status).toBe(400);
+    expect((await change({ currentPassword: me.password, newPassword: me.password })).body.error.message).toBe("新密码不能与当前密码相同");
+
+    const ok = await change({ currentPassword: me.password, newPassword: fresh });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ ok: true, sessionsEnded: 1 });
+    expect((await call("GET", "/api/auth/me", { cookie: elsewhere.cookie })).status).toBe(401);
+    expect((await call("GET", "/api/auth/me", { cookie: here.cookie })).status).toBe(200);
+    expect((await login(me.username, me.password)).status).toBe(401);
+    expect((await login(me.username, fresh)).status).toBe(200);
+  });
+});
+
+describe("an administrator's reset", () => {
+  it("gives a new password shown once, ends the person's sessions, lets them in past earlier failures, and they must replace it", async () => {
+    const admin = await account("admin", "resetter");
+    const worker = await account("worker", "forgetful");
+    const boss = await login(admin.username, admin.password);
+    const session = await login(worker.username, worker.password);
+    for (let i = 0; i < 5; i++) await login(worker.username, "forgot-it");
+    expect((await login(worker.username, worker.password)).status).toBe(429);
+
+    const asWorker = await call("POST", `/api/users/${admin.id}/password`, { cookie: session.cookie, csrf: session.csrf });
+    expect(asWorker.status).toBe(403);
+    expect((await call("POST", `/api/users/${worker.id}/password`, { cookie: boss.cookie })).status).toBe(403); // CSRF
+    expect((await call("POST", `/api/users/${admin.id}/password`, { cookie: boss.cookie, csrf: boss.csrf })).status).toBe(400); // not one's own
+    expect((await call("POST", "/api/users/999999/password", { cookie: boss.cookie, csrf: boss.csrf })).status).toBe(404);
+
+    const reset = await call("POST", `/api/users/${worker.id}/password`, { cookie: boss.cookie, csrf: boss.csrf });
+    expect(reset.status).toBe(200);
+    expect(reset.body).toMatchObject({ id: worker.id, username: worker.username, sessionsEnded: 1 });
+    expect(reset.body.password).toMatch(/^[A-Za-z2-9]{16}$/);
+    expect((await call("GET", "/api/auth/me", { cookie: session.cookie })).status).toBe(401);
+    expect((await login(worker.username, worker.password)).status).toBe(401);
+    const back = await login(worker.username, reset.body.password);
+    expect(back.status).toBe(200);
+    expect(back.body.user.mustChangePassword).toBe(true);
+    // The list shows who still has to set their own.
+    const users = (await call("GET", "/api/users", { cookie: boss.cookie })).body.users;
+    expect(users.find((u: any) => u.id === worker.id)).toMatchObject({ mustChangePassword: true });
+  });
+});
+
+describe("the command line", () => {
+  it("creates an account, with the password printed once", () => {
+    const out = cli("createUser.ts", ["--username", `cliadmin-${++n}`, "--name", "值班管理员", "--role", "admin"]);
+    expect(out).toContain(`已创建账号 cliadmin-${n}（管理员）`);
     expect(out.trim().split("\n").at(-1)).toMatch(/^[A-Za-z2-9]{16}$/);
+  });
+
+  it("resets a password: a generated one printed once, or one read from standard input; sessions end either way", async () => {
+    const admin = await account("admin", "cli-reset");
+    const s = await login(admin.username, admin.password);
+    const out = cli("setPassword.ts", [admin.username]);
+    const generated = out.trim().split("\n").at(-1)!;
+    expect(generated).toMatch(/^[A-Za-z2-9]{16}$/);
+    expect(out).toContain("结束了 1 个会话");
+    expect((await call("GET", "/api/auth/me", { cookie: s.cookie })).status).toBe(401);
+    expect((await login(admin.username, generated)).body.user.mustChangePassword).toBe(true);
+
+    const chosen = "运维从标准输入给的密码-7";
+    expect(cli("setPassword.ts", [admin.username, "--stdin"], `${chosen}\n`)).toContain(`已为 ${admin.username} 设置新密码`);
+    expect((await login(admin.username, generated)).status).toBe(401);
+    const after = await login(admin.username, chosen);
+    expect(after.status).toBe(200);
+    expect(after.body.user.mustChangePassword).toBe(false);
+    expect(() => cli("setPassword.ts", [admin.username, "--stdin"], "too-short\n")).toThrow();
+    expect(() => cli("setPassword.ts", [`nobody-${n}`])).toThrow();
   });
 });
 
@@ -107,8 +222,8 @@ describe("a worker's scope", () => {
   it("sees and acts on their grid's cases only; another grid's case is not found", async () => {
     const db = svc.services.db;
     const grid1 = await db.area.findFirstOrThrow({ where: { name: "幸福社区第一网格" } });
-    const mine = await createUser(db, { username: "grid1", displayName: "一网格网格员", role: "worker", gridIds: [grid1.id] });
-    const s = await login("grid1", mine.password);
+    const mine = await createUser(db, { username: "grid1", displayName: "一网格网格员", role: "worker", gridIds: [grid1.id], password: "grid-one-pass-1" });
+    const s = await login("grid1", "grid-one-pass-1");
 
     // One appeal in each grid, through the simulator's groups (each group belongs to a grid).
     const ask = (chatId: string, text: string, id: string) =>

@@ -27,3 +27,13 @@ export function generatePassword(): string {
   const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   return Array.from(randomBytes(16), (b) => alphabet[b % alphabet.length]).join("");
 }
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+/** What is wrong with a password someone chose, in Chinese, or null. */
+export function passwordProblem(password: string, username: string): string | null {
+  if ([...password].length < MIN_PASSWORD_LENGTH) return `新密码至少 ${MIN_PASSWORD_LENGTH} 位`;
+  if (password.trim().toLowerCase() === username.trim().toLowerCase()) return "新密码不能与用户名相同";
+  if (new Set(password).size < 3) return "新密码过于简单";
+  return null;
+}

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import type { Db } from "../db.ts";
-import { AuthenticationError, AuthorizationError } from "../errors.ts";
+import { AppError, AuthenticationError, AuthorizationError } from "../errors.ts";
 
 export const SESSION_COOKIE = "minhu_session";
 const SESSION_HOURS = 12;
@@ -16,7 +16,12 @@ export interface SessionUser {
   role: "worker" | "admin";
   gridIds: number[];
   unitIds: number[];
+  /** Signed in with a generated password: only these routes answer until they have set their own. */
+  mustChangePassword: boolean;
 }
+
+/** What a person who must first replace a generated password may do. */
+const WHILE_PASSWORD_MUST_CHANGE = new Set(["/api/auth/me", "/api/auth/logout", "/api/auth/password"]);
 
 export async function startSession(db: Db, ctx: Context, userId: number, now: Date, secure: boolean) {
   const token = randomBytes(32).toString("base64url");
@@ -45,8 +50,10 @@ export function requireUser(db: Db, roles: SessionUser["role"][], now: () => Dat
     }
     const u = session.user;
     if (!roles.includes(u.role as SessionUser["role"])) throw AuthorizationError();
-    ctx.state.user = { id: u.id, username: u.username, displayName: u.displayName, role: u.role, gridIds: u.gridIds, unitIds: u.unitIds } as SessionUser;
+    if (u.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(ctx.path)) throw new AppError("password_change_required", 403, "请先修改初始密码");
+    ctx.state.user = { id: u.id, username: u.username, displayName: u.displayName, role: u.role, gridIds: u.gridIds, unitIds: u.unitIds, mustChangePassword: u.mustChangePassword } as SessionUser;
     ctx.state.csrfToken = session.csrfToken;
+    ctx.state.sessionId = session.id;
     await next();
   };
 }

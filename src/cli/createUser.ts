@@ -1,5 +1,5 @@
 // npm run user:create -- --username admin --name 管理员 --role admin
-// Creates a console account and prints its generated password once.
+// Creates a console account and prints its generated password once; at the first sign-in the person sets their own.
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
@@ -17,7 +17,7 @@ const db = await openDb(loadConfig().DATABASE_URL);
 await assertMigrated(db);
 try {
   const { password } = await createUser(db, { username: values.username, displayName: values.name ?? values.username, role: values.role });
-  console.log(`已创建账号 ${values.username}（${values.role === "admin" ? "管理员" : "社区工作人员"}），初始密码（只显示这一次）：\n${password}`);
+  console.log(`已创建账号 ${values.username}（${values.role === "admin" ? "管理员" : "社区工作人员"}），初始密码（只显示这一次；首次登录后须改为自己的密码）：\n${password}`);
 } catch (err) {
   if (err instanceof AppError) {
     console.error(err.message);

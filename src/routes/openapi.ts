@@ -9,7 +9,7 @@ import { matterQuery } from "./reference.ts";
 import { replyPreviewSchema, replySchema } from "./adminReplies.ts";
 import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
 import { areaSchema, areaUpdateSchema, contactSchema, emergencyRuleSchema, emergencyRuleUpdateSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
-import { createSchema, loginSchema, updateSchema } from "./auth.ts";
+import { createSchema, loginSchema, passwordSchema, updateSchema } from "./auth.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
@@ -39,7 +39,7 @@ export const openApiDocument = {
   info: { title: "民呼我应 API", version: "1", description: "社区诉求受理、工单跟进与考核评价。错误统一为 {error: {id, message, field?}}，message 为中文。" },
   components: {
     securitySchemes: {
-      apiToken: { type: "http", scheme: "bearer", description: "npm run token:create 生成的令牌（承办单位或系统）" },
+      apiToken: { type: "http", scheme: "bearer", description: "npm run token:create 生成的令牌（承办单位或系统）；过期（默认 365 天）或被吊销后为 401" },
       session: { type: "apiKey", in: "cookie", name: "minhu_session", description: "控制台登录；修改类请求另需 x-csrf-token 请求头" },
     },
   },
@@ -184,7 +184,23 @@ export const openApiDocument = {
       get: { summary: "满意度评价页（订阅通知中的链接，带签名）", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "403": ok("链接无效或已过期") } },
       post: { summary: "提交满意度评价（表单：rating, reason）；不满意即重办", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "409": ok("已评价") } },
     },
-    "/api/auth/login": { post: { summary: "控制台登录", security: [], requestBody: body(loginSchema), responses: { "200": ok("{user, csrfToken, now}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("失败次数过多") } } },
+    "/api/auth/login": {
+      post: {
+        summary: "控制台登录",
+        description: "同一用户名失败 5 次、同一地址失败 20 次后，每次失败须等待 1、2、4、8、最多 15 分钟（Retry-After）。从该账号登录成功过的地址登录，不受别处失败的影响。user.mustChangePassword 为真时须先修改密码。",
+        security: [],
+        requestBody: body(loginSchema),
+        responses: { "200": ok("{user, csrfToken, now}，并设置会话 Cookie"), "401": ok("用户名或密码错误"), "429": ok("登录尝试过于频繁，请 N 分钟后再试（error.retryAfterMinutes）") },
+      },
+    },
+    "/api/auth/password": {
+      post: {
+        summary: "修改自己的密码：当前密码 + 新密码（至少 10 位，不同于用户名）；结束本人其他会话",
+        security: [{ session: [] }],
+        requestBody: body(passwordSchema),
+        responses: { "200": ok("{ok, sessionsEnded}"), ...errors, "400": ok("当前密码不正确，或新密码不合要求"), "429": ok("尝试过于频繁") },
+      },
+    },
     "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
     "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken, now}：now 为服务端时间"), "401": ok("未登录") } } },
     "/api/users": {
@@ -199,6 +215,20 @@ export const openApiDocument = {
         requestBody: body(updateSchema),
         responses: { "200": ok("{id, disabled}"), ...errors },
       },
+    },
+    "/api/users/{id}/password": {
+      post: {
+        summary: "重置他人密码（管理员）：生成只显示一次的新密码，结束其所有会话；对方登录后须改为自己的密码",
+        security: [{ session: [] }],
+        parameters: [idPath],
+        responses: { "200": ok("{id, username, password, sessionsEnded}"), ...errors },
+      },
+    },
+    "/api/tokens": {
+      get: { summary: "API 令牌列表（管理员）：名称、角色与单位、创建、到期、最近使用（精确到分钟）、状态；不含令牌本身", security: [{ session: [] }], responses: { "200": ok("{tokens: [{id, name, role, unit, createdAt, expiresAt, lastUsedAt, revokedAt, status}]}"), ...errors } },
+    },
+    "/api/tokens/{id}/revoke": {
+      post: { summary: "吊销 API 令牌（管理员），立即生效：此后使用它的请求一律 401", security: [{ session: [] }], parameters: [idPath], responses: { "200": ok("{id, name, revokedAt}"), ...errors } },
     },
     "/api/admin/matters": {
       get: { summary: "职责清单事项（管理员）：检索、分页，可含已停用事项", security: [{ session: [] }], parameters: query(adminMatterQuery), responses: { "200": ok("{total, page, pageSize, counts, version, matters}"), ...errors } },
