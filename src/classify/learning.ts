@@ -2,8 +2,11 @@
 // corrections), a model trained on them at start, and retraining after each new example without a restart:
 // the example is added to the example index at once; the model and a full rebuild of the index come from a
 // worker thread (seconds of work that must not stop the service).
+// Examples are other residents' appeals and go to the LLM provider as examples: they are stored masked (phones,
+// ID and bank card numbers, plates, rooms, the resident's name), and rows stored before that are masked at start.
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
+import { redactPersonalData } from "../domain/redact.ts";
 import { LinearTextModel } from "./linear.ts";
 import { NeighbourIndex } from "./neighbours.ts";
 import { WorkerTrainer, type LabelledExample, type Learned, type ModelTrainer } from "./trainer.ts";
@@ -60,15 +63,17 @@ export class LearningStore {
    */
   async learn(e: { text: string; matterCode: string; source: "confirmed" | "corrected" | "imported"; caseId?: number }): Promise<void> {
     if (e.caseId) {
+      const text = redactPersonalData(e.text, await residentNames(this.db, [e.caseId]).then((n) => n.get(e.caseId!) ?? []));
       await this.db.labelledExample.upsert({
         where: { caseId: e.caseId },
-        create: { text: e.text, matterCode: e.matterCode, source: e.source, caseId: e.caseId },
-        update: { matterCode: e.matterCode, source: e.source },
+        create: { text, matterCode: e.matterCode, source: e.source, caseId: e.caseId },
+        update: { text, matterCode: e.matterCode, source: e.source },
       });
       await this.reloadExamples();
     } else {
-      await this.db.labelledExample.create({ data: { text: e.text, matterCode: e.matterCode, source: e.source } });
-      this.examples.push({ text: e.text, label: e.matterCode });
+      const text = redactPersonalData(e.text);
+      await this.db.labelledExample.create({ data: { text, matterCode: e.matterCode, source: e.source } });
+      this.examples.push({ text, label: e.matterCode });
     }
     void this.retrain();
   }
@@ -136,6 +141,37 @@ export class LearningStore {
     const rows = await this.db.labelledExample.findMany({ select: { text: true, matterCode: true }, orderBy: { id: "asc" } });
     this.examples = rows.map((r) => ({ text: r.text, label: r.matterCode }));
   }
+}
+
+/** The names a case's resident goes by (display name, and the sender names of the case's messages), by case. */
+export async function residentNames(db: Db, caseIds: number[]): Promise<Map<number, string[]>> {
+  const names = new Map<number, string[]>();
+  // Chunks keep the IN list well under SQLite's limit on bound variables.
+  for (let i = 0; i < caseIds.length; i += 500) {
+    const rows = await db.case.findMany({
+      where: { id: { in: caseIds.slice(i, i + 500) } },
+      select: { id: true, resident: { select: { displayName: true } }, messages: { select: { senderName: true } } },
+    });
+    for (const r of rows) names.set(r.id, [r.resident?.displayName, ...r.messages.map((m) => m.senderName)].filter((n): n is string => Boolean(n)));
+  }
+  return names;
+}
+
+/**
+ * Masks the examples stored before examples were masked (a one-off at start, repeated harmlessly: a masked text
+ * masks to itself). Returns how many rows changed. Runs before load(), so the index never holds an unmasked text.
+ */
+export async function maskStoredExamples(db: Db): Promise<number> {
+  const rows = await db.labelledExample.findMany({ select: { id: true, text: true, caseId: true } });
+  const names = await residentNames(db, rows.flatMap((r) => (r.caseId ? [r.caseId] : [])));
+  let changed = 0;
+  for (const r of rows) {
+    const text = redactPersonalData(r.text, r.caseId ? names.get(r.caseId) ?? [] : []);
+    if (text === r.text) continue;
+    await db.labelledExample.update({ where: { id: r.id }, data: { text } });
+    changed++;
+  }
+  return changed;
 }
 
 /** The model needs two labels at least; the example index works from the first example. */

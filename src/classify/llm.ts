@@ -1,10 +1,15 @@
 // The LLM classifier: any OpenAI-compatible endpoint through the official SDK. The answer is JSON checked with zod;
 // an invalid answer gets one retry that says what was wrong, then the caller falls back.
+// The model chooses, it never speaks: a matter code from the list, an urgency, and question codes from the
+// catalogue (questions.ts); its rationale is kept for workers only, masked and capped. Nothing the model wrote
+// goes into an error message or a log line: they carry reasons and field names.
 import OpenAI from "openai";
 import { z } from "zod";
 import type { Catalogue } from "./catalogue.ts";
 import type { Classification, Classifier, ClassifyInput } from "./types.ts";
 import { buildClassifyMessages, loadClassifyPrompts, type ClassifyPrompts } from "./prompt.ts";
+import { knownQuestions, QUESTION_CODES } from "./questions.ts";
+import { redactPersonalData } from "../domain/redact.ts";
 import type { Config } from "../config.ts";
 
 export class LlmUnavailableError extends Error {
@@ -13,12 +18,16 @@ export class LlmUnavailableError extends Error {
   }
 }
 
+/** The rationale as stored and shown to workers: one line, masked, at most this long. */
+export const RATIONALE_MAX = 200;
+
 const answerSchema = z.object({
   matter_code: z.string().trim().min(1),
   urgency: z.enum(["normal", "urgent", "emergency"]).transform((u) => (u === "normal" ? "normal" : "urgent") as "normal" | "urgent"),
   confidence: z.coerce.number().min(0).max(1),
-  missing_info: z.array(z.string()).max(5).default([]),
-  rationale: z.string().max(300).default(""),
+  // Unknown codes and free text are dropped, not retried: the answer's matter still counts.
+  missing_info: z.unknown().transform(knownQuestions),
+  rationale: z.unknown().transform((r) => (typeof r === "string" ? r : "")),
 });
 
 /** JSON schema for providers that support strict structured output (LLM_JSON_SCHEMA=true). */
@@ -30,7 +39,7 @@ const STRICT_SCHEMA = {
     matter_code: { type: "string" },
     urgency: { type: "string", enum: ["normal", "urgent"] },
     confidence: { type: "number" },
-    missing_info: { type: "array", items: { type: "string" } },
+    missing_info: { type: "array", items: { type: "string", enum: [...QUESTION_CODES] } },
     rationale: { type: "string" },
   },
 };
@@ -44,6 +53,8 @@ export interface LlmOptions {
   strictJsonSchema: boolean;
   botName: string;
   prompts: ClassifyPrompts;
+  /** Whether similar confirmed cases go with the appeal (the llmExamples setting); yes without it. */
+  examples?: () => Promise<boolean>;
 }
 
 /** What preview shows an administrator: every request exactly as sent, and every raw answer. */
@@ -52,27 +63,44 @@ export interface LlmTrace {
   answers: { content: string | null; model: string; usage: unknown; ms: number }[];
 }
 
-type Parsed = { ok: true; value: z.infer<typeof answerSchema> } | { ok: false; problem: string };
+/**
+ * Why an answer was refused: `reason` and `field` are the service's own words (for logs and errors); `problem`
+ * tells the model, and quotes its matter code only when that looks like a code.
+ */
+type Parsed = { ok: true; value: z.infer<typeof answerSchema> } | { ok: false; reason: string; field?: string; problem: string };
+
+const FIELD_RULES: Record<string, string> = {
+  matter_code: "必须是清单中的编码或 \"none\"",
+  urgency: "只能是 \"normal\" 或 \"urgent\"",
+  confidence: "必须是 0 到 1 之间的数",
+};
 
 function parseAnswer(content: string | null | undefined, catalogue: Catalogue): Parsed {
-  if (!content) return { ok: false, problem: "回答为空" };
+  if (!content) return { ok: false, reason: "empty", problem: "回答为空" };
   let json: unknown;
   try {
     // Some models wrap JSON in a ```json fence even in JSON mode.
     json = JSON.parse(content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ""));
   } catch {
-    return { ok: false, problem: "回答不是合法的 JSON" };
+    return { ok: false, reason: "not_json", problem: "回答不是合法的 JSON" };
   }
   const parsed = answerSchema.safeParse(json);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    return { ok: false, problem: `字段 ${i.path.join(".") || "(根)"} 不符合要求：${i.message}` };
+    // The path is one of the schema's own keys (or none); zod's message may quote the model, so it is not used.
+    const key = parsed.error.issues[0].path.map(String).find((k) => k in FIELD_RULES);
+    return { ok: false, reason: "schema", field: key ?? "(root)", problem: key ? `字段 ${key} 不符合要求：${FIELD_RULES[key]}` : "回答必须是一个 JSON 对象" };
   }
   const code = parsed.data.matter_code;
   if (code !== "none" && !catalogue.byCode.has(code)) {
-    return { ok: false, problem: `matter_code “${code}” 不在职责清单中` };
+    const quoted = /^[A-Za-z0-9_.-]{1,20}$/.test(code) ? `“${code}”` : "";
+    return { ok: false, reason: "unknown_matter", field: "matter_code", problem: `matter_code ${quoted}不在职责清单中` };
   }
   return { ok: true, value: parsed.data };
+}
+
+/** The rationale for workers: one line, masked (with the sender's names), at most RATIONALE_MAX characters. */
+export function workerRationale(text: string, names: readonly (string | null | undefined)[] = []): string {
+  return [...redactPersonalData(text.replace(/\s+/g, " ").trim(), names)].slice(0, RATIONALE_MAX).join("");
 }
 
 export class LlmClassifier implements Classifier {
@@ -113,20 +141,25 @@ export class LlmClassifier implements Classifier {
       botName: this.opts.botName,
       appeal: input.text,
       context: input.context ?? "私聊",
+      names: input.names,
       candidates: input.candidates,
       examples: input.examples,
     });
   }
 
-  /** The exact chat messages for one appeal. */
-  messagesFor(input: ClassifyInput, catalogue: Catalogue) {
-    return this.messages(input, catalogue);
+  /**
+   * The first request for one appeal, exactly as it is sent (masked, examples only when the setting allows):
+   * classify() sends this, and the console's preview shows it.
+   */
+  async requestFor(input: ClassifyInput, catalogue: Catalogue) {
+    const examples = (await this.opts.examples?.()) ?? true;
+    return this.body(this.messages(examples ? input : { ...input, examples: undefined }, catalogue));
   }
 
   async classify(input: ClassifyInput, catalogue: Catalogue, trace?: LlmTrace): Promise<Classification> {
-    const messages = this.messages(input, catalogue);
+    const messages = (await this.requestFor(input, catalogue)).messages;
     const usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
-    let problem = "";
+    let refused: Extract<Parsed, { ok: false }> | null = null;
     for (let attempt = 0; attempt < 2; attempt++) {
       const completion = await this.request(messages, trace);
       usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
@@ -141,7 +174,7 @@ export class LlmClassifier implements Classifier {
           urgency: a.urgency,
           confidence: a.matter_code === "none" ? 0 : a.confidence,
           missingInfo: a.missing_info,
-          rationale: a.rationale,
+          rationale: workerRationale(a.rationale, input.names),
           source: "llm",
           model: completion.model || this.opts.model,
           ...(this.opts.prompts.versionId ? { promptVersionId: this.opts.prompts.versionId } : {}),
@@ -149,17 +182,17 @@ export class LlmClassifier implements Classifier {
           usage,
         };
       }
-      problem = parsed.problem;
+      refused = parsed;
       messages.push(
         { role: "assistant", content: content ?? "" },
-        { role: "user", content: `上一个回答无效：${problem}。请严格按要求只输出一个 JSON 对象，matter_code 必须是清单中的编码或 "none"。` },
+        { role: "user", content: `上一个回答无效：${parsed.problem}。请严格按要求只输出一个 JSON 对象，matter_code 必须是清单中的编码或 "none"。` },
       );
     }
-    throw new LlmUnavailableError("invalid_output", `LLM answered invalid output twice: ${problem}`);
+    throw new LlmUnavailableError("invalid_output", `LLM answered invalid output twice (${refused!.reason}${refused!.field ? `, field ${refused!.field}` : ""})`);
   }
 
-  private async request(messages: OpenAI.Chat.ChatCompletionMessageParam[], trace?: LlmTrace) {
-    const body = {
+  private body(messages: OpenAI.Chat.ChatCompletionMessageParam[]) {
+    return {
       model: this.opts.model,
       messages: [...messages],
       temperature: 0,
@@ -167,6 +200,10 @@ export class LlmClassifier implements Classifier {
         ? ({ type: "json_schema", json_schema: { name: "classification", strict: true, schema: STRICT_SCHEMA } } as const)
         : ({ type: "json_object" } as const),
     };
+  }
+
+  private async request(messages: OpenAI.Chat.ChatCompletionMessageParam[], trace?: LlmTrace) {
+    const body = this.body(messages);
     trace?.requests.push(structuredClone(body));
     const started = performance.now();
     try {
@@ -176,16 +213,15 @@ export class LlmClassifier implements Classifier {
     } catch (err) {
       if (err instanceof OpenAI.APIConnectionTimeoutError) throw new LlmUnavailableError("timeout", "LLM request timed out");
       if (err instanceof OpenAI.RateLimitError) throw new LlmUnavailableError("rate_limited", "LLM provider answered 429");
-      if (err instanceof OpenAI.APIError) {
-        throw new LlmUnavailableError("api_error", `LLM provider error ${err.status ?? "(no status)"}: ${err.message}`);
-      }
-      throw new LlmUnavailableError("error", `LLM request failed: ${(err as Error).message}`);
+      // The provider's message may echo what was sent or what the model wrote: only its status is kept.
+      if (err instanceof OpenAI.APIError) throw new LlmUnavailableError("api_error", `LLM provider error ${err.status ?? "(no status)"}`);
+      throw new LlmUnavailableError("error", `LLM request failed (${(err as Error).name})`);
     }
   }
 }
 
 /** The LLM classifier the settings describe, or null when no endpoint is configured. */
-export function llmClassifierFromConfig(config: Config): LlmClassifier | null {
+export function llmClassifierFromConfig(config: Config, runtime: Pick<LlmOptions, "examples"> = {}): LlmClassifier | null {
   if (!config.llmEnabled) return null;
   return new LlmClassifier({
     baseURL: config.OPENAI_BASE_URL,
@@ -196,5 +232,6 @@ export function llmClassifierFromConfig(config: Config): LlmClassifier | null {
     strictJsonSchema: config.LLM_JSON_SCHEMA,
     botName: config.BOT_NAME,
     prompts: loadClassifyPrompts(),
+    ...runtime,
   });
 }

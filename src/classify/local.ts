@@ -20,7 +20,8 @@ const KEYWORD_BONUS = 0.25;
 const MIN_SCORE = 0.12;
 const SOFTMAX_TEMPERATURE = 0.08;
 const URGENT = /危险|紧急|马上|随时|差点|受伤|漏电|冒火花|砸到|掉下去|救命/;
-export const LOCATION_QUESTION = "具体位置（如几号楼几单元、哪个路口）";
+/** The question a matter that needs a place asks when the appeal names none (questions.ts). */
+export const LOCATION_QUESTION = "location" as const;
 
 function addWeighted(vec: Vector, feats: string[], weight: number) {
   for (const f of feats) vec.set(f, (vec.get(f) ?? 0) + weight);

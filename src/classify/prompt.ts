@@ -1,8 +1,12 @@
 // Prompt texts live in prompts/ as files with {{placeholders}}. The static part (instructions and the list, in code
-// order) goes first so providers can cache it; the appeal goes last.
+// order, and the questions the model may choose) goes first so providers can cache it; the appeal goes last.
+// Everything a resident wrote is masked here, in the one function that builds what is sent: the appeal, its
+// context and the similar confirmed cases.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Catalogue, MatterInfo } from "./catalogue.ts";
+import { renderQuestionList } from "./questions.ts";
+import { redactPersonalData } from "../domain/redact.ts";
 
 export const PROMPTS_DIR = path.resolve(import.meta.dirname, "../../prompts");
 
@@ -38,7 +42,8 @@ function renderCandidates(catalogue: Catalogue, candidates: string[] | undefined
 
 function renderExamples(examples: { text: string; code: string }[] | undefined, catalogue: Catalogue): string {
   if (!examples?.length) return "";
-  const lines = examples.slice(0, 3).map((e) => `- ${e.text.replace(/\s+/g, " ").slice(0, 80)} → ${e.code} ${catalogue.byCode.get(e.code)?.name ?? ""}`);
+  // Stored examples are masked already (LearningStore); masking again here costs little and covers any other source.
+  const lines = examples.slice(0, 3).map((e) => `- ${redactPersonalData(e.text.replace(/\s+/g, " ")).slice(0, 80)} → ${e.code} ${catalogue.byCode.get(e.code)?.name ?? ""}`);
   return `相似的已确认诉求：\n${lines.join("\n")}\n`;
 }
 
@@ -51,7 +56,7 @@ export interface ClassifyPrompts {
 
 /** The placeholders each part may use; the appeal and the list must be there. */
 export const PROMPT_PLACEHOLDERS = {
-  system: { allowed: ["bot_name", "matters"], required: ["matters"] },
+  system: { allowed: ["bot_name", "matters", "questions"], required: ["matters"] },
   user: { allowed: ["appeal", "context", "candidates", "examples"], required: ["appeal"] },
 } as const;
 
@@ -71,21 +76,31 @@ export function loadClassifyPrompts(dir = PROMPTS_DIR): ClassifyPrompts {
 }
 
 /**
+ * A prompt written before the question catalogue (an administrator's older version) has no {{questions}}: the
+ * catalogue is added after it, so the model still knows the only codes it may name.
+ */
+const QUESTIONS_APPENDIX = "\n\nmissing_info 只能从下列问题编码中选择（编码｜含义），最多 2 个，不缺就填空数组，不要写其他文字：\n{{questions}}";
+
+/**
  * The chat messages for one appeal. The system message depends only on the list, so it is byte-identical across
  * calls (a cacheable prefix); candidates for a large list, similar confirmed cases and the appeal come after it.
+ * The appeal, its context and the examples are masked (phones, ID and bank card numbers, plates, rooms, and
+ * `names`: the sender's own name).
  */
 export function buildClassifyMessages(
   prompts: ClassifyPrompts,
   catalogue: Catalogue,
-  vars: { botName: string; appeal: string; context: string; candidates?: string[]; examples?: { text: string; code: string }[] },
+  vars: { botName: string; appeal: string; context: string; names?: readonly (string | null | undefined)[]; candidates?: string[]; examples?: { text: string; code: string }[] },
 ) {
+  const system = /\{\{\s*questions\s*\}\}/.test(prompts.system) ? prompts.system : prompts.system + QUESTIONS_APPENDIX;
+  const names = vars.names ?? [];
   return [
-    { role: "system" as const, content: renderTemplate(prompts.system, { bot_name: vars.botName, matters: renderMatterList(catalogue) }) },
+    { role: "system" as const, content: renderTemplate(system, { bot_name: vars.botName, matters: renderMatterList(catalogue), questions: renderQuestionList() }) },
     {
       role: "user" as const,
       content: renderTemplate(prompts.user, {
-        appeal: vars.appeal,
-        context: vars.context,
+        appeal: redactPersonalData(vars.appeal, names),
+        context: redactPersonalData(vars.context, names),
         candidates: renderCandidates(catalogue, vars.candidates),
         examples: renderExamples(vars.examples, catalogue),
       }),

@@ -1,8 +1,11 @@
 // What every classifier answers, whichever way it got there.
 import type { Catalogue } from "./catalogue.ts";
+import type { QuestionCode } from "./questions.ts";
 
 export interface ClassifyInput {
   text: string;
+  /** Names of the people concerned (the sender's display name): masked with the rest before anything is sent. */
+  names?: readonly (string | null | undefined)[];
   /** Where the appeal came from, e.g. the group and its grid; helps the LLM, never required. */
   context?: string;
   /** For a large list: the matters worth showing the LLM (codes, best first). */
@@ -17,7 +20,9 @@ export interface Classification {
   urgency: "normal" | "urgent";
   /** 0..1 */
   confidence: number;
-  missingInfo: string[];
+  /** What to ask the resident, as codes of the question catalogue (never the model's words). */
+  missingInfo: QuestionCode[];
+  /** Why, for workers only: masked and capped when it comes from the LLM. */
   rationale: string;
   source: "llm" | "local";
   model?: string;

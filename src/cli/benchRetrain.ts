@@ -27,6 +27,8 @@ const db = {
     findMany: async () => rows.slice(),
     upsert: async ({ create }: { create: { text: string; matterCode: string } }) => void rows.push({ text: create.text, matterCode: create.matterCode }),
   },
+  // No cases behind these examples: no resident names to mask.
+  case: { findMany: async () => [] },
 } as unknown as Db;
 const log = createLogger("warn", false);
 

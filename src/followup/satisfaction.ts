@@ -6,6 +6,7 @@ import { loadPromptFile } from "../classify/prompt.ts";
 import type { Prisma } from "../db.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { Replies } from "../intake/replies.ts";
+import { redactPersonalData } from "../domain/redact.ts";
 
 export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";
 
@@ -45,7 +46,11 @@ export class SatisfactionReader {
     private readonly prompt: () => string = () => loadPromptFile("satisfaction.system.md"),
   ) {}
 
-  async read(text: string): Promise<{ rating: Rating; reason: string } | null> {
+  /**
+   * The rating in an answer. The LLM only chooses one of the four ratings, and it reads the answer masked (with
+   * `names`, the sender's): the reason recorded is the resident's own words, never the model's.
+   */
+  async read(text: string, names: readonly (string | null | undefined)[] = []): Promise<{ rating: Rating; reason: string } | null> {
     const local = readRating(text);
     if (local || !this.llm) return local;
     try {
@@ -55,7 +60,7 @@ export class SatisfactionReader {
         response_format: { type: "json_object" },
         messages: [
           { role: "system", content: this.prompt() },
-          { role: "user", content: text },
+          { role: "user", content: redactPersonalData(text, names).slice(0, 2_000) },
         ],
       });
       const parsed = llmAnswer.safeParse(JSON.parse(completion.choices[0]?.message?.content ?? "{}"));

@@ -5,6 +5,8 @@ import type { Classification } from "../classify/types.ts";
 import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
 import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import { chinaYear } from "../domain/time.ts";
+import { redactPersonalData } from "../domain/redact.ts";
+import type { QuestionCode } from "../classify/questions.ts";
 import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
 
 const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
@@ -27,7 +29,8 @@ export interface OpenCaseProps {
   status: CaseStatus;
   /** The classifier's answer; an emergency rule's code; or why nobody could classify it yet (a voice not transcribed). */
   classification: Classification | { source: "rule"; rule: string } | { source: "pending"; reason: string };
-  missingInfo: string[];
+  /** Codes of the question catalogue asked of the resident. */
+  missingInfo: QuestionCode[];
   calendar: WorkCalendar;
   /** The responsibility list's version the matter was chosen from. */
   listVersionId: number | null;
@@ -63,7 +66,8 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       classSource: cls.source,
       // A rule is sure; nobody has judged a case still waiting for a worker.
       classConfidence: "confidence" in cls ? cls.confidence : cls.source === "rule" ? 1 : 0,
-      classRationale: "rationale" in cls ? cls.rationale : cls.source === "rule" ? `紧急规则：${cls.rule}` : cls.reason,
+      // Shown to workers and units: masked even when the classifier has masked it already (names need not be known).
+      classRationale: redactPersonalData("rationale" in cls ? cls.rationale : cls.source === "rule" ? `紧急规则：${cls.rule}` : cls.reason),
       classModel: "model" in cls ? cls.model : undefined,
       promptVersionId: "promptVersionId" in cls ? cls.promptVersionId : undefined,
       listVersionId: p.listVersionId,

@@ -8,6 +8,7 @@ import { MediaService } from "../media/service.ts";
 import { releaseUndeliverable } from "../outbox.ts";
 import { MediaTurns } from "./mediaTurns.ts";
 import type { Classifier } from "../classify/types.ts";
+import { knownQuestions } from "../classify/questions.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import { CASE_NOT_FOUND, findVisibleCase, refuseAction } from "../cases/access.ts";
@@ -287,12 +288,13 @@ export class Intake {
     const { db, settings, reference, classifier, replies } = this.deps;
     const { row, now, text, group } = turn;
     const catalogue = reference.catalogue;
-    const classification = await classifier.classify({ text, context: group ? `微信群“${group.name}”` : "私聊" }, catalogue);
+    // The sender's name is masked with the rest of their personal data before the appeal goes to the LLM.
+    const classification = await classifier.classify({ text, names: [row.senderName], context: group ? `微信群“${group.name}”` : "私聊" }, catalogue);
     const matter = classification.matterCode ? catalogue.byCode.get(classification.matterCode) ?? null : null;
     const status: CaseStatus = matter && classification.confidence >= settings.reviewConfidence ? "accepted" : "needs_review";
     const { place, attachmentIds } = await this.mediaTurns.placeAndMedia(turn);
-    // A pin already says where: no need to ask for the place again.
-    const missingInfo = [...new Set(classification.missingInfo)].filter((m) => !(place.pinned && /位置|地点|地址|哪里|楼/.test(m))).slice(0, 2);
+    // Codes of the question catalogue only (whatever classifier answered); a pin already says where.
+    const missingInfo = knownQuestions(classification.missingInfo).filter((code) => !(place.pinned && code === "location"));
 
     return db.$transaction(async (tx) => {
       const created = await this.openCaseFor(tx, turn, place, {
@@ -316,7 +318,8 @@ export class Intake {
           : replies.render("appeal_needs_review", { case_number: created.number }),
       ];
       if (missingInfo.length) {
-        lines.push(replies.render("ask_missing", { missing: missingInfo.join("、") }));
+        // The service's own wording of each question: nothing the model wrote reaches the resident.
+        lines.push(replies.render("ask_missing", { missing: replies.questions(missingInfo) }));
         await tx.pendingQuestion.create({
           data: {
             caseId: created.id,
@@ -514,7 +517,7 @@ export class Intake {
     const { row, now, text } = turn;
     if (quotedCaseNumber(text) !== null) return null;
     // Without an @mention only a plain rating counts; free text goes to the LLM only when addressed to the bot.
-    const read = explicitlyAddressed ? await satisfaction.read(text) : readRating(text);
+    const read = explicitlyAddressed ? await satisfaction.read(text, [turn.row.senderName]) : readRating(text);
     if (!read) {
       if (!explicitlyAddressed || recogniseSmallTalk(text) !== null) return null;
       return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "answer", replies: [await this.reply(tx, row, now, replies.render("survey_unclear"), caseId)] }, caseId));

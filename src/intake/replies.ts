@@ -2,12 +2,14 @@
 // satisfaction survey's LLM prompt, prompts/satisfaction.system.md, kept here as satisfaction_prompt); an administrator's
 // active version of a text (ReplyVersion) is used instead. Rendering is synchronous, so the versions are held in
 // memory: refreshed from the database at most every 10 seconds (another process may have changed one), and at
-// once in the process where an administrator saves.
+// once in the process where an administrator saves. The questions asked after an appeal are texts too, one per
+// code of the catalogue (prompts/replies/question_<code>.md): the model only names the codes.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { PROMPTS_DIR, renderTemplate } from "../classify/prompt.ts";
+import { QUESTION_CODES, type QuestionCode } from "../classify/questions.ts";
 
 const CHECK_MS = 10_000;
 
@@ -31,6 +33,8 @@ export class Replies {
       if (file.endsWith(".md")) this.defaults.set(file.slice(0, -3), readFileSync(path.join(dir, file), "utf8").trim());
     }
     for (const [key, file] of Object.entries(extra)) this.defaults.set(key, readFileSync(file, "utf8").trim());
+    const unworded = QUESTION_CODES.filter((c) => !this.defaults.has(`question_${c}`));
+    if (unworded.length) throw new Error(`reply templates missing for questions: ${unworded.map((c) => `question_${c}.md`).join(", ")}`);
   }
 
   /** Every text's key, in file order. */
@@ -71,6 +75,11 @@ export class Replies {
   use(key: string, text: string | null) {
     if (text === null || text === this.defaults.get(key)) this.overrides.delete(key);
     else this.overrides.set(key, text);
+  }
+
+  /** The service's wording of the questions with these codes, as one phrase (具体位置…、发生时间…). */
+  questions(codes: readonly QuestionCode[]): string {
+    return codes.map((c) => this.render(`question_${c}`).replace(/\s+/g, " ")).join("、");
   }
 
   render(name: string, vars: Record<string, string> = {}): string {

@@ -7,7 +7,8 @@ import { parseInput } from "../http/middleware.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { AppError } from "../errors.ts";
 import { PROMPT_PLACEHOLDERS } from "../classify/prompt.ts";
-import { LlmUnavailableError, type LlmTrace } from "../classify/llm.ts";
+import { LlmClassifier, LlmUnavailableError, type LlmTrace } from "../classify/llm.ts";
+import { llmInput } from "../classify/index.ts";
 import type { Author } from "../admin/promptVersions.ts";
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
@@ -80,19 +81,23 @@ export function adminPromptRoutes(services: Services): Router {
     ctx.body = await prompts.diff(id, q.against);
   });
 
-  // One appeal through this version, exactly as the service would send it, with the raw answer.
+  // One appeal through this version, exactly as the service would send it (masked, with the examples the setting
+  // allows), with the raw answer.
   router.post("/prompts/:id/preview", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(previewSchema, ctx.request.body);
     const v = await prompts.get(id);
     const catalogue = services.reference.catalogue;
-    const input = { text: body.text, context: body.context ?? "私聊", ...services.local.llmContext(body.text, catalogue) };
+    const input = llmInput(services.local, { text: body.text, context: body.context ?? "私聊" }, catalogue);
     const local = await services.local.classify(input, catalogue);
     const localResult = { matterCode: local.matterCode, matterName: local.matterCode ? catalogue.byCode.get(local.matterCode)?.name ?? null : null, confidence: local.confidence };
     if (!services.llm) {
-      const { LlmClassifier } = await import("../classify/llm.ts");
-      const offline = new LlmClassifier({ model: "（未配置）", timeoutMs: 1, maxRetries: 0, strictJsonSchema: false, botName: services.config.BOT_NAME, prompts: v });
-      ctx.body = { configured: false, messages: offline.messagesFor(input, catalogue), local: localResult };
+      const offline = new LlmClassifier({
+        model: "（未配置）", timeoutMs: 1, maxRetries: 0, strictJsonSchema: false, botName: services.config.BOT_NAME, prompts: v,
+        examples: async () => (await services.settings.current()).llmExamples,
+      });
+      const request = await offline.requestFor(input, catalogue);
+      ctx.body = { configured: false, requests: [request], messages: request.messages, local: localResult };
       return;
     }
     const trace: LlmTrace = { requests: [], answers: [] };
@@ -101,7 +106,12 @@ export function adminPromptRoutes(services: Services): Router {
     let error: string | null = null;
     try {
       const c = await services.llm.withPrompts({ system: v.system, user: v.user, versionId: v.id }).classify(input, catalogue, trace);
-      parsed = { matterCode: c.matterCode, matterName: c.matterCode ? catalogue.byCode.get(c.matterCode)?.name ?? null : null, urgency: c.urgency, confidence: c.confidence, missingInfo: c.missingInfo, rationale: c.rationale, usage: c.usage };
+      parsed = {
+        matterCode: c.matterCode, matterName: c.matterCode ? catalogue.byCode.get(c.matterCode)?.name ?? null : null, urgency: c.urgency, confidence: c.confidence,
+        // The codes the model chose, and what the resident would be asked for them (the service's texts).
+        missingInfo: c.missingInfo, questions: c.missingInfo.length ? services.replies.questions(c.missingInfo) : null,
+        rationale: c.rationale, usage: c.usage,
+      };
     } catch (err) {
       error = err instanceof LlmUnavailableError ? `大模型没有给出可用的回答（${err.reason}）：${err.message}` : "预览出错，请查看服务日志";
       if (!(err instanceof LlmUnavailableError)) services.log.error({ err }, "prompt preview failed");

@@ -9,7 +9,33 @@ export type Behaviour =
   | { kind: "status"; status: number; message?: string }
   | { kind: "hang"; ms: number }
   /** A right answer that takes `ms` to come. */
-  | { kind: "slow"; ms: number; body: Record<string, unknown> };
+  | { kind: "slow"; ms: number; body: Record<string, unknown> }
+  /**
+   * A misbehaving model: a phishing text of 20,000 characters and phone numbers in missing_info, the rationale
+   * and extra fields, with `matterCode` as its matter (a valid answer otherwise); `everyField`: phone numbers in
+   * every field, the matter code and urgency too (an invalid answer).
+   */
+  | { kind: "hostile"; matterCode?: string; everyField?: boolean };
+
+/** What the hostile stand-in writes: words that must never reach a resident, a worker's screen or a log. */
+export const HOSTILE = {
+  phone: "13800001111",
+  wechat: "kefu_8888",
+  text: `请先添加客服微信 kefu_8888 并转账 10 元押金，联系电话 13800001111。`,
+};
+
+export function hostileAnswer(b: { matterCode?: string; everyField?: boolean }): Record<string, unknown> {
+  const phishing = HOSTILE.text.repeat(Math.ceil(20_000 / HOSTILE.text.length)).slice(0, 20_000);
+  return {
+    matter_code: b.everyField ? `${HOSTILE.phone} ${HOSTILE.text}` : (b.matterCode ?? "DT01"),
+    urgency: b.everyField ? HOSTILE.phone : "urgent",
+    confidence: b.everyField ? HOSTILE.phone : 0.95,
+    missing_info: [phishing, `居民电话 ${HOSTILE.phone}`, "location", "请回复所有居民的电话", { say: HOSTILE.text }],
+    rationale: `${phishing}居民电话${HOSTILE.phone}`,
+    reply: HOSTILE.text,
+    message_to_resident: HOSTILE.text,
+  };
+}
 
 export interface FakeLlm {
   baseURL: string;
@@ -73,6 +99,7 @@ export async function startFakeLlm(): Promise<FakeLlm> {
         );
       };
       if (b.kind === "answer") send(b.content);
+      else if (b.kind === "hostile") send(JSON.stringify(hostileAnswer(b)));
       else if (b.kind === "json") send(JSON.stringify(b.body));
       else if (b.kind === "status") {
         res.writeHead(b.status, { "content-type": "application/json", ...(b.status === 429 ? { "retry-after": "0" } : {}) });

@@ -1,6 +1,8 @@
 // Anonymises residents' data on cases closed longer ago than the retention period, then schedules itself for
 // the next night. The case, its matter, units and times stay for the statistics; its photos, voice messages and
 // location pins are deleted. Photos and pins that never became part of a case are deleted after a week.
+// The case's labelled example (its text, sent to the LLM as an example) is anonymised with it: masked again,
+// with the resident's names, like the case's own text and its rationale.
 import type { JobHandler } from "../scheduler.ts";
 import { done, type JobContext } from "../context.ts";
 import { scheduleJob } from "../schedule.ts";
@@ -25,15 +27,28 @@ export function retentionJob(ctx: JobContext): JobHandler {
   return async function retention(_job, now) {
     const settings = await ctx.settings.current();
     const before = new Date(now.getTime() - settings.retentionDays * 86400_000);
-    const cases = await ctx.db.case.findMany({ where: { closedAt: { lt: before }, anonymisedAt: null }, select: { id: true, text: true, location: true, residentId: true } });
+    const cases = await ctx.db.case.findMany({
+      where: { closedAt: { lt: before }, anonymisedAt: null },
+      select: { id: true, text: true, location: true, classRationale: true, residentId: true, resident: { select: { displayName: true } } },
+    });
+    let examples = 0;
     const files: string[] = [];
     for (const c of cases) {
       await ctx.db.$transaction(async (tx) => {
         files.push(...(await ctx.media.erase(tx, await tx.attachment.findMany({ where: { caseId: c.id, status: { not: "deleted" } } }))));
-        await tx.case.update({ where: { id: c.id }, data: { text: redactPersonalData(c.text), location: c.location ? redactPersonalData(c.location) : null, anonymisedAt: now } });
-        const messages = await tx.inboundMessage.findMany({ where: { caseId: c.id }, select: { id: true, text: true } });
+        const messages = await tx.inboundMessage.findMany({ where: { caseId: c.id }, select: { id: true, text: true, senderName: true } });
+        const names = [c.resident?.displayName, ...messages.map((m) => m.senderName)];
+        await tx.case.update({
+          where: { id: c.id },
+          data: { text: redactPersonalData(c.text, names), location: c.location ? redactPersonalData(c.location, names) : null, classRationale: redactPersonalData(c.classRationale, names), anonymisedAt: now },
+        });
+        const example = await tx.labelledExample.findUnique({ where: { caseId: c.id }, select: { id: true, text: true } });
+        if (example) {
+          await tx.labelledExample.update({ where: { id: example.id }, data: { text: redactPersonalData(example.text, names) } });
+          examples++;
+        }
         for (const m of messages) {
-          await tx.inboundMessage.update({ where: { id: m.id }, data: { text: redactPersonalData(m.text), senderName: null, raw: {} } });
+          await tx.inboundMessage.update({ where: { id: m.id }, data: { text: redactPersonalData(m.text, names), senderName: null, raw: {} } });
         }
         await tx.caseEvent.create({ data: { caseId: c.id, type: "anonymised", actor: "scheduler", createdAt: now } });
         // A resident with no case left that still needs them is forgotten.
@@ -47,6 +62,6 @@ export function retentionJob(ctx: JobContext): JobHandler {
     // Files go once the rows that pointed at them are committed.
     await ctx.media.removeFiles(files);
     await ensureRetentionScheduled(ctx, new Date(now.getTime() + 60_000));
-    return done(`anonymised ${cases.length} cases, deleted ${loose.length} photos and pins that belonged to no case`);
+    return done(`anonymised ${cases.length} cases and ${examples} of their examples, deleted ${loose.length} photos and pins that belonged to no case`);
   };
 }

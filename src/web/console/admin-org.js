@@ -341,6 +341,7 @@ function settingsCard({ values, defaults, labels }) {
   inputs.quietStart = h("input", { type: "time", value: values.quietHours.start, "aria-label": "免打扰开始" });
   inputs.quietEnd = h("input", { type: "time", value: values.quietHours.end, "aria-label": "免打扰结束" });
   inputs.autoDispatch = h("input", { id: "s-autoDispatch", type: "checkbox", checked: values.autoDispatch });
+  inputs.llmExamples = h("input", { id: "s-llmExamples", type: "checkbox", checked: values.llmExamples ?? defaults.llmExamples });
   inputs.chasePoints = h("input", { id: "s-chasePoints", value: values.chasePoints.join(", ") });
   inputs.triggerPrefixes = h("input", { id: "s-triggerPrefixes", value: (values.triggerPrefixes ?? defaults.triggerPrefixes).join(" ") });
   const w = ["response", "resolution", "satisfaction"].map((k) => (inputs[`w-${k}`] = h("input", { type: "number", step: "0.05", min: 0, max: 1, value: String(values.kpiWeights[k]), "aria-label": `权重 ${k}` })));
@@ -358,6 +359,7 @@ function settingsCard({ values, defaults, labels }) {
       basicSatisfactionWeight: Number(inputs.basicSatisfactionWeight.value),
       kpiWeights: { response: Number(w[0].value), resolution: Number(w[1].value), satisfaction: Number(w[2].value) },
       cascadeThreshold: Number(inputs.cascadeThreshold.value),
+      llmExamples: inputs.llmExamples.checked,
       retentionDays: Number(inputs.retentionDays.value),
       triggerPrefixes: list(inputs.triggerPrefixes.value),
       photoWindowMinutes: Number(inputs.photoWindowMinutes.value),
@@ -386,6 +388,7 @@ function settingsCard({ values, defaults, labels }) {
       field("basicSatisfactionWeight", num("basicSatisfactionWeight")),
       field("kpiWeights", h("div", { class: "row small" }, "响应", w[0], "解决", w[1], "满意", w[2])),
       field("cascadeThreshold", num("cascadeThreshold")),
+      field("llmExamples", inputs.llmExamples),
       field("retentionDays", num("retentionDays", "1")),
       field("triggerPrefixes", inputs.triggerPrefixes),
       field("photoWindowMinutes", (inputs.photoWindowMinutes = h("input", { id: "s-photoWindowMinutes", type: "number", step: "1", min: 1, max: 1440, value: String(values.photoWindowMinutes ?? defaults.photoWindowMinutes) }))),

@@ -94,7 +94,7 @@ function previewCard(id) {
     h("div", { class: "row" }, h("button", { type: "button", onclick: () => attempt(async () => {
       out.replaceChildren(h("p", { class: "muted" }, "请求中…"));
       const r = await api("POST", `/api/admin/prompts/${id}/preview`, { text: text.value });
-      out.replaceChildren(...previewResult(r));
+      out.replaceChildren(...previewResult(r).filter(Boolean));
     }) }, "预览")),
     out,
   );
@@ -102,15 +102,17 @@ function previewCard(id) {
 
 function previewResult(r) {
   const local = h("p", { class: "small" }, `本地分类器：${r.local.matterName ?? "未能归类"}（${pct(r.local.confidence)}）`);
-  if (!r.configured) return [h("p", { class: "error" }, "未配置大模型，以下是将要发送的消息："), h("pre", { class: "code" }, JSON.stringify(r.messages, null, 2)), local];
+  const masked = h("p", { class: "small muted" }, "发送前已去除电话、证件号、银行卡号、车牌、房号和居民姓名；相似案例是否附上见“运行设置”。");
+  if (!r.configured) return [h("p", { class: "error" }, "未配置大模型，以下是将要发送的请求（原样）："), masked, h("pre", { class: "code" }, JSON.stringify(r.requests, null, 2)), local];
   const p = r.parsed;
   return [
     p
       ? h("p", { class: "preview-parsed" }, h("b", {}, `结果：${p.matterName ?? "未能归类"}${p.matterCode ? `（${p.matterCode}）` : ""}`), ` · 置信度 ${pct(p.confidence)} · ${p.urgency === "urgent" ? "紧急" : "一般"} · ${p.rationale}`)
       : h("p", { class: "error" }, r.error),
+    p ? h("p", { class: "small" }, p.questions ? `将追问居民：${p.questions}（${p.missingInfo.join("、")}）` : "无需追问") : null,
     h("p", { class: "small muted" }, `用时 ${r.ms} 毫秒 · ${r.answers.length} 次请求 · 输入 ${sum(r.answers, "prompt_tokens")} tokens（缓存 ${r.answers.reduce((n, a) => n + (a.usage?.prompt_tokens_details?.cached_tokens ?? 0), 0)}）· 输出 ${sum(r.answers, "completion_tokens")} tokens`),
     local,
-    h("details", {}, h("summary", {}, "发送的请求（原样）"), h("pre", { class: "code" }, JSON.stringify(r.requests, null, 2))),
+    h("details", {}, h("summary", {}, "发送的请求（原样）"), masked, h("pre", { class: "code" }, JSON.stringify(r.requests, null, 2))),
     h("details", { open: !p }, h("summary", {}, "模型的原始回答"), h("pre", { class: "code raw-answer" }, r.answers.map((a) => a.content ?? "（空）").join("\n---\n"))),
   ];
 }
