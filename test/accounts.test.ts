@@ -1,6 +1,6 @@
 // Console accounts: scrypt passwords, session cookies, CSRF, roles, disabling, generated passwords that must be
 // replaced, changing one's password, an administrator's reset, and the commands that create and reset one.
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "../src/auth/passwords.ts";
@@ -39,12 +39,16 @@ async function login(username: string, password: string) {
   return { ...res, cookie: res.setCookie.split(";")[0], csrf: res.body?.csrfToken as string };
 }
 
-const cli = (script: string, args: string[], input?: string) =>
-  execFileSync(process.execPath, ["--import", "tsx", `src/cli/${script}`, ...args], {
-    encoding: "utf8",
-    input,
-    env: { ...process.env, DATABASE_URL: svc.services.config.DATABASE_URL },
+/** A command's output; throws when it fails. Not execFileSync: a blocked event loop misses the server closing idle
+ * keep-alive sockets, and the next fetch meets ECONNRESET. */
+function cli(script: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, ["--import", "tsx", `src/cli/${script}`, ...args], { encoding: "utf8", env: { ...process.env, DATABASE_URL: svc.services.config.DATABASE_URL } }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+    child.stdin!.end(input ?? "");
   });
+}
 
 describe("passwords", () => {
   it("are scrypt hashes that verify only the right password", async () => {
@@ -191,8 +195,8 @@ describe("an administrator's reset", () => {
 });
 
 describe("the command line", () => {
-  it("creates an account, with the password printed once", () => {
-    const out = cli("createUser.ts", ["--username", `cliadmin-${++n}`, "--name", "值班管理员", "--role", "admin"]);
+  it("creates an account, with the password printed once", async () => {
+    const out = await cli("createUser.ts", ["--username", `cliadmin-${++n}`, "--name", "值班管理员", "--role", "admin"]);
     expect(out).toContain(`已创建账号 cliadmin-${n}（管理员）`);
     expect(out.trim().split("\n").at(-1)).toMatch(/^[A-Za-z2-9]{16}$/);
   });
@@ -200,7 +204,7 @@ describe("the command line", () => {
   it("resets a password: a generated one printed once, or one read from standard input; sessions end either way", async () => {
     const admin = await account("admin", "cli-reset");
     const s = await login(admin.username, admin.password);
-    const out = cli("setPassword.ts", [admin.username]);
+    const out = await cli("setPassword.ts", [admin.username]);
     const generated = out.trim().split("\n").at(-1)!;
     expect(generated).toMatch(/^[A-Za-z2-9]{16}$/);
     expect(out).toContain("结束了 1 个会话");
@@ -208,13 +212,13 @@ describe("the command line", () => {
     expect((await login(admin.username, generated)).body.user.mustChangePassword).toBe(true);
 
     const chosen = "运维从标准输入给的密码-7";
-    expect(cli("setPassword.ts", [admin.username, "--stdin"], `${chosen}\n`)).toContain(`已为 ${admin.username} 设置新密码`);
+    expect(await cli("setPassword.ts", [admin.username, "--stdin"], `${chosen}\n`)).toContain(`已为 ${admin.username} 设置新密码`);
     expect((await login(admin.username, generated)).status).toBe(401);
     const after = await login(admin.username, chosen);
     expect(after.status).toBe(200);
     expect(after.body.user.mustChangePassword).toBe(false);
-    expect(() => cli("setPassword.ts", [admin.username, "--stdin"], "too-short\n")).toThrow();
-    expect(() => cli("setPassword.ts", [`nobody-${n}`])).toThrow();
+    await expect(cli("setPassword.ts", [admin.username, "--stdin"], "too-short\n")).rejects.toThrow();
+    await expect(cli("setPassword.ts", [`nobody-${n}`])).rejects.toThrow();
   });
 });
 
