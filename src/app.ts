@@ -4,6 +4,7 @@ import type Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
 import type { Services } from "./services.ts";
 import { errorHandler } from "./http/middleware.ts";
+import { AppError } from "./errors.ts";
 import { wellFormedStrings } from "./domain/text.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { httpChannelRoutes } from "./channels/http/index.ts";
@@ -30,12 +31,18 @@ export function appRouters(services: Services): Router[] {
   return routers;
 }
 
+/** An upload over the limit is refused as it arrives (by its Content-Length when it has one), saying the limit. */
+function uploadTooLarge(err: Error & { status?: number }): never {
+  if (err.status === 413) throw new AppError("payload_too_large", 413, "上传的内容过大：一次请求不能超过 8 MB（清单文件不能超过 5 MB），请缩小文件后再试");
+  throw err;
+}
+
 export function createApp(services: Services): Koa {
   const app = new Koa({ proxy: services.config.TRUST_PROXY });
   app.use(errorHandler(services.log));
   // Administrators upload lists and labelled sets, the simulator photos (a few MB at most); everything else is small.
   const small = bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" });
-  const large = bodyParser({ enableTypes: ["json"], jsonLimit: "8mb" });
+  const large = bodyParser({ enableTypes: ["json"], jsonLimit: "8mb", onError: uploadTooLarge });
   // WeChat's callbacks (XML) and the survey page (a form) read their own bodies, with their own limits.
   const ownBody = (p: string) => p.startsWith("/channels/") || p.startsWith("/r/");
   const bigBody = (p: string) => p.startsWith("/api/admin/") || p === "/api/simulator/messages";

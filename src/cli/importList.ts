@@ -1,13 +1,14 @@
 // npm run list:import -- FILE.csv|FILE.xlsx [--replace] [--reason 说明] : imports a responsibility list into the
 // service's database as a new version (author 命令行). The whole file is checked first; one bad row and nothing is
 // written. Without --replace matters are added and updated only; with it, matters not in the file are deactivated.
-// A running service picks the new version up within seconds.
-import { readFile } from "node:fs/promises";
+// A running service picks the new version up within seconds. The file is read within the limits the console has
+// (LIST_LIMITS: 5,000 matters, the unpacked size of an XLSX), in a worker thread like the service's.
+import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
 import { assertMigrated, openDb } from "../db.ts";
-import { ListImportError, readMatterFile } from "../responsibility/parse.ts";
+import { LIST_LIMITS, ListFileRefused, ListImportError, readMatterFile } from "../responsibility/parse.ts";
 import { applyImport } from "../responsibility/versions.ts";
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { replace: { type: "boolean", default: false }, reason: { type: "string" } } });
@@ -19,6 +20,8 @@ if (!file) {
 loadDotEnv();
 const config = loadConfig();
 try {
+  // A file over the limit is refused before it is read into memory.
+  if ((await stat(file)).size > LIST_LIMITS.fileBytes) throw new ListFileRefused("file_too_large", `文件不能超过 ${LIST_LIMITS.fileBytes / 1024 / 1024} MB`);
   const table = await readMatterFile(file, await readFile(file));
   if (table.problems.length) throw new ListImportError(table.problems);
   const db = await openDb(config.DATABASE_URL);
@@ -45,7 +48,11 @@ try {
     process.exit(1);
   }
   if (err instanceof ListImportError) {
-    console.error(`导入失败，未写入任何数据：\n${err.message}`);
+    console.error(`导入失败（共 ${err.problems.length} 处问题），未写入任何数据：\n${err.message}`);
+    process.exit(1);
+  }
+  if (err instanceof ListFileRefused) {
+    console.error(`导入失败，未写入任何数据：${err.message}`);
     process.exit(1);
   }
   throw err;

@@ -1,6 +1,7 @@
 // The responsibility list's history: what an import or an edit would change (added, changed with the fields,
 // removed), per-row problems, and applying a change in one transaction that writes a ListVersion with who, why,
 // what changed and the whole list after it. Matters are never deleted (cases point at them): removed = inactive.
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Db, Prisma } from "../db.ts";
 import { matterInfo, type MatterInfo } from "../classify/catalogue.ts";
 import { codeForName, DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS, unitKind } from "./apply.ts";
@@ -61,15 +62,36 @@ export function changedFields(before: MatterState, after: MatterState): MatterFi
   });
 }
 
+const withUnits = { leadUnit: true, cooperatingUnits: { include: { unit: true } } } as const;
+const stateOf = (m: Prisma.MatterGetPayload<{ include: typeof withUnits }>): [string, MatterState] => {
+  const { id: _id, leadUnit, cooperatingUnits, ...info } = matterInfo(m);
+  return [m.code, { ...info, leadUnit: leadUnit?.name ?? null, cooperatingUnits: cooperatingUnits.map((u) => u.name).sort(), active: m.active }];
+};
+
 /** Every matter (active or not) by code, with units by name. */
 export async function loadList(db: Db | Tx): Promise<Map<string, MatterState>> {
-  const rows = await db.matter.findMany({ orderBy: { code: "asc" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
-  return new Map(
-    rows.map((m) => {
-      const { id: _id, leadUnit, cooperatingUnits, ...info } = matterInfo(m);
-      return [m.code, { ...info, leadUnit: leadUnit?.name ?? null, cooperatingUnits: cooperatingUnits.map((u) => u.name).sort(), active: m.active }];
-    }),
-  );
+  return new Map((await db.matter.findMany({ orderBy: { code: "asc" }, include: withUnits })).map(stateOf));
+}
+
+/** Matters read (and rows planned) between two turns of the event loop, in the preview. */
+const SLICE = 500;
+
+/**
+ * loadList in pages, the event loop served between them. The SQLite driver answers synchronously, so one read
+ * of 5,000 matters holds the event loop for about half a second; a page of 500 for some 50 ms. Outside a
+ * transaction only: a query from another request that ran between two pages of a transaction would run inside
+ * it (one connection).
+ */
+async function loadListInSlices(db: Db): Promise<Map<string, MatterState>> {
+  const list = new Map<string, MatterState>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.matter.findMany({ orderBy: { code: "asc" }, include: withUnits, take: SLICE, ...(after ? { cursor: { code: after }, skip: 1 } : {}) });
+    for (const m of page) list.set(...stateOf(m));
+    if (page.length < SLICE) return list;
+    after = page.at(-1)!.code;
+    await nextTurn();
+  }
 }
 
 export const snapshotOf = (list: Map<string, MatterState>): SnapshotMatter[] =>
@@ -80,6 +102,23 @@ export const snapshotOf = (list: Map<string, MatterState>): SnapshotMatter[] =>
  * transaction) share it, so what was previewed is what is written — or refused, if the list moved meanwhile.
  */
 export function planImport(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions): ListPlan {
+  const planner = importPlanner(current, units, table, options);
+  for (const row of table.rows) planner.row(row);
+  return planner.finish();
+}
+
+/** planImport a slice of rows at a time, the event loop served between slices (the preview, outside a transaction). */
+async function planImportInSlices(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions): Promise<ListPlan> {
+  const planner = importPlanner(current, units, table, options);
+  for (let i = 0; i < table.rows.length; i++) {
+    if (i && i % SLICE === 0) await nextTurn();
+    planner.row(table.rows[i]);
+  }
+  return planner.finish();
+}
+
+/** The plan built row by row (planImport's body, so that the preview can pause between rows). */
+function importPlanner(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions) {
   const problems: RowProblem[] = [...table.problems];
   const newUnits = new Set<string>();
   const changes: ListChanges = { added: [], changed: [], removed: [] };
@@ -89,14 +128,14 @@ export function planImport(current: Map<string, MatterState>, units: Set<string>
   const has = (f: keyof MatterRow) => table.columns.has(f);
   const byName = new Map([...current.values()].map((m) => [`${m.category}/${m.name}`, m]));
 
-  for (const row of table.rows) {
+  const row = (row: MatterRow) => {
     const before = row.code ? current.get(row.code) : byName.get(`${row.category}/${row.name}`);
     const code = row.code ?? before?.code ?? codeForName(row.name, row.category);
     const first = seen.get(code);
     if (first !== undefined) {
       // A repeated code is reported while reading; this is a row without a code naming a matter already read.
       if (!row.code) problems.push({ line: row.line, field: "事项名称", message: `与第 ${first} 行是同一事项（${code}）` });
-      continue;
+      return;
     }
     seen.set(code, row.line);
 
@@ -116,7 +155,7 @@ export function planImport(current: Map<string, MatterState>, units: Set<string>
       else newUnits.add(name);
     }
     problems.push(...rowProblems);
-    if (rowProblems.length) continue;
+    if (rowProblems.length) return;
 
     // A column the file does not have keeps what the list has (or the default, for a new matter).
     const after: MatterState = {
@@ -136,20 +175,23 @@ export function planImport(current: Map<string, MatterState>, units: Set<string>
     if (!before) {
       changes.added.push(code);
       targets.push(after);
-      continue;
+      return;
     }
     const fields = changedFields(before, after);
     if (fields.length) {
       changes.changed.push({ code, fields });
       targets.push(after);
     } else unchanged++;
-  }
+  };
 
-  if (options.mode === "replace") {
-    changes.removed = [...current.values()].filter((m) => m.active && !seen.has(m.code)).map((m) => m.code);
-  }
-  problems.sort((a, b) => a.line - b.line);
-  return { changes, problems, newUnits: [...newUnits].sort(), targets, unchanged };
+  const finish = (): ListPlan => {
+    if (options.mode === "replace") {
+      changes.removed = [...current.values()].filter((m) => m.active && !seen.has(m.code)).map((m) => m.code);
+    }
+    problems.sort((a, b) => a.line - b.line);
+    return { changes, problems, newUnits: [...newUnits].sort(), targets, unchanged };
+  };
+  return { row, finish };
 }
 
 export interface CommitResult {
@@ -204,10 +246,16 @@ async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta
 
 export const isEmpty = (c: ListChanges) => !c.added.length && !c.changed.length && !c.removed.length;
 
-/** What importing a file would change, without writing anything. */
-export async function previewImport(db: Db, table: MatterTable, options: ImportOptions): Promise<ListPlan & { baseVersionId: number | null }> {
-  const [current, units, latest] = await Promise.all([loadList(db), db.unit.findMany({ select: { name: true } }), latestVersionId(db)]);
-  return { ...planImport(current, new Set(units.map((u) => u.name)), table, options), baseVersionId: latest };
+/**
+ * What importing a file would change, without writing anything, and the list it was planned against. Read and
+ * planned in slices, so that a list of thousands never holds up residents' messages for long. The version is read
+ * first: a change committed while the pages are read makes the apply refuse this preview as out of date.
+ */
+export async function previewImport(db: Db, table: MatterTable, options: ImportOptions): Promise<ListPlan & { baseVersionId: number | null; current: Map<string, MatterState> }> {
+  const latest = await latestVersionId(db);
+  const units = await db.unit.findMany({ select: { name: true } });
+  const current = await loadListInSlices(db);
+  return { ...(await planImportInSlices(current, new Set(units.map((u) => u.name)), table, options)), baseVersionId: latest, current };
 }
 
 const latestVersionId = async (db: Db | Tx) => (await db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))?.id ?? null;

@@ -10,14 +10,14 @@ import { parseInput } from "../http/middleware.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { sendTable, type Column } from "../http/tables.ts";
-import { ListImportError, readMatterFile, type RowProblem } from "../responsibility/parse.ts";
+import { LIST_LIMITS, ListFileRefused, ListImportError, readMatterFile, type RowProblem } from "../responsibility/parse.ts";
 import {
   applyImport, FIELD_LABELS, ListConflict, loadList, previewImport, restoreVersion, saveMatter, type ListChanges, type MatterField, type MatterState,
   type SnapshotMatter,
 } from "../responsibility/versions.ts";
 
-/** A file of a few MB at most; a 517-matter XLSX is about 30 KB. The body parser allows these routes 8 MB. */
-const MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** A file of a few MB at most (LIST_LIMITS); the body parser allows these routes 8 MB, base64 included. */
+const MAX_FILE_BYTES = LIST_LIMITS.fileBytes;
 
 export const adminMatterQuery = z.object({
   /** Words in the code, name, category, keywords or units; all must match. */
@@ -84,7 +84,11 @@ function shown(field: MatterField, value: MatterState[MatterField]): string {
   return String(value);
 }
 
-const problemsOut = (problems: RowProblem[]) => problems.map((p) => ({ row: p.line, field: p.field ?? null, message: p.message }));
+/** The first problems (a file can have thousands) and how many there are in all. */
+const problemsOut = (problems: RowProblem[]) => ({
+  errors: problems.slice(0, LIST_LIMITS.shownProblems).map((p) => ({ row: p.line, field: p.field ?? null, message: p.message })),
+  errorCount: problems.length,
+});
 
 export function adminListRoutes(services: Services): Router {
   const { db, log } = services;
@@ -97,7 +101,13 @@ export function adminListRoutes(services: Services): Router {
   const fileOf = async (body: z.infer<typeof listFileSchema>) => {
     const bytes = Buffer.from(body.content, "base64");
     if (!bytes.length) throw ValidationError("文件是空的", { field: "content" });
-    return readMatterFile(body.fileName, bytes);
+    try {
+      // In a worker thread: residents' messages are answered while a large file is read.
+      return await readMatterFile(body.fileName, bytes);
+    } catch (err) {
+      if (err instanceof ListFileRefused) throw new AppError(err.id, 422, err.message, { field: "content" });
+      throw err;
+    }
   };
   /** Unit ids from the API → names as the list keeps them; an unknown id is a 400. */
   const unitNames = async (ids: number[]) => {
@@ -166,7 +176,8 @@ export function adminListRoutes(services: Services): Router {
   router.post("/list/preview", async (ctx) => {
     const body = parseInput(listFileSchema, ctx.request.body);
     const table = await fileOf(body);
-    const [plan, current] = await Promise.all([previewImport(db, table, { mode: body.mode, complete: true, strictUnits: body.strictUnits }), loadList(db)]);
+    const plan = await previewImport(db, table, { mode: body.mode, complete: true, strictUnits: body.strictUnits });
+    const current = plan.current;
     const targets = new Map(plan.targets.map((m) => [m.code, m]));
     ctx.body = {
       fileName: body.fileName,
@@ -181,7 +192,7 @@ export function adminListRoutes(services: Services): Router {
       removed: plan.changes.removed.map((code) => ({ code, name: current.get(code)!.name })),
       unchanged: plan.unchanged,
       newUnits: plan.newUnits,
-      errors: problemsOut(plan.problems),
+      ...problemsOut(plan.problems),
     };
   });
 
@@ -196,7 +207,7 @@ export function adminListRoutes(services: Services): Router {
       });
     } catch (err) {
       if (err instanceof ListImportError) {
-        throw new AppError("list_invalid", 422, `清单有 ${err.problems.length} 处问题，未写入任何数据`, { errors: problemsOut(err.problems) });
+        throw new AppError("list_invalid", 422, `清单有 ${err.problems.length} 处问题，未写入任何数据`, problemsOut(err.problems));
       }
       throw conflicts(err);
     }

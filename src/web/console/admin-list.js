@@ -173,7 +173,9 @@ function importPanel(reload) {
 
 function previewView(p, body, reload) {
   const count = (n, label, cls) => h("div", { class: `stat ${cls}` }, h("span", { class: "muted small" }, label), h("b", {}, String(n)));
-  const blocked = p.errors.length > 0;
+  // The server lists the first problems only; errorCount is how many there are in all.
+  const problems = p.errorCount ?? p.errors.length;
+  const blocked = problems > 0;
   const empty = !p.added.length && !p.changed.length && !p.removed.length;
   const reason = h("input", { class: "grow", required: true, minlength: 2, placeholder: "导入原因（必填，记入版本历史）", "aria-label": "导入原因" });
   const apply = h("button", { type: "button", class: "primary", disabled: blocked || empty, onclick: async () => {
@@ -195,11 +197,12 @@ function previewView(p, body, reload) {
 
   return h("div", { class: "preview", "aria-label": "导入预览" },
     h("h3", {}, `预览：${p.fileName}（${p.mode === "replace" ? "替换整个清单" : "只新增和修改"}）`),
-    h("div", { class: "stats" }, count(p.added.length, "新增", "added"), count(p.changed.length, "修改", "changed"), count(p.removed.length, "停用", "removed"), count(p.unchanged, "未变", ""), count(p.errors.length, "问题", p.errors.length ? "bad" : "")),
-    p.errors.length
-      ? h("div", { class: "errors" }, h("p", { class: "error" }, `文件有 ${p.errors.length} 处问题，修改后重新选择文件预览；有问题时不能导入。`),
+    h("div", { class: "stats" }, count(p.added.length, "新增", "added"), count(p.changed.length, "修改", "changed"), count(p.removed.length, "停用", "removed"), count(p.unchanged, "未变", ""), count(problems, "问题", problems ? "bad" : "")),
+    problems
+      ? h("div", { class: "errors" }, h("p", { class: "error" }, `文件有 ${problems} 处问题，修改后重新选择文件预览；有问题时不能导入。`),
           h("div", { class: "table-wrap" }, h("table", {}, h("thead", {}, h("tr", {}, ["行", "字段", "问题"].map((x) => h("th", {}, x)))),
-            h("tbody", {}, p.errors.map((e) => h("tr", {}, h("td", { class: "num" }, e.row ? `第 ${e.row} 行` : "文件"), h("td", {}, e.field ?? ""), h("td", {}, e.message)))))))
+            h("tbody", {}, p.errors.map((e) => h("tr", {}, h("td", { class: "num" }, e.row ? `第 ${e.row} 行` : "文件"), h("td", {}, e.field ?? ""), h("td", {}, e.message)))))),
+          problems > p.errors.length ? h("p", { class: "muted small unlisted" }, `还有 ${problems - p.errors.length} 处问题未列出（先改正以上各处，再预览一次）`) : null)
       : null,
     p.newUnits.length ? h("p", { class: "small" }, "将新建单位：", h("b", {}, p.newUnits.join("、"))) : null,
     // With problems to fix the lists are folded, so the problems come first.
