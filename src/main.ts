@@ -58,7 +58,7 @@ async function main() {
       `民呼我应 已启动（分类器：${services.classifierName === "local" ? "本地分类器" : "大模型 + 本地兜底"}）`,
       `  工作台      ${base}/console/`,
       ...firstAdminLines.map((line) => `              ${line}`),
-      `  模拟器      ${base}/simulator${config.simulatorEnabled ? "" : "（已关闭）"}`,
+      `  模拟器      ${config.simulatorEnabled ? `${base}/simulator（仅限本机访问）` : "已关闭（已配置正式渠道或 PUBLIC_URL；SIMULATOR_ENABLED=true 可开启）"}`,
       `  健康检查    ${base}/health`,
       `  HTTP 渠道   POST ${base}/api/channels/http/messages`,
       `  服务号      ${services.channels.has("wechat-mp") ? `已启用，回调 URL ${base}/channels/wechat-mp（填到 开发 → 基本配置 → 服务器配置）` : "未启用（设置 WECHAT_MP_APPID 等四项开启，见 README“Going live”）"}`,
