@@ -1,6 +1,6 @@
 // 民呼我应 workers' console: a small single-page app over the JSON API (the same one other systems use).
 // No build step: ES modules served as they are. Helpers in lib.js; the administrators' pages in admin-*.js.
-import { ACTOR_LABELS, adminTabs, api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, INBOUND_KIND_LABELS, lightbox, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, VIA_LABELS, view } from "./lib.js";
+import { ACTOR_LABELS, api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, INBOUND_KIND_LABELS, lightbox, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, VIA_LABELS, view } from "./lib.js";
 
 // ---- signing in -------------------------------------------------------------------------------------------
 
@@ -508,56 +508,6 @@ function drawCharts(ranking, trend, rankEl, trendEl) {
   kpiView.cleanup = () => window.removeEventListener("resize", resize);
 }
 
-// ---- accounts (administrators) ----------------------------------------------------------------------------
-
-async function usersView() {
-  const [{ users }, { grids, units }] = await Promise.all([api("GET", "/api/users"), reference()]);
-  const gridName = new Map(grids.map((g) => [g.id, g.name]));
-  const unitName = new Map(units.map((u) => [u.id, u.name]));
-  const created = h("div", {});
-  const form = h(
-    "form",
-    { class: "card", onsubmit: async (e) => {
-      e.preventDefault();
-      const f = new FormData(form);
-      const body = {
-        username: f.get("username"),
-        displayName: f.get("displayName"),
-        role: f.get("role"),
-        gridIds: f.getAll("gridIds").map(Number),
-        unitIds: f.getAll("unitIds").map(Number),
-      };
-      await attempt(async () => {
-        const r = await api("POST", "/api/users", body);
-        await usersView();
-        view.querySelector(".created").replaceChildren(h("p", { class: "card" }, `已创建 ${r.username}，初始密码（只显示这一次，请转交本人）：`, h("code", {}, r.password)));
-      });
-    } },
-    h("h2", {}, "新建账号"),
-    h("div", { class: "row" },
-      h("input", { name: "username", placeholder: "用户名（字母数字）", required: true, "aria-label": "用户名" }),
-      h("input", { name: "displayName", placeholder: "姓名", required: true, "aria-label": "姓名" }),
-      h("select", { name: "role", "aria-label": "角色" }, options([["worker", "社区工作人员"], ["admin", "管理员"]], "worker"))),
-    h("div", { class: "row small" }, "负责网格：", grids.map((g) => h("label", {}, h("input", { type: "checkbox", name: "gridIds", value: String(g.id) }), g.name))),
-    h("div", { class: "row small" }, "负责单位：", h("select", { name: "unitIds", multiple: true, size: 4, "aria-label": "负责单位" }, options(units.map((u) => [u.id, u.name])))),
-    h("button", { class: "primary", type: "submit" }, "创建"),
-  );
-  view.replaceChildren(
-    adminTabs("/users"),
-    h("h1", {}, "账号"),
-    h("div", { class: "created" }),
-    h("div", { class: "table-wrap" }, h("table", {},
-      h("thead", {}, h("tr", {}, ["用户名", "姓名", "角色", "范围", "状态", ""].map((x) => h("th", {}, x)))),
-      h("tbody", {}, users.map((u) => h("tr", {},
-        h("td", {}, u.username), h("td", {}, u.displayName), h("td", {}, u.role === "admin" ? "管理员" : "社区工作人员"),
-        h("td", { class: "small" }, u.role === "admin" ? "全部" : [...u.gridIds.map((id) => gridName.get(id)), ...u.unitIds.map((id) => unitName.get(id))].filter(Boolean).join("、") || "（未分配）"),
-        h("td", {}, u.disabled ? "已停用" : "正常"),
-        h("td", {}, u.id === state.user.id ? "" : h("button", { type: "button", onclick: () => attempt(() => api("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }).then(usersView), u.disabled ? "已启用" : "已停用") }, u.disabled ? "启用" : "停用"))))))),
-    form,
-    created,
-  );
-}
-
 // ---- administrators' pages, each its own module, loaded when opened ----------------------------------------
 
 const ADMIN_PAGES = {
@@ -565,6 +515,7 @@ const ADMIN_PAGES = {
   "/admin/list": { module: "./admin-list.js" },
   "/admin/org": { module: "./admin-org.js" },
   "/admin/replies": { module: "./admin-replies.js" },
+  "/users": { module: "./admin-users.js" },
 };
 
 // ---- routing ----------------------------------------------------------------------------------------------
@@ -579,7 +530,9 @@ async function route() {
   }
   kpiView.cleanup?.();
   kpiView.cleanup = null;
-  const [path, query] = (location.hash.slice(1) || "/review").split("?");
+  // A generated password (new account, reset) is replaced before anything else; the server refuses the rest.
+  const [path, query] = state.user.mustChangePassword ? ["/password"] : (location.hash.slice(1) || "/review").split("?");
+  document.querySelector(".top nav").hidden = Boolean(state.user.mustChangePassword);
   const params = new URLSearchParams(query ?? "");
   const section = path.split("/")[1];
   for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === section || (a.dataset.nav === "admin" && path === "/users"));
@@ -589,10 +542,10 @@ async function route() {
     if (number) await caseView(number);
     else if (path === "/cases") await casesView(params);
     else if (path === "/kpi") await kpiView(params);
-    else if (path === "/users" && state.user.role === "admin") await usersView();
+    else if (path === "/password") await (await import("./account.js")).default();
     else if (ADMIN_PAGES[path] && state.user.role === "admin") await (await import(ADMIN_PAGES[path].module)).default(params);
     else await reviewView();
-    refreshReviewCount();
+    if (!state.user.mustChangePassword) refreshReviewCount();
   } catch (err) {
     if (err.status !== 401) view.replaceChildren(h("p", { class: "error card" }, err.message));
   }
