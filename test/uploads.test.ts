@@ -211,3 +211,14 @@ describe("residents meanwhile", () => {
     expect(res.body.added).toHaveLength(LIST_LIMITS.rows);
   }, HEAVY);
 });
+
+describe("the evaluation set upload", () => {
+  it("stops reading a labelled set at the first line past 2,000 and says so", async () => {
+    const lines = "小区门口的路灯不亮了\tLD01\n".repeat(100_000);
+    const res = await callAs(svc, admin, "POST", "/api/admin/evaluations", { classifier: "local", dataset: "upload", fileName: "评测集.tsv", content: lines });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ id: "invalid_dataset", message: "评测集最多 2000 条：文件超过 2000 行，已在第 2002 行停止读取" });
+    const csv = await callAs(svc, admin, "POST", "/api/admin/evaluations", { classifier: "local", dataset: "upload", fileName: "评测集.csv", content: "text,label\n" + "路灯不亮,LD01\n".repeat(100_000) });
+    expect(csv.body.error.message).toBe("评测集最多 2000 条：文件超过 2000 行，已在第 2002 行停止读取");
+  });
+});
