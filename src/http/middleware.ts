@@ -27,6 +27,12 @@ export function errorHandler(log: Logger): Middleware {
         ctx.body = { error: { id: "bad_request", message } };
         return;
       }
+      // A foreign key to a row that does not exist (e.g. a unit's areaId): the request named it, so it is a 400.
+      if ((err as { code?: string }).code === "P2003") {
+        ctx.status = 400;
+        ctx.body = { error: { id: "validation_error", message: "引用的记录不存在" } };
+        return;
+      }
       log.error({ err, path: ctx.path, method: ctx.method }, "unhandled error");
       ctx.status = 500;
       ctx.body = { error: { id: "internal_error", message: "服务器内部错误" } };
