@@ -246,10 +246,10 @@ export const openApiDocument = {
     "/api/admin/list/preview": {
       post: {
         summary: "预览导入 CSV/XLSX 清单（管理员）：新增、修改（含字段前后值）、停用的事项，逐行问题，将新建的单位；不写入",
-        description: "content 为文件内容的 base64（不超过 5 MB）。表头与 npm run list:import 相同（中文或英文）；主责单位和两项时限必填。mode=replace 时文件即完整清单，文件中没有的事项将停用；strictUnits 时不认识的单位算作错误。",
+        description: "content 为文件内容的 base64（不超过 5 MB；最多 5000 个事项，超过时 422 too_many_rows，读到第 5001 个事项即停止；XLSX 解压后不超过 40 MB，否则 422 unpacked_too_large，在解压之前即拒绝）。errors 只列前 100 处问题，errorCount 为总数。表头与 npm run list:import 相同（中文或英文）；主责单位和两项时限必填。mode=replace 时文件即完整清单，文件中没有的事项将停用；strictUnits 时不认识的单位算作错误。",
         security: [{ session: [] }],
         requestBody: body(listFileSchema),
-        responses: { "200": ok("{fileName, mode, added, changed, removed, unchanged, newUnits, errors: [{row, field, message}]}"), ...errors },
+        responses: { "200": ok("{fileName, mode, added, changed, removed, unchanged, newUnits, errors: [{row, field, message}]（前 100 处）, errorCount}"), ...errors },
       },
     },
     "/api/admin/list/apply": {
@@ -257,7 +257,7 @@ export const openApiDocument = {
         summary: "导入 CSV/XLSX 清单（管理员）：重新校验后在一个事务中写入，并记录版本（操作人、原因、变化、完整清单）",
         security: [{ session: [] }],
         requestBody: body(listApplySchema),
-        responses: { "200": ok("{versionId, added, changed, removed, unchanged, newUnits}；没有变化时 versionId 为 null"), "422": ok("有问题的行：error.errors，未写入任何数据"), ...errors },
+        responses: { "200": ok("{versionId, added, changed, removed, unchanged, newUnits}；没有变化时 versionId 为 null"), "422": ok("有问题的行：error.errors（前 100 处）与 error.errorCount，未写入任何数据；或文件超出限制（error.id 为 too_many_rows、unpacked_too_large、file_too_large）"), ...errors },
       },
     },
     "/api/admin/list/export.xlsx": { get: { summary: "导出当前职责清单（XLSX，列与导入相同，可改后再导入）", security: [{ session: [] }], responses: { "200": ok("XLSX"), ...errors } } },
