@@ -196,7 +196,7 @@ export function adminListRoutes(services: Services): Router {
     };
   });
 
-  /** Applies a file as a new version, or refuses it whole (422 with every row's problem). */
+  /** Applies a file as a new version, or refuses it whole (422 with the first 100 problems and their count). */
   router.post("/list/apply", async (ctx) => {
     const body = parseInput(listApplySchema, ctx.request.body);
     const table = await fileOf(body);
