@@ -183,6 +183,15 @@ describe("the LLM chooses, it never speaks", () => {
     expect(body.replies[0].text).toBe(await serviceReply(body.case.number, ["time"]));
   });
 
+  it("takes an answer without missing_info or rationale as asking nothing", async () => {
+    llm.script(answer({ matter_code: "SZ01", urgency: "normal", confidence: 0.9 }));
+    const { body } = await svc.post(PATH, privateMessage("小区北门的路灯不亮了"));
+    expect(llm.requests).toHaveLength(1);
+    const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number: body.case.number } });
+    expect(kase).toMatchObject({ classSource: "llm", missingInfo: [], classRationale: "" });
+    expect(body.replies[0].text).toBe(await serviceReply(body.case.number, []));
+  });
+
   it("asks for the codes with the texts administrators set", async () => {
     const { replies } = svc.services;
     replies.use("question_time", "大概从哪天开始的");

@@ -26,8 +26,8 @@ const answerSchema = z.object({
   urgency: z.enum(["normal", "urgent", "emergency"]).transform((u) => (u === "normal" ? "normal" : "urgent") as "normal" | "urgent"),
   confidence: z.coerce.number().min(0).max(1),
   // Unknown codes and free text are dropped, not retried: the answer's matter still counts.
-  missing_info: z.unknown().transform(knownQuestions),
-  rationale: z.unknown().transform((r) => (typeof r === "string" ? r : "")),
+  missing_info: z.unknown().optional().transform(knownQuestions),
+  rationale: z.unknown().optional().transform((r) => (typeof r === "string" ? r : "")),
 });
 
 /** JSON schema for providers that support strict structured output (LLM_JSON_SCHEMA=true). */
