@@ -4,7 +4,7 @@ import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { z } from "zod";
 import { runInThread } from "../threads.ts";
-import { readCentralDirectory, storedFile, unpackEntry, writeZip, ZipRefused, type ZipEntry } from "./zip.ts";
+import { readCentralDirectory, storedFile, unpackEntry, writeZip, ZipRefused } from "./zip.ts";
 
 /** What one list file may hold. A real list has hundreds of matters; a 517-matter XLSX is about 30 KB. */
 export const LIST_LIMITS = {
@@ -231,10 +231,9 @@ const XLSX_PARTS = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl
  * uncompressed: what it reads is exactly what was counted.
  */
 function checkedXlsx(input: Buffer): Buffer {
-  let entries: ZipEntry[];
   const parts = new Map<string, Buffer>();
   try {
-    entries = readCentralDirectory(input, {
+    const entries = readCentralDirectory(input, {
       maxTotalBytes: LIST_LIMITS.unpackedBytes, maxEntryBytes: LIST_LIMITS.unpackedBytes, maxEntries: LIST_LIMITS.zipEntries,
       maxRatio: LIST_LIMITS.zipRatio, ratioFloorBytes: 1024 * 1024,
     });
@@ -336,11 +335,31 @@ export type ReadReply = { table: MatterTable } | { refused: { id: ListFileRefuse
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
+ * Up to this much text (a CSV's bytes, an XLSX's declared unpacked parts) a file is read on this thread: some
+ * 500 rows, well under 100 ms, where starting a worker thread costs half a second or more.
+ */
+const READ_HERE_BYTES = 256 * 1024;
+
+function smallEnoughHere(name: string, input: Buffer): boolean {
+  if (!/\.xlsx$/i.test(name)) return input.length <= READ_HERE_BYTES;
+  try {
+    const entries = readCentralDirectory(input, {
+      maxTotalBytes: READ_HERE_BYTES, maxEntryBytes: READ_HERE_BYTES, maxEntries: LIST_LIMITS.zipEntries, maxRatio: LIST_LIMITS.zipRatio, ratioFloorBytes: 1024 * 1024,
+    });
+    return entries.length > 0;
+  } catch {
+    return false; // larger, or refused: the thread says which
+  }
+}
+
+/**
  * readMatterFileHere in a worker thread, so that reading and checking 5,000 rows (a second or more for an XLSX)
- * never holds up residents' messages. One file at a time (the others wait their turn), in a thread with a heap
- * limit of its own: a file that still needs more fails alone, and the thread's memory is given back when it ends.
+ * never holds up residents' messages; a small file is read here (smallEnoughHere). One file at a time (the others
+ * wait their turn), in a thread with a heap limit of its own: a file that still needs more fails alone, and the
+ * thread's memory is given back when it ends.
  */
 export function readMatterFile(name: string, input: Buffer): Promise<MatterTable> {
+  if (smallEnoughHere(name, input)) return readMatterFileHere(name, input);
   const read = queue.then(async () => {
     const reply = await runInThread<ReadReply>(new URL("./parseWorker.ts", import.meta.url), { name, input: new Uint8Array(input) }, {
       resourceLimits: { maxOldGenerationSizeMb: 768 },
