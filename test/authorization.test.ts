@@ -2,7 +2,7 @@
 // first test) × six callers — no one, a worker of another grid, a unit's API token, a worker's API token, the
 // worker of the case's grid, an administrator — with the answer each must get. Public routes and those guarded by
 // their own mechanism (signature, signed link, this machine only) are in the table too, with that expectation.
-// Rows marked PENDING describe a policy another change is bringing in; they fail until it lands.
+// Rows named "... rule:" check the case-scope and loopback rules that came in with their own changes (8e458bd, 3908c66).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSignature } from "@wecom/crypto";
@@ -38,8 +38,8 @@ interface Row {
   /** METHOD and the router's path, e.g. "GET /api/cases/:number". */
   route: string;
   variant?: string;
-  /** Expectations that fail today, and the change they wait for. */
-  pending?: { why: string; who: Who[] };
+  /** Expectations that belong to a rule brought in by its own change, named in the test. */
+  rule?: { why: string; who: Who[] };
   guard: Guard;
   request: (f: Fixture, who: Who) => Req;
   expect: Expectations;
@@ -70,9 +70,9 @@ interface Fixture {
 }
 
 const MISSING = "2099-999999";
-const UNIT_SCOPE = "unit scope: a unit sees a case only once it is dispatched to it";
+const UNIT_SCOPE = "unit scope rule: a unit sees a case only once it is dispatched to it";
 const underReview = { why: UNIT_SCOPE, who: ["unitToken"] as Who[] };
-const LOOPBACK = "loopback guard: loopback socket, loopback Host, no forwarding headers";
+const LOOPBACK = "loopback rule: loopback socket, loopback Host, no forwarding headers";
 /** The appeal the stand-in model is unsure of: opened as 待人工确认, with 物业 as its guessed lead unit. */
 const UNSURE = "说不太清楚的声音";
 
@@ -139,17 +139,17 @@ const TABLE: Row[] = [
   { route: "GET /api/cases/export.xlsx", guard: "identity", request: () => ({ path: "/api/cases/export.xlsx" }), expect: principals(200) },
   { route: "GET /api/cases/:number", variant: "case dispatched to the unit", guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseA}` }), expect: caseInScope(200) },
   { route: "GET /api/cases/:number", variant: "missing number", guard: "identity", request: () => ({ path: `/api/cases/${MISSING}` }), expect: caseMissing },
-  { route: "GET /api/cases/:number", variant: "case under review", pending: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}` }), expect: caseUnderReview(200) },
+  { route: "GET /api/cases/:number", variant: "case under review", rule: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}` }), expect: caseUnderReview(200) },
   { route: "GET /api/cases/:number/attachments/:id", variant: "case dispatched to the unit", guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseA}/attachments/${f.photoA}` }), expect: caseInScope(200) },
   { route: "GET /api/cases/:number/attachments/:id", variant: "missing number", guard: "identity", request: (f) => ({ path: `/api/cases/${MISSING}/attachments/${f.photoA}` }), expect: caseMissing },
-  { route: "GET /api/cases/:number/attachments/:id", variant: "case under review", pending: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}/attachments/${f.photoR}` }), expect: caseUnderReview(200) },
+  { route: "GET /api/cases/:number/attachments/:id", variant: "case under review", rule: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}/attachments/${f.photoR}` }), expect: caseUnderReview(200) },
   { route: "GET /api/cases/:number/duplicates", variant: "case dispatched to the unit", guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseA}/duplicates` }), expect: caseInScope(200) },
   { route: "GET /api/cases/:number/duplicates", variant: "missing number", guard: "identity", request: () => ({ path: `/api/cases/${MISSING}/duplicates` }), expect: caseMissing },
-  { route: "GET /api/cases/:number/duplicates", variant: "case under review", pending: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}/duplicates` }), expect: caseUnderReview(200) },
+  { route: "GET /api/cases/:number/duplicates", variant: "case under review", rule: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}/duplicates` }), expect: caseUnderReview(200) },
   // A note: what every principal with the case may do, and changes nothing any other row reads.
   { route: "POST /api/cases/:number/actions", variant: "a note, case dispatched to the unit", guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseA}/actions`, body: { action: "note", text: "授权测试备注" } }), expect: caseInScope(200) },
   { route: "POST /api/cases/:number/actions", variant: "a note, missing number", guard: "identity", request: () => ({ path: `/api/cases/${MISSING}/actions`, body: { action: "note", text: "授权测试备注" } }), expect: caseMissing },
-  { route: "POST /api/cases/:number/actions", variant: "a note, case under review", pending: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}/actions`, body: { action: "note", text: "授权测试备注" } }), expect: caseUnderReview(200) },
+  { route: "POST /api/cases/:number/actions", variant: "a note, case under review", rule: underReview, guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseR}/actions`, body: { action: "note", text: "授权测试备注" } }), expect: caseUnderReview(200) },
 
   // Workers and worker tokens, not units.
   { route: "GET /api/kpis", guard: "identity", request: () => ({ path: "/api/kpis" }), expect: notUnits(200) },
@@ -374,8 +374,8 @@ describe("the table covers the app", () => {
 describe.each(TABLE.map((row) => [label(row), row] as const))("%s", (_name, row) => {
   for (const who of WHO) {
     const expected = row.expect[who];
-    const pending = row.pending?.who.includes(who) ? `PENDING ${row.pending.why}: ` : "";
-    it(`${pending}as ${who} → ${shown(expected)}`, () => check(row, who, expected));
+    const rule = row.rule?.who.includes(who) ? `${row.rule.why}: ` : "";
+    it(`${rule}as ${who} → ${shown(expected)}`, () => check(row, who, expected));
   }
 });
 
@@ -384,7 +384,7 @@ describe("loopback-only routes refuse what only looks local", () => {
   for (const row of loopbackRows) {
     for (const fwd of FORWARDED) {
       for (const who of ["anonymous", "admin"] as const) {
-        it(`PENDING ${LOOPBACK}: ${row.route} with ${fwd.name} as ${who} → 403`, () => check(row, who, 403, { headers: fwd.headers }));
+        it(`${LOOPBACK}: ${row.route} with ${fwd.name} as ${who} → 403`, () => check(row, who, 403, { headers: fwd.headers }));
       }
     }
   }
@@ -467,7 +467,7 @@ describe("units act on the cases dispatched to them, and only as their role allo
     expect(await numbers(as(tokenOf.unitToken!))).toContain(f.caseA);
   });
 
-  it(`PENDING ${UNIT_SCOPE}: a case under review is not in its guessed unit's list, and is once a worker dispatches it`, async () => {
+  it(`${UNIT_SCOPE}: a case under review is not in its guessed unit's list, and is once a worker dispatches it`, async () => {
     expect((await send("GET", { path: "/api/cases?pageSize=100" }, as(tokenOf.unitToken!))).json.cases.map((c: { number: string }) => c.number)).not.toContain(f.caseR);
     const fresh = await openCase("sim-yangguang-1", `@小民 5号楼电梯${UNSURE}`, false);
     expect(fresh.status).toBe("needs_review");
@@ -481,7 +481,7 @@ describe("units act on the cases dispatched to them, and only as their role allo
 });
 
 describe("merging checks both cases", () => {
-  it("PENDING merge checks both cases' scope: a worker cannot merge into another grid's case, which reads as a missing one", async () => {
+  it("merge rule: a worker cannot merge into another grid's case, which reads as a missing one", async () => {
     const source = await openCase("sim-yangguang-1", "@小民 6号楼电梯门关不上", false);
     const worker = await credentials("gridWorker");
     const merge = (into: string) => send("POST", { path: `/api/cases/${source.number}/actions`, body: { action: "merge", mergeInto: into } }, worker);
