@@ -17,7 +17,7 @@ afterAll(async () => {
 
 let n = 0;
 /** A fresh account with a password of the test's choosing (so it need not be changed first). */
-async function account(role: "admin" | "worker", prefix = role) {
+async function account(role: "admin" | "worker", prefix: string = role) {
   const username = `${prefix}-${++n}`;
   const password = `${prefix}-pass-${n}-ok`;
   const { user } = await createUser(svc.services.db, { username, displayName: role === "admin" ? "管理员" : "网格员小李", role, password });
