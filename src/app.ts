@@ -5,7 +5,8 @@ import { bodyParser } from "@koa/bodyparser";
 import type { Services } from "./services.ts";
 import { errorHandler } from "./http/middleware.ts";
 import { AppError } from "./errors.ts";
-import { wellFormedStrings } from "./domain/text.ts";
+import { TooDeepError, wellFormedStrings } from "./domain/text.ts";
+import { ValidationError } from "./errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { httpChannelRoutes } from "./channels/http/index.ts";
 import { simulatorRoutes } from "./channels/simulator/index.ts";
@@ -49,7 +50,14 @@ export function createApp(services: Services): Koa {
   app.use((ctx, next) => (ownBody(ctx.path) ? next() : bigBody(ctx.path) ? large(ctx, next) : small(ctx, next)));
   // Lone surrogates and NULs in a JSON body become U+FFFD before any route reads it.
   app.use(async function mendText(ctx, next) {
-    if (ctx.request.body !== undefined) ctx.request.body = wellFormedStrings(ctx.request.body);
+    if (ctx.request.body !== undefined) {
+      try {
+        ctx.request.body = wellFormedStrings(ctx.request.body);
+      } catch (err) {
+        if (err instanceof TooDeepError) throw ValidationError("请求体嵌套层数过多");
+        throw err;
+      }
+    }
     await next();
   });
   app.use(async function securityHeaders(ctx, next) {

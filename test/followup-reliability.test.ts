@@ -255,7 +255,7 @@ describe("units in their work group", () => {
     const clock = new FakeClock(cst("2026-11-02T10:00"));
     const svc = await start(clock);
     const pension = await appeal(svc, clock, "@小民 养老保险断缴了几年，现在怎么补缴");
-    expect(await unitSays(svc, clock, `${pension} 签收`)).toBe(`未能处理：工单 ${pension} 不存在或不由阳光花园物业服务中心承办`);
+    expect(await unitSays(svc, clock, `${pension} 签收`)).toBe(`未能处理：未找到该工单，或您无权查看（${pension}）`);
     const lamp = await appeal(svc, clock, "@小民 小区北门外那段路的路灯不亮了，晚上很黑"); // the property company cooperates
     expect(await unitSays(svc, clock, `${lamp} 签收`)).toBe("未能处理：配合单位只能添加进展或备注");
     expect(await unitSays(svc, clock, `${lamp} 进展 已联系市政，今晚派人`)).toBe(`已记录：工单 ${lamp} 进展已告知居民。`);

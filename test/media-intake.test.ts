@@ -21,7 +21,8 @@ const id = (p: string) => `${p}-${Date.now().toString(36)}-${++n}`;
 let hook: { url: string; posts: any[]; close: () => Promise<void> };
 
 beforeAll(async () => {
-  svc = await startService({ LINK_SECRET: "media-link-secret-for-tests", PUBLIC_URL: "http://minhu.test" }, { clock: clock.now });
+  // The simulator plays residents and units here; PUBLIC_URL alone would switch it off.
+  svc = await startService({ LINK_SECRET: "media-link-secret-for-tests", PUBLIC_URL: "http://minhu.test", SIMULATOR_ENABLED: "true" }, { clock: clock.now });
   const posts: any[] = [];
   const server = http.createServer((req, res) => {
     let raw = "";

@@ -48,6 +48,16 @@ describe("broken text", () => {
   });
 });
 
+describe("deep bodies", () => {
+  it("refuses a body nested thousands deep with a 400, and the service goes on", async () => {
+    const deep = "[".repeat(50_000) + "]".repeat(50_000); // 100 KB, within the body limit
+    const res = await fetch(`${svc.url}/api/admin/settings`, { method: "PATCH", headers: { "content-type": "application/json", cookie: admin.cookie, "x-csrf-token": admin.csrf }, body: deep });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).error.message).toBe("请求体嵌套层数过多");
+    expect((await fetch(`${svc.url}/health`)).status).toBe(200);
+  });
+});
+
 describe("settings", () => {
   it.each(["constructor", "toString", "hasOwnProperty"])("refuses %s as a setting's name", async (key) => {
     const res = await callAs(svc, admin, "PATCH", "/api/admin/settings", JSON.parse(`{"${key}": 1}`));

@@ -6,13 +6,20 @@ export function wellFormedText(text: string): string {
   return text.replace(BROKEN, "\uFFFD");
 }
 
+/** Deeper than this, a body is refused rather than walked (no form or message nests more than a few levels). */
+export const MAX_DEPTH = 64;
+
+export class TooDeepError extends Error {}
+
 /** The same for every string inside parsed JSON (plain objects and arrays; anything else is left as it is). */
-export function wellFormedStrings<T>(value: T): T {
+export function wellFormedStrings<T>(value: T, depth = 0): T {
   if (typeof value === "string") return wellFormedText(value) as T;
-  if (Array.isArray(value)) return value.map(wellFormedStrings) as T;
-  if (value && typeof value === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+  if (!value || typeof value !== "object") return value;
+  if (depth >= MAX_DEPTH) throw new TooDeepError(`nested deeper than ${MAX_DEPTH} levels`);
+  if (Array.isArray(value)) return value.map((v) => wellFormedStrings(v, depth + 1)) as T;
+  if ([Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, wellFormedText(k), { value: wellFormedStrings(v), enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, wellFormedText(k), { value: wellFormedStrings(v, depth + 1), enumerable: true, writable: true, configurable: true });
     return out as T;
   }
   return value;

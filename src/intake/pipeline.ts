@@ -128,7 +128,9 @@ export class Intake {
   /** Takes one message from a channel. The same message id again returns the first answer and does nothing else. */
   receive(input: InboundMessageInput, now: Date): Promise<IntakeResult> {
     // Broken text (a lone surrogate, a NUL) is mended before anything is stored, so the message is never lost to it.
-    const message = inboundMessageSchema.parse(wellFormedStrings(input));
+    // The channel's raw payload is kept as it came (stored as JSON, where such characters are escaped).
+    const { raw, ...words } = input;
+    const message = inboundMessageSchema.parse({ ...wellFormedStrings(words), raw });
     const key = `${message.channel}\u0000${message.messageId}`;
     let pending = this.inflight.get(key);
     if (!pending) {
@@ -569,7 +571,7 @@ export class Intake {
     }
     const viewer = { role: "unit", unitId: unit.id, scope: null } as const;
     const kase = await findVisibleCase(db, command.number, viewer);
-    if (!kase) return respond(replies.render("unit_command_error", { error: `工单 ${command.number} ${CASE_NOT_FOUND}` }));
+    if (!kase) return respond(replies.render("unit_command_error", { error: `${CASE_NOT_FOUND}（${command.number}）` }));
     const refused = await refuseAction(db, viewer, kase, command.action);
     if (refused) return respond(replies.render("unit_command_error", { error: refused.message }), kase.id);
     const actorId = `${row.channel}:${row.senderId}`;

@@ -259,7 +259,7 @@ export function adminListRoutes(services: Services): Router {
   router.post("/list/versions/:id/restore", async (ctx) => {
     const id = Number(ctx.params.id);
     const body = parseInput(restoreSchema, ctx.request.body);
-    const result = Number.isInteger(id) && id > 0 ? await restoreVersion(db, id, { author: author(ctx), reason: body.reason, now: services.clock() }).catch((err) => { throw conflicts(err); }) : null;
+    const result = Number.isSafeInteger(id) && id > 0 ? await restoreVersion(db, id, { author: author(ctx), reason: body.reason, now: services.clock() }).catch((err) => { throw conflicts(err); }) : null;
     if (!result) throw NotFoundError("清单版本不存在");
     if (result.versionId !== null) await services.reference.reload();
     log.info({ by: author(ctx).id, restored: id, versionId: result.versionId, ...counts(result.changes) }, "list restored");
@@ -268,7 +268,7 @@ export function adminListRoutes(services: Services): Router {
 
   router.get("/list/versions/:id", async (ctx) => {
     const id = Number(ctx.params.id);
-    const version = Number.isInteger(id) && id > 0 ? await db.listVersion.findUnique({ where: { id } }) : null;
+    const version = Number.isSafeInteger(id) && id > 0 ? await db.listVersion.findUnique({ where: { id } }) : null;
     if (!version) throw NotFoundError("清单版本不存在");
     const cases = await db.case.count({ where: { listVersionId: id } });
     ctx.body = { ...version, counts: counts(version.changes as unknown as ListChanges), cases };

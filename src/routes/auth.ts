@@ -124,7 +124,7 @@ export function authRoutes(services: Services): Router {
   router.patch("/api/users/:id", admin, async (ctx) => {
     const id = Number(ctx.params.id);
     const body = parseInput(updateSchema, ctx.request.body);
-    const user = Number.isInteger(id) ? await db.user.findUnique({ where: { id } }) : null;
+    const user = Number.isSafeInteger(id) ? await db.user.findUnique({ where: { id } }) : null;
     if (!user) throw NotFoundError("用户不存在");
     if (user.id === (ctx.state.user as SessionUser).id && body.disabled) throw new AppError("forbidden", 403, "不能停用自己的账号");
     await db.user.update({ where: { id }, data: { disabledAt: body.disabled ? services.clock() : null } });

@@ -183,7 +183,7 @@ export function simulatorRoutes(services: Services): Router {
   // The simulator's own photos and voice (nothing from real channels), for its transcript.
   router.get("/api/simulator/media/:id", async (ctx) => {
     const id = Number(ctx.params.id);
-    const a = Number.isInteger(id) ? await db.attachment.findUnique({ where: { id } }) : null;
+    const a = Number.isSafeInteger(id) ? await db.attachment.findUnique({ where: { id } }) : null;
     if (!a || a.channel !== "simulator" || a.kind === "location") throw NotFoundError("文件不存在");
     await sendAttachment(ctx, services.media.files, a, a.kind === "voice" && a.playablePath ? "mp3" : "original");
   });
