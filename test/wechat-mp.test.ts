@@ -21,7 +21,8 @@ const msgId = () => `${Date.now()}${++n}`;
 
 beforeAll(async () => {
   fake = await startFakeWechat();
-  svc = await startService({ ...officialChannelsEnv(fake), PUBLIC_URL: "http://minhu.test", LINK_SECRET: "a-link-secret-for-tests" }, { clock: clock.now });
+  // The seeded units work in simulator rooms, which a real channel would otherwise switch off.
+  svc = await startService({ ...officialChannelsEnv(fake), PUBLIC_URL: "http://minhu.test", LINK_SECRET: "a-link-secret-for-tests", SIMULATOR_ENABLED: "true" }, { clock: clock.now });
 });
 afterAll(async () => {
   await svc?.close();
