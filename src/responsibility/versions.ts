@@ -199,36 +199,51 @@ export interface CommitResult {
   changes: ListChanges;
 }
 
-/** Writes matters (units by name, created when new) and deactivates removed ones; then the version row. */
+/** Rows written by one statement: a few thousand parameters, well inside SQLite's and PostgreSQL's limits. */
+const BATCH = 400;
+const batches = <T>(items: T[]): T[][] => Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+
+/** The ids of units by name, the missing ones created (all in a few statements). */
+async function unitIdsByName(tx: Tx, names: string[]): Promise<Map<string, number>> {
+  const find = async (list: string[]) => (await Promise.all(batches(list).map((b) => tx.unit.findMany({ where: { name: { in: b } }, select: { id: true, name: true } })))).flat();
+  const found = await find(names);
+  const known = new Set(found.map((u) => u.name));
+  const missing = names.filter((n) => !known.has(n));
+  for (const b of batches(missing)) await tx.unit.createMany({ data: b.map((name) => ({ name, kind: unitKind(name) })) });
+  return new Map([...found, ...(missing.length ? await find(missing) : [])].map((u) => [u.name, u.id]));
+}
+
+/**
+ * Writes matters (units by name, created when new) and deactivates removed ones; then the version row. In bulk:
+ * the SQLite driver answers synchronously, so a statement per matter and link (some 20,000 for a new list of 5,000)
+ * held every other request for half a minute; new matters and all links now go in batches, changed matters one
+ * update each (a re-import changes few).
+ */
 async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta: { author: Author; reason: string; source: ListSource; now?: Date }): Promise<CommitResult> {
-  const unitIds = new Map<string, number>();
-  const unitId = async (name: string) => {
-    let id = unitIds.get(name);
-    if (id === undefined) {
-      id = (await tx.unit.upsert({ where: { name }, create: { name, kind: unitKind(name) }, update: {} })).id;
-      unitIds.set(name, id);
-    }
-    return id;
-  };
-  for (const m of targets) {
-    const data = {
-      name: m.name,
-      category: m.category,
-      description: m.description,
-      keywords: m.keywords,
-      examples: m.examples,
-      needsLocation: m.needsLocation,
-      leadUnitId: m.leadUnit ? await unitId(m.leadUnit) : null,
-      responseHours: m.responseHours,
-      resolveDays: m.resolveDays,
-      active: m.active,
-    };
-    const matter = await tx.matter.upsert({ where: { code: m.code }, create: { code: m.code, ...data }, update: data });
-    await tx.matterCooperatingUnit.deleteMany({ where: { matterId: matter.id } });
-    for (const name of m.cooperatingUnits) {
-      await tx.matterCooperatingUnit.create({ data: { matterId: matter.id, unitId: await unitId(name) } });
-    }
+  const names = [...new Set(targets.flatMap((m) => [...(m.leadUnit ? [m.leadUnit] : []), ...m.cooperatingUnits]))];
+  const unitIds = await unitIdsByName(tx, names);
+  const fields = (m: MatterState) => ({
+    name: m.name,
+    category: m.category,
+    description: m.description,
+    keywords: m.keywords,
+    examples: m.examples,
+    needsLocation: m.needsLocation,
+    leadUnitId: m.leadUnit ? unitIds.get(m.leadUnit)! : null,
+    responseHours: m.responseHours,
+    resolveDays: m.resolveDays,
+    active: m.active,
+  });
+  const added = new Set(changes.added);
+  for (const b of batches(targets.filter((m) => added.has(m.code)))) await tx.matter.createMany({ data: b.map((m) => ({ code: m.code, ...fields(m) })) });
+  for (const m of targets) if (!added.has(m.code)) await tx.matter.update({ where: { code: m.code }, data: fields(m) });
+  const matterIds = new Map<string, number>();
+  for (const b of batches(targets.map((m) => m.code))) {
+    for (const row of await tx.matter.findMany({ where: { code: { in: b } }, select: { id: true, code: true } })) matterIds.set(row.code, row.id);
   }
+  for (const b of batches([...matterIds.values()])) await tx.matterCooperatingUnit.deleteMany({ where: { matterId: { in: b } } });
+  const links = targets.flatMap((m) => [...new Set(m.cooperatingUnits)].map((name) => ({ matterId: matterIds.get(m.code)!, unitId: unitIds.get(name)! })));
+  for (const b of batches(links)) await tx.matterCooperatingUnit.createMany({ data: b });
   if (changes.removed.length) await tx.matter.updateMany({ where: { code: { in: changes.removed } }, data: { active: false } });
   const version = await tx.listVersion.create({
     data: {
