@@ -39,7 +39,8 @@ function uploadTooLarge(err: Error & { status?: number }): never {
 }
 
 export function createApp(services: Services): Koa {
-  const app = new Koa({ proxy: services.config.TRUST_PROXY });
+  // Behind a proxy only the last X-Forwarded-For entry is the proxy's own; earlier ones are whatever the client sent.
+  const app = new Koa({ proxy: services.config.TRUST_PROXY, maxIpsCount: 1 });
   app.use(errorHandler(services.log));
   // Administrators upload lists and labelled sets, the simulator photos (a few MB at most); everything else is small.
   const small = bodyParser({ enableTypes: ["json"], jsonLimit: "256kb" });
