@@ -4,18 +4,13 @@
 // of it. What the provider receives is masked: the appeal (phones, ID numbers, plates, rooms, the sender's name)
 // and the confirmed cases sent as examples, which are stored masked, masked at start when older, anonymised by
 // the retention job, and left out entirely when the setting says so.
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freshDatabaseUrl, type TestService } from "./helpers/service.ts";
+import { freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
 import { HOSTILE, startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
-import { loadConfig } from "../src/config.ts";
-import { createServices, runFollowUp } from "../src/services.ts";
-import { createApp } from "../src/app.ts";
+import { runFollowUp } from "../src/services.ts";
 import { createApiToken } from "../src/http/apiTokens.ts";
 import { formatChinaDateTime } from "../src/domain/time.ts";
 import { redactPersonalData } from "../src/domain/redact.ts";
@@ -27,31 +22,8 @@ const PATH = "/api/channels/http/messages";
 /** The service as the tests start it, but logging everything (debug) into `lines`, to read what it wrote. */
 type LoggedService = TestService & { lines: string[] };
 async function startLogged(env: Record<string, string>, on: { databaseUrl?: string } = {}): Promise<LoggedService> {
-  const databaseUrl = on.databaseUrl ?? freshDatabaseUrl();
-  const dir = path.dirname(databaseUrl.replace(/^file:/, ""));
   const lines: string[] = [];
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: "debug", MEDIA_DIR: path.join(dir, "media"), ...env });
-  const services = await createServices(config, pino({ level: "debug", base: undefined }, { write: (line: string) => void lines.push(line) }));
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(services).listen(0, "127.0.0.1", () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    services,
-    lines,
-    async post(p, body, headers = {}) {
-      const res = await fetch(url + p, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-      return { status: res.status, body: await res.json() };
-    },
-    async close() {
-      await new Promise((resolve) => server.close(resolve));
-      for (const channel of services.channels.values()) await channel.stop();
-      await services.learning.close();
-      await services.db.$disconnect();
-      if (!on.databaseUrl) rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return Object.assign(await startService(env, {}, { ...on, logLines: lines }), { lines });
 }
 
 let llm: FakeLlm;

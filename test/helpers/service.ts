@@ -4,6 +4,7 @@ import os from "node:os";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import path from "node:path";
+import { pino } from "pino";
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
@@ -28,12 +29,15 @@ export function freshDatabaseUrl(): string {
  * Starts the service on a fresh copy of the template database, or on `on.databaseUrl` (a restart: that database
  * is kept when this service closes).
  */
-export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}, on: { databaseUrl?: string } = {}): Promise<TestService> {
+export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}, on: { databaseUrl?: string; logLines?: string[] } = {}): Promise<TestService> {
   const databaseUrl = on.databaseUrl ?? freshDatabaseUrl();
   // Media files go next to the test's database, and are removed with it.
   const mediaDir = path.join(path.dirname(databaseUrl.replace(/^file:/, "")), "media");
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: "silent", MEDIA_DIR: mediaDir, ...env });
-  const services = await createServices(config, createLogger(config.LOG_LEVEL, false), overrides);
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: on.logLines ? "debug" : "silent", MEDIA_DIR: mediaDir, ...env });
+  // With `logLines`, everything the service logs (debug and up) is kept there as JSON lines, to read what it wrote.
+  const lines = on.logLines;
+  const log = lines ? pino({ level: "debug", base: undefined }, { write: (line: string) => void lines.push(line) }) : createLogger(config.LOG_LEVEL, false);
+  const services = await createServices(config, log, overrides);
   const server: Server = await new Promise((resolve) => {
     const s = createApp(services).listen(0, "127.0.0.1", () => resolve(s));
   });
