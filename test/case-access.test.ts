@@ -104,6 +104,36 @@ describe("a unit sees a case only once it has been dispatched to it", () => {
   });
 });
 
+describe("what the case detail offers (allowedActions, drawn by the console)", () => {
+  it("offers a worker the review actions of a case waiting for review, and a unit nothing before dispatch", async () => {
+    const number = await appeal("9号楼电梯按钮坏了");
+    const worker = await workerOf("幸福社区第一网格", "grid1-reviewer");
+    const detail = await callAs(svc, worker, "GET", `/api/cases/${number}`);
+    expect(detail.body.allowedActions.sort()).toEqual(["confirm", "merge", "note", "reject", "transcribe", "withdraw"]);
+    expect(detail.body).toMatchObject({ working: false, overdue: false });
+  });
+
+  it("offers the lead unit its work, a cooperating unit only the note, and each exactly what the action route accepts", async () => {
+    const number = await appeal("10号楼电梯困人后已救出，需要检修");
+    const worker = await workerOf("幸福社区第一网格", "grid1-offers");
+    await callAs(svc, worker, "POST", `/api/cases/${number}/actions`, { action: "confirm" });
+    const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number } });
+    const police = await svc.services.db.unit.findUniqueOrThrow({ where: { name: "阳光派出所" } });
+    await svc.services.db.caseCooperatingUnit.upsert({ where: { caseId_unitId: { caseId: kase.id, unitId: police.id } }, create: { caseId: kase.id, unitId: police.id }, update: {} });
+    const policeToken = (await createApiToken(svc.services.db, { name: "派出所-offers", role: "unit", unitId: police.id })).token;
+
+    const lead = await readAs(propertyToken, `/api/cases/${number}`);
+    expect(lead.body.allowedActions.sort()).toEqual(["accept", "note", "resolve", "return", "start"]);
+    expect(lead.body.working).toBe(true);
+    expect((await readAs(policeToken, `/api/cases/${number}`)).body.allowedActions).toEqual(["note"]);
+    // Offered is accepted; not offered is refused.
+    expect((await svc.post(`/api/cases/${number}/actions`, { action: "start" }, bearer(propertyToken))).status).toBe(200);
+    expect((await svc.post(`/api/cases/${number}/actions`, { action: "start" }, bearer(policeToken))).status).toBe(403);
+    const after = await readAs(propertyToken, `/api/cases/${number}`);
+    expect(after.body.allowedActions).not.toContain("start"); // in progress now
+  });
+});
+
 describe("merge checks both cases", () => {
   it("does not let a worker merge into another grid's case, and answers as for a missing number", async () => {
     const mine = await appeal("1号楼门口垃圾没人清运");

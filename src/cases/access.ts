@@ -3,7 +3,8 @@
 // adds notes; a worker sees their grids' cases and the cases dispatched to their units; administrators and
 // worker tokens see all. A case someone may not see reads exactly like a case that does not exist.
 import type { Db, Prisma } from "../db.ts";
-import type { Actor, CaseAction } from "../domain/caseMachine.ts";
+import { actionsFrom, type Actor, type CaseAction } from "../domain/caseMachine.ts";
+import type { CaseStatus } from "../domain/case.ts";
 
 /** Whoever asks: an API token, a console session, or a unit writing in its work chat. */
 export interface CaseViewer {
@@ -59,6 +60,17 @@ export async function refuseAction(
     return { status: 404, message: `要合并到的工单${CASE_NOT_FOUND}` };
   }
   return null;
+}
+
+/**
+ * What the viewer may do to a case they can see, now: the lifecycle's actions for their role from the case's status,
+ * narrowed by the same rules refuseAction applies, and the note. The console draws its buttons from this.
+ */
+export function allowedActions(v: CaseViewer, kase: { status: string; leadUnitId: number | null }): (CaseAction | "note")[] {
+  const lifecycle = actionsFrom(kase.status as CaseStatus, actorOf(v));
+  if (v.role !== "unit") return [...lifecycle, "note"];
+  if (kase.leadUnitId !== v.unitId) return ["note"];
+  return [...lifecycle.filter((a) => (UNIT_ACTIONS as readonly string[]).includes(a)), "note"];
 }
 
 /** Who a viewer is in the case's event log. */

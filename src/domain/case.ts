@@ -31,6 +31,26 @@ export const STATUS_LABELS: Record<CaseStatus, string> = {
 };
 
 export const OPEN_STATUSES: CaseStatus[] = ["needs_review", "accepted", "dispatched", "in_progress", "returned", "reopened"];
+/** With a unit, being worked on: its limits run, it is chased (催办) and escalated (督办). */
+export const WORKING_STATUSES: CaseStatus[] = ["dispatched", "in_progress", "reopened"];
+
+export interface DeadlineFacts {
+  status: string;
+  responseDueAt: Date | null;
+  respondedAt: Date | null;
+  resolveDueAt: Date | null;
+  escalationLevel: number;
+}
+
+/**
+ * Overdue (超期), the one meaning the lists, their filter and the console share: being worked on, and past the
+ * resolve limit, or past the response limit without a response, or already escalated (督办).
+ */
+export function isOverdue(c: DeadlineFacts, now: Date): boolean {
+  if (!(WORKING_STATUSES as string[]).includes(c.status)) return false;
+  const past = (at: Date | null) => at !== null && at.getTime() < now.getTime();
+  return past(c.resolveDueAt) || (c.respondedAt === null && past(c.responseDueAt)) || c.escalationLevel > 0;
+}
 
 export type Urgency = "normal" | "urgent" | "emergency";
 export const URGENCY_LABELS: Record<Urgency, string> = { normal: "一般", urgent: "紧急", emergency: "特急" };

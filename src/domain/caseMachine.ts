@@ -1,6 +1,6 @@
 // The case lifecycle as a table: which action may move a case from which status, by whom, to where.
 // 受理 → 派单 → 办理 → 办结 → 回访 → 结案, with 退单, 合并, 重办, 撤回 and 不予受理 on the side.
-import { STATUS_LABELS, type CaseStatus } from "./case.ts";
+import { STATUS_LABELS, WORKING_STATUSES, type CaseStatus } from "./case.ts";
 
 export const ACTORS = ["bot", "worker", "unit", "resident", "scheduler"] as const;
 export type Actor = (typeof ACTORS)[number];
@@ -32,7 +32,7 @@ interface Rule {
   label: string;
 }
 
-const OPEN_WORK: CaseStatus[] = ["dispatched", "in_progress", "reopened"];
+const OPEN_WORK = WORKING_STATUSES;
 
 export const RULES: Record<CaseAction, Rule> = {
   confirm: { from: ["needs_review", "returned"], to: "accepted", by: ["worker"], label: "确认" },
@@ -57,6 +57,11 @@ export class TransitionError extends Error {
   constructor(message: string, readonly code: "illegal_transition" | "not_allowed" | "reason_required") {
     super(message);
   }
+}
+
+/** The lifecycle actions `actor` may take on a case in `status` (what the console offers; the server checks again). */
+export function actionsFrom(status: CaseStatus, actor: Actor): CaseAction[] {
+  return (Object.keys(RULES) as CaseAction[]).filter((a) => RULES[a].by.includes(actor) && RULES[a].from.includes(status));
 }
 
 /** The status after `action`, or a TransitionError saying in Chinese why it may not happen. */

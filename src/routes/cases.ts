@@ -5,12 +5,12 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
-import { actorOf, CASE_NOT_FOUND, findVisibleCase, refuseAction, UNIT_ACTIONS, visibleCases as visible } from "../cases/access.ts";
+import { actorOf, allowedActions, CASE_NOT_FOUND, findVisibleCase, refuseAction, UNIT_ACTIONS, visibleCases as visible } from "../cases/access.ts";
+import { listWhere } from "../cases/queries.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
-import { CASE_STATUSES, OPEN_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, type CaseStatus, type Urgency } from "../domain/case.ts";
+import { CASE_STATUSES, isOverdue, OPEN_STATUSES, WORKING_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, type CaseStatus, type Urgency } from "../domain/case.ts";
 import { NeighbourIndex } from "../classify/neighbours.ts";
-import type { Prisma } from "../db.ts";
 import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 import { sendAttachment } from "./media.ts";
 import type { AttachmentRow } from "../media/service.ts";
@@ -44,34 +44,6 @@ export const listSchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
-type ListQuery = z.infer<typeof listSchema>;
-
-const REVIEW_STATUSES: CaseStatus[] = ["needs_review", "returned"];
-const WORKING: CaseStatus[] = ["dispatched", "in_progress", "reopened"];
-
-/** The filter for a case list: what the caller may see, narrowed by the query. */
-export function listWhere(q: ListQuery, p: Principal, now: Date): Prisma.CaseWhereInput {
-  const late: Prisma.CaseWhereInput = {
-    status: { in: WORKING },
-    OR: [{ resolveDueAt: { lt: now } }, { respondedAt: null, responseDueAt: { lt: now } }, { escalationLevel: { gt: 0 } }],
-  };
-  // Chinese has no spaces between words, so each term is found as a substring (SQLite LIKE, on indexed rows).
-  const terms = (q.q ?? "").split(/\s+/).filter(Boolean).slice(0, 5);
-  return {
-    AND: [
-      visible(p),
-      q.view === "review" ? { status: { in: REVIEW_STATUSES } } : q.view === "open" ? { status: { in: OPEN_STATUSES } } : {},
-      q.status ? { status: q.status } : {},
-      q.gridId ? { gridId: q.gridId } : {},
-      q.unitId ? { leadUnitId: q.unitId } : {},
-      q.matter ? { matter: { code: q.matter } } : {},
-      q.overdue === "true" ? late : q.overdue === "false" ? { NOT: late } : {},
-      q.from || q.to ? { createdAt: { gte: q.from, lt: q.to } } : {},
-      ...terms.map((t) => ({ OR: [{ text: { contains: t } }, { location: { contains: t } }, { resolution: { contains: t } }, { number: { contains: t } }] })),
-    ],
-  };
-}
-
 const numberParam = z.object({ number: z.string().regex(/^\d{4}-\d{6}$/, "工单号格式应为 2026-000123") });
 
 export function caseRoutes(services: Services): Router {
@@ -82,7 +54,8 @@ export function caseRoutes(services: Services): Router {
   router.get("/", async (ctx) => {
     const q = parseInput(listSchema, ctx.query);
     const p = ctx.state.principal as Principal;
-    const where = listWhere(q, p, services.clock());
+    const now = services.clock();
+    const where = listWhere(q, p, now);
     const review = q.view === "review";
     const [total, rows] = await Promise.all([
       db.case.count({ where }),
@@ -116,6 +89,9 @@ export function caseRoutes(services: Services): Router {
         resolveDueAt: k.resolveDueAt,
         respondedAt: k.respondedAt,
         escalationLevel: k.escalationLevel,
+        // Being worked on (its limits count down), and past them: the server's one meaning of each.
+        working: WORKING_STATUSES.includes(k.status as CaseStatus),
+        overdue: isOverdue(k, now),
         createdAt: k.createdAt,
         ...(review
           ? {
@@ -141,7 +117,7 @@ export function caseRoutes(services: Services): Router {
   async function exportCases(ctx: Koa.Context, format: TableFormat) {
     const q = parseInput(listSchema.omit({ page: true, pageSize: true }), ctx.query);
     const rows = await db.case.findMany({
-      where: listWhere({ ...q, page: 1, pageSize: 1 }, ctx.state.principal as Principal, services.clock()),
+      where: listWhere(q, ctx.state.principal as Principal, services.clock()),
       orderBy: { id: "asc" },
       take: 50_000,
       include: { matter: true, leadUnit: true, grid: true },
@@ -212,9 +188,13 @@ export function caseRoutes(services: Services): Router {
       resolvedAt: k.resolvedAt,
       resolution: k.resolution,
       escalationLevel: k.escalationLevel,
+      working: WORKING_STATUSES.includes(k.status as CaseStatus),
+      overdue: isOverdue(k, services.clock()),
       satisfaction: k.satisfaction,
       reworkCount: k.reworkCount,
       createdAt: k.createdAt,
+      // What this viewer may do now (the console's buttons); the action route checks again.
+      allowedActions: allowedActions(p, k),
       classification: { ...classification, alternatives: classification.alternatives.map((a) => ({ ...a, name: names.get(a.code) ?? a.code })) },
       // Internal notes are for the people working the case, which includes the unit.
       events: k.events.map((e) => ({ type: e.type, actor: e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),

@@ -181,7 +181,8 @@ async function casesView(params) {
   const page = Number(q.page ?? 1);
   const data = await api("GET", `/api/cases?${qs({ ...q, pageSize: 20 })}`);
   const rows = data.cases.map((c) => {
-    const late = ["dispatched", "in_progress", "reopened"].includes(c.status) && c.resolveDueAt && new Date(c.resolveDueAt).getTime() < serverNow();
+    // Overdue as the server counts it (the 超期 filter): past a limit while being worked on, or escalated.
+    const late = c.overdue;
     return h(
       "tr",
       {},
@@ -190,7 +191,7 @@ async function casesView(params) {
       h("td", {}, c.matter?.name ?? "—", h("div", { class: "muted small" }, c.leadUnit ?? "")),
       h("td", { class: "small" }, c.grid ?? "—"),
       h("td", { class: "small" }, fmt(c.createdAt)),
-      h("td", { class: `small ${late ? "error" : ""}` }, c.resolveDueAt ? `${fmt(c.resolveDueAt)} ${["dispatched", "in_progress", "reopened"].includes(c.status) ? countdown(c.resolveDueAt) : ""}` : "—"),
+      h("td", { class: `small ${late ? "error" : ""}` }, c.resolveDueAt ? `${fmt(c.resolveDueAt)} ${c.working ? countdown(c.resolveDueAt) : ""}` : "—"),
     );
   });
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
@@ -216,7 +217,7 @@ const ORDER = { in: 0, event: 1, out: 2 };
 async function caseView(number) {
   const [c, dups, { units }] = await Promise.all([api("GET", `/api/cases/${number}`), api("GET", `/api/cases/${number}/duplicates`), reference()]);
   const reload = () => caseView(number);
-  const working = ["dispatched", "in_progress", "reopened"].includes(c.status);
+  const working = c.working;
   const due = (label, at, doneAt) =>
     h("dd", {}, fmt(at), " ", at && !doneAt && working ? h("span", { class: `small countdown ${new Date(at).getTime() < serverNow() ? "error" : "muted"}`, dataset: { due: at } }, countdown(at)) : doneAt ? h("span", { class: "muted small" }, `（${label} ${fmt(doneAt)}）`) : null);
 
@@ -337,9 +338,9 @@ function mediaSection(attachments) {
   );
 }
 
-/** The actions that fit the case's status; the server checks them again and explains a refusal. */
+/** The actions the server says this viewer may take now (allowedActions); it checks them again and explains a refusal. */
 function actionForms(c, duplicates, units, reload) {
-  const s = c.status;
+  const can = (action) => c.allowedActions.includes(action);
   const forms = [];
   const run = (body, message) => attempt(() => act(c.number, body), message).then((ok) => ok && (refreshReviewCount(), reload()));
   const button = (label, body, message, primary = false) => h("button", { type: "button", class: primary ? "primary" : "", onclick: () => run(body, message) }, label);
@@ -350,7 +351,7 @@ function actionForms(c, duplicates, units, reload) {
 
   // A voice message nobody could turn into words: the worker listens and writes it down, then confirms a matter.
   const hasVoice = c.attachments?.some((a) => a.kind === "voice");
-  if ((c.classification.source === "pending" || hasVoice) && ["needs_review", "accepted", "returned"].includes(s)) {
+  if ((c.classification.source === "pending" || hasVoice) && can("transcribe")) {
     const heard = c.attachments?.find((a) => a.kind === "voice" && a.recognition)?.recognition;
     const text = h("textarea", { placeholder: "收听语音后，写下居民说的内容", "aria-label": "语音的内容", required: true, maxlength: 2000 }, c.classification.source === "pending" ? (heard ?? "") : "");
     forms.push(h(
@@ -364,36 +365,35 @@ function actionForms(c, duplicates, units, reload) {
   }
 
   const quick = h("div", { class: "row" });
-  if (s === "needs_review" || s === "returned") {
-    if (c.matter) quick.append(button("确认", { action: "confirm" }, "已确认", true));
-  }
-  if (s === "accepted" || s === "returned") quick.append(button("派单", { action: "dispatch" }, "已派单", !c.matter));
-  if (s === "dispatched" || s === "reopened") quick.append(button("签收", { action: "accept" }, "已签收"), button("开始办理", { action: "start" }, "已开始办理"));
-  if (s === "resolved" || s === "awaiting_feedback") quick.append(button("结案", { action: "close" }, "已结案"));
+  if (can("confirm") && c.matter) quick.append(button("确认", { action: "confirm" }, "已确认", true));
+  if (can("dispatch")) quick.append(button("派单", { action: "dispatch" }, "已派单", !c.matter));
+  if (can("accept")) quick.append(button("签收", { action: "accept" }, "已签收"));
+  if (can("start")) quick.append(button("开始办理", { action: "start" }, "已开始办理"));
+  if (can("close")) quick.append(button("结案", { action: "close" }, "已结案"));
   if (quick.childNodes.length) forms.push(quick);
 
-  if (s === "needs_review" || s === "returned") {
+  if (can("confirm")) {
     const holder = h("div", {});
     forms.push(h("div", {}, h("button", { type: "button", onclick: () => holder.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => run({ action: "confirm", matterCode, leadUnitId }, "已更正") })) }, "更正事项…"), holder));
   }
-  if (["dispatched", "in_progress", "reopened", "returned"].includes(s)) {
+  if (can("reassign")) {
     const unit = h("select", { "aria-label": "改派给" }, options(units.filter((u) => u.name !== c.leadUnit).map((u) => [u.id, u.name]), "", "选择新的主责单位"));
     const reason = h("input", { placeholder: "改派原因（可选）", "aria-label": "改派原因" });
     forms.push(h("form", { onsubmit: (e) => (e.preventDefault(), run({ action: "reassign", leadUnitId: Number(unit.value) || undefined, text: reason.value || undefined }, "已改派")) }, h("div", { class: "row" }, h("b", { class: "small" }, "改派"), unit, reason, h("button", { type: "submit" }, "改派"))));
   }
-  if (["dispatched", "in_progress", "reopened"].includes(s)) {
-    forms.push(withText("办结", "resolve", "办理结果（会告知居民）", "已办结"));
-    forms.push(withText("退单", "return", "退单原因", "已退单"));
-  }
-  if (["resolved", "awaiting_feedback", "closed"].includes(s)) forms.push(withText("重办", "reopen", "重办原因", "已重办"));
-  if (["needs_review", "accepted", "returned"].includes(s)) forms.push(withText("不予受理", "reject", "不予受理的原因（会告知居民）", "已不予受理"));
+  if (can("resolve")) forms.push(withText("办结", "resolve", "办理结果（会告知居民）", "已办结"));
+  if (can("return")) forms.push(withText("退单", "return", "退单原因", "已退单"));
+  if (can("reopen")) forms.push(withText("重办", "reopen", "重办原因", "已重办"));
+  if (can("reject")) forms.push(withText("不予受理", "reject", "不予受理的原因（会告知居民）", "已不予受理"));
 
   // Notes: public ones reach the resident, internal ones stay with the people working the case.
   const isPublic = h("input", { type: "checkbox" });
-  forms.push(withText("添加备注", "note", "备注内容", "已添加备注", () => ({ public: isPublic.checked })));
-  forms.at(-1).querySelector(".row").prepend(h("label", { class: "small" }, isPublic, "公开（告知居民）"));
+  if (can("note")) {
+    forms.push(withText("添加备注", "note", "备注内容", "已添加备注", () => ({ public: isPublic.checked })));
+    forms.at(-1).querySelector(".row").prepend(h("label", { class: "small" }, isPublic, "公开（告知居民）"));
+  }
 
-  if (["needs_review", "accepted", "dispatched", "returned"].includes(s)) {
+  if (can("merge")) {
     forms.push(
       h(
         "div",
