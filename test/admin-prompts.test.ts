@@ -1,12 +1,14 @@
 // Administrators tune the classification prompt: versions with author and note, diff, preview through the
 // real openai SDK against a local OpenAI-compatible server, evaluation on the confirmed cases and on an uploaded
 // set, activation gated by the evaluation, rollback, and the version recorded on each case.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { createUser } from "../src/auth/users.ts";
 import { callAs, signIn, type Session } from "./helpers/session.ts";
 
+// Each test has its own service, database and stand-in model: the active version, the version numbers and the
+// evaluations are the database's, so no test sees what another saved, evaluated or activated.
 let llm: FakeLlm;
 let svc: TestService;
 let admin: Session;
@@ -36,8 +38,24 @@ const save = async (system: string, note: string) => {
   const base = (await call("GET", "/api/admin/prompts/1")).body;
   return call("POST", "/api/admin/prompts", { system, user: base.user, note });
 };
+/** Version 1 with a line added to its system prompt, saved; its id. */
+async function saveWith(line: string, note: string): Promise<number> {
+  const v1 = (await call("GET", "/api/admin/prompts/1")).body;
+  const saved = await save(`${v1.system}\n${line}`, note);
+  expect(saved.status).toBe(201);
+  return saved.body.id;
+}
+/** A version that tells the stand-in to read carefully (it answers right), and one that tells it to hurry. */
+const saveCareful = () => saveWith("请逐字核对诉求后再选择事项。", "要求逐字核对");
+const saveCareless = () => saveWith("可以草率一些，快速回答。", "图省事");
+/** Evaluates a version with the LLM on the confirmed cases, to the end. */
+async function evaluate(promptVersionId: number) {
+  const started = await call("POST", "/api/admin/evaluations", { promptVersionId, classifier: "llm", dataset: "confirmed" });
+  expect(started.status).toBe(202);
+  return finished(started.body.id);
+}
 
-beforeAll(async () => {
+beforeEach(async () => {
   llm = await startFakeLlm();
   // A stand-in model that reads carefully only when the system prompt tells it to ("逐字核对"); otherwise it
   // answers 垃圾 for everything, like a careless prompt would.
@@ -55,7 +73,7 @@ beforeAll(async () => {
   admin = await signIn(svc, "root", "admin-pass-1");
   worker = await signIn(svc, "grid", "worker-pass-1");
 });
-afterAll(async () => {
+afterEach(async () => {
   await svc?.close();
   await llm?.close();
 });
@@ -92,7 +110,7 @@ describe("prompt versions", () => {
     expect(saved.body.id).toBe(2);
     const list = (await call("GET", "/api/admin/prompts")).body.versions;
     expect(list[0]).toMatchObject({ id: 2, note: "要求逐字核对", author: "管理员甲", active: false });
-    const diff = (await call("GET", "/api/admin/prompts/2/diff")).body;
+    const diff = (await call("GET", `/api/admin/prompts/${saved.body.id}/diff`)).body;
     expect(diff.against).toBe(1);
     expect(diff.system.filter((p: any) => p.kind === "added").map((p: any) => p.text).join("")).toContain("请逐字核对诉求后再选择事项。");
     expect(diff.user.every((p: any) => p.kind === "same")).toBe(true);
@@ -101,7 +119,8 @@ describe("prompt versions", () => {
 
 describe("preview", () => {
   it("shows the exact request, the raw answer, the parsed result, time and tokens", async () => {
-    const { status, body } = await call("POST", "/api/admin/prompts/2/preview", { text: "3号楼电梯停了两天，老人下不了楼" });
+    const careful = await saveCareful();
+    const { status, body } = await call("POST", `/api/admin/prompts/${careful}/preview`, { text: "3号楼电梯停了两天，老人下不了楼" });
     expect(status).toBe(200);
     expect(body.configured).toBe(true);
     expect(body.requests).toHaveLength(1);
@@ -117,20 +136,18 @@ describe("preview", () => {
 });
 
 describe("evaluation, activation and rollback", () => {
-  let careless = 0;
-
   it("measures versions on the confirmed cases, with progress, per-matter figures, mistakes, calls and tokens", async () => {
-    const v1 = (await call("GET", "/api/admin/prompts/1")).body;
-    careless = (await save(`${v1.system}\n可以草率一些，快速回答。`, "图省事")).body.id;
+    const careful = await saveCareful();
+    const careless = await saveCareless();
     const results: Record<number, any> = {};
-    for (const id of [1, 2, careless]) {
+    for (const id of [1, careful, careless]) {
       const started = await call("POST", "/api/admin/evaluations", { promptVersionId: id, classifier: "llm", dataset: "confirmed" });
       expect(started.status).toBe(202);
       expect(started.body.total).toBe(CONFIRMED.length);
       results[id] = await finished(started.body.id);
     }
-    expect(results[2]).toMatchObject({ status: "done", done: 6, total: 6 });
-    expect(results[2].result).toMatchObject({ n: 6, accuracy: 1, macroF1: 1, llmCalls: 6, failures: 0, tokens: { prompt: 7200, completion: 240, cached: 6144 } });
+    expect(results[careful]).toMatchObject({ status: "done", done: 6, total: 6 });
+    expect(results[careful].result).toMatchObject({ n: 6, accuracy: 1, macroF1: 1, llmCalls: 6, failures: 0, tokens: { prompt: 7200, completion: 240, cached: 6144 } });
     expect(results[careless].result.accuracy).toBeCloseTo(2 / 6, 4);
     expect(results[careless].result.perLabel["电梯故障"]).toMatchObject({ recall: 0, support: 2 });
     expect(results[careless].result.confusions).toEqual(expect.arrayContaining([{ actual: "电梯故障", predicted: "生活垃圾清运不及时", count: 2 }]));
@@ -140,7 +157,10 @@ describe("evaluation, activation and rollback", () => {
   });
 
   it("activates a better version at once, and needs a confirmation for a worse one", async () => {
-    const better = await call("POST", "/api/admin/prompts/2/activate", {});
+    const careful = await saveCareful();
+    const careless = await saveCareless();
+    for (const id of [1, careful, careless]) expect(await evaluate(id)).toMatchObject({ status: "done" });
+    const better = await call("POST", `/api/admin/prompts/${careful}/activate`, {});
     expect(better.status).toBe(200);
     expect(better.body.comparison).toMatchObject({ worse: false, candidate: { macroF1: 1 } });
 
@@ -148,13 +168,15 @@ describe("evaluation, activation and rollback", () => {
     expect(worse.status).toBe(409);
     expect(worse.body.error.id).toBe("needs_confirmation");
     expect(worse.body.error.comparison).toMatchObject({ worse: true, active: { macroF1: 1 }, dataset: "已确认工单（6 条）" });
-    expect((await call("GET", "/api/admin/prompts")).body.versions.find((v: any) => v.active).id).toBe(2);
+    expect((await call("GET", "/api/admin/prompts")).body.versions.find((v: any) => v.active).id).toBe(careful);
 
     const confirmed = await call("POST", `/api/admin/prompts/${careless}/activate`, { confirmed: true });
     expect(confirmed.status).toBe(200);
   });
 
   it("classifies new appeals with the active version and records it on the case", async () => {
+    const careless = await saveCareless();
+    expect((await call("POST", `/api/admin/prompts/${careless}/activate`, { confirmed: true })).status).toBe(200);
     const { body } = await svc.post("/api/channels/http/messages", groupMessage("@小民 3号楼电梯停了两天"));
     const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number: body.case.number }, include: { matter: true } });
     expect(kase.promptVersionId).toBe(careless);
@@ -164,11 +186,15 @@ describe("evaluation, activation and rollback", () => {
   });
 
   it("rolls back to an earlier version in one step", async () => {
-    const back = await call("POST", "/api/admin/prompts/2/activate", {});
+    // Neither version was evaluated: going back to one that was live before needs no comparison.
+    const careful = await saveCareful();
+    const careless = await saveCareless();
+    for (const id of [careful, careless]) expect((await call("POST", `/api/admin/prompts/${id}/activate`, { confirmed: true })).status).toBe(200);
+    const back = await call("POST", `/api/admin/prompts/${careful}/activate`, {});
     expect(back.status).toBe(200);
     const { body } = await svc.post("/api/channels/http/messages", groupMessage("@小民 3号楼电梯停了两天"));
     const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number: body.case.number }, include: { matter: true } });
-    expect(kase.promptVersionId).toBe(2);
+    expect(kase.promptVersionId).toBe(careful);
     expect(kase.matter?.code).toBe("DT01");
   });
 
