@@ -13,7 +13,7 @@ import { llmClassifierFromConfig, type LlmClassifier } from "./classify/llm.ts";
 import { PromptVersions } from "./admin/promptVersions.ts";
 import { Evaluations } from "./admin/evaluations.ts";
 import { Intake } from "./intake/pipeline.ts";
-import { Replies } from "./intake/replies.ts";
+import { Replies } from "./texts/replies.ts";
 import { calendarFromFile } from "./domain/calendarFile.ts";
 import { OutboxDispatcher } from "./outbox.ts";
 import type { Channel, ChannelName } from "./channels/types.ts";

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
-import { Replies } from "../src/intake/replies.ts";
+import { Replies } from "../src/texts/replies.ts";
 import { startFakeLlm } from "./helpers/fakeLlm.ts";
 import { cst, FakeClock, HOUR } from "./helpers/clock.ts";
 import { runFollowUp } from "../src/services.ts";

@@ -1,7 +1,7 @@
 // The OpenAPI description is served, generated from the routes' own schemas, and lists every public route.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
-import { httpChannelRoutes } from "../src/channels/http/index.ts";
+import { httpChannelRoutes } from "../src/routes/httpChannel.ts";
 import { caseRoutes } from "../src/routes/cases.ts";
 import { kpiRoutes } from "../src/routes/kpis.ts";
 import { authRoutes } from "../src/routes/auth.ts";

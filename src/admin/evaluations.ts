@@ -10,22 +10,8 @@ import type { Catalogue } from "../classify/catalogue.ts";
 import { confusions, evaluate, score, type Labelled } from "../classify/evaluate.ts";
 import type { LearnedClassifier } from "../classify/learned.ts";
 import type { LlmClassifier, LlmTrace } from "../classify/llm.ts";
-import type { Author, PromptVersions } from "./promptVersions.ts";
-
-export interface EvaluationResult {
-  n: number;
-  accuracy: number;
-  macroF1: number;
-  perLabel: Record<string, { precision: number; recall: number; f1: number; support: number }>;
-  /** The most frequent mistakes: the right matter, what was answered instead, how often. */
-  confusions: { actual: string; predicted: string; count: number }[];
-  llmCalls: number;
-  tokens: { prompt: number; completion: number; cached: number };
-  /** Calls that failed (timeout, provider error, invalid answer twice): counted as wrong answers. */
-  failures: number;
-  msPerAppeal: number;
-  method: string;
-}
+import type { PromptVersions } from "./promptVersions.ts";
+import type { Author, EvaluationResult } from "./types.ts";
 
 export type Dataset = { kind: "confirmed" } | { kind: "upload"; name: string; content: string };
 

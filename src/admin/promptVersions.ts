@@ -8,15 +8,10 @@ import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { checkPlaceholders, loadClassifyPrompts, type ClassifyPrompts } from "../classify/prompt.ts";
-import type { EvaluationResult } from "./evaluations.ts";
+import type { Author, EvaluationResult } from "./types.ts";
 
 export const CLASSIFY = "classify";
 const CACHE_MS = 5_000;
-
-export interface Author {
-  id: number | null;
-  name: string;
-}
 
 export class PromptVersions {
   private cached: { at: number; prompts: ClassifyPrompts } | null = null;

@@ -7,7 +7,7 @@ import type { CaseStatus } from "../domain/case.ts";
 import { addWorkingDays, dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import type { SettingsStore, Settings } from "../settings.ts";
-import type { Replies } from "../intake/replies.ts";
+import type { Replies } from "../texts/replies.ts";
 import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
 import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { cancelJobs, scheduleJob } from "../followup/schedule.ts";

@@ -1,25 +1,12 @@
-// Prompt texts live in prompts/ as files with {{placeholders}}. The static part (instructions and the list, in code
-// order, and the questions the model may choose) goes first so providers can cache it; the appeal goes last.
-// Everything a resident wrote is masked here, in the one function that builds what is sent: the appeal, its
-// context and the similar confirmed cases.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+// The classification prompt: files in prompts/ with {{placeholders}} (read and filled by texts/). The static part
+// (instructions and the list, in code order, and the questions the model may choose) goes first so providers can
+// cache it; the appeal goes last. Everything a resident wrote is masked here, in the one function that builds what
+// is sent: the appeal, its context and the similar confirmed cases.
 import type { Catalogue, MatterInfo } from "./catalogue.ts";
 import { renderQuestionList } from "./questions.ts";
 import { redactPersonalData } from "../domain/redact.ts";
-
-export const PROMPTS_DIR = path.resolve(import.meta.dirname, "../../prompts");
-
-export function renderTemplate(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (_match, name: string) => {
-    if (!(name in vars)) throw new Error(`prompt placeholder {{${name}}} has no value`);
-    return vars[name];
-  });
-}
-
-export function loadPromptFile(name: string, dir = PROMPTS_DIR): string {
-  return readFileSync(path.join(dir, name), "utf8").trimEnd();
-}
+import { loadPromptFile, PROMPTS_DIR } from "../texts/prompts.ts";
+import { placeholdersOf, renderTemplate } from "../texts/template.ts";
 
 /** Lists up to this size go whole into the (cacheable) system message; larger ones send candidates per appeal. */
 export const FULL_LIST_MAX = 60;
@@ -62,11 +49,11 @@ export const PROMPT_PLACEHOLDERS = {
 
 /** Problems with a prompt's placeholders, in Chinese, for the person editing it; empty when it is fine. */
 export function checkPlaceholders(part: keyof typeof PROMPT_PLACEHOLDERS, text: string): string[] {
-  const used = [...text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].map((m) => m[1]);
+  const used = placeholdersOf(text);
   const rule = PROMPT_PLACEHOLDERS[part];
   const allowed: readonly string[] = rule.allowed;
   return [
-    ...[...new Set(used)].filter((u) => !allowed.includes(u)).map((u) => `未知的占位符 {{${u}}}（可用：${rule.allowed.map((a) => `{{${a}}}`).join("、")}）`),
+    ...used.filter((u) => !allowed.includes(u)).map((u) => `未知的占位符 {{${u}}}（可用：${rule.allowed.map((a) => `{{${a}}}`).join("、")}）`),
     ...rule.required.filter((r) => !used.includes(r)).map((r) => `缺少占位符 {{${r}}}`),
   ];
 }
@@ -92,7 +79,7 @@ export function buildClassifyMessages(
   catalogue: Catalogue,
   vars: { botName: string; appeal: string; context: string; names?: readonly (string | null | undefined)[]; candidates?: string[]; examples?: { text: string; code: string }[] },
 ) {
-  const system = /\{\{\s*questions\s*\}\}/.test(prompts.system) ? prompts.system : prompts.system + QUESTIONS_APPENDIX;
+  const system = placeholdersOf(prompts.system).includes("questions") ? prompts.system : prompts.system + QUESTIONS_APPENDIX;
   const names = vars.names ?? [];
   return [
     { role: "system" as const, content: renderTemplate(system, { bot_name: vars.botName, matters: renderMatterList(catalogue), questions: renderQuestionList() }) },

@@ -1,7 +1,7 @@
 // What every follow-up job works with.
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
-import type { Replies } from "../intake/replies.ts";
+import type { Replies } from "../texts/replies.ts";
 import type { SettingsStore } from "../settings.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { MediaService } from "../media/service.ts";
@@ -26,13 +26,8 @@ export async function loadCase(ctx: JobContext, job: JobRow) {
   return ctx.db.case.findUniqueOrThrow({ where: { id: job.caseId! }, include: { matter: true, leadUnit: true, resident: true } });
 }
 
-export const WORKING_STATUSES = ["dispatched", "in_progress", "reopened"];
 export const PHASE_LABELS: Record<string, string> = { response: "签收", resolve: "办结" };
 
-/**
- * Which dispatch a deadline job belongs to: rework and every (re)dispatch — after a return, or to another unit —
- * start a new round, and jobs of an earlier round stand down.
- */
-export function dispatchRound(kase: { reworkCount: number; dispatchedAt: Date | null }): string {
-  return `${kase.reworkCount}.${kase.dispatchedAt?.getTime() ?? 0}`;
-}
+// cases/service.ts still takes dispatchRound from here; it moves to ./schedule.ts with the case-actions work, and
+// this line goes (with the last import cycle, cases/service.ts > followup/context.ts).
+export { dispatchRound } from "./schedule.ts";

@@ -2,10 +2,10 @@
 // usual ways of saying them); free text the rules cannot read goes to the LLM when one is configured.
 import type OpenAI from "openai";
 import { z } from "zod";
-import { loadPromptFile } from "../classify/prompt.ts";
+import { loadPromptFile } from "../texts/prompts.ts";
 import type { Prisma } from "../db.ts";
 import type { CaseService } from "../cases/service.ts";
-import type { Replies } from "../intake/replies.ts";
+import type { Replies } from "../texts/replies.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 
 export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";

@@ -3,6 +3,14 @@ import type { Db, Prisma } from "../db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
+/**
+ * Which dispatch a deadline job (or a unit's notice) belongs to: rework and every (re)dispatch — after a return,
+ * or to another unit — start a new round, and jobs of an earlier round stand down.
+ */
+export function dispatchRound(kase: { reworkCount: number; dispatchedAt: Date | null }): string {
+  return `${kase.reworkCount}.${kase.dispatchedAt?.getTime() ?? 0}`;
+}
+
 export const JOB_KINDS = ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire", "retention", "media_fetch"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 

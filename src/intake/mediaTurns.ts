@@ -5,10 +5,10 @@
 // through WeChat's recognition or the speech-to-text model, or waits for a worker to listen.
 import type { Db, Prisma } from "../db.ts";
 import type { MediaService } from "../media/service.ts";
-import type { Replies } from "./replies.ts";
+import type { Replies } from "../texts/replies.ts";
 import type { SettingsStore } from "../settings.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
-import type { IntakeResult, Place, Row, Turn } from "./pipeline.ts";
+import type { IntakeResult, Place, Row, Turn } from "./types.ts";
 
 type Tx = Prisma.TransactionClient;
 

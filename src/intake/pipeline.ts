@@ -7,6 +7,7 @@ import { inboundMessageSchema, type InboundMessage, type InboundMessageInput } f
 import { MediaService } from "../media/service.ts";
 import { releaseUndeliverable } from "../outbox.ts";
 import { MediaTurns } from "./mediaTurns.ts";
+import type { CaseSummary, Group, IntakeResult, Place, Row, Turn } from "./types.ts";
 import type { Classifier } from "../classify/types.ts";
 import { knownQuestions } from "../classify/questions.ts";
 import type { ReferenceData } from "../reference.ts";
@@ -18,7 +19,7 @@ import { buildingMention, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { queueMessage } from "../outbox.ts";
 import { openCase, type OpenCaseProps } from "./openCase.ts";
-import type { Replies } from "./replies.ts";
+import type { Replies } from "../texts/replies.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { SettingsStore } from "../settings.ts";
 import { readRating, recordSurveyAnswer, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
@@ -35,34 +36,6 @@ import {
 
 /** A voice case's text until a worker writes down what it says. */
 export const VOICE_PENDING_TEXT = "（语音消息，待转写）";
-
-export type Outcome =
-  | "unit_command"
-  | "appeal"
-  | "media"
-  | "emergency"
-  | "answer"
-  | "case_query"
-  | "chat"
-  | "not_addressed"
-  | "ignored"
-  | "failed";
-
-export interface CaseSummary {
-  number: string;
-  status: string;
-  matterCode: string | null;
-  matterName: string | null;
-  leadUnit: string | null;
-  dueAt: string | null;
-}
-
-export interface IntakeResult {
-  outcome: Outcome;
-  replies: { chatId: string; text: string; mentions?: string[] }[];
-  case?: CaseSummary;
-  ignored?: { reason: string; message: string };
-}
 
 export interface IntakeSettings {
   botName: string;
@@ -93,21 +66,9 @@ export interface IntakeDeps {
   media: MediaService;
 }
 
-export type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
 type Tx = Prisma.TransactionClient;
-export type Group = { id: number; name: string; gridId: number | null; mentionRequired: boolean } | null;
-/** Where the appeal is: the place words, the building and grid they name; `pinned` when a location pin says it. */
-export type Place = { location: string | null; buildingId: number | null; gridId: number | null; pinned?: boolean };
 
 type Question = Prisma.PendingQuestionGetPayload<{ include: { case: true } }>;
-
-export interface Turn {
-  row: Row;
-  now: Date;
-  text: string;
-  group: Group;
-  residentId: number;
-}
 
 export class Intake {
   private readonly inflight = new Map<string, Promise<IntakeResult>>();

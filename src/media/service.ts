@@ -7,15 +7,15 @@ import path from "node:path";
 import type { Db, Prisma } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, InboundMessage } from "../channels/types.ts";
-import type { Replies } from "../intake/replies.ts";
+import type { Replies } from "../texts/replies.ts";
 import { checkMedia, MediaRejected } from "./check.ts";
 import { MediaFiles } from "./files.ts";
 import { toMp3 } from "./voice.ts";
 import type { SignedLinks } from "./links.ts";
 import type { Transcriber } from "./transcribe.ts";
-import { scheduleJob } from "../followup/schedule.ts";
+import { dispatchRound, scheduleJob } from "../followup/schedule.ts";
+import { WORKING_STATUSES, type CaseStatus } from "../domain/case.ts";
 import { notifyUnitMedia } from "../followup/notify.ts";
-import { dispatchRound, WORKING_STATUSES } from "../followup/context.ts";
 
 type Tx = Prisma.TransactionClient;
 export type AttachmentRow = Prisma.AttachmentGetPayload<object>;
@@ -198,7 +198,7 @@ export class MediaService {
    */
   async forward(tx: Tx, caseId: number, ids: number[] | "all", now: Date): Promise<void> {
     const kase = await tx.case.findUnique({ where: { id: caseId } });
-    if (!kase?.leadUnitId || !kase.dispatchedAt || !WORKING_STATUSES.includes(kase.status)) return;
+    if (!kase?.leadUnitId || !kase.dispatchedAt || !WORKING_STATUSES.includes(kase.status as CaseStatus)) return;
     const photos = await tx.attachment.findMany({ where: { caseId, kind: "image", status: "stored", ...(ids === "all" ? {} : { id: { in: ids } }) }, orderBy: { id: "asc" } });
     if (!photos.length) return;
     const expires = new Date(now.getTime() + LINK_DAYS * 86400_000);

@@ -9,7 +9,7 @@ import { AppError } from "../errors.ts";
 import { PROMPT_PLACEHOLDERS } from "../classify/prompt.ts";
 import { LlmClassifier, LlmUnavailableError, type LlmTrace } from "../classify/llm.ts";
 import { llmInput } from "../classify/index.ts";
-import type { Author } from "../admin/promptVersions.ts";
+import type { Author } from "../admin/types.ts";
 
 const idParam = z.object({ id: z.coerce.number().int().positive() });
 export const promptSchema = z.object({

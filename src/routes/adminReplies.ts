@@ -7,8 +7,7 @@ import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { renderTemplate } from "../classify/prompt.ts";
-import { placeholdersOf } from "../intake/replies.ts";
+import { placeholdersOf, renderTemplate } from "../texts/template.ts";
 
 const keyParam = z.object({ key: z.string().regex(/^[a-z_]+$/, "文案名称无效") });
 export const replySchema = z.object({

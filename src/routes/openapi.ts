@@ -2,7 +2,7 @@
 // bodies generated from the same zod schemas the routes validate with.
 import Router from "@koa/router";
 import { z } from "zod";
-import { httpMessageSchema } from "../channels/http/index.ts";
+import { httpMessageSchema } from "./httpChannel.ts";
 import { actionSchema, listSchema } from "./cases.ts";
 import { kpiQuery } from "./kpis.ts";
 import { matterQuery } from "./reference.ts";

@@ -10,7 +10,7 @@ import { CallbackError } from "../channels/wechat/callback.ts";
 import type { WechatMpChannel } from "../channels/wechatMp/index.ts";
 import type { WecomChannel, WecomKfChannel } from "../channels/wecom/index.ts";
 import type { InboundMessage } from "../channels/types.ts";
-import type { IntakeResult } from "../intake/pipeline.ts";
+import type { IntakeResult } from "../intake/types.ts";
 import { claimPassiveReply, releaseReplies } from "../outbox.ts";
 
 /** WeChat's messages are small XML documents; anything larger is not from it. */

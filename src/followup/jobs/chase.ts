@@ -1,6 +1,8 @@
 // 催办: reminds the lead unit before the response and resolution limits, at the configured points.
 import type { JobHandler } from "../scheduler.ts";
-import { dispatchRound, done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
+import { done, loadCase, PHASE_LABELS, skipped, type JobContext } from "../context.ts";
+import { dispatchRound } from "../schedule.ts";
+import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { notifyUnit } from "../notify.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
 
@@ -9,7 +11,7 @@ export function chaseJob(ctx: JobContext): JobHandler {
     const { phase, round } = job.payload as { phase: "response" | "resolve"; round: string };
     const kase = await loadCase(ctx, job);
     if (dispatchRound(kase) !== round) return skipped("superseded by rework or a new dispatch");
-    if (!WORKING_STATUSES.includes(kase.status)) return skipped(`case is ${kase.status}`);
+    if (!WORKING_STATUSES.includes(kase.status as CaseStatus)) return skipped(`case is ${kase.status}`);
     if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
     const due = phase === "response" ? kase.responseDueAt! : kase.resolveDueAt!;
     if (now >= due) return skipped("limit passed: escalation speaks instead");

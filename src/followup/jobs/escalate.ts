@@ -1,9 +1,10 @@
 // 督办: when a limit passes, the case is marked overdue and raised to the next level up the organisation
 // (网格 → 社区 → 街道); if it stays overdue, once more to the level above.
 import type { JobHandler } from "../scheduler.ts";
-import { dispatchRound, done, loadCase, PHASE_LABELS, skipped, WORKING_STATUSES, type JobContext } from "../context.ts";
+import { done, loadCase, PHASE_LABELS, skipped, type JobContext } from "../context.ts";
 import { notifyArea, notifyUnit } from "../notify.ts";
-import { scheduleJob } from "../schedule.ts";
+import { dispatchRound, scheduleJob } from "../schedule.ts";
+import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
 import type { Db } from "../../db.ts";
 
@@ -27,7 +28,7 @@ export function escalateJob(ctx: JobContext): JobHandler {
     const { phase, level, round } = job.payload as { phase: "response" | "resolve"; level: number; round: string };
     const kase = await loadCase(ctx, job);
     if (dispatchRound(kase) !== round) return skipped("superseded by rework or a new dispatch");
-    if (!WORKING_STATUSES.includes(kase.status)) return skipped(`case is ${kase.status}`);
+    if (!WORKING_STATUSES.includes(kase.status as CaseStatus)) return skipped(`case is ${kase.status}`);
     if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
 
     const chain = await escalationChain(ctx.db, kase.gridId);

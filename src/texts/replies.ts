@@ -4,19 +4,14 @@
 // memory: refreshed from the database at most every 10 seconds (another process may have changed one), and at
 // once in the process where an administrator saves. The questions asked after an appeal are texts too, one per
 // code of the catalogue (prompts/replies/question_<code>.md): the model only names the codes.
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
-import { PROMPTS_DIR, renderTemplate } from "../classify/prompt.ts";
+import { loadPromptDir, loadPromptFile, PROMPTS_DIR } from "./prompts.ts";
+import { placeholdersOf, renderTemplate } from "./template.ts";
 import { QUESTION_CODES, type QuestionCode } from "../classify/questions.ts";
 
 const CHECK_MS = 10_000;
-
-/** The placeholders a text uses, in order of first use. */
-export function placeholdersOf(text: string): string[] {
-  return [...new Set([...text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)].map((m) => m[1]))];
-}
 
 export class Replies {
   private readonly defaults = new Map<string, string>();
@@ -26,13 +21,11 @@ export class Replies {
   constructor(
     dir = path.join(PROMPTS_DIR, "replies"),
     private readonly log?: Logger,
-    /** Other texts kept the same way: the satisfaction survey's LLM prompt. */
-    extra: Record<string, string> = { satisfaction_prompt: path.join(PROMPTS_DIR, "satisfaction.system.md") },
+    /** Other texts kept the same way (key → file in prompts/): the satisfaction survey's LLM prompt. */
+    extra: Record<string, string> = { satisfaction_prompt: "satisfaction.system.md" },
   ) {
-    for (const file of readdirSync(dir).sort()) {
-      if (file.endsWith(".md")) this.defaults.set(file.slice(0, -3), readFileSync(path.join(dir, file), "utf8").trim());
-    }
-    for (const [key, file] of Object.entries(extra)) this.defaults.set(key, readFileSync(file, "utf8").trim());
+    for (const [key, text] of loadPromptDir(dir)) this.defaults.set(key, text.trim());
+    for (const [key, file] of Object.entries(extra)) this.defaults.set(key, loadPromptFile(file).trim());
     const unworded = QUESTION_CODES.filter((c) => !this.defaults.has(`question_${c}`));
     if (unworded.length) throw new Error(`reply templates missing for questions: ${unworded.map((c) => `question_${c}.md`).join(", ")}`);
   }
