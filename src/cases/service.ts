@@ -2,35 +2,20 @@
 // with who, when and why, and followed by what it implies: jobs scheduled or cancelled, residents and units told.
 import type { Db, Prisma } from "../db.ts";
 import type { Logger } from "../log.ts";
-import { nextStatus, RULES, TransitionError, type Actor, type CaseAction } from "../domain/caseMachine.ts";
+import { nextStatus, TransitionError, type Actor } from "../domain/caseMachine.ts";
 import type { CaseStatus } from "../domain/case.ts";
-import { addWorkingDays, dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
+import { addWorkingDays, type WorkCalendar } from "../domain/deadlines.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import type { SettingsStore, Settings } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
-import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
 import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
-import { cancelJobs, scheduleJob } from "../followup/schedule.ts";
-import { dispatchRound } from "../followup/context.ts";
+import { cancelJobs, dispatchRound, scheduleJob } from "../followup/schedule.ts";
+import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
+
+export type { ActionInput } from "./actions.ts";
+export { DEFAULT_LIMITS } from "./actions.ts";
 
 type Tx = Prisma.TransactionClient;
-
-export interface ActionInput {
-  action: CaseAction;
-  actor: Actor;
-  actorId?: string;
-  /** The reason (退单, 重办, 不予受理) or the result (办结). */
-  reason?: string;
-  /** For evaluate_ok: satisfied | basically_satisfied. */
-  satisfaction?: "satisfied" | "basically_satisfied";
-  /** For merge: the number of the case this one duplicates. */
-  mergeInto?: string;
-  /** For confirm: the right matter, when the bot's was wrong (a correction). */
-  matterCode?: string;
-  /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
-  leadUnitId?: number;
-  now: Date;
-}
 
 export interface CaseServiceDeps {
   db: Db;
@@ -43,10 +28,6 @@ export interface CaseServiceDeps {
   /** Sends the case's stored photos to its lead unit (after a dispatch, a 改派, a rework). */
   forwardPhotos?: (tx: Tx, caseId: number, now: Date) => Promise<void>;
 }
-
-type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
-
-export const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
 
 type Example = { text: string; matterCode: string; source: "confirmed" | "corrected"; caseId: number };
 
@@ -88,104 +69,18 @@ export class CaseService {
     return outer ? run(outer) : this.deps.db.$transaction(run);
   }
 
+  /** Checks the step against the lifecycle, runs the action's write, records the event, then what follows (STEPS). */
   private async apply(tx: Tx, caseId: number, input: ActionInput, settings: Settings): Promise<{ updated: CaseWithMatter; example: Example | null }> {
     const { now, action, actor } = input;
     const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
     const from = kase.status as CaseStatus;
     const to = nextStatus(from, action, actor, input.reason);
-    const data: Prisma.CaseUpdateInput = { status: to };
-    let mergeTarget: { id: number; number: string } | null = null;
+    const step = STEPS[action];
+    const write: WriteContext = { tx, kase, input, from, calendar: this.deps.calendar, data: { status: to }, record: {}, unit: (id) => this.unit(tx, id) };
+    await step.write?.(write);
+    const { record } = write;
 
-    let corrected: { from: string | null; to: string } | null = null;
-    let reassigned: { from: string | null; to: string } | null = null;
-    switch (action) {
-      case "confirm": {
-        if (input.matterCode && input.matterCode !== kase.matter?.code) {
-          const matter = await tx.matter.findFirst({ where: { code: input.matterCode, active: true }, include: { cooperatingUnits: true } });
-          if (!matter) throw new TransitionError(`职责清单中没有事项 ${input.matterCode}`, "illegal_transition");
-          // The limits run from intake, on the right matter's terms.
-          const due = dueTimes(this.deps.calendar, kase.createdAt, matter, kase.urgency as "normal");
-          Object.assign(data, { matter: { connect: { id: matter.id } }, leadUnit: matter.leadUnitId ? { connect: { id: matter.leadUnitId } } : { disconnect: true }, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
-          await tx.caseCooperatingUnit.deleteMany({ where: { caseId } });
-          for (const c of matter.cooperatingUnits) await tx.caseCooperatingUnit.create({ data: { caseId, unitId: c.unitId } });
-          corrected = { from: kase.matter?.code ?? null, to: matter.code };
-        } else if (!kase.matter) {
-          throw new TransitionError("确认前需要先选定事项", "illegal_transition");
-        }
-        if (input.leadUnitId) data.leadUnit = { connect: { id: (await this.unit(tx, input.leadUnitId)).id } };
-        // Another unit now leads a case that came back (退单): it sees the case once it is dispatched to it.
-        if (corrected || (input.leadUnitId && input.leadUnitId !== kase.leadUnitId)) data.dispatchedAt = null;
-        break;
-      }
-      case "reassign": {
-        const unit = input.leadUnitId ? await this.unit(tx, input.leadUnitId) : null;
-        if (!unit || unit.id === kase.leadUnitId) throw new TransitionError("请选择另一个主责单位", "illegal_transition");
-        // The new unit gets the matter's full limits from now, and must respond itself.
-        const due = dueTimes(this.deps.calendar, now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
-        Object.assign(data, { leadUnit: { connect: { id: unit.id } }, dispatchedAt: now, respondedAt: null, escalationLevel: 0, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
-        reassigned = { from: kase.leadUnit?.name ?? null, to: unit.name };
-        break;
-      }
-      case "dispatch":
-        if (!kase.leadUnitId) throw new TransitionError("派单前需要先确定主责单位", "illegal_transition");
-        data.dispatchedAt = now;
-        break;
-      case "accept":
-      case "start":
-        if (!kase.respondedAt) data.respondedAt = now;
-        break;
-      case "resolve":
-        data.resolvedAt = now;
-        data.resolution = input.reason!.trim();
-        if (!kase.respondedAt) data.respondedAt = now;
-        break;
-      case "evaluate_ok":
-        data.satisfaction = input.satisfaction ?? "satisfied";
-        data.evaluatedAt = now;
-        data.closedAt = now;
-        break;
-      case "expire_feedback":
-        data.satisfaction = "not_evaluated";
-        data.closedAt = now;
-        break;
-      case "close":
-        data.closedAt = now;
-        break;
-      case "reopen": {
-        // Rework runs on fresh limits from now, and the unit must respond again.
-        const due = dueTimes(this.deps.calendar, now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
-        Object.assign(data, {
-          reworkCount: { increment: 1 },
-          responseDueAt: due.responseDueAt,
-          resolveDueAt: due.resolveDueAt,
-          dispatchedAt: now,
-          respondedAt: null,
-          resolvedAt: null,
-          closedAt: null,
-          escalationLevel: 0,
-          ...(from === "awaiting_feedback" ? { satisfaction: "dissatisfied", evaluatedAt: now } : {}),
-        });
-        break;
-      }
-      case "merge": {
-        const target = input.mergeInto ? await tx.case.findUnique({ where: { number: input.mergeInto } }) : null;
-        if (!target || target.id === kase.id) throw new TransitionError("请指定要合并到的另一个工单", "illegal_transition");
-        data.mergedIntoId = target.id;
-        data.closedAt = now;
-        mergeTarget = target;
-        break;
-      }
-      case "withdraw":
-      case "reject":
-        data.closedAt = now;
-        break;
-      case "transcribe":
-        // What the resident said, as the worker heard it: the text units and the classifier work from.
-        data.text = input.reason!.trim();
-        break;
-    }
-
-    const updated = await tx.case.update({ where: { id: caseId }, data, include: { matter: true, leadUnit: true } });
+    const updated = await tx.case.update({ where: { id: caseId }, data: write.data, include: { matter: true, leadUnit: true } });
     await tx.caseEvent.create({
       data: {
         caseId,
@@ -195,108 +90,50 @@ export class CaseService {
         fromStatus: from,
         toStatus: to,
         note: input.reason?.trim() || null,
-        data: {
-          ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}),
-          ...(mergeTarget ? { mergedInto: mergeTarget.number } : {}),
-          ...(corrected ? { corrected } : {}),
-          ...(reassigned ? { reassigned } : {}),
-        },
+        data: { ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}), ...record } as Prisma.InputJsonValue,
         createdAt: now,
       },
     });
-    await this.followUp(tx, updated, input, from, settings, mergeTarget);
+    await step.then?.(this.followContext(tx, updated, input, from, settings, record));
     const example =
       action === "confirm" && updated.matter
-        ? { text: updated.text, matterCode: updated.matter.code, source: corrected ? ("corrected" as const) : ("confirmed" as const), caseId }
+        ? { text: updated.text, matterCode: updated.matter.code, source: record.corrected ? ("corrected" as const) : ("confirmed" as const), caseId }
         : null;
     return { updated, example };
   }
 
-  /** What an action implies beyond the case row. */
-  private async followUp(tx: Tx, kase: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, mergeTarget: { number: string } | null) {
+  /** The tools an action's follow-up uses, bound to this case and transaction. */
+  private followContext(tx: Tx, kase: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, record: Record<string, unknown>): FollowContext {
     const { now, action } = input;
     const r = this.deps.replies;
     const vars = this.vars(kase);
-    const tell = (template: string, extra: Record<string, string> = {}, kind = "progress") =>
-      notifyResident(tx, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind, now, settings, dedupeKey: `${action}:${kase.id}:${kase.reworkCount}:${now.getTime()}` });
-
-    switch (action) {
-      case "confirm":
-        await tell("progress_accepted");
-        if (settings.autoDispatch) await this.act(kase.id, { action: "dispatch", actor: "bot", now }, tx);
-        break;
-      case "dispatch":
-        await this.scheduleDeadlines(tx, kase, settings, now);
-        await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render("unit_dispatch", vars), kind: "unit_dispatch", now, dedupeKey: `dispatch:${kase.id}:${kase.reworkCount}:${now.getTime()}` });
+    return {
+      tx,
+      kase,
+      input,
+      from,
+      settings,
+      record,
+      tell: async (template, extra = {}) => {
+        await notifyResident(tx, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind: "progress", now, settings, dedupeKey: `${action}:${kase.id}:${kase.reworkCount}:${now.getTime()}` });
+      },
+      toUnit: async (template, kind, dedupeKey, extra = {}) => {
+        await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind, now, dedupeKey });
+      },
+      toGrid: async (template, kind, dedupeKey, extra = {}) => {
+        if (kase.gridId) await notifyArea(tx, kase.gridId, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind, now, dedupeKey });
+      },
+      scheduleDeadlines: () => this.scheduleDeadlines(tx, kase, settings, now),
+      forwardPhotos: async () => {
         await this.deps.forwardPhotos?.(tx, kase.id, now);
-        // At intake the first reply already said who handles it; later dispatches are news for the resident.
-        if (input.actor !== "bot" || from !== "accepted") await tell("progress_dispatched");
-        break;
-      case "reassign":
-        await cancelJobs(tx, kase.id, ["chase", "escalate"], "已改派", now);
-        await this.scheduleDeadlines(tx, kase, settings, now);
-        await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render("unit_dispatch", vars), kind: "unit_dispatch", now, dedupeKey: `dispatch:${kase.id}:${dispatchRound(kase)}` });
-        await this.deps.forwardPhotos?.(tx, kase.id, now);
-        await tell("progress_dispatched");
-        break;
-      case "accept":
-      case "start":
-        // Response-phase chases and escalations see respondedAt and stand down by themselves.
-        break;
-      case "resolve":
-        await cancelJobs(tx, kase.id, ["chase", "escalate", "still_handling"], "已办结", now);
-        await tell("progress_resolved", { result: kase.resolution ?? "" });
-        await scheduleJob(tx, {
-          kind: "survey",
-          key: `${kase.id}:${kase.reworkCount}`,
-          caseId: kase.id,
-          dueAt: new Date(now.getTime() + settings.surveyDelayHours * 3600_000),
-          now,
-        });
-        break;
-      case "return":
-        await cancelJobs(tx, kase.id, ["chase", "escalate"], "已退单", now);
-        if (kase.gridId) {
-          await notifyArea(tx, kase.gridId, {
-            caseId: kase.id,
-            text: r.render("unit_returned", { ...vars, unit: kase.leadUnit?.name ?? "承办单位", reason: input.reason!.trim() }),
-            kind: "returned",
-            now,
-            dedupeKey: `returned:${kase.id}:${now.getTime()}`,
-          });
-        }
-        break;
-      case "reopen":
-        await cancelJobs(tx, kase.id, ["survey", "survey_reminder", "survey_expire"], "已重办", now);
-        await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, kind: "survey", answeredAt: null }, data: { answeredAt: now } });
-        await this.scheduleDeadlines(tx, kase, settings, now);
-        if (kase.leadUnitId) {
-          await notifyUnit(tx, kase.leadUnitId, { caseId: kase.id, text: r.render("unit_rework", { ...vars, reason: input.reason!.trim() }), kind: "unit_rework", now, dedupeKey: `rework:${kase.id}:${kase.reworkCount}` });
-          await this.deps.forwardPhotos?.(tx, kase.id, now);
-        }
-        // A resident who reopened it in the chat gets the answer there; otherwise tell them.
-        if (input.actor !== "resident") await tell("progress_reopened");
-        break;
-      case "merge":
-        await cancelJobs(tx, kase.id, ["chase", "escalate", "still_handling"], "已合并", now);
-        await tell("progress_merged", { target_number: mergeTarget!.number });
-        break;
-      case "reject":
-        await tell("progress_rejected", { reason: input.reason!.trim() });
-        break;
-      case "withdraw":
-        await cancelJobs(tx, kase.id, ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire"], "已撤回", now);
-        if (input.actor !== "resident") await tell("progress_withdrawn");
-        break;
-      case "evaluate_ok":
-      case "expire_feedback":
-      case "close":
-        await cancelJobs(tx, kase.id, ["survey", "survey_reminder", "survey_expire", "still_handling"], RULES[action].label, now);
-        break;
-      case "request_feedback":
-      case "transcribe":
-        break;
-    }
+      },
+      cancel: async (kinds, why) => {
+        await cancelJobs(tx, kase.id, kinds, why, now);
+      },
+      act: async (next) => {
+        await this.act(kase.id, { action: next, actor: "bot", now }, tx);
+      },
+    };
   }
 
   /** 催办 points before each limit, 督办 at each limit, and news for the resident if nothing is said for a while. */

@@ -28,6 +28,3 @@ export async function loadCase(ctx: JobContext, job: JobRow) {
 
 export const PHASE_LABELS: Record<string, string> = { response: "签收", resolve: "办结" };
 
-// cases/service.ts still takes dispatchRound from here; it moves to ./schedule.ts with the case-actions work, and
-// this line goes (with the last import cycle, cases/service.ts > followup/context.ts).
-export { dispatchRound } from "./schedule.ts";

@@ -1,0 +1,243 @@
+// Case actions as one table: for each action, what it writes on the case and what follows from it (jobs, notices),
+// side by side. Who may take it from which status, and whether it needs a reason, is the lifecycle table in
+// domain/caseMachine.ts (RULES); CaseService checks that, then runs the action's two steps in one transaction.
+import type { Prisma } from "../db.ts";
+import { RULES, TransitionError, type Actor, type CaseAction } from "../domain/caseMachine.ts";
+import type { CaseStatus } from "../domain/case.ts";
+import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
+import type { Settings } from "../settings.ts";
+import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
+import { dispatchRound, scheduleJob, type JobKind } from "../followup/schedule.ts";
+
+type Tx = Prisma.TransactionClient;
+export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
+
+export const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
+
+export interface ActionInput {
+  action: CaseAction;
+  actor: Actor;
+  actorId?: string;
+  /** The reason (退单, 重办, 不予受理) or the result (办结). */
+  reason?: string;
+  /** For evaluate_ok: satisfied | basically_satisfied. */
+  satisfaction?: "satisfied" | "basically_satisfied";
+  /** For merge: the number of the case this one duplicates. */
+  mergeInto?: string;
+  /** For confirm: the right matter, when the bot's was wrong (a correction). */
+  matterCode?: string;
+  /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
+  leadUnitId?: number;
+  now: Date;
+}
+
+/** What an action's write step sees, and fills: the case's new fields and what its event records. */
+export interface WriteContext {
+  tx: Tx;
+  kase: CaseWithMatter;
+  input: ActionInput;
+  from: CaseStatus;
+  calendar: WorkCalendar;
+  data: Prisma.CaseUpdateInput;
+  /** Recorded in the event's data (what was corrected, reassigned or merged into). */
+  record: Record<string, unknown>;
+  unit(id: number): Promise<{ id: number; name: string }>;
+}
+
+/** What an action's follow-up sees once the case is written: the case as it is now, and the service's tools. */
+export interface FollowContext {
+  tx: Tx;
+  kase: CaseWithMatter;
+  input: ActionInput;
+  from: CaseStatus;
+  settings: Settings;
+  record: Record<string, unknown>;
+  /** Tells the resident, with the case's texts (a reply template and extra placeholders). */
+  tell(template: string, extra?: Record<string, string>): Promise<void>;
+  /** Tells the lead unit (a template), with a dedupe key. */
+  toUnit(template: string, kind: string, dedupeKey: string, extra?: Record<string, string>): Promise<void>;
+  /** Tells the case's grid (a template). */
+  toGrid(template: string, kind: string, dedupeKey: string, extra?: Record<string, string>): Promise<void>;
+  /** 催办 and 督办 for the new round of limits, and the still-handling notice. */
+  scheduleDeadlines(): Promise<void>;
+  forwardPhotos(): Promise<void>;
+  cancel(kinds: JobKind[], why: string): Promise<void>;
+  /** Another action that follows by itself (a confirmation that dispatches). */
+  act(action: CaseAction): Promise<void>;
+}
+
+interface Step {
+  write?(c: WriteContext): void | Promise<void>;
+  then?(c: FollowContext): void | Promise<void>;
+}
+
+const DEADLINE_JOBS: JobKind[] = ["chase", "escalate"];
+const SURVEY_JOBS: JobKind[] = ["survey", "survey_reminder", "survey_expire"];
+
+export const STEPS: Record<CaseAction, Step> = {
+  confirm: {
+    async write({ tx, kase, input, data, record, calendar, unit }) {
+      if (input.matterCode && input.matterCode !== kase.matter?.code) {
+        const matter = await tx.matter.findFirst({ where: { code: input.matterCode, active: true }, include: { cooperatingUnits: true } });
+        if (!matter) throw new TransitionError(`职责清单中没有事项 ${input.matterCode}`, "illegal_transition");
+        // The limits run from intake, on the right matter's terms.
+        const due = dueTimes(calendar, kase.createdAt, matter, kase.urgency as "normal");
+        Object.assign(data, { matter: { connect: { id: matter.id } }, leadUnit: matter.leadUnitId ? { connect: { id: matter.leadUnitId } } : { disconnect: true }, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
+        await tx.caseCooperatingUnit.deleteMany({ where: { caseId: kase.id } });
+        for (const c of matter.cooperatingUnits) await tx.caseCooperatingUnit.create({ data: { caseId: kase.id, unitId: c.unitId } });
+        record.corrected = { from: kase.matter?.code ?? null, to: matter.code };
+      } else if (!kase.matter) {
+        throw new TransitionError("确认前需要先选定事项", "illegal_transition");
+      }
+      if (input.leadUnitId) data.leadUnit = { connect: { id: (await unit(input.leadUnitId)).id } };
+      // Another unit now leads a case that came back (退单): it sees the case once it is dispatched to it.
+      if (record.corrected || (input.leadUnitId && input.leadUnitId !== kase.leadUnitId)) data.dispatchedAt = null;
+    },
+    async then({ tell, settings, act }) {
+      await tell("progress_accepted");
+      if (settings.autoDispatch) await act("dispatch");
+    },
+  },
+  dispatch: {
+    write({ kase, input, data }) {
+      if (!kase.leadUnitId) throw new TransitionError("派单前需要先确定主责单位", "illegal_transition");
+      data.dispatchedAt = input.now;
+    },
+    async then({ kase, input, from, scheduleDeadlines, toUnit, forwardPhotos, tell }) {
+      await scheduleDeadlines();
+      await toUnit("unit_dispatch", "unit_dispatch", `dispatch:${kase.id}:${kase.reworkCount}:${input.now.getTime()}`);
+      await forwardPhotos();
+      // At intake the first reply already said who handles it; later dispatches are news for the resident.
+      if (input.actor !== "bot" || from !== "accepted") await tell("progress_dispatched");
+    },
+  },
+  reassign: {
+    async write({ kase, input, data, record, calendar, unit }) {
+      const to = input.leadUnitId ? await unit(input.leadUnitId) : null;
+      if (!to || to.id === kase.leadUnitId) throw new TransitionError("请选择另一个主责单位", "illegal_transition");
+      // The new unit gets the matter's full limits from now, and must respond itself.
+      const due = dueTimes(calendar, input.now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
+      Object.assign(data, { leadUnit: { connect: { id: to.id } }, dispatchedAt: input.now, respondedAt: null, escalationLevel: 0, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
+      record.reassigned = { from: kase.leadUnit?.name ?? null, to: to.name };
+    },
+    async then({ kase, cancel, scheduleDeadlines, toUnit, forwardPhotos, tell }) {
+      await cancel(DEADLINE_JOBS, "已改派");
+      await scheduleDeadlines();
+      await toUnit("unit_dispatch", "unit_dispatch", `dispatch:${kase.id}:${dispatchRound(kase)}`);
+      await forwardPhotos();
+      await tell("progress_dispatched");
+    },
+  },
+  // Response-phase chases and escalations see respondedAt and stand down by themselves.
+  accept: { write: responded },
+  start: { write: responded },
+  resolve: {
+    write({ kase, input, data }) {
+      data.resolvedAt = input.now;
+      data.resolution = input.reason!.trim();
+      if (!kase.respondedAt) data.respondedAt = input.now;
+    },
+    async then({ tx, kase, input, settings, cancel, tell }) {
+      await cancel([...DEADLINE_JOBS, "still_handling"], "已办结");
+      await tell("progress_resolved", { result: kase.resolution ?? "" });
+      await scheduleJob(tx, { kind: "survey", key: `${kase.id}:${kase.reworkCount}`, caseId: kase.id, dueAt: new Date(input.now.getTime() + settings.surveyDelayHours * 3600_000), now: input.now });
+    },
+  },
+  return: {
+    async then({ kase, input, cancel, toGrid }) {
+      await cancel(DEADLINE_JOBS, "已退单");
+      await toGrid("unit_returned", "returned", `returned:${kase.id}:${input.now.getTime()}`, { unit: kase.leadUnit?.name ?? "承办单位", reason: input.reason!.trim() });
+    },
+  },
+  request_feedback: {},
+  evaluate_ok: {
+    write({ input, data }) {
+      data.satisfaction = input.satisfaction ?? "satisfied";
+      data.evaluatedAt = input.now;
+      data.closedAt = input.now;
+    },
+    then: closeFollowUp("evaluate_ok"),
+  },
+  expire_feedback: {
+    write({ input, data }) {
+      data.satisfaction = "not_evaluated";
+      data.closedAt = input.now;
+    },
+    then: closeFollowUp("expire_feedback"),
+  },
+  close: { write: closes, then: closeFollowUp("close") },
+  reopen: {
+    write({ kase, input, from, data, calendar }) {
+      // Rework runs on fresh limits from now, and the unit must respond again.
+      const now = input.now;
+      const due = dueTimes(calendar, now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
+      Object.assign(data, {
+        reworkCount: { increment: 1 },
+        responseDueAt: due.responseDueAt,
+        resolveDueAt: due.resolveDueAt,
+        dispatchedAt: now,
+        respondedAt: null,
+        resolvedAt: null,
+        closedAt: null,
+        escalationLevel: 0,
+        ...(from === "awaiting_feedback" ? { satisfaction: "dissatisfied", evaluatedAt: now } : {}),
+      });
+    },
+    async then({ tx, kase, input, cancel, scheduleDeadlines, toUnit, forwardPhotos, tell }) {
+      await cancel(SURVEY_JOBS, "已重办");
+      await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, kind: "survey", answeredAt: null }, data: { answeredAt: input.now } });
+      await scheduleDeadlines();
+      if (kase.leadUnitId) {
+        await toUnit("unit_rework", "unit_rework", `rework:${kase.id}:${kase.reworkCount}`, { reason: input.reason!.trim() });
+        await forwardPhotos();
+      }
+      // A resident who reopened it in the chat gets the answer there; otherwise tell them.
+      if (input.actor !== "resident") await tell("progress_reopened");
+    },
+  },
+  merge: {
+    async write({ tx, kase, input, data, record }) {
+      const target = input.mergeInto ? await tx.case.findUnique({ where: { number: input.mergeInto } }) : null;
+      if (!target || target.id === kase.id) throw new TransitionError("请指定要合并到的另一个工单", "illegal_transition");
+      data.mergedIntoId = target.id;
+      data.closedAt = input.now;
+      record.mergedInto = target.number;
+    },
+    async then({ record, cancel, tell }) {
+      await cancel([...DEADLINE_JOBS, "still_handling"], "已合并");
+      await tell("progress_merged", { target_number: String(record.mergedInto) });
+    },
+  },
+  withdraw: {
+    write: closes,
+    async then({ input, cancel, tell }) {
+      await cancel([...DEADLINE_JOBS, "still_handling", ...SURVEY_JOBS], "已撤回");
+      if (input.actor !== "resident") await tell("progress_withdrawn");
+    },
+  },
+  reject: {
+    write: closes,
+    async then({ input, tell }) {
+      await tell("progress_rejected", { reason: input.reason!.trim() });
+    },
+  },
+  transcribe: {
+    write({ input, data }) {
+      // What the resident said, as the worker heard it: the text units and the classifier work from.
+      data.text = input.reason!.trim();
+    },
+  },
+};
+
+function responded({ kase, input, data }: WriteContext) {
+  if (!kase.respondedAt) data.respondedAt = input.now;
+}
+
+function closes({ input, data }: WriteContext) {
+  data.closedAt = input.now;
+}
+
+/** A finished case needs no survey, reminder or progress notice any more. */
+function closeFollowUp(action: CaseAction) {
+  return ({ cancel }: FollowContext) => cancel([...SURVEY_JOBS, "still_handling"], RULES[action].label);
+}
