@@ -1,25 +1,27 @@
 // Administrators keep the responsibility list: preview and apply CSV and XLSX files (bad rows reported per row and
 // nothing written), versions with who and why, removed matters deactivated, cases opened after a change classified
 // under the new version and sent to the new lead unit, single edits, export that imports back unchanged, roles.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { createUser } from "../src/auth/users.ts";
 import { callAs, signIn, type Session } from "./helpers/session.ts";
 
+// Each test has its own service and database: imports, edits and restores change the whole list, so no test
+// reads a list another test changed; the restore builds the history it restores.
 let svc: TestService;
 let admin: Session;
 let worker: Session;
 
-beforeAll(async () => {
+beforeEach(async () => {
   svc = await startService();
   await createUser(svc.services.db, { username: "listadmin", displayName: "清单管理员", role: "admin", password: "list-admin-pass" });
   await createUser(svc.services.db, { username: "listworker", displayName: "网格员", role: "worker", password: "list-worker-pass" });
   admin = await login("listadmin", "list-admin-pass");
   worker = await login("listworker", "list-worker-pass");
 });
-afterAll(async () => {
-  await svc.close();
+afterEach(async () => {
+  await svc?.close();
 });
 
 const call = (method: string, path: string, s: Session | null, body?: unknown) => callAs(svc, s, method, path, body);
@@ -47,6 +49,27 @@ async function exported(): Promise<string[][]> {
 }
 
 const versionCount = () => svc.services.db.listVersion.count();
+
+/**
+ * The exported list changed for a replace: DT01 goes to a unit the database does not have yet, within 2 hours;
+ * ZA02 (治安) is removed; GX01 is added. The exported rows, DT01's row in them, and the new file.
+ */
+async function replacement() {
+  const rows = await exported();
+  const col = (name: string) => rows[0].indexOf(name);
+  const dt01 = rows.find((r) => r[0] === "DT01")!;
+  dt01[col("主责单位")] = "电梯应急维修中心";
+  dt01[col("响应时限")] = "2";
+  const kept = rows.filter((r) => r[0] !== "ZA02");
+  kept.push(["GX01", "共享单车乱停放", "停车", "共享单车停在小区门口", "共享单车、单车、乱停", "阳光街道城市管理办公室", "", "12", "3", "门口全是共享单车|单车堵住了人行道", "是"]);
+  return { rows, dt01, bytes: await xlsx(kept) };
+}
+
+/** A new matter ZA99 led by 阳光派出所. */
+async function newMatter() {
+  const unit = await svc.services.db.unit.findUniqueOrThrow({ where: { name: "阳光派出所" } });
+  return { code: "ZA99", name: "电动车飞线充电", category: "消防安全", keywords: ["飞线", "充电"], leadUnitId: unit.id, responseHours: 4, resolveDays: 2, reason: "新增事项" };
+}
 
 describe("access", () => {
   it("is for administrators only: a worker gets 403, no session 401, a change without the CSRF token 403", async () => {
@@ -138,14 +161,7 @@ describe("importing a file", () => {
 
   it("replaces the list from an XLSX file: preview of added, changed and removed, then one version; the next case uses it", async () => {
     const db = svc.services.db;
-    const rows = await exported();
-    const col = (name: string) => rows[0].indexOf(name);
-    const dt01 = rows.find((r) => r[0] === "DT01")!;
-    dt01[col("主责单位")] = "电梯应急维修中心"; // a unit the database does not have yet
-    dt01[col("响应时限")] = "2";
-    const kept = rows.filter((r) => r[0] !== "ZA02"); // 治安 matter removed
-    kept.push(["GX01", "共享单车乱停放", "停车", "共享单车停在小区门口", "共享单车、单车、乱停", "阳光街道城市管理办公室", "", "12", "3", "门口全是共享单车|单车堵住了人行道", "是"]);
-    const bytes = await xlsx(kept);
+    const { rows, dt01, bytes } = await replacement();
     expect(await db.matter.findUnique({ where: { code: "ZA02" } })).toMatchObject({ active: true });
 
     const preview = await call("POST", "/api/admin/list/preview", admin, { ...file("新清单.xlsx", bytes), mode: "replace" });
@@ -256,8 +272,7 @@ describe("editing one matter", () => {
   });
 
   it("adds a matter, refusing a code that is taken", async () => {
-    const unit = await svc.services.db.unit.findUniqueOrThrow({ where: { name: "阳光派出所" } });
-    const body = { code: "ZA99", name: "电动车飞线充电", category: "消防安全", keywords: ["飞线", "充电"], leadUnitId: unit.id, responseHours: 4, resolveDays: 2, reason: "新增事项" };
+    const body = await newMatter();
     const created = await call("POST", "/api/admin/matters", admin, body);
     expect(created.status).toBe(201);
     expect(created.body.matter).toMatchObject({ code: "ZA99", active: true, leadUnit: { name: "阳光派出所" } });
@@ -268,6 +283,10 @@ describe("editing one matter", () => {
 
   it("restores the list as it was after an earlier version, as a new version, and the intake follows", async () => {
     const db = svc.services.db;
+    // The history to restore from: the seeded list, then the replacement from the XLSX file, then a new matter.
+    const applied = await call("POST", "/api/admin/list/apply", admin, { ...file("新清单.xlsx", (await replacement()).bytes), mode: "replace", reason: "电梯改由应急维修中心主责" });
+    expect(applied.body).toMatchObject({ added: 1, changed: 1, removed: 1 });
+    expect((await call("POST", "/api/admin/matters", admin, await newMatter())).status).toBe(201);
     const replaced = await db.listVersion.findFirstOrThrow({ where: { reason: "电梯改由应急维修中心主责" } });
     const before = await db.listVersion.findFirstOrThrow({ where: { id: { lt: replaced.id } }, orderBy: { id: "desc" } });
     expect((await call("POST", `/api/admin/list/versions/${before.id}/restore`, admin, {})).status).toBe(400); // a reason is needed
