@@ -101,7 +101,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   const prompts = new PromptVersions(db, log);
   await prompts.ensureDefault(clock());
   const classifier = new FallbackClassifier(local, llm, log, async () => (await settings.current()).cascadeThreshold, () => prompts.active());
-  const evaluations = new Evaluations({ db, log, prompts, llm, local, catalogue: () => reference.catalogue });
+  const evaluations = new Evaluations({ db, log, prompts, llm, local, catalogue: () => reference.catalogue, clock });
   await evaluations.markInterrupted(clock());
 
   const channels = new Map<ChannelName, Channel>();

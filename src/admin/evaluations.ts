@@ -71,6 +71,8 @@ export class Evaluations {
       llm: LlmClassifier | null;
       local: LearnedClassifier;
       catalogue: () => Catalogue;
+      /** The service clock: an evaluation ends at the service's time, like everything else. */
+      clock: () => Date;
     },
   ) {}
 
@@ -113,12 +115,12 @@ export class Evaluations {
     const run = o.classifier === "llm" ? this.runLlm(row.id, items, { system: version!.system, user: version!.user, versionId: version!.id }, catalogue) : this.runLocal(row.id, items, trainOn, catalogue);
     const done = run
       .then(async (result) => {
-        await db.evaluation.update({ where: { id: row.id }, data: { status: "done", done: items.length, result: result as unknown as Prisma.InputJsonValue, finishedAt: new Date() } });
+        await db.evaluation.update({ where: { id: row.id }, data: { status: "done", done: items.length, result: result as unknown as Prisma.InputJsonValue, finishedAt: this.deps.clock() } });
         log.info({ evaluationId: row.id, accuracy: result.accuracy, macroF1: result.macroF1 }, "evaluation finished");
       })
       .catch(async (err) => {
         log.error({ err, evaluationId: row.id }, "evaluation failed");
-        await db.evaluation.update({ where: { id: row.id }, data: { status: "failed", error: "评测出错，请查看服务日志", finishedAt: new Date() } });
+        await db.evaluation.update({ where: { id: row.id }, data: { status: "failed", error: "评测出错，请查看服务日志", finishedAt: this.deps.clock() } });
       });
     return { evaluation: row, done };
   }

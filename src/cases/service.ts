@@ -5,7 +5,7 @@ import type { Logger } from "../log.ts";
 import { nextStatus, TransitionError, type Actor } from "../domain/caseMachine.ts";
 import type { CaseStatus } from "../domain/case.ts";
 import { addWorkingDays, type WorkCalendar } from "../domain/deadlines.ts";
-import { formatChinaDateTime } from "../domain/time.ts";
+import { chinaDate, formatChinaDateTime } from "../domain/time.ts";
 import type { SettingsStore, Settings } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
 import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
@@ -174,8 +174,7 @@ export class CaseService {
   /** The same moment if it is on a working day, else 09:00 on the next working day. */
   workingMoment(at: Date): Date {
     const cal = this.deps.calendar;
-    const date = new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-    if (cal.isWorkingDay(date)) return at;
+    if (cal.isWorkingDay(chinaDate(at))) return at;
     const nextDayEnd = addWorkingDays(cal, at, 1);
     return new Date(nextDayEnd.getTime() - 9 * 3600_000);
   }

@@ -1,5 +1,6 @@
-// The classifier the intake uses: the LLM when configured, the local classifier when it is not or when the LLM
-// fails (timeout, 429, provider error, invalid output twice). A message never waits on a broken provider twice.
+// The classifier the intake uses, a cascade: the local classifier first; the LLM, when configured and the local
+// answer is not sure enough, with the local candidates; the local answer again when the LLM fails (timeout, 429,
+// provider error, invalid output twice). A message never waits on a broken provider twice.
 import type { Logger } from "../log.ts";
 import type { Catalogue } from "./catalogue.ts";
 import { LlmUnavailableError, type LlmClassifier } from "./llm.ts";

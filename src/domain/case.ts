@@ -1,4 +1,5 @@
-// Case vocabulary: statuses, urgency and how they read in Chinese. The full state machine comes with follow-up.
+// Case vocabulary: statuses, urgency, ratings and case numbers, and how they read in Chinese; working and overdue.
+// The lifecycle (which action moves a case from which status) is the table in caseMachine.ts.
 export const CASE_STATUSES = [
   "needs_review",
   "accepted",
@@ -66,3 +67,5 @@ export function formatCaseNumber(year: number, seq: number): string {
 }
 
 export const CASE_NUMBER_PATTERN = /(20\d{2})-(\d{6})/;
+/** A whole case number, as the API takes it in a path or a body (the same digits as CASE_NUMBER_PATTERN). */
+export const CASE_NUMBER_EXACT = new RegExp(`^${CASE_NUMBER_PATTERN.source}$`);

@@ -81,8 +81,8 @@ export function nextStatus(status: CaseStatus, action: CaseAction, actor: Actor,
 
 export const ACTOR_LABELS: Record<Actor, string> = {
   bot: "机器人",
-  worker: "社区工作人员",
+  worker: "工作人员",
   unit: "承办单位",
   resident: "居民",
-  scheduler: "系统定时任务",
+  scheduler: "系统",
 };

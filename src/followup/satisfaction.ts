@@ -7,10 +7,16 @@ import type { Prisma } from "../db.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { Replies } from "../texts/replies.ts";
 import { redactPersonalData } from "../domain/redact.ts";
+import { SATISFACTION_LABELS } from "../domain/case.ts";
 
 export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";
 
-export const RATING_LABELS: Record<Rating, string> = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意" };
+/** The three answers a resident can give, worded as the case shows its satisfaction (SATISFACTION_LABELS). */
+export const RATING_LABELS: Record<Rating, string> = {
+  satisfied: SATISFACTION_LABELS.satisfied,
+  basically_satisfied: SATISFACTION_LABELS.basically_satisfied,
+  dissatisfied: SATISFACTION_LABELS.dissatisfied,
+};
 
 const DISSATISFIED = /不满意|不太满意|很不满|没(有)?解决|没修好|还没修|没人来|没处理|问题(还在|依旧)|还是(不行|老样子|坏的)|差评|太差/;
 const BASIC = /基本满意|还行|还可以|一般|凑合|马马虎虎|差不多/;

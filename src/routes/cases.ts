@@ -8,8 +8,8 @@ import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { actorOf, allowedActions, CASE_NOT_FOUND, findVisibleCase, refuseAction, UNIT_ACTIONS, visibleCases as visible } from "../cases/access.ts";
 import { listWhere } from "../cases/queries.ts";
 import { AppError, NotFoundError } from "../errors.ts";
-import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
-import { CASE_STATUSES, isOverdue, OPEN_STATUSES, WORKING_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, type CaseStatus, type Urgency } from "../domain/case.ts";
+import { ACTOR_LABELS, TransitionError, type Actor, type CaseAction } from "../domain/caseMachine.ts";
+import { CASE_NUMBER_EXACT, CASE_STATUSES, isOverdue, OPEN_STATUSES, WORKING_STATUSES, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, type CaseStatus, type Urgency } from "../domain/case.ts";
 import { NeighbourIndex } from "../classify/neighbours.ts";
 import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 import { sendAttachment } from "./media.ts";
@@ -22,7 +22,7 @@ export const actionSchema = z.object({
   /** The result for resolve; the reason for return, reopen, reject; the text of a note. */
   text: z.string().trim().max(2000).optional(),
   public: z.boolean().optional().default(false),
-  mergeInto: z.string().regex(/^\d{4}-\d{6}$/).optional(),
+  mergeInto: z.string().regex(CASE_NUMBER_EXACT).optional(),
   /** For confirm: the right matter's code, when the bot's was wrong. */
   matterCode: z.string().trim().min(1).max(50).optional(),
   /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
@@ -44,7 +44,7 @@ export const listSchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
-const numberParam = z.object({ number: z.string().regex(/^\d{4}-\d{6}$/, "工单号格式应为 2026-000123") });
+const numberParam = z.object({ number: z.string().regex(CASE_NUMBER_EXACT, "工单号格式应为 2026-000123") });
 
 export function caseRoutes(services: Services): Router {
   const { db, cases } = services;
@@ -197,7 +197,7 @@ export function caseRoutes(services: Services): Router {
       allowedActions: allowedActions(p, k),
       classification: { ...classification, alternatives: classification.alternatives.map((a) => ({ ...a, name: names.get(a.code) ?? a.code })) },
       // Internal notes are for the people working the case, which includes the unit.
-      events: k.events.map((e) => ({ type: e.type, actor: e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
+      events: k.events.map((e) => ({ type: e.type, actor: e.actor, actorLabel: ACTOR_LABELS[e.actor as Actor] ?? e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
       // Every message about the case: the resident's, and what the service sent to whom (by role, never by address).
       // Photos, voice messages and location pins, each readable only through this case.
       attachments: k.attachments.map((a) => presentAttachment(k.number, a)),

@@ -2,6 +2,7 @@
 // bodies generated from the same zod schemas the routes validate with.
 import Router from "@koa/router";
 import { z } from "zod";
+import { CASE_NUMBER_EXACT } from "../domain/case.ts";
 import { httpMessageSchema } from "./httpChannel.ts";
 import { actionSchema, listSchema } from "./cases.ts";
 import { kpiQuery } from "./kpis.ts";
@@ -26,7 +27,7 @@ const query = (schema: z.ZodObject) => {
 const ok = (description: string) => ({ description });
 const replyKey = { name: "key", in: "path", required: true, schema: { type: "string", pattern: "^[a-z_]+$" }, example: "progress_resolved" };
 const idPath = { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
-const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: "^\\d{4}-\\d{6}$" }, example: "2026-000123" };
+const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: CASE_NUMBER_EXACT.source }, example: "2026-000123" };
 const errors = {
   "400": ok("请求无效：error.field 指出哪个字段"),
   "401": ok("未登录或令牌无效"),

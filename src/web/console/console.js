@@ -1,6 +1,6 @@
 // 民呼我应 workers' console: a small single-page app over the JSON API (the same one other systems use).
 // No build step: ES modules served as they are. Helpers in lib.js; the administrators' pages in admin-*.js.
-import { ACTOR_LABELS, api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, INBOUND_KIND_LABELS, lightbox, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, VIA_LABELS, view } from "./lib.js";
+import { api, attempt, countdown, EVENT_LABELS, fmt, h, hooks, INBOUND_KIND_LABELS, lightbox, options, pct, qs, reference, serverNow, SOURCE_LABELS, state, statusPill, toast, VIA_LABELS, view } from "./lib.js";
 
 // ---- signing in -------------------------------------------------------------------------------------------
 
@@ -250,7 +250,7 @@ async function caseView(number) {
   );
 
   const timeline = [
-    ...c.events.map((e) => ({ at: e.at, kind: "event", title: `${EVENT_LABELS[e.type] ?? e.type} · ${ACTOR_LABELS[e.actor] ?? e.actor}`, text: e.note })),
+    ...c.events.map((e) => ({ at: e.at, kind: "event", title: `${EVENT_LABELS[e.type] ?? e.type} · ${e.actorLabel}`, text: e.note })),
     ...c.messages.map((m) => (m.direction === "in" ? inboundEntry(m) : outboundEntry(m))),
   ].sort((a, b) => new Date(a.at) - new Date(b.at) || ORDER[a.kind] - ORDER[b.kind]);
 

@@ -90,7 +90,6 @@ export function countdown(iso) {
 
 export const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
 export const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工", pending: "待人工（语音）" };
-export const ACTOR_LABELS = { bot: "机器人", worker: "工作人员", unit: "承办单位", resident: "居民", scheduler: "系统" };
 export const EVENT_LABELS = {
   opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
   request_feedback: "回访", evaluate_ok: "评价", expire_feedback: "未评价结案", close: "结案", reopen: "重办", merge: "合并", withdraw: "撤回",
