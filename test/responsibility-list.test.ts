@@ -1,21 +1,20 @@
 // The responsibility list: the shipped default, and imports from spreadsheets with English or Chinese headers.
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ListImportError, parseMatterCsv } from "../src/responsibility/parse.ts";
 import { codeForName } from "../src/responsibility/apply.ts";
 import { applyMatterRows } from "../src/responsibility/versions.ts";
 import { startService, type TestService } from "./helpers/service.ts";
 
-let svc: TestService;
-beforeAll(async () => {
-  svc = await startService();
-});
-afterAll(async () => {
-  await svc.close();
-});
+/** A service on a fresh database for this test alone: one test's import never meets another test's list. */
+async function freshService(): Promise<TestService> {
+  const svc = await startService();
+  onTestFinished(() => svc.close());
+  return svc;
+}
 
 describe("the default list shipped in prisma/seed/matters.csv", () => {
-  const rows = parseMatterCsv(readFileSync("prisma/seed/matters.csv"));
+  const rows = parseMatterCsv(readFileSync(new URL("../prisma/seed/matters.csv", import.meta.url)));
 
   it("has at least 30 complete matters covering the community's main areas", () => {
     expect(rows.length).toBeGreaterThanOrEqual(30);
@@ -34,6 +33,7 @@ describe("the default list shipped in prisma/seed/matters.csv", () => {
   });
 
   it("is what a fresh database starts with", async () => {
+    const svc = await freshService();
     expect(await svc.services.db.matter.count()).toBe(rows.length);
     const elevator = await svc.services.db.matter.findUniqueOrThrow({ where: { code: "DT01" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
     expect(elevator.leadUnit?.name).toBe("阳光花园物业服务中心");
@@ -43,7 +43,7 @@ describe("the default list shipped in prisma/seed/matters.csv", () => {
   it("classifies each of its own examples to its own matter", async () => {
     const { LocalClassifier } = await import("../src/classify/local.ts");
     const local = new LocalClassifier();
-    const catalogue = svc.services.reference.catalogue;
+    const catalogue = (await freshService()).services.reference.catalogue;
     let right = 0;
     let total = 0;
     for (const r of rows) {
@@ -111,7 +111,7 @@ describe("importing a list from CSV", () => {
   });
 
   it("applies rows: new units by name, matters updated by code, defaults for what is missing", async () => {
-    const db = svc.services.db;
+    const db = (await freshService()).services.db;
     const rows = parseMatterCsv("code,name,keywords,lead_unit,cooperating_units,response_hours\nDT01,电梯故障（更新）,电梯,阳光花园物业服务中心,区特种设备检验所,8\n,快递柜故障,快递柜,新成立的快递管理站,,");
     const result = await applyMatterRows(db, rows);
     expect(result).toMatchObject({ added: 1, updated: 1 });
