@@ -1,7 +1,7 @@
-// Outbound messages: queued in the database first, then sent by the dispatcher, which claims each row before
-// sending so two dispatchers never send the same message, and backs off after a failure. A message a channel
-// cannot deliver now (WeChat's 48-hour window closed) is kept as undeliverable, shown on the case, and released
-// when the person writes again.
+// Outbound messages: queued in the database first, then sent by the dispatcher through the retry loop (retry.ts),
+// which claims each row before sending so two dispatchers never send the same message, and backs off after a
+// failure. A message a channel cannot deliver now (WeChat's 48-hour window closed) is kept as undeliverable, shown
+// on the case, and released when the person writes again.
 import path from "node:path";
 import type { Db, Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
@@ -9,6 +9,7 @@ import { UndeliverableError, type Channel, type Mention, type Notice, type Outbo
 import { redactPersonalData } from "./domain/redact.ts";
 import { afterQuietHours, inQuietHours } from "./domain/quietHours.ts";
 import type { MediaFiles } from "./media/files.ts";
+import { doublingBackoff, runDue, type RetryPolicy, type RetryQueue } from "./retry.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -66,10 +67,19 @@ export async function queueMessage(tx: Tx, m: QueuedMessage) {
   });
 }
 
-const LEASE_MS = 60_000;
-const MAX_ATTEMPTS = 8;
-/** 30 s, 1 min, 2 min … capped at one hour. */
-export const backoffMs = (attempts: number) => Math.min(3600_000, 30_000 * 2 ** Math.max(0, attempts - 1));
+type OutboxRow = Prisma.OutboxGetPayload<object>;
+
+/** How an attempt that did not throw ended: sent (and how), or kept as undeliverable (and why). */
+type Delivery = { via: string | null } | { undeliverable: string };
+
+/** A send's claim holds for a minute; after the 8th failure it is given up; 30 s, 1 min, 2 min … at most an hour between. */
+const SEND_RETRY: RetryPolicy = {
+  leaseMs: 60_000,
+  maxAttempts: 8,
+  backoffMs: doublingBackoff(30_000, 3600_000),
+  batch: 100,
+  drain: false,
+};
 
 export class OutboxDispatcher {
   private running: Promise<unknown> | null = null;
@@ -111,65 +121,63 @@ export class OutboxDispatcher {
   private async pass(now: Date): Promise<{ sent: number; failed: number }> {
     const pushing = [...this.channels.values()].filter((c) => c.pushes && c.health().state === "up").map((c) => c.name);
     if (pushing.length === 0) return { sent: 0, failed: 0 };
-    // A row left "sending" by a process that died is due again once its lease has run out.
-    await this.db.outbox.updateMany({ where: { status: "sending", leaseUntil: { lt: now } }, data: { status: "pending" } });
-    const due = await this.db.outbox.findMany({
-      where: { status: "pending", channel: { in: pushing }, nextAttemptAt: { lte: now } },
-      orderBy: { id: "asc" },
-      take: 100,
-    });
-    let sent = 0;
-    let failed = 0;
-    const quiet = await this.quietHours();
-    for (const row of due) {
+    const outcomes = await runDue(this.sends(pushing, await this.quietHours()), SEND_RETRY, now);
+    const sent = outcomes.filter((o) => o.ok && "via" in o.result).length;
+    return { sent, failed: outcomes.length - sent };
+  }
+
+  /** The outbox as the retry loop sees it, for the channels that push now: pending → sending (leased) → sent | failed | undeliverable. */
+  private sends(pushing: string[], quiet: QuietWindow): RetryQueue<OutboxRow, Delivery> {
+    return {
+      // A row left "sending" by a process that died is due again once its lease has run out.
+      releaseExpired: (now) => this.db.outbox.updateMany({ where: { status: "sending", leaseUntil: { lt: now } }, data: { status: "pending" } }),
+      due: (now, limit) => this.db.outbox.findMany({ where: { status: "pending", channel: { in: pushing }, nextAttemptAt: { lte: now } }, orderBy: { id: "asc" }, take: limit }),
       // A held message whose retry (or a late start) falls in quiet hours waits for the morning.
-      if (row.quiet && inQuietHours(now, quiet)) {
+      hold: async (row, now) => {
+        if (!row.quiet || !inQuietHours(now, quiet)) return false;
         await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { nextAttemptAt: afterQuietHours(now, quiet) } });
-        continue;
-      }
-      const claimed = await this.db.outbox.updateMany({
-        where: { id: row.id, status: "pending" },
-        data: { status: "sending", leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
-      });
-      if (claimed.count !== 1) continue;
-      const channel = this.channels.get(row.channel)!;
-      try {
-        const receipt = await channel.send({
-          outboxId: row.id,
-          chatId: row.chatId,
-          isGroup: row.isGroup,
-          text: row.text,
-          mentions: row.mentions as unknown as Mention[],
-          kind: row.kind,
-          media: await this.mediaOf(row.attachments),
-          notice: (row.notice as unknown as Notice | null) ?? null,
-          window: channel.replyWindow ? await this.windowOf(row) : null,
-          now,
-        });
-        await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: now, leaseUntil: null, lastError: null, via: receipt?.via ?? null } });
-        sent++;
-      } catch (err) {
-        if (err instanceof UndeliverableError) {
-          await this.undeliverable(row, err.reason, now);
-          failed++;
-          continue;
-        }
-        const attempts = row.attempts + 1;
-        const giveUp = attempts >= MAX_ATTEMPTS;
+        return true;
+      },
+      claim: async (row, leaseUntil) => {
+        const claimed = await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { status: "sending", leaseUntil, attempts: { increment: 1 } } });
+        return claimed.count === 1;
+      },
+      work: (row, now) => this.send(row, now),
+      done: async (row, delivery, now) => {
+        if ("undeliverable" in delivery) return this.undeliverable(row, delivery.undeliverable, now);
+        await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: now, leaseUntil: null, lastError: null, via: delivery.via } });
+      },
+      // Given up, a message stays "failed" (its next attempt time written but never reached).
+      failed: async (row, { attempts, giveUp, retryAt, message }) => {
         await this.db.outbox.update({
           where: { id: row.id },
-          data: {
-            status: giveUp ? "failed" : "pending",
-            leaseUntil: null,
-            lastError: (err as Error).message.slice(0, 500),
-            nextAttemptAt: new Date(now.getTime() + backoffMs(attempts)),
-          },
+          data: { status: giveUp ? "failed" : "pending", leaseUntil: null, lastError: message.slice(0, 500), nextAttemptAt: retryAt },
         });
-        this.log.warn({ outboxId: row.id, channel: row.channel, attempts, giveUp, err: (err as Error).message }, "send failed");
-        failed++;
-      }
+        this.log.warn({ outboxId: row.id, channel: row.channel, attempts, giveUp, err: message }, "send failed");
+      },
+    };
+  }
+
+  private async send(row: OutboxRow, now: Date): Promise<Delivery> {
+    const channel = this.channels.get(row.channel)!;
+    try {
+      const receipt = await channel.send({
+        outboxId: row.id,
+        chatId: row.chatId,
+        isGroup: row.isGroup,
+        text: row.text,
+        mentions: row.mentions as unknown as Mention[],
+        kind: row.kind,
+        media: await this.mediaOf(row.attachments),
+        notice: (row.notice as unknown as Notice | null) ?? null,
+        window: channel.replyWindow ? await this.windowOf(row) : null,
+        now,
+      });
+      return { via: receipt?.via ?? null };
+    } catch (err) {
+      if (err instanceof UndeliverableError) return { undeliverable: err.reason };
+      throw err;
     }
-    return { sent, failed };
   }
 
   /** The stored files of a row's attachments; ones not stored (yet) are left out. */

@@ -1,11 +1,12 @@
-// Runs due follow-up jobs. Each job is claimed with a conditional update (a lease) before it acts, so several
-// service instances over one database never run the same job twice at once; a failure backs off and is recorded.
-// Jobs are rows with a due time: after downtime, each missed job runs once at the next tick.
+// Runs due follow-up jobs through the retry loop (../retry.ts): each job is claimed with a conditional update (a
+// lease) before it acts, so several service instances over one database never run the same job twice at once; a
+// failure backs off and is recorded. Jobs are rows with a due time: after downtime, each missed job runs once.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Db, Prisma } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { JobKind } from "./schedule.ts";
+import { runDue, steppedBackoff, type RetryPolicy, type RetryQueue } from "../retry.ts";
 
 export type JobRow = Prisma.JobGetPayload<object>;
 
@@ -16,11 +17,15 @@ export interface JobResult {
 
 export type JobHandler = (job: JobRow, now: Date) => Promise<JobResult>;
 
-const LEASE_MS = 5 * 60_000;
+/** A job's claim holds for 5 minutes; after the 6th failure the job is given up; 1 min, 5 min, 30 min, 2 h, 6 h between. */
 export const MAX_ATTEMPTS = 6;
-const BATCH = 50;
-/** 1 min, 5 min, 30 min, 2 h, 6 h. */
-const BACKOFF_MS = [60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000];
+const JOB_RETRY: RetryPolicy = {
+  leaseMs: 5 * 60_000,
+  maxAttempts: MAX_ATTEMPTS,
+  backoffMs: steppedBackoff([60_000, 5 * 60_000, 30 * 60_000, 2 * 3600_000, 6 * 3600_000]),
+  batch: 50,
+  drain: true,
+};
 
 export class Scheduler {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -31,54 +36,48 @@ export class Scheduler {
     private readonly log: Logger,
   ) {}
 
-  /** Runs every job due at `now`; returns how many ran. */
+  /** Runs every job due at `now` (each missed one once); returns how many ran, by outcome. */
   async tick(now: Date): Promise<{ done: number; skipped: number; failed: number }> {
     const counts = { done: 0, skipped: 0, failed: 0 };
-    // Jobs whose runner died keep their lease until it runs out; then they are due again.
-    await this.db.job.updateMany({ where: { status: "running", leaseUntil: { lt: now } }, data: { status: "pending", leaseOwner: null } });
-    for (;;) {
-      const due = await this.db.job.findMany({ where: { status: "pending", dueAt: { lte: now } }, orderBy: [{ dueAt: "asc" }, { id: "asc" }], take: BATCH });
-      if (due.length === 0) break;
-      let claimedAny = false;
-      for (const job of due) {
-        const claimed = await this.db.job.updateMany({
-          where: { id: job.id, status: "pending" },
-          data: { status: "running", leaseOwner: this.owner, leaseUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
-        });
-        if (claimed.count !== 1) continue; // another instance took it
-        claimedAny = true;
-        const result = await this.run(job, now);
-        counts[result]++;
-      }
-      if (!claimedAny || due.length < BATCH) break;
-    }
+    for (const o of await runDue(this.jobs, JOB_RETRY, now)) counts[o.ok ? o.result.status : "failed"]++;
     return counts;
   }
 
-  private async run(job: JobRow, now: Date): Promise<"done" | "skipped" | "failed"> {
-    const handler = this.handlers[job.kind as JobKind];
-    try {
+  /** The Job table as the retry loop sees it: pending → running (leased to this instance) → done | skipped | failed. */
+  private readonly jobs: RetryQueue<JobRow, JobResult> = {
+    // Jobs whose runner died keep their lease until it runs out; then they are due again.
+    releaseExpired: (now) => this.db.job.updateMany({ where: { status: "running", leaseUntil: { lt: now } }, data: { status: "pending", leaseOwner: null } }),
+    due: (now, limit) => this.db.job.findMany({ where: { status: "pending", dueAt: { lte: now } }, orderBy: [{ dueAt: "asc" }, { id: "asc" }], take: limit }),
+    claim: async (job, leaseUntil) => {
+      const claimed = await this.db.job.updateMany({
+        where: { id: job.id, status: "pending" },
+        data: { status: "running", leaseOwner: this.owner, leaseUntil, attempts: { increment: 1 } },
+      });
+      return claimed.count === 1;
+    },
+    work: async (job, now) => {
+      const handler = this.handlers[job.kind as JobKind];
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
-      const result = await handler(job, now);
+      return handler(job, now);
+    },
+    done: async (job, result, now) => {
       await this.db.job.update({ where: { id: job.id }, data: { status: result.status, outcome: result.outcome, finishedAt: now, leaseUntil: null, lastError: null } });
       this.log.debug({ jobId: job.id, kind: job.kind, caseId: job.caseId, ...result }, "job finished");
-      return result.status;
-    } catch (err) {
-      const attempts = job.attempts + 1;
-      const giveUp = attempts >= MAX_ATTEMPTS;
+    },
+    // Given up, a job keeps its due time and is finished as failed.
+    failed: async (job, { attempts, giveUp, retryAt, message, now }) => {
       await this.db.job.update({
         where: { id: job.id },
         data: {
           status: giveUp ? "failed" : "pending",
-          lastError: String((err as Error).message).slice(0, 1000),
-          dueAt: giveUp ? job.dueAt : new Date(now.getTime() + BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)]),
+          lastError: message.slice(0, 1000),
+          dueAt: giveUp ? job.dueAt : retryAt,
           leaseUntil: null,
           leaseOwner: null,
           ...(giveUp ? { finishedAt: now } : {}),
         },
       });
-      this.log.warn({ jobId: job.id, kind: job.kind, caseId: job.caseId, attempts, giveUp, err: (err as Error).message }, "job failed");
-      return "failed";
-    }
-  }
+      this.log.warn({ jobId: job.id, kind: job.kind, caseId: job.caseId, attempts, giveUp, err: message }, "job failed");
+    },
+  };
 }
