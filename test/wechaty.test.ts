@@ -156,14 +156,19 @@ describe("Wechaty channel (wechaty-puppet-mock)", () => {
   it("offers an administrator the rooms the running bot is in, marking those already served, to serve one more", async () => {
     const db = svc!.services.db;
     await createUser(db, { username: "wx-admin", displayName: "管理员", role: "admin", password: "wx-admin-pass" });
+    // The bot is in a served room, a room not served, and the room to serve, all made here.
+    const servedRoom = mocker.createRoom({ id: "offer-served@chatroom", topic: "阳光花园5号楼业主群", memberIdList: [user.id, resident.id] });
+    const first = await db.area.findFirstOrThrow({ where: { name: "幸福社区第一网格" } });
+    await db.chatGroup.create({ data: { channel: "wechaty", chatId: servedRoom.id, name: "阳光花园5号楼业主群", gridId: first.id } });
+    mocker.createRoom({ id: "offer-unserved@chatroom", topic: "广场舞交流群", memberIdList: [user.id, resident.id] });
     const room = mocker.createRoom({ id: "room3@chatroom", topic: "阳光花园7号楼业主群", memberIdList: [user.id, resident.id] });
     const res = await fetch(`${svc!.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "wx-admin", password: "wx-admin-pass" }) });
     const headers = { cookie: res.headers.get("set-cookie")!.split(";")[0], "x-csrf-token": ((await res.json()) as any).csrfToken, "content-type": "application/json" };
     const { joined } = (await (await fetch(`${svc!.url}/api/admin/groups/joined`, { headers })).json()) as any;
     expect(joined).toEqual(
       expect.arrayContaining([
-        { channel: "wechaty", chatId: "room1@chatroom", name: "阳光花园1号楼业主群", served: true },
-        { channel: "wechaty", chatId: "room2@chatroom", name: "钓鱼爱好者交流群", served: false },
+        { channel: "wechaty", chatId: "offer-served@chatroom", name: "阳光花园5号楼业主群", served: true },
+        { channel: "wechaty", chatId: "offer-unserved@chatroom", name: "广场舞交流群", served: false },
         { channel: "wechaty", chatId: "room3@chatroom", name: "阳光花园7号楼业主群", served: false },
       ]),
     );
