@@ -1,5 +1,6 @@
 // The LLM prompt stays the same size whatever the list's size: a small list goes whole into the cacheable
 // system message, a large one sends the local classifier's best candidates with each appeal.
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { Catalogue } from "../src/classify/catalogue.ts";
 import { catalogueFromFile } from "../src/classify/evaluate.ts";
@@ -8,7 +9,8 @@ import { LearnedClassifier } from "../src/classify/learned.ts";
 import { CANDIDATES, loadClassifyPrompts } from "../src/classify/prompt.ts";
 
 const llm = new LlmClassifier({ baseURL: "http://127.0.0.1:9/v1", model: "m", timeoutMs: 1000, maxRetries: 0, strictJsonSchema: false, botName: "小民", prompts: loadClassifyPrompts() });
-const taxonomy = catalogueFromFile("../shared/datasets/taxonomy-517.csv");
+// The shared datasets sit beside the project (../shared from its root), found from this file, not the working folder.
+const taxonomy = catalogueFromFile(fileURLToPath(new URL("../../shared/datasets/taxonomy-517.csv", import.meta.url)));
 const appeals = ["小区里的路灯坏了好几天，晚上很黑", "孩子上学的学位问题想咨询一下", "公司拖欠了三个月工资不发", "楼下饭店油烟太大"];
 
 function size(catalogue: Catalogue, text: string) {
