@@ -25,7 +25,7 @@ import type { SettingsStore } from "../settings.ts";
 import { readRating, recordSurveyAnswer, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { notifyArea } from "../followup/notify.ts";
-import { escalationChain } from "../followup/jobs/escalate.ts";
+import { escalationChain } from "../org/areas.ts";
 import {
   detectEmergency,
   quotedCaseNumber,

@@ -9,6 +9,7 @@ import { parseInput } from "../http/middleware.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { isUniqueViolation } from "../db.ts";
+import { addContact, removeContact } from "../org/contacts.ts";
 import { DEFAULT_SETTINGS, SETTING_LABELS, settingsSchema, type Settings } from "../settings.ts";
 import { CHANNEL_NAMES, CONTACT_CHANNELS } from "../channels/types.ts";
 
@@ -149,24 +150,6 @@ export function adminOrgRoutes(services: Services): Router {
     ctx.status = 204;
   });
 
-  router.post("/areas/:id/contacts", async (ctx) => {
-    const { id } = parseInput(idParam, ctx.params);
-    const body = parseInput(contactSchema, ctx.request.body);
-    if (!(await db.area.findUnique({ where: { id } }))) throw NotFoundError("区域不存在");
-    const contact = await db.areaContact.create({ data: { areaId: id, ...body } });
-    log.info({ by: by(ctx), areaId: id, contactId: contact.id, kind: body.kind }, "area contact added");
-    ctx.status = 201;
-    ctx.body = { id: contact.id };
-  });
-
-  router.delete("/area-contacts/:id", async (ctx) => {
-    const { id } = parseInput(idParam, ctx.params);
-    const { count } = await db.areaContact.deleteMany({ where: { id } });
-    if (!count) throw NotFoundError("联系方式不存在");
-    log.info({ by: by(ctx), contactId: id }, "area contact removed");
-    ctx.status = 204;
-  });
-
   // ---- units ----
   router.post("/units", async (ctx) => {
     const body = parseInput(unitSchema, ctx.request.body);
@@ -186,23 +169,23 @@ export function adminOrgRoutes(services: Services): Router {
     ctx.body = { id };
   });
 
-  router.post("/units/:id/contacts", async (ctx) => {
-    const { id } = parseInput(idParam, ctx.params);
-    const body = parseInput(contactSchema, ctx.request.body);
-    if (!(await db.unit.findUnique({ where: { id } }))) throw NotFoundError("单位不存在");
-    const contact = await db.unitContact.create({ data: { unitId: id, ...body } });
-    log.info({ by: by(ctx), unitId: id, contactId: contact.id, kind: body.kind }, "unit contact added");
-    ctx.status = 201;
-    ctx.body = { id: contact.id };
-  });
-
-  router.delete("/unit-contacts/:id", async (ctx) => {
-    const { id } = parseInput(idParam, ctx.params);
-    const { count } = await db.unitContact.deleteMany({ where: { id } });
-    if (!count) throw NotFoundError("联系方式不存在");
-    log.info({ by: by(ctx), contactId: id }, "unit contact removed");
-    ctx.status = 204;
-  });
+  // ---- contacts: one way for areas and units alike ----
+  for (const owner of ["area", "unit"] as const) {
+    router.post(`/${owner}s/:id/contacts`, async (ctx) => {
+      const { id } = parseInput(idParam, ctx.params);
+      const body = parseInput(contactSchema, ctx.request.body);
+      const contact = await addContact(db, owner, id, body);
+      log.info({ by: by(ctx), [`${owner}Id`]: id, contactId: contact.id, kind: body.kind }, `${owner} contact added`);
+      ctx.status = 201;
+      ctx.body = { id: contact.id };
+    });
+    router.delete(`/${owner}-contacts/:id`, async (ctx) => {
+      const { id } = parseInput(idParam, ctx.params);
+      await removeContact(db, owner, id);
+      log.info({ by: by(ctx), contactId: id }, `${owner} contact removed`);
+      ctx.status = 204;
+    });
+  }
 
   // ---- chat groups ----
   async function checkGrid(gridId: number | null | undefined) {

@@ -6,22 +6,7 @@ import { notifyArea, notifyUnit } from "../notify.ts";
 import { dispatchRound, scheduleJob } from "../schedule.ts";
 import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
-import type { Db } from "../../db.ts";
-
-/** The areas above a case's grid, nearest first (community, street); without a grid, the streets. */
-export async function escalationChain(db: Db, gridId: number | null): Promise<number[]> {
-  const chain: number[] = [];
-  let area = gridId ? await db.area.findUnique({ where: { id: gridId } }) : null;
-  while (area?.parentId) {
-    area = await db.area.findUnique({ where: { id: area.parentId } });
-    if (area) chain.push(area.id);
-  }
-  if (chain.length === 0) {
-    const streets = await db.area.findMany({ where: { level: "street" }, orderBy: { id: "asc" }, take: 1 });
-    chain.push(...streets.map((s) => s.id));
-  }
-  return chain;
-}
+import { escalationChain } from "../../org/areas.ts";
 
 export function escalateJob(ctx: JobContext): JobHandler {
   return async function escalate(job, now) {
