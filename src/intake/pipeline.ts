@@ -7,23 +7,23 @@ import { inboundMessageSchema, type InboundMessage, type InboundMessageInput } f
 import { MediaService } from "../media/service.ts";
 import { releaseUndeliverable } from "../outbox.ts";
 import { MediaTurns } from "./mediaTurns.ts";
-import type { CaseSummary, Group, IntakeResult, Place, Row, Turn } from "./types.ts";
+import { caseSummary, Responder } from "./respond.ts";
+import { handleUnitCommand } from "./unitCommands.ts";
+import { answerCaseQuery, listResidentCases } from "./caseQueries.ts";
+import type { Group, IntakeResult, Place, Row, Turn } from "./types.ts";
 import type { Classifier } from "../classify/types.ts";
 import { knownQuestions } from "../classify/questions.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
-import { CASE_NOT_FOUND, findVisibleCase, refuseAction } from "../cases/access.ts";
-import { CASE_NUMBER_PATTERN, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
+import type { CaseStatus } from "../domain/case.ts";
 import { wellFormedStrings } from "../domain/text.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
-import { queueMessage } from "../outbox.ts";
 import { openCase, type OpenCaseProps } from "./openCase.ts";
 import type { Replies } from "../texts/replies.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { SettingsStore } from "../settings.ts";
 import { readRating, recordSurveyAnswer, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
-import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../org/areas.ts";
 import {
@@ -73,15 +73,17 @@ type Question = Prisma.PendingQuestionGetPayload<{ include: { case: true } }>;
 export class Intake {
   private readonly inflight = new Map<string, Promise<IntakeResult>>();
   private readonly mediaTurns: MediaTurns;
+  private readonly out: Responder;
 
   constructor(private readonly deps: IntakeDeps) {
+    this.out = new Responder(deps);
     this.mediaTurns = new MediaTurns({
       db: deps.db,
       media: deps.media,
       replies: deps.replies,
       settings: deps.runtimeSettings,
-      reply: (tx, row, now, text, caseId) => this.reply(tx, row, now, text, caseId),
-      finish: (tx, row, now, result, caseId) => this.finish(tx, row, now, result, caseId),
+      reply: (tx, row, now, text, caseId) => this.out.reply(tx, row, now, text, caseId),
+      finish: (tx, row, now, result, caseId) => this.out.finish(tx, row, now, result, caseId),
       place: (text, group) => this.place(text, group),
     });
   }
@@ -152,7 +154,7 @@ export class Intake {
     } catch (err) {
       this.deps.log.error({ err, inboundId: row.id, channel: row.channel }, "intake failed; message kept as failed");
       return this.deps.db.$transaction(async (tx) => {
-        const replies = [await this.reply(tx, row, now, this.deps.replies.render("failed"))];
+        const replies = [await this.out.reply(tx, row, now, this.deps.replies.render("failed"))];
         const result: IntakeResult = { outcome: "failed", replies };
         await tx.inboundMessage.update({
           where: { id: row.id },
@@ -173,12 +175,12 @@ export class Intake {
       where: { kind: row.isGroup ? "room" : { in: ["contact", "member"] }, channel: row.channel, address: row.chatId },
       include: { unit: true },
     });
-    if (unitContact) return this.handleUnitCommand(row, now, unitContact.unit);
+    if (unitContact) return handleUnitCommand({ ...this.deps, botName: this.deps.settings.botName, out: this.out }, row, now, unitContact.unit);
     if (row.kind === "event") return this.handleEvent(row, now);
 
     const group = row.isGroup ? await this.findGroup(row) : null;
     if (row.isGroup && !group) {
-      return this.finish(db, row, now, {
+      return this.out.finish(db, row, now, {
         outcome: "ignored",
         replies: [],
         ignored: { reason: "group_not_served", message: "该群不在服务名单中，消息已记录但不处理" },
@@ -204,9 +206,9 @@ export class Intake {
     // A photo, a pin or a voice message without words: kept, and paired with the words that explain it.
     if (row.kind === "image" || row.kind === "location" || row.kind === "unsupported" || (row.kind === "voice" && !text)) {
       // In a group nobody @mentions with a photo: it waits for its sender's words, unanswered.
-      if (!explicitlyAddressed) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+      if (!explicitlyAddressed) return this.out.finish(db, row, now, { outcome: "not_addressed", replies: [] });
       if (row.kind === "unsupported") {
-        return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "chat", replies: [await this.reply(tx, row, now, this.deps.replies.render("unsupported"))] }));
+        return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "chat", replies: [await this.out.reply(tx, row, now, this.deps.replies.render("unsupported"))] }));
       }
       if (row.kind === "location" && question?.kind === "missing_info") return this.completeFromAnswer(turn, question.id, question.case);
       if (row.kind === "image" || row.kind === "location") return this.mediaTurns.photoOrPin(turn);
@@ -230,19 +232,19 @@ export class Intake {
     } else if (question && (await this.answersQuestion(text, question.case.matterId))) {
       return this.completeFromAnswer(turn, question.id, question.case);
     }
-    if (!explicitlyAddressed) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+    if (!explicitlyAddressed) return this.out.finish(db, row, now, { outcome: "not_addressed", replies: [] });
 
     const quoted = quotedCaseNumber(text);
     if (saysNotSolved(text)) {
       const reopened = await this.reopenOnComplaint(turn, quoted);
       if (reopened) return reopened;
     }
-    if (quoted) return this.answerCaseQuery(turn, quoted);
+    if (quoted) return answerCaseQuery({ ...this.deps, out: this.out }, turn, quoted);
     const talk = recogniseSmallTalk(text);
-    if (talk === "my_cases") return this.listResidentCases(turn);
+    if (talk === "my_cases") return listResidentCases({ ...this.deps, out: this.out }, turn);
     if (talk) {
       const reply = this.deps.replies.render(talk, { bot_name: settings.botName });
-      return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "chat", replies: [await this.reply(tx, row, now, reply)] }));
+      return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "chat", replies: [await this.out.reply(tx, row, now, reply)] }));
     }
     return this.openAppeal(turn);
   }
@@ -296,17 +298,17 @@ export class Intake {
           },
         });
       }
-      const reply = await this.reply(tx, row, now, lines.join("\n"), created.id);
+      const reply = await this.out.reply(tx, row, now, lines.join("\n"), created.id);
       // The resident is answered first; then the case goes to the lead unit.
       const runtime = await this.deps.runtimeSettings.current();
       const dispatched =
         status === "accepted" && runtime.autoDispatch && matter?.leadUnit
           ? await this.deps.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx)
           : created;
-      return this.finish(tx, row, now, {
+      return this.out.finish(tx, row, now, {
         outcome: "appeal",
         replies: [reply],
-        case: summary(dispatched),
+        case: caseSummary(dispatched),
       }, created.id);
     });
   }
@@ -330,14 +332,14 @@ export class Intake {
         data: { caseId: created.id, type: "emergency_detected", actor: "bot", note: rule.name, data: { rule: rule.code, hotline: rule.hotline }, createdAt: now },
       });
       // The reply goes first in the outbox; the grid's and the community's duty contacts hear at once.
-      const reply = await this.reply(tx, row, now, replies.render("emergency", { advice: rule.advice, case_number: created.number }), created.id, "emergency");
+      const reply = await this.out.reply(tx, row, now, replies.render("emergency", { advice: rule.advice, case_number: created.number }), created.id, "emergency");
       const alert = replies.render("area_emergency", { rule: rule.name, case_number: created.number, location: place.location ?? "未说明", appeal: text, hotline: rule.hotline });
       const areas = place.gridId ? [place.gridId, ...(await escalationChain(db, place.gridId)).slice(0, 1)] : await escalationChain(db, null);
       for (const areaId of areas) {
         await notifyArea(tx, areaId, { caseId: created.id, text: alert, kind: "emergency_alert", now, dedupeKey: `emergency:${created.id}:a${areaId}` });
       }
       const final = matter?.leadUnit ? await this.deps.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx) : created;
-      return this.finish(tx, row, now, { outcome: "emergency", replies: [reply], case: summary(final) }, created.id);
+      return this.out.finish(tx, row, now, { outcome: "emergency", replies: [reply], case: caseSummary(final) }, created.id);
     });
   }
 
@@ -362,60 +364,13 @@ export class Intake {
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
       // An answer given as a location pin stays with the case.
       await this.deps.media.attach(tx, kase.id, (await tx.attachment.findMany({ where: { inboundId: row.id }, select: { id: true } })).map((a) => a.id), now);
-      const reply = await this.reply(tx, row, now, replies.render("info_completed", { case_number: kase.number }), kase.id);
-      return this.finish(tx, row, now, {
+      const reply = await this.out.reply(tx, row, now, replies.render("info_completed", { case_number: kase.number }), kase.id);
+      return this.out.finish(tx, row, now, {
         outcome: "answer",
         replies: [reply],
-        case: summary(updated),
+        case: caseSummary(updated),
       }, kase.id);
     });
-  }
-
-  private async answerCaseQuery(turn: Turn, number: string): Promise<IntakeResult> {
-    const { db, replies } = this.deps;
-    const { row, now } = turn;
-    // Only the resident who raised the case, or the group it was raised in, may ask about it.
-    const kase = await db.case.findFirst({
-      where: { number, OR: [{ residentId: turn.residentId }, { isGroup: true, channel: row.channel, chatId: row.chatId }] },
-      include: { matter: true, leadUnit: true },
-    });
-    return db.$transaction(async (tx) => {
-      if (!kase) {
-        const reply = await this.reply(tx, row, now, replies.render("case_not_found", { case_number: number }));
-        return this.finish(tx, row, now, { outcome: "case_query", replies: [reply] });
-      }
-      await tx.caseEvent.create({ data: { caseId: kase.id, type: "resident_message", actor: "resident", note: turn.text, data: { inboundId: row.id }, createdAt: now } });
-      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
-      const text = replies.render("case_status", {
-        case_number: kase.number,
-        matter_name: kase.matter?.name ?? "待确认事项",
-        status: STATUS_LABELS[kase.status as CaseStatus] ?? kase.status,
-        due_line: kase.resolveDueAt ? `承办单位：${kase.leadUnit?.name ?? "待定"}，${formatChinaDateTime(kase.resolveDueAt)}前办结。` : "",
-      });
-      const reply = await this.reply(tx, row, now, text, kase.id);
-      return this.finish(tx, row, now, {
-        outcome: "case_query",
-        replies: [reply],
-        case: summary(kase),
-      }, kase.id);
-    });
-  }
-
-  private async listResidentCases(turn: Turn): Promise<IntakeResult> {
-    const { db, replies } = this.deps;
-    const { row, now } = turn;
-    const cases = await db.case.findMany({
-      where: { residentId: turn.residentId },
-      orderBy: { id: "desc" },
-      take: 3,
-      include: { matter: true },
-    });
-    const text = cases.length
-      ? replies.render("my_cases", {
-          cases: cases.map((c) => `${c.number} ${c.matter?.name ?? "待确认事项"}：${STATUS_LABELS[c.status as CaseStatus] ?? c.status}`).join("\n"),
-        })
-      : replies.render("no_cases");
-    return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "case_query", replies: [await this.reply(tx, row, now, text)] }));
   }
 
   /** Opens the case of this turn, with the photos, pins and voice that belong to it. */
@@ -460,8 +415,8 @@ export class Intake {
         attachmentIds,
       );
       await tx.caseEvent.create({ data: { caseId: created.id, type: "voice_pending", actor: "bot", note: "语音待转写：请在工作台收听后补录文字", createdAt: now } });
-      const reply = await this.reply(tx, row, now, replies.render("voice_pending", { case_number: created.number }), created.id);
-      return this.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: summary(created) }, created.id);
+      const reply = await this.out.reply(tx, row, now, replies.render("voice_pending", { case_number: created.number }), created.id);
+      return this.out.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: caseSummary(created) }, created.id);
     });
   }
 
@@ -470,8 +425,8 @@ export class Intake {
     const { db, replies, settings } = this.deps;
     const raw = (row.raw ?? {}) as { Event?: unknown; event?: unknown };
     const event = String(raw.Event ?? raw.event ?? "").toLowerCase();
-    if (event !== "subscribe") return this.finish(db, row, now, { outcome: "ignored", replies: [], ignored: { reason: "event", message: `事件 ${event || "未知"} 已记录` } });
-    return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "chat", replies: [await this.reply(tx, row, now, replies.render("welcome", { bot_name: settings.botName }))] }));
+    if (event !== "subscribe") return this.out.finish(db, row, now, { outcome: "ignored", replies: [], ignored: { reason: "event", message: `事件 ${event || "未知"} 已记录` } });
+    return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "chat", replies: [await this.out.reply(tx, row, now, replies.render("welcome", { bot_name: settings.botName }))] }));
   }
 
   /** The resident's answer to the satisfaction survey. Null when the message is not an answer. */
@@ -483,14 +438,14 @@ export class Intake {
     const read = explicitlyAddressed ? await satisfaction.read(text, [turn.row.senderName]) : readRating(text);
     if (!read) {
       if (!explicitlyAddressed || recogniseSmallTalk(text) !== null) return null;
-      return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "answer", replies: [await this.reply(tx, row, now, replies.render("survey_unclear"), caseId)] }, caseId));
+      return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "answer", replies: [await this.out.reply(tx, row, now, replies.render("survey_unclear"), caseId)] }, caseId));
     }
     return db.$transaction(async (tx) => {
       await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId } });
       const { kase, answer } = await recordSurveyAnswer(tx, { cases, replies }, { caseId, rating: read.rating, reason: read.reason, actorId: row.senderId, now });
-      const reply = await this.reply(tx, row, now, answer, caseId);
-      return this.finish(tx, row, now, { outcome: "answer", replies: [reply], case: summary(kase) }, caseId);
+      const reply = await this.out.reply(tx, row, now, answer, caseId);
+      return this.out.finish(tx, row, now, { outcome: "answer", replies: [reply], case: caseSummary(kase) }, caseId);
     });
   }
 
@@ -513,42 +468,9 @@ export class Intake {
       await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, answeredAt: null }, data: { answeredAt: now } });
       await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
       const updated = await cases.act(kase.id, { action: "reopen", actor: "resident", actorId: row.senderId, reason: `居民反映未解决：${text}`, now }, tx);
-      const reply = await this.reply(tx, row, now, replies.render("case_reopened_by_resident", cases.vars(updated)), kase.id);
-      return this.finish(tx, row, now, { outcome: "case_query", replies: [reply], case: summary(updated) }, kase.id);
+      const reply = await this.out.reply(tx, row, now, replies.render("case_reopened_by_resident", cases.vars(updated)), kase.id);
+      return this.out.finish(tx, row, now, { outcome: "case_query", replies: [reply], case: caseSummary(updated) }, kase.id);
     });
-  }
-
-  /** A message in a unit's work chat: "<case number> <action> <text>". */
-  private async handleUnitCommand(row: Row, now: Date, unit: { id: number; name: string }): Promise<IntakeResult> {
-    const { db, replies, cases, settings } = this.deps;
-    const { text } = stripAddress(row.text, settings.botName, []);
-    const command = parseUnitCommand(text);
-    const respond = (message: string, caseId?: number) =>
-      db.$transaction(async (tx) => this.finish(tx, row, now, { outcome: "unit_command", replies: [await this.reply(tx, row, now, message, caseId)] }, caseId));
-    if (!command) {
-      // Chatter among the unit's staff is not for the bot unless they @ it.
-      if (!row.mentionsBot && !row.text.includes(`@${settings.botName}`) && row.isGroup) return this.finish(db, row, now, { outcome: "not_addressed", replies: [] });
-      return respond(replies.render("unit_command_help"));
-    }
-    const viewer = { role: "unit", unitId: unit.id, scope: null } as const;
-    const kase = await findVisibleCase(db, command.number, viewer);
-    if (!kase) return respond(replies.render("unit_command_error", { error: `${CASE_NOT_FOUND}（${command.number}）` }));
-    const refused = await refuseAction(db, viewer, kase, command.action);
-    if (refused) return respond(replies.render("unit_command_error", { error: refused.message }), kase.id);
-    const actorId = `${row.channel}:${row.senderId}`;
-    try {
-      await db.$transaction(async (tx) => {
-        if (command.action === "note") {
-          await cases.addNote(kase.id, { actor: "unit", actorId, text: command.text || "（无内容）", isPublic: command.isPublic, now }, tx);
-        } else {
-          await cases.act(kase.id, { action: command.action, actor: "unit", actorId, reason: command.text, now }, tx);
-        }
-      });
-    } catch (err) {
-      if (err instanceof TransitionError) return respond(replies.render("unit_command_error", { error: err.message }), kase.id);
-      throw err;
-    }
-    return respond(replies.render("unit_command_ok", { case_number: kase.number, action: command.label }), kase.id);
   }
 
   /**
@@ -591,72 +513,4 @@ export class Intake {
     return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
   }
 
-  /** Queues the reply in the chat the message came from, mentioning the sender in a group. */
-  private async reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number, kind = "reply") {
-    const hold = this.deps.replyHoldMs(row.channel);
-    const mentions = row.isGroup ? [{ id: row.senderId, name: row.senderName ?? undefined }] : [];
-    const queued = await queueMessage(tx, {
-      channel: row.channel,
-      chatId: row.chatId,
-      isGroup: row.isGroup,
-      text,
-      mentions,
-      caseId,
-      inReplyTo: row.id,
-      kind,
-      now,
-      // Channels that answer inside their request deliver the reply with the stored result.
-      deliveredNow: this.deps.answersInRequest(row.channel),
-      // The 服务号's callback may answer it passively; until then the dispatcher leaves it.
-      ...(hold ? { sendAfter: new Date(now.getTime() + hold) } : {}),
-    });
-    return { chatId: queued.chatId, text: queued.text, ...(row.isGroup ? { mentions: [row.senderId] } : {}) };
-  }
-
-  private async finish(tx: Tx | Db, row: Row, now: Date, result: IntakeResult, caseId?: number): Promise<IntakeResult> {
-    const status = result.outcome === "ignored" || result.outcome === "not_addressed" ? "ignored" : "processed";
-    await tx.inboundMessage.update({
-      where: { id: row.id },
-      data: { status, outcome: result.outcome, result: result as unknown as Prisma.InputJsonValue, processedAt: now, ...(caseId ? { caseId } : {}) },
-    });
-    return result;
-  }
-}
-
-function summary(c: {
-  number: string;
-  status: string;
-  resolveDueAt: Date | null;
-  matter: { code: string; name: string } | null;
-  leadUnit: { name: string } | null;
-}): CaseSummary {
-  return {
-    number: c.number,
-    status: c.status,
-    matterCode: c.matter?.code ?? null,
-    matterName: c.matter?.name ?? null,
-    leadUnit: c.leadUnit?.name ?? null,
-    dueAt: c.resolveDueAt?.toISOString() ?? null,
-  };
-}
-
-const UNIT_ACTIONS: [RegExp, CaseAction | "note", string, boolean][] = [
-  [/^(已?签收|收到|已受理)/, "accept", "已签收", false],
-  [/^(开始处理|开始办理|处理中|正在处理)/, "start", "开始办理", false],
-  [/^(已办结|办结|已处理|已解决|已完成|已修好)/, "resolve", "已办结", false],
-  [/^(退单|退回)/, "return", "已退单", false],
-  [/^(进展|进度)/, "note", "进展已告知居民", true],
-  [/^(备注)/, "note", "已备注", false],
-];
-
-/** "2026-000123 已办结 已更换灯泡" → the case, the action and the rest. */
-export function parseUnitCommand(text: string): { number: string; action: CaseAction | "note"; label: string; isPublic: boolean; text: string } | null {
-  const m = new RegExp(`^\\s*${CASE_NUMBER_PATTERN.source}[\\s,，:：]*(.*)$`, "s").exec(text);
-  if (!m) return null;
-  const rest = m[3].trim();
-  for (const [re, action, label, isPublic] of UNIT_ACTIONS) {
-    const hit = re.exec(rest);
-    if (hit) return { number: `${m[1]}-${m[2]}`, action, label, isPublic, text: rest.slice(hit[0].length).replace(/^[\s,，:：]+/, "").trim() };
-  }
-  return null;
 }
