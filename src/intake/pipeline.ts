@@ -10,22 +10,23 @@ import { MediaTurns } from "./mediaTurns.ts";
 import { caseSummary, Responder } from "./respond.ts";
 import { handleUnitCommand } from "./unitCommands.ts";
 import { answerCaseQuery, listResidentCases } from "./caseQueries.ts";
-import type { Group, IntakeResult, Place, Row, Turn } from "./types.ts";
+import type { IntakeResult, Place, Row, Turn } from "./types.ts";
 import type { Classifier } from "../classify/types.ts";
 import { knownQuestions } from "../classify/questions.ts";
 import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import type { CaseStatus } from "../domain/case.ts";
 import { wellFormedStrings } from "../domain/text.ts";
-import { buildingMention, findLocation } from "../domain/location.ts";
+import { findLocation } from "../domain/location.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { openCase, type OpenCaseProps } from "./openCase.ts";
 import type { Replies } from "../texts/replies.ts";
 import type { CaseService } from "../cases/service.ts";
 import type { SettingsStore } from "../settings.ts";
-import { readRating, recordSurveyAnswer, saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
+import { saysNotSolved, type SatisfactionReader } from "../followup/satisfaction.ts";
 import { notifyArea } from "../followup/notify.ts";
-import { escalationChain } from "../org/areas.ts";
+import { escalationChain, findGroup, placeOf } from "../org/areas.ts";
+import { answerSurvey, reopenOnComplaint } from "./survey.ts";
 import {
   detectEmergency,
   quotedCaseNumber,
@@ -84,7 +85,7 @@ export class Intake {
       settings: deps.runtimeSettings,
       reply: (tx, row, now, text, caseId) => this.out.reply(tx, row, now, text, caseId),
       finish: (tx, row, now, result, caseId) => this.out.finish(tx, row, now, result, caseId),
-      place: (text, group) => this.place(text, group),
+      place: (text, group) => placeOf(deps.db, text, group),
     });
   }
 
@@ -178,7 +179,7 @@ export class Intake {
     if (unitContact) return handleUnitCommand({ ...this.deps, botName: this.deps.settings.botName, out: this.out }, row, now, unitContact.unit);
     if (row.kind === "event") return this.handleEvent(row, now);
 
-    const group = row.isGroup ? await this.findGroup(row) : null;
+    const group = row.isGroup ? await findGroup(this.deps.db, row) : null;
     if (row.isGroup && !group) {
       return this.out.finish(db, row, now, {
         outcome: "ignored",
@@ -227,7 +228,7 @@ export class Intake {
     const emergency = detectEmergency(text, reference.emergencyRules);
     if (emergency) return this.openEmergency(turn, emergency);
     if (question?.kind === "survey") {
-      const answered = await this.answerSurvey(turn, question.id, question.case.id, explicitlyAddressed);
+      const answered = await answerSurvey({ ...this.deps, out: this.out }, turn, question.id, question.case.id, explicitlyAddressed);
       if (answered) return answered;
     } else if (question && (await this.answersQuestion(text, question.case.matterId))) {
       return this.completeFromAnswer(turn, question.id, question.case);
@@ -236,7 +237,7 @@ export class Intake {
 
     const quoted = quotedCaseNumber(text);
     if (saysNotSolved(text)) {
-      const reopened = await this.reopenOnComplaint(turn, quoted);
+      const reopened = await reopenOnComplaint({ ...this.deps, out: this.out }, turn, quoted);
       if (reopened) return reopened;
     }
     if (quoted) return answerCaseQuery({ ...this.deps, out: this.out }, turn, quoted);
@@ -346,7 +347,7 @@ export class Intake {
   private async completeFromAnswer(turn: Turn, questionId: number, kase: { id: number; number: string; location: string | null; status: string; matterId: number | null }): Promise<IntakeResult> {
     const { db, replies } = this.deps;
     const { row, now, text, group } = turn;
-    const place = await this.place(text, group);
+    const place = await placeOf(this.deps.db, text, group);
     return db.$transaction(async (tx) => {
       await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
       const location = [kase.location, text].filter(Boolean).join("；");
@@ -430,49 +431,6 @@ export class Intake {
   }
 
   /** The resident's answer to the satisfaction survey. Null when the message is not an answer. */
-  private async answerSurvey(turn: Turn, questionId: number, caseId: number, explicitlyAddressed: boolean): Promise<IntakeResult | null> {
-    const { db, replies, satisfaction, cases } = this.deps;
-    const { row, now, text } = turn;
-    if (quotedCaseNumber(text) !== null) return null;
-    // Without an @mention only a plain rating counts; free text goes to the LLM only when addressed to the bot.
-    const read = explicitlyAddressed ? await satisfaction.read(text, [turn.row.senderName]) : readRating(text);
-    if (!read) {
-      if (!explicitlyAddressed || recogniseSmallTalk(text) !== null) return null;
-      return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "answer", replies: [await this.out.reply(tx, row, now, replies.render("survey_unclear"), caseId)] }, caseId));
-    }
-    return db.$transaction(async (tx) => {
-      await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
-      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId } });
-      const { kase, answer } = await recordSurveyAnswer(tx, { cases, replies }, { caseId, rating: read.rating, reason: read.reason, actorId: row.senderId, now });
-      const reply = await this.out.reply(tx, row, now, answer, caseId);
-      return this.out.finish(tx, row, now, { outcome: "answer", replies: [reply], case: caseSummary(kase) }, caseId);
-    });
-  }
-
-  /** "没解决": the resident reopens their own resolved or recently closed case. */
-  private async reopenOnComplaint(turn: Turn, quoted: string | null): Promise<IntakeResult | null> {
-    const { db, replies, cases } = this.deps;
-    const { row, now, text } = turn;
-    const recent = new Date(now.getTime() - 30 * 86400_000);
-    const kase = await db.case.findFirst({
-      where: {
-        residentId: turn.residentId,
-        status: { in: ["resolved", "awaiting_feedback", "closed"] },
-        ...(quoted ? { number: quoted } : { OR: [{ closedAt: null }, { closedAt: { gt: recent } }] }),
-        mergedIntoId: null,
-      },
-      orderBy: { resolvedAt: "desc" },
-    });
-    if (!kase) return null;
-    return db.$transaction(async (tx) => {
-      await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, answeredAt: null }, data: { answeredAt: now } });
-      await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
-      const updated = await cases.act(kase.id, { action: "reopen", actor: "resident", actorId: row.senderId, reason: `居民反映未解决：${text}`, now }, tx);
-      const reply = await this.out.reply(tx, row, now, replies.render("case_reopened_by_resident", cases.vars(updated)), kase.id);
-      return this.out.finish(tx, row, now, { outcome: "case_query", replies: [reply], case: caseSummary(updated) }, kase.id);
-    });
-  }
-
   /**
    * Whether a message from someone we asked where the problem is reads as the answer rather than something new:
    * it names a place, is not small talk or a case number, and is not clearly about another matter.
@@ -485,32 +443,5 @@ export class Intake {
     return !(otherMatter && otherMatter.id !== caseMatterId && other.confidence >= settings.reviewConfidence);
   }
 
-  private async findGroup(row: Row): Promise<Group> {
-    const where = { channel: row.channel, enabled: true };
-    // Room ids can change when a WeChat account logs in again; an administrator may list a group by its name.
-    return (
-      (await this.deps.db.chatGroup.findFirst({ where: { ...where, chatId: row.chatId } })) ??
-      (row.chatName ? await this.deps.db.chatGroup.findFirst({ where: { ...where, name: row.chatName } }) : null)
-    );
-  }
-
-  /** Where the appeal is: the place words in the text, the building they name, and the grid. */
-  private async place(text: string, group: Group): Promise<Place> {
-    const location = findLocation(text);
-    const said = buildingMention(text);
-    let building: { id: number; parentId: number | null } | null = null;
-    if (said) {
-      const n = said.number;
-      const names = [`${n}号楼`, `${n}栋`, `${n}幢`, `${n}座`];
-      const candidates = await this.deps.db.area.findMany({
-        where: { level: "building", name: { in: names }, ...(group?.gridId ? { parentId: group.gridId } : {}) },
-      });
-      // "3号楼" is the 3号楼 rather than another compound's 3栋, when both exist.
-      const exact = candidates.filter((c) => c.name === `${n}${said.word}`);
-      const pick = exact.length === 1 ? exact : candidates;
-      if (pick.length === 1) building = pick[0];
-    }
-    return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
-  }
 
 }

@@ -1,5 +1,6 @@
 // What the intake's steps pass between them (pipeline.ts, mediaTurns.ts) and what it answers a channel with.
 import type { Db } from "../db.ts";
+import type { Place as FoundPlace } from "../org/areas.ts";
 
 export type Outcome =
   | "unit_command"
@@ -33,7 +34,8 @@ export interface IntakeResult {
 export type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
 export type Group = { id: number; name: string; gridId: number | null; mentionRequired: boolean } | null;
 /** Where the appeal is: the place words, the building and grid they name; `pinned` when a location pin says it. */
-export type Place = { location: string | null; buildingId: number | null; gridId: number | null; pinned?: boolean };
+/** Where an appeal is (org/areas.ts placeOf), and whether a location pin said so. */
+export type Place = FoundPlace & { pinned?: boolean };
 
 export interface Turn {
   row: Row;
