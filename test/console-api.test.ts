@@ -1,6 +1,6 @@
 // What the workers' console reads and does through the API: the review queue, filters and Chinese search,
 // correcting matter and unit, reassigning to another unit, pickers, KPI trends and exports.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { cst, DAY, FakeClock, HOUR } from "./helpers/clock.ts";
@@ -8,7 +8,9 @@ import { createApiToken } from "../src/http/apiTokens.ts";
 import { runFollowUp } from "../src/services.ts";
 import { createUser } from "../src/auth/users.ts";
 
-const clock = new FakeClock(cst("2026-11-02T10:00")); // a Monday
+// Every test gets its own service, clock and four cases: the filters count cases exactly, the clock moves, and
+// cases are corrected and reassigned, so no test may see another's.
+let clock: FakeClock;
 let svc: TestService;
 let token = "";
 const auth = () => ({ authorization: `Bearer ${token}` });
@@ -24,7 +26,8 @@ let rubbish = "";
 let weather = "";
 let pool = "";
 
-beforeAll(async () => {
+beforeEach(async () => {
+  clock = new FakeClock(cst("2026-11-02T10:00")); // a Monday
   svc = await startService({}, { clock: clock.now });
   token = (await createApiToken(svc.services.db, { name: "网格员系统", role: "worker" })).token;
   lift = await appeal("3号楼电梯坏了两天了");
@@ -32,7 +35,7 @@ beforeAll(async () => {
   weather = await appeal("今天的天气预报准不准");
   pool = await appeal("小区游泳池的水好几天没换了，又绿又浑");
 });
-afterAll(async () => {
+afterEach(async () => {
   await svc.close();
 });
 
@@ -78,6 +81,9 @@ describe("case list filters and search", () => {
     const db = svc.services.db;
     const property = await db.unit.findUniqueOrThrow({ where: { name: "阳光花园物业服务中心" } });
     const grid = await db.area.findFirstOrThrow({ where: { name: "幸福社区第二网格" } });
+    // The pool is corrected to a property matter (WY01) but given to the committee, as in the review queue.
+    const committee = await db.unit.findFirstOrThrow({ where: { name: { contains: "居委会" } } });
+    expect((await act(pool, { action: "confirm", matterCode: "WY01", leadUnitId: committee.id })).status).toBe(200);
     expect((await get("/api/cases?matter=DT01")).body.cases.map((c: any) => c.number)).toEqual([lift]);
     const byUnit = (await get(`/api/cases?unitId=${property.id}`)).body.cases.map((c: any) => c.number);
     expect(byUnit).toContain(lift);
@@ -104,6 +110,9 @@ describe("reassigning", () => {
     const db = svc.services.db;
     const before = await db.case.findUniqueOrThrow({ where: { number: rubbish } });
     const sanitation = await db.unit.findFirstOrThrow({ where: { id: { not: before.leadUnitId! }, contacts: { some: {} } } });
+    // A day after the dispatch the worker sees it belongs elsewhere. The 改派 must come later than the dispatch:
+    // a round is keyed by its dispatch time, and only a frozen clock makes both the same millisecond.
+    clock.advance(DAY);
     expect((await act(rubbish, { action: "reassign" })).status).toBe(409);
     const res = await act(rubbish, { action: "reassign", leadUnitId: sanitation.id, text: "垃圾清运归环卫所" });
     expect(res.body).toMatchObject({ status: "dispatched" });

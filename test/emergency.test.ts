@@ -1,5 +1,5 @@
 // Emergencies are answered at once with the right number, open an urgent case, and never wait on the LLM.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 
@@ -15,6 +15,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc.close();
   await llm.close();
+});
+// Each test counts the LLM calls its own messages made: none for an emergency, one for an ordinary appeal.
+beforeEach(() => {
+  llm.requests.length = 0;
 });
 
 describe("emergencies", () => {
