@@ -6,13 +6,11 @@ import { RULES, TransitionError, type Actor, type CaseAction } from "../domain/c
 import type { CaseStatus } from "../domain/case.ts";
 import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import type { Settings } from "../settings.ts";
-import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
+import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { dispatchRound, scheduleJob, type JobKind } from "../followup/schedule.ts";
 
 type Tx = Prisma.TransactionClient;
 export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
-
-export const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
 
 export interface ActionInput {
   action: CaseAction;

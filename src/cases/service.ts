@@ -13,7 +13,6 @@ import { cancelJobs, dispatchRound, scheduleJob } from "../followup/schedule.ts"
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
 
 export type { ActionInput } from "./actions.ts";
-export { DEFAULT_LIMITS } from "./actions.ts";
 
 type Tx = Prisma.TransactionClient;
 

@@ -7,9 +7,7 @@ import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import { chinaYear } from "../domain/time.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import type { QuestionCode } from "../classify/questions.ts";
-import { DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "../responsibility/apply.ts";
-
-const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
+import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 
 type Tx = Prisma.TransactionClient;
 

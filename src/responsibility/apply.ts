@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 
 export const DEFAULT_RESPONSE_HOURS = 24;
 export const DEFAULT_RESOLVE_DAYS = 5;
+/** The limits of a case without a matter (or a matter without its own). */
+export const DEFAULT_LIMITS = { responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS };
 
 export function unitKind(name: string): string {
   if (/物业/.test(name)) return "property";
