@@ -33,12 +33,12 @@ export function dummyHash(): Promise<string> {
 }
 
 /**
- * The client's address. Behind a reverse proxy (TRUST_PROXY) the last X-Forwarded-For entry, the one the proxy
- * itself added: the entries before it are whatever the client sent, and a client could name any address there.
+ * The client's address, IPv4 written plainly. Behind a reverse proxy (TRUST_PROXY) ctx.ip is the last
+ * X-Forwarded-For entry, the one the proxy itself added (app.ts sets maxIpsCount 1): the entries before it are
+ * whatever the client sent, and a client could name any address there.
  */
 export function clientAddress(ctx: Context): string {
-  const ip = (ctx.app.proxy ? ctx.ips.at(-1) : undefined) ?? ctx.ip;
-  return ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
+  return ctx.ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
 }
 
 export async function checkPassword({ db, verify = verifyPassword }: CheckDeps, input: { username: string; password: string; address: string }, now: Date): Promise<PasswordCheck> {
