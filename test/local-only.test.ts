@@ -1,27 +1,19 @@
 // The simulator, its clock and the tokenless HTTP channel answer only this machine itself: tried as a request
 // forwarded by a reverse proxy on the same host, as a page on another site reaching it by DNS rebinding, and as
 // a service that residents can already reach (a real channel or PUBLIC_URL), where they are off.
-import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
+import { rawRequest } from "./helpers/raw.ts";
 
-/** A raw HTTP request, so the Host header can be what an attacker makes it. */
-function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+/** A raw HTTP request (test/helpers/raw.ts), so the Host header can be what an attacker makes it; JSON bodies. */
+async function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
   const u = new URL(url);
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, method: opts.method ?? "GET", headers: { ...(payload ? { "content-type": "application/json" } : {}), ...opts.headers } },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8");
-        res.on("data", (c) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
+  const json = opts.body !== undefined;
+  const res = await rawRequest(u.origin, opts.method ?? "GET", u.pathname + u.search, {
+    headers: { ...(json ? { "content-type": "application/json" } : {}), ...opts.headers },
+    ...(json ? { body: JSON.stringify(opts.body) } : {}),
   });
+  return { status: res.status, headers: res.headers, body: res.text };
 }
 
 const ATTACKS: [string, Record<string, string>][] = [
