@@ -3,14 +3,14 @@
 // case in either order. A photo or pin after the case is open is added to it (and a photo follows it to the unit);
 // one with no case to go to is kept, and the resident is asked for a sentence. A voice message becomes words
 // through WeChat's recognition or the speech-to-text model, or waits for a worker to listen.
-import type { Db, Prisma } from "../db.ts";
+import type { Db } from "../db.ts";
 import type { MediaService } from "../media/service.ts";
 import type { Replies } from "../texts/replies.ts";
 import type { SettingsStore } from "../settings.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
-import type { IntakeResult, Place, Row, Turn } from "./types.ts";
-
-type Tx = Prisma.TransactionClient;
+import { placeOf } from "../org/areas.ts";
+import type { Responder } from "./respond.ts";
+import type { IntakeResult, Place, Turn } from "./types.ts";
 
 /** How long a message waits for its photos to download before it goes on (the rest is fetched meanwhile). */
 const FETCH_WAIT_MS = 2000;
@@ -22,9 +22,8 @@ export interface MediaTurnDeps {
   media: MediaService;
   replies: Replies;
   settings: SettingsStore;
-  reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number): Promise<IntakeResult["replies"][number]>;
-  finish(tx: Tx | Db, row: Row, now: Date, result: IntakeResult, caseId?: number): Promise<IntakeResult>;
-  place(text: string, group: Turn["group"]): Promise<Place>;
+  /** How every intake handler answers (respond.ts). */
+  out: Responder;
 }
 
 export class MediaTurns {
@@ -58,15 +57,15 @@ export class MediaTurns {
           });
         }
         await tx.caseEvent.create({ data: { caseId: recent.id, type: "media_added", actor: "resident", note: pin ? `位置：${pin.label ?? "（无名称）"}` : "照片", data: { inboundId: row.id }, createdAt: now } });
-        const reply = await this.deps.reply(tx, row, now, replies.render("media_added", { what, case_number: recent.number }), recent.id);
-        return this.deps.finish(tx, row, now, { outcome: "media", replies: [reply] }, recent.id);
+        const reply = await this.deps.out.reply(tx, row, now, replies.render("media_added", { what, case_number: recent.number }), recent.id);
+        return this.deps.out.finish(tx, row, now, { outcome: "media", replies: [reply] }, recent.id);
       });
     }
     // Kept for the words that follow; asked for them once, not after every photo of a series.
     const earlier = (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since })).filter((a) => a.inboundId !== row.id);
     return db.$transaction(async (tx) => {
-      const replies_ = earlier.length ? [] : [await this.deps.reply(tx, row, now, pin ? replies.render("ask_describe_location", { label: pin.label ?? "（未命名位置）" }) : replies.render("ask_describe_photo"))];
-      return this.deps.finish(tx, row, now, { outcome: "media", replies: replies_ });
+      const replies_ = earlier.length ? [] : [await this.deps.out.reply(tx, row, now, pin ? replies.render("ask_describe_location", { label: pin.label ?? "（未命名位置）" }) : replies.render("ask_describe_photo"))];
+      return this.deps.out.finish(tx, row, now, { outcome: "media", replies: replies_ });
     });
   }
 
@@ -95,7 +94,7 @@ export class MediaTurns {
     const loose = (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since: await this.since(now) })).filter((a) => a.inboundId !== row.id);
     const all = [...loose, ...own];
     await media.fetchAll(all.map((a) => a.id), now, FETCH_WAIT_MS);
-    const words = await this.deps.place(turn.text, turn.group);
+    const words = await placeOf(this.deps.db, turn.text, turn.group);
     const pin = all.filter((a) => a.kind === "location").at(-1);
     const place = pin ? { ...(words.location ? words : await this.pinPlace(pin, turn.group)), pinned: true } : words;
     return { place, attachmentIds: all.map((a) => a.id) };
@@ -103,7 +102,7 @@ export class MediaTurns {
 
   /** The place a pin names: its label (or its coordinates), with the building and grid the label names. */
   private async pinPlace(pin: { label: string | null; latitude: number | null; longitude: number | null }, group: Turn["group"]): Promise<Place> {
-    const named = await this.deps.place(pin.label ?? "", group);
+    const named = await placeOf(this.deps.db, pin.label ?? "", group);
     return { ...named, location: pin.label ?? `${pin.latitude},${pin.longitude}` };
   }
 }

@@ -75,17 +75,18 @@ export class Intake {
   private readonly inflight = new Map<string, Promise<IntakeResult>>();
   private readonly mediaTurns: MediaTurns;
   private readonly out: Responder;
+  /** What the handlers in their own modules need: the intake's deps and its Responder. */
+  private readonly handlers: IntakeDeps & { botName: string; out: Responder };
 
   constructor(private readonly deps: IntakeDeps) {
     this.out = new Responder(deps);
+    this.handlers = { ...deps, botName: deps.settings.botName, out: this.out };
     this.mediaTurns = new MediaTurns({
       db: deps.db,
       media: deps.media,
       replies: deps.replies,
       settings: deps.runtimeSettings,
-      reply: (tx, row, now, text, caseId) => this.out.reply(tx, row, now, text, caseId),
-      finish: (tx, row, now, result, caseId) => this.out.finish(tx, row, now, result, caseId),
-      place: (text, group) => placeOf(deps.db, text, group),
+      out: this.out,
     });
   }
 
@@ -176,7 +177,7 @@ export class Intake {
       where: { kind: row.isGroup ? "room" : { in: ["contact", "member"] }, channel: row.channel, address: row.chatId },
       include: { unit: true },
     });
-    if (unitContact) return handleUnitCommand({ ...this.deps, botName: this.deps.settings.botName, out: this.out }, row, now, unitContact.unit);
+    if (unitContact) return handleUnitCommand(this.handlers, row, now, unitContact.unit);
     if (row.kind === "event") return this.handleEvent(row, now);
 
     const group = row.isGroup ? await findGroup(this.deps.db, row) : null;
@@ -228,7 +229,7 @@ export class Intake {
     const emergency = detectEmergency(text, reference.emergencyRules);
     if (emergency) return this.openEmergency(turn, emergency);
     if (question?.kind === "survey") {
-      const answered = await answerSurvey({ ...this.deps, out: this.out }, turn, question.id, question.case.id, explicitlyAddressed);
+      const answered = await answerSurvey(this.handlers, turn, question.id, question.case.id, explicitlyAddressed);
       if (answered) return answered;
     } else if (question && (await this.answersQuestion(text, question.case.matterId))) {
       return this.completeFromAnswer(turn, question.id, question.case);
@@ -237,12 +238,12 @@ export class Intake {
 
     const quoted = quotedCaseNumber(text);
     if (saysNotSolved(text)) {
-      const reopened = await reopenOnComplaint({ ...this.deps, out: this.out }, turn, quoted);
+      const reopened = await reopenOnComplaint(this.handlers, turn, quoted);
       if (reopened) return reopened;
     }
-    if (quoted) return answerCaseQuery({ ...this.deps, out: this.out }, turn, quoted);
+    if (quoted) return answerCaseQuery(this.handlers, turn, quoted);
     const talk = recogniseSmallTalk(text);
-    if (talk === "my_cases") return listResidentCases({ ...this.deps, out: this.out }, turn);
+    if (talk === "my_cases") return listResidentCases(this.handlers, turn);
     if (talk) {
       const reply = this.deps.replies.render(talk, { bot_name: settings.botName });
       return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "chat", replies: [await this.out.reply(tx, row, now, reply)] }));
