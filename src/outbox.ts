@@ -10,6 +10,7 @@ import { redactPersonalData } from "./domain/redact.ts";
 import { afterQuietHours, inQuietHours } from "./domain/quietHours.ts";
 import type { MediaFiles } from "./media/files.ts";
 import { doublingBackoff, runDue, type RetryPolicy, type RetryQueue } from "./retry.ts";
+import { recordEvent } from "./cases/records.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -203,7 +204,7 @@ export class OutboxDispatcher {
     await this.db.$transaction(async (tx) => {
       await tx.outbox.update({ where: { id: row.id }, data: { status: "undeliverable", leaseUntil: null, lastError: reason.slice(0, 500) } });
       if (row.caseId) {
-        await tx.caseEvent.create({ data: { caseId: row.caseId, type: "undeliverable", actor: "bot", note: reason, data: { outboxId: row.id, kind: row.kind }, createdAt: now } });
+        await recordEvent(tx, row.caseId, { type: "undeliverable", actor: "bot", note: reason, data: { outboxId: row.id, kind: row.kind }, now });
       }
     });
     this.log.warn({ outboxId: row.id, channel: row.channel, kind: row.kind }, "message kept as undeliverable");

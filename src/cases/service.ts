@@ -10,6 +10,7 @@ import type { SettingsStore, Settings } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
 import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { cancelJobs, dispatchRound, scheduleJob } from "../followup/schedule.ts";
+import { recordEvent } from "./records.ts";
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
 
 export type { ActionInput } from "./actions.ts";
@@ -50,9 +51,7 @@ export class CaseService {
     const settings = await this.deps.settings.current();
     const run = async (tx: Tx) => {
       const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
-      const event = await tx.caseEvent.create({
-        data: { caseId, type: n.isPublic ? "public_note" : "internal_note", actor: n.actor, actorId: n.actorId, note: n.text, createdAt: n.now },
-      });
+      const event = await recordEvent(tx, caseId, { type: n.isPublic ? "public_note" : "internal_note", actor: n.actor, actorId: n.actorId, note: n.text, now: n.now });
       if (n.isPublic) {
         await notifyResident(tx, {
           caseId,
@@ -80,18 +79,15 @@ export class CaseService {
     const { record } = write;
 
     const updated = await tx.case.update({ where: { id: caseId }, data: write.data, include: { matter: true, leadUnit: true } });
-    await tx.caseEvent.create({
-      data: {
-        caseId,
-        type: action,
-        actor,
-        actorId: input.actorId,
-        fromStatus: from,
-        toStatus: to,
-        note: input.reason?.trim() || null,
-        data: { ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}), ...record } as Prisma.InputJsonValue,
-        createdAt: now,
-      },
+    await recordEvent(tx, caseId, {
+      type: action,
+      actor,
+      actorId: input.actorId,
+      fromStatus: from,
+      toStatus: to,
+      note: input.reason?.trim() || null,
+      data: { ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}), ...record },
+      now,
     });
     await step.then?.(this.followContext(tx, updated, input, from, settings, record));
     const example =

@@ -9,6 +9,7 @@ import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { carriesImages, type Notice } from "../channels/types.ts";
 import type { Settings } from "../settings.ts";
+import { recordEvent, residentUpdated } from "../cases/records.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -68,7 +69,7 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
     notice,
     now: n.now,
   });
-  await tx.case.update({ where: { id: kase.id }, data: { lastResidentUpdateAt: n.now } });
+  await residentUpdated(tx, kase.id, n.now);
   return true;
 }
 
@@ -99,9 +100,7 @@ export async function notifyUnit(tx: Tx, unitId: number, m: { caseId: number; te
   const contacts = await tx.unitContact.findMany({ where: { unitId }, orderBy: { id: "asc" } });
   const queued = await notifyContacts(tx, contacts, m);
   if (queued === 0) {
-    await tx.caseEvent.create({
-      data: { caseId: m.caseId, type: "unit_unreachable", actor: "bot", note: "承办单位没有可送达的联系方式", data: { unitId, kind: m.kind }, createdAt: m.now },
-    });
+    await recordEvent(tx, m.caseId, { type: "unit_unreachable", actor: "bot", note: "承办单位没有可送达的联系方式", data: { unitId, kind: m.kind }, now: m.now });
   }
   return queued;
 }

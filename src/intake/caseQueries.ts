@@ -5,6 +5,7 @@ import { formatChinaDateTime } from "../domain/time.ts";
 import type { Replies } from "../texts/replies.ts";
 import { caseSummary, type Responder } from "./respond.ts";
 import type { IntakeResult, Turn } from "./types.ts";
+import { residentWrote } from "../cases/records.ts";
 
 export interface CaseQueryDeps {
   db: Db;
@@ -26,7 +27,7 @@ const { db, replies, out } = h;
       const reply = await out.reply(tx, row, now, replies.render("case_not_found", { case_number: number }));
       return out.finish(tx, row, now, { outcome: "case_query", replies: [reply] });
     }
-    await tx.caseEvent.create({ data: { caseId: kase.id, type: "resident_message", actor: "resident", note: turn.text, data: { inboundId: row.id }, createdAt: now } });
+    await residentWrote(tx, kase.id, { text: turn.text, inboundId: row.id, now });
     await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
     const text = replies.render("case_status", {
       case_number: kase.number,

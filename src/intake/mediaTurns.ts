@@ -9,6 +9,7 @@ import type { Replies } from "../texts/replies.ts";
 import type { SettingsStore } from "../settings.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { placeOf } from "../org/areas.ts";
+import { mediaAdded } from "../cases/records.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeResult, Place, Turn } from "./types.ts";
 
@@ -49,14 +50,9 @@ export class MediaTurns {
     if (recent) {
       return db.$transaction(async (tx) => {
         await media.attach(tx, recent.id, own.map((a) => a.id), now);
-        if (pin && !recent.location) {
-          const place = await this.pinPlace(pin, turn.group);
-          await tx.case.update({
-            where: { id: recent.id },
-            data: { location: place.location, ...(place.buildingId ? { buildingId: place.buildingId } : {}), ...(place.gridId && !recent.gridId ? { gridId: place.gridId } : {}) },
-          });
-        }
-        await tx.caseEvent.create({ data: { caseId: recent.id, type: "media_added", actor: "resident", note: pin ? `位置：${pin.label ?? "（无名称）"}` : "照片", data: { inboundId: row.id }, createdAt: now } });
+        // A pin's place is looked up only when the case still lacks one.
+        const pinned = pin ? { label: pin.label, place: recent.location ? null : await this.pinPlace(pin, turn.group) } : null;
+        await mediaAdded(tx, recent, { pin: pinned, inboundId: row.id, now });
         const reply = await this.deps.out.reply(tx, row, now, replies.render("media_added", { what, case_number: recent.number }), recent.id);
         return this.deps.out.finish(tx, row, now, { outcome: "media", replies: [reply] }, recent.id);
       });

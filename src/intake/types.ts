@@ -1,6 +1,45 @@
-// What the intake's steps pass between them (pipeline.ts, mediaTurns.ts) and what it answers a channel with.
+// What the intake's steps pass between them (pipeline.ts and its handlers), what they are built from, and what
+// the intake answers a channel with.
 import type { Db } from "../db.ts";
+import type { Logger } from "../log.ts";
 import type { Place as FoundPlace } from "../org/areas.ts";
+import type { Classifier } from "../classify/types.ts";
+import type { ReferenceData } from "../reference.ts";
+import type { WorkCalendar } from "../domain/deadlines.ts";
+import type { Replies } from "../texts/replies.ts";
+import type { CaseService } from "../cases/service.ts";
+import type { SettingsStore } from "../settings.ts";
+import type { SatisfactionReader } from "../followup/satisfaction.ts";
+import type { MediaService } from "../media/service.ts";
+
+export interface IntakeSettings {
+  botName: string;
+  triggerPrefixes: string[];
+  reviewConfidence: number;
+  questionTtlHours: number;
+}
+
+export interface IntakeDeps {
+  db: Db;
+  log: Logger;
+  settings: IntakeSettings;
+  classifier: Classifier;
+  /** The classifier that needs no network (emergencies, telling answers from new appeals). */
+  local: Classifier;
+  reference: ReferenceData;
+  calendar: WorkCalendar;
+  replies: Replies;
+  cases: CaseService;
+  runtimeSettings: SettingsStore;
+  satisfaction: SatisfactionReader;
+  /** Whether a channel answers inside its request (HTTP) rather than from the outbox (WeChat, simulator). */
+  answersInRequest: (channel: string) => boolean;
+  /** How long a channel holds replies for its callback's passive answer (the 服务号), in ms; 0 for the others. */
+  replyHoldMs: (channel: string) => number;
+  /** Whether a channel reaches people only within a window after their last message (held messages are released). */
+  hasReplyWindow: (channel: string) => boolean;
+  media: MediaService;
+}
 
 export type Outcome =
   | "unit_command"
@@ -33,7 +72,6 @@ export interface IntakeResult {
 /** A stored inbound message. */
 export type Row = Awaited<ReturnType<Db["inboundMessage"]["create"]>>;
 export type Group = { id: number; name: string; gridId: number | null; mentionRequired: boolean } | null;
-/** Where the appeal is: the place words, the building and grid they name; `pinned` when a location pin says it. */
 /** Where an appeal is (org/areas.ts placeOf), and whether a location pin said so. */
 export type Place = FoundPlace & { pinned?: boolean };
 

@@ -5,6 +5,7 @@ import { dispatchRound } from "../schedule.ts";
 import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { notifyUnit } from "../notify.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
+import { recordEvent } from "../../cases/records.ts";
 
 export function chaseJob(ctx: JobContext): JobHandler {
   return async function chase(job, now) {
@@ -25,7 +26,7 @@ export function chaseJob(ctx: JobContext): JobHandler {
     await ctx.db.$transaction(async (tx) => {
       const text = ctx.replies.render("unit_chase", { ...ctx.cases.vars(kase), phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
       await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text, kind: "chase", now, dedupeKey: `job:${job.id}` });
-      await tx.caseEvent.create({ data: { caseId: kase.id, type: "chased", actor: "scheduler", note: `${PHASE_LABELS[phase]}催办`, data: { phase, jobId: job.id }, createdAt: now } });
+      await recordEvent(tx, kase.id, { type: "chased", actor: "scheduler", note: `${PHASE_LABELS[phase]}催办`, data: { phase, jobId: job.id }, now });
     });
     return done(`chased ${phase}`);
   };

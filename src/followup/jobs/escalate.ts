@@ -7,6 +7,7 @@ import { dispatchRound, scheduleJob } from "../schedule.ts";
 import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
 import { escalationChain } from "../../org/areas.ts";
+import { escalated } from "../../cases/records.ts";
 
 export function escalateJob(ctx: JobContext): JobHandler {
   return async function escalate(job, now) {
@@ -25,10 +26,7 @@ export function escalateJob(ctx: JobContext): JobHandler {
       const message = { caseId: kase.id, text, kind: "escalation", now, dedupeKey: `job:${job.id}` };
       if (areaId) await notifyArea(tx, areaId, message);
       if (kase.leadUnitId) await notifyUnit(tx, kase.leadUnitId, { ...message, dedupeKey: `job:${job.id}:unit` });
-      await tx.case.update({ where: { id: kase.id }, data: { escalationLevel: Math.max(kase.escalationLevel, level) } });
-      await tx.caseEvent.create({
-        data: { caseId: kase.id, type: "escalated", actor: "scheduler", note: `${PHASE_LABELS[phase]}超时，${level === 1 ? "一" : "二"}级督办`, data: { phase, level, areaId: areaId ?? null, jobId: job.id }, createdAt: now },
-      });
+      await escalated(tx, kase, { level, note: `${PHASE_LABELS[phase]}超时，${level === 1 ? "一" : "二"}级督办`, data: { phase, level, areaId: areaId ?? null, jobId: job.id }, now });
       if (level < 2) {
         await scheduleJob(tx, {
           kind: "escalate",

@@ -8,6 +8,7 @@ import { done, type JobContext } from "../context.ts";
 import { scheduleJob } from "../schedule.ts";
 import { redactPersonalData } from "../../domain/redact.ts";
 import { chinaDate } from "../../domain/time.ts";
+import { anonymised } from "../../cases/records.ts";
 
 /** Photos and pins a resident sent that never became part of a case are kept this long. */
 const LOOSE_MEDIA_DAYS = 7;
@@ -38,10 +39,7 @@ export function retentionJob(ctx: JobContext): JobHandler {
         files.push(...(await ctx.media.erase(tx, await tx.attachment.findMany({ where: { caseId: c.id, status: { not: "deleted" } } }))));
         const messages = await tx.inboundMessage.findMany({ where: { caseId: c.id }, select: { id: true, text: true, senderName: true } });
         const names = [c.resident?.displayName, ...messages.map((m) => m.senderName)];
-        await tx.case.update({
-          where: { id: c.id },
-          data: { text: redactPersonalData(c.text, names), location: c.location ? redactPersonalData(c.location, names) : null, classRationale: redactPersonalData(c.classRationale, names), anonymisedAt: now },
-        });
+        const masked = { text: redactPersonalData(c.text, names), location: c.location ? redactPersonalData(c.location, names) : null, classRationale: redactPersonalData(c.classRationale, names) };
         const example = await tx.labelledExample.findUnique({ where: { caseId: c.id }, select: { id: true, text: true } });
         if (example) {
           await tx.labelledExample.update({ where: { id: example.id }, data: { text: redactPersonalData(example.text, names) } });
@@ -50,7 +48,7 @@ export function retentionJob(ctx: JobContext): JobHandler {
         for (const m of messages) {
           await tx.inboundMessage.update({ where: { id: m.id }, data: { text: redactPersonalData(m.text, names), senderName: null, raw: {} } });
         }
-        await tx.caseEvent.create({ data: { caseId: c.id, type: "anonymised", actor: "scheduler", createdAt: now } });
+        await anonymised(tx, c.id, masked, now);
         // A resident with no case left that still needs them is forgotten.
         if (c.residentId && (await tx.case.count({ where: { residentId: c.residentId, anonymisedAt: null } })) === 0) {
           await tx.resident.update({ where: { id: c.residentId }, data: { displayName: null, externalId: `anonymised-${c.residentId}` } });

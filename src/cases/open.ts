@@ -1,4 +1,5 @@
-// Opens a case (工单) inside the caller's transaction: readable number, due times, units, and the first events.
+// Opens a case (工单) inside the caller's transaction: readable number, due times, units, and its first event
+// ("opened"); the one place a case is created.
 import type { Prisma } from "../db.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import type { Classification } from "../classify/types.ts";

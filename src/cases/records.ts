@@ -1,0 +1,102 @@
+// What is written on a case besides its lifecycle steps (actions.ts, run by service.ts): each a named function,
+// so that with openCase (open.ts) these are the only writes to a case or its events outside the action table.
+// None changes a case's status; each records an event saying what happened.
+import type { Prisma } from "../db.ts";
+import type { Actor } from "../domain/caseMachine.ts";
+
+type Tx = Prisma.TransactionClient;
+
+/** Where a case is, as org/areas.ts placeOf finds it. */
+export interface CasePlace {
+  location: string | null;
+  gridId: number | null;
+  buildingId: number | null;
+}
+
+export interface EventInput {
+  type: string;
+  actor: Actor;
+  actorId?: string;
+  note?: string | null;
+  data?: Record<string, unknown>;
+  fromStatus?: string;
+  toStatus?: string;
+  now: Date;
+}
+
+/** The one way an event joins a case's log. */
+export function recordEvent(tx: Tx, caseId: number, e: EventInput) {
+  return tx.caseEvent.create({
+    data: {
+      caseId,
+      type: e.type,
+      actor: e.actor,
+      actorId: e.actorId,
+      fromStatus: e.fromStatus,
+      toStatus: e.toStatus,
+      note: e.note ?? null,
+      ...(e.data ? { data: e.data as Prisma.InputJsonValue } : {}),
+      createdAt: e.now,
+    },
+  });
+}
+
+/** The resident wrote about their case (quoting its number). */
+export function residentWrote(tx: Tx, caseId: number, m: { text: string; inboundId: number; now: Date }) {
+  return recordEvent(tx, caseId, { type: "resident_message", actor: "resident", note: m.text, data: { inboundId: m.inboundId }, now: m.now });
+}
+
+/**
+ * The resident answered where the problem is: the place is added to the case, and the questions are settled.
+ * A grid or building the answer names replaces the one guessed before.
+ */
+export async function completeInfo(tx: Tx, kase: { id: number; location: string | null }, a: { text: string; place: CasePlace; inboundId: number; now: Date }) {
+  const updated = await tx.case.update({
+    where: { id: kase.id },
+    data: {
+      location: [kase.location, a.text].filter(Boolean).join("；"),
+      missingInfo: [],
+      ...(a.place.buildingId ? { buildingId: a.place.buildingId } : {}),
+      ...(a.place.gridId ? { gridId: a.place.gridId } : {}),
+    },
+    include: { matter: true, leadUnit: true },
+  });
+  await recordEvent(tx, kase.id, { type: "info_completed", actor: "resident", note: a.text, data: { inboundId: a.inboundId }, now: a.now });
+  return updated;
+}
+
+/**
+ * A photo or a pin sent after the case was opened. A pin's place (looked up only for a case without a location)
+ * becomes the case's place (its grid only when the case has none).
+ */
+export async function mediaAdded(
+  tx: Tx,
+  kase: { id: number; location: string | null; gridId: number | null },
+  m: { pin: { label: string | null; place: CasePlace | null } | null; inboundId: number; now: Date },
+) {
+  const place = m.pin?.place;
+  if (place && !kase.location) {
+    await tx.case.update({
+      where: { id: kase.id },
+      data: { location: place.location, ...(place.buildingId ? { buildingId: place.buildingId } : {}), ...(place.gridId && !kase.gridId ? { gridId: place.gridId } : {}) },
+    });
+  }
+  await recordEvent(tx, kase.id, { type: "media_added", actor: "resident", note: m.pin ? `位置：${m.pin.label ?? "（无名称）"}` : "照片", data: { inboundId: m.inboundId }, now: m.now });
+}
+
+/** 督办: the case's escalation level rises (never falls) and the log says which limit and to whom. */
+export async function escalated(tx: Tx, kase: { id: number; escalationLevel: number }, e: { level: number; note: string; data: Record<string, unknown>; now: Date }) {
+  await tx.case.update({ where: { id: kase.id }, data: { escalationLevel: Math.max(kase.escalationLevel, e.level) } });
+  await recordEvent(tx, kase.id, { type: "escalated", actor: "scheduler", note: e.note, data: e.data, now: e.now });
+}
+
+/** The resident was told something about the case: the still-handling notice counts from here. */
+export async function residentUpdated(tx: Tx, caseId: number, now: Date) {
+  await tx.case.update({ where: { id: caseId }, data: { lastResidentUpdateAt: now } });
+}
+
+/** Retention: the case's words are masked for good (the caller erases its media and messages in the same transaction). */
+export async function anonymised(tx: Tx, caseId: number, masked: { text: string; location: string | null; classRationale: string }, now: Date) {
+  await tx.case.update({ where: { id: caseId }, data: { ...masked, anonymisedAt: now } });
+  await recordEvent(tx, caseId, { type: "anonymised", actor: "scheduler", now });
+}
