@@ -25,7 +25,7 @@ export function consoleRoutes(): Router {
       ctx.body = await readFile(f.file);
     });
   }
-  // The app's modules (console.js, lib.js, admin-*.js): names only, nothing outside the folder.
+  // The app's modules (console.js and the pages it imports, lib.js, admin-*.js): any such name in the folder, nothing outside it.
   router.get("/console/:module", async (ctx, next) => {
     const name = ctx.params.module;
     if (!/^[a-z][a-z-]*\.js$/.test(name)) return next();

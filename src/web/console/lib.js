@@ -2,8 +2,9 @@
 // Every text from the server is put in the page as text, never as HTML.
 
 export const view = document.getElementById("view");
-/** What the app does when the session has ended (set by console.js: show the sign-in form). */
-export const hooks = { unauthorized: () => {} };
+/** Set by console.js: what the app does when the session has ended (show the sign-in form), and how it draws the
+ * page the address names again (route); the page modules call these without importing console.js. */
+export const hooks = { unauthorized: () => {}, route: () => {} };
 
 export const state = { user: null, csrf: "", units: null, grids: null, skew: 0 };
 /** The service's clock, which deadlines are measured by (the simulator may have moved it forward). */
@@ -75,6 +76,8 @@ export async function attempt(fn, done) {
 export const dateTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
 export const fmt = (iso) => (iso ? dateTime.format(new Date(iso)) : "—");
 export const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+/** The instant a China day ("2026-11-02") begins, or `plusDays` days later, as the API's ISO time. */
+export const chinaDayStart = (day, plusDays = 0) => new Date(new Date(`${day}T00:00:00+08:00`).getTime() + plusDays * 86400_000).toISOString();
 export const qs = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== "" && v !== undefined && v !== null && v !== false)).toString();
 
 /** "还剩 3小时20分" or "已超时 1天2小时", from now. */
@@ -89,6 +92,8 @@ export function countdown(iso) {
 }
 
 export const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
+/** 督办 / 二级督办 beside the status, when the case has been escalated. */
+export const escalationPill = (c) => (c.escalationLevel ? h("span", { class: "pill late" }, c.escalationLevel > 1 ? "二级督办" : "督办") : null);
 export const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工", pending: "待人工（语音）" };
 export const EVENT_LABELS = {
   opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
@@ -103,6 +108,12 @@ export const VIA_LABELS = {
 };
 /** What a resident's message was, when it was not words. */
 export const INBOUND_KIND_LABELS = { image: "居民发来照片", voice: "居民发来语音", location: "居民发来位置", unsupported: "居民消息（暂不支持的类型）" };
+
+/** The number beside 待审核 in the header. */
+export async function refreshReviewCount() {
+  const r = await api("GET", "/api/cases?view=review&pageSize=1").catch(() => null);
+  document.getElementById("review-count").textContent = r && r.total ? String(r.total) : "";
+}
 
 export async function reference() {
   if (!state.units) [state.units, state.grids] = await Promise.all([api("GET", "/api/units").then((r) => r.units), api("GET", "/api/grids").then((r) => r.grids)]);
