@@ -1,6 +1,8 @@
-// How cases are found: the list's filter (what the viewer may see, narrowed by the query) and "overdue" as a
-// query, the same rule as isOverdue in domain/case.ts, which presents it per case.
-import type { Prisma } from "../db.ts";
+// How cases are found: the list's filter (what the viewer may see, narrowed by the query) and a page of it,
+// "overdue" as a query (the same rule as isOverdue in domain/case.ts, which presents it per case), and a case's
+// possible duplicates.
+import type { Db, Prisma } from "../db.ts";
+import { NeighbourIndex } from "../classify/neighbours.ts";
 import { OPEN_STATUSES, WORKING_STATUSES, type CaseStatus } from "../domain/case.ts";
 import { visibleCases, type CaseViewer } from "./access.ts";
 
@@ -46,4 +48,57 @@ export function listWhere(q: CaseFilter, v: CaseViewer, now: Date): Prisma.CaseW
       ...terms.map((t) => ({ OR: [{ text: { contains: t } }, { location: { contains: t } }, { resolution: { contains: t } }, { number: { contains: t } }] })),
     ],
   };
+}
+
+/** A page of the list (the review queue: what the bot was least sure of first, then the oldest), and its total. */
+export async function listCases(db: Db, q: CaseFilter & { page: number; pageSize: number }, v: CaseViewer, now: Date) {
+  const where = listWhere(q, v, now);
+  const review = q.view === "review";
+  const [total, rows] = await Promise.all([
+    db.case.count({ where }),
+    db.case.findMany({
+      where,
+      orderBy: review ? [{ classConfidence: "asc" }, { id: "asc" }] : { id: "desc" },
+      skip: (q.page - 1) * q.pageSize,
+      take: q.pageSize,
+      include: { matter: true, leadUnit: true, grid: true, ...(review ? { events: { where: { type: "opened" }, take: 1 } } : {}) },
+    }),
+  ]);
+  return { total, rows };
+}
+
+/** The cases of a list filter for a spreadsheet, oldest first (at most 50,000). */
+export function casesForExport(db: Db, q: CaseFilter, v: CaseViewer, now: Date) {
+  return db.case.findMany({ where: listWhere(q, v, now), orderBy: { id: "asc" }, take: 50_000, include: { matter: true, leadUnit: true, grid: true } });
+}
+
+/** Names of matters by code (for the bot's alternatives). */
+export async function matterNames(db: Db, codes: string[]): Promise<Map<string, string>> {
+  const rows = codes.length ? await db.matter.findMany({ where: { code: { in: [...new Set(codes)] } }, select: { code: true, name: true } }) : [];
+  return new Map(rows.map((m) => [m.code, m.name]));
+}
+
+/** Possible duplicates: open cases the viewer may see, of the same matter in the same grid (or building) from the 7 days before, most alike first. */
+export async function duplicatesOf(
+  db: Db,
+  k: { id: number; text: string; matterId: number | null; gridId: number | null; buildingId: number | null; createdAt: Date },
+  v: CaseViewer,
+) {
+  const since = new Date(k.createdAt.getTime() - 7 * 86400_000);
+  const candidates = await db.case.findMany({
+    where: {
+      AND: [
+        visibleCases(v),
+        { id: { not: k.id }, matterId: k.matterId ?? -1, status: { in: OPEN_STATUSES }, createdAt: { gte: since } },
+        k.buildingId ? { OR: [{ buildingId: k.buildingId }, { gridId: k.gridId }] } : { gridId: k.gridId },
+      ],
+    },
+    take: 200,
+    orderBy: { id: "desc" },
+  });
+  const index = NeighbourIndex.build(candidates.map((c) => ({ text: c.text, label: c.number })));
+  const ranked = new Map(index.nearest(k.text, candidates.length, 0).map((n) => [n.label, n.similarity]));
+  return candidates
+    .map((c) => ({ number: c.number, status: c.status, text: c.text, createdAt: c.createdAt, sameBuilding: Boolean(k.buildingId && c.buildingId === k.buildingId), similarity: ranked.get(c.number) ?? 0 }))
+    .sort((a, b) => b.similarity - a.similarity);
 }

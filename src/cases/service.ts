@@ -5,12 +5,13 @@ import type { Logger } from "../log.ts";
 import { nextStatus, TransitionError, type Actor } from "../domain/caseMachine.ts";
 import type { CaseStatus } from "../domain/case.ts";
 import { addWorkingDays, type WorkCalendar } from "../domain/deadlines.ts";
-import { chinaDate, formatChinaDateTime } from "../domain/time.ts";
+import { chinaDate } from "../domain/time.ts";
 import type { SettingsStore, Settings } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
 import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { cancelJobs, dispatchRound, scheduleJob } from "../followup/schedule.ts";
 import { recordEvent } from "./records.ts";
+import { caseVars } from "./presenters.ts";
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
 
 export type { ActionInput } from "./actions.ts";
@@ -101,7 +102,7 @@ export class CaseService {
   private followContext(tx: Tx, kase: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, record: Record<string, unknown>): FollowContext {
     const { now, action } = input;
     const r = this.deps.replies;
-    const vars = this.vars(kase);
+    const vars = caseVars(kase);
     return {
       tx,
       kase,
@@ -172,19 +173,5 @@ export class CaseService {
     if (cal.isWorkingDay(chinaDate(at))) return at;
     const nextDayEnd = addWorkingDays(cal, at, 1);
     return new Date(nextDayEnd.getTime() - 9 * 3600_000);
-  }
-
-  vars(kase: CaseWithMatter): Record<string, string> {
-    return {
-      case_number: kase.number,
-      matter_name: kase.matter?.name ?? "待确认事项",
-      lead_unit: kase.leadUnit?.name ?? "社区工作人员",
-      location: kase.location ?? "未说明",
-      appeal: kase.text,
-      urgency: kase.urgency === "emergency" ? "（紧急）" : kase.urgency === "urgent" ? "（急）" : "",
-      response_due: kase.responseDueAt ? formatChinaDateTime(kase.responseDueAt) : "—",
-      resolve_due: kase.resolveDueAt ? formatChinaDateTime(kase.resolveDueAt) : "—",
-      result: kase.resolution ?? "",
-    };
   }
 }

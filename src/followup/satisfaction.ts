@@ -8,6 +8,7 @@ import type { CaseService } from "../cases/service.ts";
 import type { Replies } from "../texts/replies.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { SATISFACTION_LABELS } from "../domain/case.ts";
+import { caseVars } from "../cases/presenters.ts";
 
 export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";
 
@@ -90,7 +91,7 @@ export async function recordSurveyAnswer(
   await tx.pendingQuestion.updateMany({ where: { caseId: a.caseId, kind: "survey", answeredAt: null }, data: { answeredAt: a.now } });
   if (a.rating === "dissatisfied") {
     const kase = await deps.cases.act(a.caseId, { action: "reopen", actor: "resident", actorId: a.actorId, reason: `居民不满意：${a.reason || "未说明原因"}`, now: a.now }, tx);
-    return { kase, answer: deps.replies.render("survey_reopened", deps.cases.vars(kase)) };
+    return { kase, answer: deps.replies.render("survey_reopened", caseVars(kase)) };
   }
   const kase = await deps.cases.act(a.caseId, { action: "evaluate_ok", actor: "resident", actorId: a.actorId, satisfaction: a.rating, reason: a.reason, now: a.now }, tx);
   return { kase, answer: deps.replies.render("survey_thanks", { case_number: kase.number, rating: RATING_LABELS[a.rating] }) };

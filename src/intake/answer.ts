@@ -8,7 +8,8 @@ import { completeInfo } from "../cases/records.ts";
 import type { MediaService } from "../media/service.ts";
 import { placeOf } from "../org/areas.ts";
 import { quotedCaseNumber, recogniseSmallTalk } from "./recognise.ts";
-import { caseSummary, type Responder } from "./respond.ts";
+import type { Responder } from "./respond.ts";
+import { caseSummary } from "../cases/presenters.ts";
 import type { IntakeResult, IntakeSettings, Turn } from "./types.ts";
 
 export interface AnswerDeps {

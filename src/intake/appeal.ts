@@ -16,7 +16,8 @@ import type { MediaService } from "../media/service.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../org/areas.ts";
 import type { MediaTurns } from "./mediaTurns.ts";
-import { caseSummary, type Responder } from "./respond.ts";
+import type { Responder } from "./respond.ts";
+import { caseSummary } from "../cases/presenters.ts";
 import type { EmergencyRuleData } from "./recognise.ts";
 import type { IntakeResult, IntakeSettings, Place, Turn } from "./types.ts";
 

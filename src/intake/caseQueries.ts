@@ -3,7 +3,8 @@ import type { Db } from "../db.ts";
 import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import type { Replies } from "../texts/replies.ts";
-import { caseSummary, type Responder } from "./respond.ts";
+import type { Responder } from "./respond.ts";
+import { caseSummary } from "../cases/presenters.ts";
 import type { IntakeResult, Turn } from "./types.ts";
 import { residentWrote } from "../cases/records.ts";
 

@@ -2,7 +2,7 @@
 // recorded with it. Every handler ends here.
 import type { Db, Prisma } from "../db.ts";
 import { queueMessage } from "../outbox.ts";
-import type { CaseSummary, IntakeResult, Row } from "./types.ts";
+import type { IntakeResult, Row } from "./types.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -52,22 +52,4 @@ export class Responder {
   answer(db: Db, row: Row, now: Date, outcome: IntakeResult["outcome"], text: string, caseId?: number): Promise<IntakeResult> {
     return db.$transaction(async (tx) => this.finish(tx, row, now, { outcome, replies: [await this.reply(tx, row, now, text, caseId)] }, caseId));
   }
-}
-
-/** A case as the intake's answer shows it. */
-export function caseSummary(c: {
-  number: string;
-  status: string;
-  resolveDueAt: Date | null;
-  matter: { code: string; name: string } | null;
-  leadUnit: { name: string } | null;
-}): CaseSummary {
-  return {
-    number: c.number,
-    status: c.status,
-    matterCode: c.matter?.code ?? null,
-    matterName: c.matter?.name ?? null,
-    leadUnit: c.leadUnit?.name ?? null,
-    dueAt: c.resolveDueAt?.toISOString() ?? null,
-  };
 }

@@ -4,7 +4,8 @@ import type { CaseService } from "../cases/service.ts";
 import { readRating, recordSurveyAnswer, type SatisfactionReader } from "../followup/satisfaction.ts";
 import type { Replies } from "../texts/replies.ts";
 import { quotedCaseNumber, recogniseSmallTalk } from "./recognise.ts";
-import { caseSummary, type Responder } from "./respond.ts";
+import type { Responder } from "./respond.ts";
+import { caseSummary, caseVars } from "../cases/presenters.ts";
 import type { IntakeResult, Turn } from "./types.ts";
 
 export interface SurveyDeps {
@@ -54,7 +55,7 @@ const { db, replies, cases, out } = h;
     await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, answeredAt: null }, data: { answeredAt: now } });
     await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId: kase.id } });
     const updated = await cases.act(kase.id, { action: "reopen", actor: "resident", actorId: row.senderId, reason: `居民反映未解决：${text}`, now }, tx);
-    const reply = await out.reply(tx, row, now, replies.render("case_reopened_by_resident", cases.vars(updated)), kase.id);
+    const reply = await out.reply(tx, row, now, replies.render("case_reopened_by_resident", caseVars(updated)), kase.id);
     return out.finish(tx, row, now, { outcome: "case_query", replies: [reply], case: caseSummary(updated) }, kase.id);
   });
 }

@@ -8,6 +8,7 @@ import type { ReferenceData } from "../reference.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import type { Replies } from "../texts/replies.ts";
 import type { CaseService } from "../cases/service.ts";
+import type { CaseSummary } from "../cases/presenters.ts";
 import type { SettingsStore } from "../settings.ts";
 import type { SatisfactionReader } from "../followup/satisfaction.ts";
 import type { MediaService } from "../media/service.ts";
@@ -52,15 +53,6 @@ export type Outcome =
   | "not_addressed"
   | "ignored"
   | "failed";
-
-export interface CaseSummary {
-  number: string;
-  status: string;
-  matterCode: string | null;
-  matterName: string | null;
-  leadUnit: string | null;
-  dueAt: string | null;
-}
 
 export interface IntakeResult {
   outcome: Outcome;

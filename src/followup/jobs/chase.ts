@@ -6,6 +6,7 @@ import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { notifyUnit } from "../notify.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
 import { recordEvent } from "../../cases/records.ts";
+import { caseVars } from "../../cases/presenters.ts";
 
 export function chaseJob(ctx: JobContext): JobHandler {
   return async function chase(job, now) {
@@ -24,7 +25,7 @@ export function chaseJob(ctx: JobContext): JobHandler {
     if (!kase.leadUnitId) return skipped("no lead unit");
 
     await ctx.db.$transaction(async (tx) => {
-      const text = ctx.replies.render("unit_chase", { ...ctx.cases.vars(kase), phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
+      const text = ctx.replies.render("unit_chase", { ...caseVars(kase), phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
       await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text, kind: "chase", now, dedupeKey: `job:${job.id}` });
       await recordEvent(tx, kase.id, { type: "chased", actor: "scheduler", note: `${PHASE_LABELS[phase]}催办`, data: { phase, jobId: job.id }, now });
     });

@@ -8,6 +8,7 @@ import { WORKING_STATUSES, type CaseStatus } from "../../domain/case.ts";
 import { formatChinaDateTime } from "../../domain/time.ts";
 import { escalationChain } from "../../org/areas.ts";
 import { escalated } from "../../cases/records.ts";
+import { caseVars } from "../../cases/presenters.ts";
 
 export function escalateJob(ctx: JobContext): JobHandler {
   return async function escalate(job, now) {
@@ -22,7 +23,7 @@ export function escalateJob(ctx: JobContext): JobHandler {
     const due = phase === "response" ? kase.responseDueAt! : kase.resolveDueAt!;
     const settings = await ctx.settings.current();
     await ctx.db.$transaction(async (tx) => {
-      const text = ctx.replies.render("unit_escalate", { ...ctx.cases.vars(kase), level: level === 1 ? "督办" : "二级督办", phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
+      const text = ctx.replies.render("unit_escalate", { ...caseVars(kase), level: level === 1 ? "督办" : "二级督办", phase: PHASE_LABELS[phase], due: formatChinaDateTime(due) });
       const message = { caseId: kase.id, text, kind: "escalation", now, dedupeKey: `job:${job.id}` };
       if (areaId) await notifyArea(tx, areaId, message);
       if (kase.leadUnitId) await notifyUnit(tx, kase.leadUnitId, { ...message, dedupeKey: `job:${job.id}:unit` });

@@ -4,6 +4,7 @@ import { done, loadCase, skipped, type JobContext } from "../context.ts";
 import { notifyResident } from "../notify.ts";
 import { scheduleJob } from "../schedule.ts";
 import { OPEN_STATUSES, type CaseStatus } from "../../domain/case.ts";
+import { caseVars } from "../../cases/presenters.ts";
 
 export function stillHandlingJob(ctx: JobContext): JobHandler {
   return async function stillHandling(job, now) {
@@ -19,7 +20,7 @@ export function stillHandlingJob(ctx: JobContext): JobHandler {
       return skipped("the resident heard from us recently");
     }
     await ctx.db.$transaction(async (tx) => {
-      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("progress_still_handling", ctx.cases.vars(kase)), kind: "progress", now, settings, dedupeKey: `job:${job.id}` });
+      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("progress_still_handling", caseVars(kase)), kind: "progress", now, settings, dedupeKey: `job:${job.id}` });
     });
     await next(now);
     return done("told the resident it is still being handled");

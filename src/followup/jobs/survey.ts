@@ -5,6 +5,7 @@ import { done, loadCase, skipped, type JobContext } from "../context.ts";
 import { notifyResident } from "../notify.ts";
 import { scheduleJob } from "../schedule.ts";
 import type { Settings } from "../../settings.ts";
+import { caseVars } from "../../cases/presenters.ts";
 
 /** A subscription notice (服务号, window closed) links to a page where the resident answers with one tap. */
 function surveyLink(ctx: JobContext, kase: { id: number; reworkCount: number }, now: Date, settings: Settings) {
@@ -34,7 +35,7 @@ export function surveyJob(ctx: JobContext): JobHandler {
           expiresAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000),
         },
       });
-      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", ctx.cases.vars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}`, url: surveyLink(ctx, kase, now, settings) });
+      await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", caseVars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}`, url: surveyLink(ctx, kase, now, settings) });
       const key = `${kase.id}:${kase.reworkCount}`;
       await scheduleJob(tx, { kind: "survey_reminder", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyReminderHours * 3600_000), now });
       await scheduleJob(tx, { kind: "survey_expire", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000), now });
@@ -51,7 +52,7 @@ export function surveyReminderJob(ctx: JobContext): JobHandler {
     await ctx.db.$transaction((tx) =>
       notifyResident(tx, {
         caseId: kase.id,
-        text: ctx.replies.render("survey_reminder", ctx.cases.vars(kase)),
+        text: ctx.replies.render("survey_reminder", caseVars(kase)),
         kind: "survey",
         now,
         settings,
