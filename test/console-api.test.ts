@@ -110,8 +110,7 @@ describe("reassigning", () => {
     const db = svc.services.db;
     const before = await db.case.findUniqueOrThrow({ where: { number: rubbish } });
     const sanitation = await db.unit.findFirstOrThrow({ where: { id: { not: before.leadUnitId! }, contacts: { some: {} } } });
-    // A day after the dispatch the worker sees it belongs elsewhere. The 改派 must come later than the dispatch:
-    // a round is keyed by its dispatch time, and only a frozen clock makes both the same millisecond.
+    // A day after the dispatch the worker sees it belongs elsewhere.
     clock.advance(DAY);
     expect((await act(rubbish, { action: "reassign" })).status).toBe(409);
     const res = await act(rubbish, { action: "reassign", leadUnitId: sanitation.id, text: "垃圾清运归环卫所" });
@@ -131,6 +130,22 @@ describe("reassigning", () => {
     await runFollowUp(svc.services);
     const escalations = await db.caseEvent.findMany({ where: { caseId: before.id, type: "escalated" } });
     expect(escalations.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("gives the new unit its own reminders when the 改派 comes in the same millisecond as the dispatch", async () => {
+    const db = svc.services.db;
+    const before = await db.case.findUniqueOrThrow({ where: { number: rubbish } });
+    const other = await db.unit.findFirstOrThrow({ where: { id: { not: before.leadUnitId! }, contacts: { some: {} } } });
+    // The clock has not moved since the dispatch at intake.
+    expect(before.dispatchedAt!.getTime()).toBe(clock.now().getTime());
+    expect((await act(rubbish, { action: "reassign", leadUnitId: other.id })).status).toBe(200);
+    const after = await db.case.findUniqueOrThrow({ where: { id: before.id }, include: { jobs: true } });
+    const deadline = after.jobs.filter((j) => ["chase", "escalate"].includes(j.kind));
+    const pending = deadline.filter((j) => j.status === "pending");
+    expect(pending.length).toBeGreaterThan(0);
+    // Every reminder of the first round stood down, and the new round's are new jobs.
+    expect(deadline.filter((j) => j.status === "skipped").length).toBe(pending.length);
+    expect(pending.every((j) => (j.payload as { round: string }).round !== (deadline.find((d) => d.status === "skipped")!.payload as { round: string }).round)).toBe(true);
   });
 });
 

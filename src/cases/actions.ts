@@ -29,6 +29,16 @@ export interface ActionInput {
   now: Date;
 }
 
+/**
+ * When a new dispatch round starts: now, or a millisecond after the last dispatch when this one comes within the
+ * same millisecond (a 改派 right after the dispatch, in one request or on a frozen clock). Rounds are keyed by this
+ * time (dispatchRound), so the new unit's reminders never reuse the keys of the jobs just cancelled.
+ */
+export function newRoundAt(kase: { dispatchedAt: Date | null }, now: Date): Date {
+  const last = kase.dispatchedAt?.getTime() ?? -Infinity;
+  return now.getTime() > last ? now : new Date(last + 1);
+}
+
 /** What an action's write step sees, and fills: the case's new fields and what its event records. */
 export interface WriteContext {
   tx: Tx;
@@ -99,7 +109,7 @@ export const STEPS: Record<CaseAction, Step> = {
   dispatch: {
     write({ kase, input, data }) {
       if (!kase.leadUnitId) throw new TransitionError("派单前需要先确定主责单位", "illegal_transition");
-      data.dispatchedAt = input.now;
+      data.dispatchedAt = newRoundAt(kase, input.now);
     },
     async then({ kase, input, from, scheduleDeadlines, toUnit, forwardPhotos, tell }) {
       await scheduleDeadlines();
@@ -115,7 +125,7 @@ export const STEPS: Record<CaseAction, Step> = {
       if (!to || to.id === kase.leadUnitId) throw new TransitionError("请选择另一个主责单位", "illegal_transition");
       // The new unit gets the matter's full limits from now, and must respond itself.
       const due = dueTimes(calendar, input.now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
-      Object.assign(data, { leadUnit: { connect: { id: to.id } }, dispatchedAt: input.now, respondedAt: null, escalationLevel: 0, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
+      Object.assign(data, { leadUnit: { connect: { id: to.id } }, dispatchedAt: newRoundAt(kase, input.now), respondedAt: null, escalationLevel: 0, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
       record.reassigned = { from: kase.leadUnit?.name ?? null, to: to.name };
     },
     async then({ kase, cancel, scheduleDeadlines, toUnit, forwardPhotos, tell }) {
