@@ -3,6 +3,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/prisma/client.ts";
+import { AppError } from "./errors.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
@@ -52,4 +53,14 @@ export async function assertMigrated(db: Db): Promise<void> {
 
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
+}
+
+/** Runs a write; a unique violation (the name or code is taken) becomes a 409 conflict saying `message` to people. */
+export async function refuseDuplicate<T>(write: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError("conflict", 409, message);
+    throw err;
+  }
 }

@@ -1,5 +1,7 @@
-// Reference data read on every message (the responsibility list, emergency rules), cached and reloaded on change.
-import type { Db } from "./db.ts";
+// Reference data read on every message (the responsibility list, emergency rules), cached and reloaded on change;
+// and the emergency rules as administrators keep them.
+import { refuseDuplicate, type Db } from "./db.ts";
+import { NotFoundError } from "./errors.ts";
 import { Catalogue } from "./classify/catalogue.ts";
 import type { EmergencyRuleData } from "./intake/recognise.ts";
 
@@ -57,4 +59,32 @@ export class ReferenceData {
     ]);
     return { listVersionId: latest?.id ?? null, rulesStamp: `${rules._count}:${rules._max.updatedAt?.getTime() ?? 0}` };
   }
+}
+
+export interface EmergencyRuleInput {
+  code: string;
+  name: string;
+  keywords: string[];
+  excludes: string[];
+  hotline: string;
+  advice: string;
+  active: boolean;
+}
+
+/** Every emergency rule, stopped ones too, in the order they were added. */
+export async function listEmergencyRules(db: Db) {
+  return db.emergencyRule.findMany({ orderBy: { id: "asc" } });
+}
+
+/** Adds an emergency rule (a code already used is a conflict); this process answers with it from the next message. */
+export async function addEmergencyRule(deps: { db: Db; reference: ReferenceData }, rule: EmergencyRuleInput): Promise<void> {
+  await refuseDuplicate(() => deps.db.emergencyRule.create({ data: rule }), `已有编码为 ${rule.code} 的规则`);
+  await deps.reference.reload();
+}
+
+/** Changes or stops an emergency rule; `now` marks it changed, which other processes notice at their next check. */
+export async function changeEmergencyRule(deps: { db: Db; reference: ReferenceData }, code: string, changes: Partial<Omit<EmergencyRuleInput, "code">>, now: Date): Promise<void> {
+  const { count } = await deps.db.emergencyRule.updateMany({ where: { code }, data: { ...changes, updatedAt: now } });
+  if (!count) throw NotFoundError("紧急规则不存在");
+  await deps.reference.reload();
 }

@@ -2,6 +2,7 @@
 // Read through `current()`, cached for half a minute, so a change takes effect without a restart.
 import { z } from "zod";
 import type { Db, Prisma } from "./db.ts";
+import { ValidationError } from "./errors.ts";
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "use HH:MM");
 
@@ -82,6 +83,30 @@ export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: strin
     hint: "居民超过 48 小时未发消息时改用订阅通知：填写模板 ID、适用的消息（progress 进展、survey 回访）和每个关键词显示的内容（case_number 工单号、matter_name 事项、status 状态、summary 诉求摘要、unit 承办单位、time 时间）",
   },
 };
+
+/**
+ * The changes an administrator asks for, each value checked on its own: every unknown key and bad value is named
+ * in one ValidationError, and the composite score's weights must add up to 1.
+ */
+export function checkSettingChanges(asked: Record<string, unknown>): Partial<Settings> {
+  const shape = settingsSchema.shape as Record<string, z.ZodType>;
+  const problems: string[] = [];
+  const changes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(asked)) {
+    // Own keys only: "constructor" or "__proto__" are not settings.
+    const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (!field) problems.push(`没有设置项 ${key}`);
+    else {
+      const parsed = field.safeParse(value);
+      if (parsed.success) changes[key] = parsed.data;
+      else problems.push(`${SETTING_LABELS[key as keyof Settings].label}：${parsed.error.issues[0].message}`);
+    }
+  }
+  if (problems.length) throw ValidationError(problems.join("；"));
+  const w = changes.kpiWeights as Settings["kpiWeights"] | undefined;
+  if (w && Math.abs(w.response + w.resolution + w.satisfaction - 1) > 1e-6) throw ValidationError("综合得分的三个权重之和应为 1");
+  return changes as Partial<Settings>;
+}
 
 /** Another process (the settings command, another instance) may change them: read again after this long. */
 const CACHE_MS = 30_000;

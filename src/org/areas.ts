@@ -1,7 +1,14 @@
-// The organisation as the follow-up and the intake walk it: the areas above a grid (网格 → 社区 → 街道), the served
-// group a message came from, and the building and grid an appeal names.
-import type { Db } from "../db.ts";
+// The area hierarchy (街道 → 社区 → 网格 → 楼栋): as the follow-up and the intake walk it (the areas above a grid, the
+// served group a message came from, the building and grid an appeal names), and as administrators keep it.
+import { refuseDuplicate, type Db } from "../db.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
+import { AppError, NotFoundError, ValidationError } from "../errors.ts";
+
+export const AREA_LEVELS = ["street", "community", "grid", "building"] as const;
+export type AreaLevel = (typeof AREA_LEVELS)[number];
+/** What people call each level. */
+export const LEVEL_LABELS = { street: "街道", community: "社区", grid: "网格", building: "楼栋" } as const;
+const PARENT_LEVEL = { street: null, community: "street", grid: "community", building: "grid" } as const;
 
 /** Where an appeal is. */
 export interface Place {
@@ -51,4 +58,40 @@ export async function placeOf(db: Db, text: string, group: { gridId: number | nu
     if (pick.length === 1) building = pick[0];
   }
   return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
+}
+
+/** The parent must exist and sit one level up; a street has none. */
+async function checkParent(db: Db, level: AreaLevel, parentId: number | null): Promise<void> {
+  const want = PARENT_LEVEL[level];
+  if (!want) {
+    if (parentId) throw ValidationError("街道没有上级区域", { field: "parentId" });
+    return;
+  }
+  const parent = parentId ? await db.area.findUnique({ where: { id: parentId } }) : null;
+  if (!parent || parent.level !== want) throw ValidationError(`请选择上级${LEVEL_LABELS[want]}`, { field: "parentId" });
+}
+
+/** Adds an area under a parent one level up; a name its parent already has is a conflict. */
+export async function createArea(db: Db, area: { level: AreaLevel; name: string; parentId: number | null }) {
+  await checkParent(db, area.level, area.parentId);
+  return refuseDuplicate(() => db.area.create({ data: area }), `同一上级下已有“${area.name}”`);
+}
+
+/** Renames an area or moves it under another parent of the level above. */
+export async function changeArea(db: Db, id: number, changes: { name?: string; parentId?: number | null }): Promise<void> {
+  const area = await db.area.findUnique({ where: { id } });
+  if (!area) throw NotFoundError("区域不存在");
+  if (changes.parentId !== undefined) await checkParent(db, area.level as AreaLevel, changes.parentId);
+  await refuseDuplicate(() => db.area.update({ where: { id }, data: changes }), `同一上级下已有“${changes.name}”`);
+}
+
+/** Deletes an area nothing hangs on; one with sub-areas, groups, units or cases is refused, naming what it still has. */
+export async function deleteArea(db: Db, id: number): Promise<void> {
+  const area = await db.area.findUnique({ where: { id }, include: { _count: { select: { children: true, groups: true, units: true, casesInGrid: true, casesInBuilding: true } } } });
+  if (!area) throw NotFoundError("区域不存在");
+  const c = area._count;
+  if (c.children || c.groups || c.units || c.casesInGrid || c.casesInBuilding) {
+    throw new AppError("in_use", 409, `“${area.name}”仍有${[c.children && "下级区域", c.groups && "群", c.units && "单位", (c.casesInGrid || c.casesInBuilding) && "工单"].filter(Boolean).join("、")}，不能删除`);
+  }
+  await db.area.delete({ where: { id } });
 }

@@ -7,18 +7,19 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
-import { AppError, NotFoundError, ValidationError } from "../errors.ts";
-import { isUniqueViolation } from "../db.ts";
+import { AREA_LEVELS, LEVEL_LABELS, changeArea, createArea, deleteArea } from "../org/areas.ts";
 import { addContact, removeContact } from "../org/contacts.ts";
-import { DEFAULT_SETTINGS, SETTING_LABELS, settingsSchema, type Settings } from "../settings.ts";
+import { changeGroup, joinedGroups, serveGroup, stopServingGroup } from "../org/groups.ts";
+import { readOrganisation } from "../org/overview.ts";
+import { changeUnit, createUnit } from "../org/units.ts";
+import { addEmergencyRule, changeEmergencyRule, listEmergencyRules } from "../reference.ts";
+import { DEFAULT_SETTINGS, SETTING_LABELS, checkSettingChanges } from "../settings.ts";
 import { CHANNEL_NAMES, CONTACT_CHANNELS } from "../channels/types.ts";
 
-const LEVELS = ["street", "community", "grid", "building"] as const;
-const PARENT_LEVEL = { street: null, community: "street", grid: "community", building: "grid" } as const;
 const idParam = z.object({ id: z.coerce.number().int().positive() });
 const name = z.string().trim().min(1, "名称不能为空").max(60);
 
-export const areaSchema = z.object({ level: z.enum(LEVELS), name, parentId: z.number().int().positive().nullable().default(null) });
+export const areaSchema = z.object({ level: z.enum(AREA_LEVELS), name, parentId: z.number().int().positive().nullable().default(null) });
 export const areaUpdateSchema = z.object({ name: name.optional(), parentId: z.number().int().positive().nullable().optional() });
 export const contactSchema = z
   .object({
@@ -64,37 +65,14 @@ export const groupUpdateSchema = z.object({
 });
 
 export function adminOrgRoutes(services: Services): Router {
-  const { db, log } = services;
+  const { db, log, reference } = services;
   const router = new Router({ prefix: "/api/admin" });
   router.use(requireUser(db, ["admin"], services.clock));
   const by = (ctx: { state: { user: SessionUser } }) => ctx.state.user.id;
 
-  /** The parent must exist and sit one level up; a street has none. */
-  async function checkParent(level: (typeof LEVELS)[number], parentId: number | null) {
-    const want = PARENT_LEVEL[level];
-    if (!want) {
-      if (parentId) throw ValidationError("街道没有上级区域", { field: "parentId" });
-      return;
-    }
-    const parent = parentId ? await db.area.findUnique({ where: { id: parentId } }) : null;
-    if (!parent || parent.level !== want) throw ValidationError(`请选择上级${LEVEL_LABELS[want]}`, { field: "parentId" });
-  }
-  const unique = async <T>(fn: () => Promise<T>, message: string) => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError("conflict", 409, message);
-      throw err;
-    }
-  };
-
   // ---- everything at once, for the page ----
   router.get("/org", async (ctx) => {
-    const [areas, units, groups] = await Promise.all([
-      db.area.findMany({ orderBy: [{ id: "asc" }], include: { contacts: { orderBy: { id: "asc" } } } }),
-      db.unit.findMany({ orderBy: { name: "asc" }, include: { contacts: { orderBy: { id: "asc" } }, _count: { select: { ledMatters: true } } } }),
-      db.chatGroup.findMany({ orderBy: { id: "asc" } }),
-    ]);
+    const { areas, units, groups } = await readOrganisation(db);
     ctx.body = {
       levels: LEVEL_LABELS,
       areas: areas.map((a) => ({ id: a.id, level: a.level, name: a.name, parentId: a.parentId, contacts: a.contacts.map(contactOut) })),
@@ -105,22 +83,13 @@ export function adminOrgRoutes(services: Services): Router {
 
   /** Group chats the running bot is in, marked when already served. */
   router.get("/groups/joined", async (ctx) => {
-    const served = new Set((await db.chatGroup.findMany({ select: { channel: true, chatId: true } })).map((g) => `${g.channel}:${g.chatId}`));
-    const joined: { channel: string; chatId: string; name: string; served: boolean }[] = [];
-    for (const channel of services.channels.values()) {
-      if (!channel.groups) continue;
-      for (const g of await channel.groups().catch((err) => (log.warn({ err: (err as Error).message, channel: channel.name }, "could not list groups"), []))) {
-        joined.push({ channel: channel.name, ...g, served: served.has(`${channel.name}:${g.chatId}`) });
-      }
-    }
-    ctx.body = { joined };
+    ctx.body = { joined: await joinedGroups({ db, log }, services.channels.values()) };
   });
 
   // ---- areas ----
   router.post("/areas", async (ctx) => {
     const body = parseInput(areaSchema, ctx.request.body);
-    await checkParent(body.level, body.parentId);
-    const area = await unique(() => db.area.create({ data: body }), `同一上级下已有“${body.name}”`);
+    const area = await createArea(db, body);
     log.info({ by: by(ctx), areaId: area.id, level: area.level }, "area created");
     ctx.status = 201;
     ctx.body = { id: area.id };
@@ -129,23 +98,14 @@ export function adminOrgRoutes(services: Services): Router {
   router.patch("/areas/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(areaUpdateSchema, ctx.request.body);
-    const area = await db.area.findUnique({ where: { id } });
-    if (!area) throw NotFoundError("区域不存在");
-    if (body.parentId !== undefined) await checkParent(area.level as (typeof LEVELS)[number], body.parentId);
-    await unique(() => db.area.update({ where: { id }, data: body }), `同一上级下已有“${body.name}”`);
+    await changeArea(db, id, body);
     log.info({ by: by(ctx), areaId: id }, "area changed");
     ctx.body = { id };
   });
 
   router.delete("/areas/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
-    const area = await db.area.findUnique({ where: { id }, include: { _count: { select: { children: true, groups: true, units: true, casesInGrid: true, casesInBuilding: true } } } });
-    if (!area) throw NotFoundError("区域不存在");
-    const c = area._count;
-    if (c.children || c.groups || c.units || c.casesInGrid || c.casesInBuilding) {
-      throw new AppError("in_use", 409, `“${area.name}”仍有${[c.children && "下级区域", c.groups && "群", c.units && "单位", (c.casesInGrid || c.casesInBuilding) && "工单"].filter(Boolean).join("、")}，不能删除`);
-    }
-    await db.area.delete({ where: { id } });
+    await deleteArea(db, id);
     log.info({ by: by(ctx), areaId: id }, "area deleted");
     ctx.status = 204;
   });
@@ -153,7 +113,7 @@ export function adminOrgRoutes(services: Services): Router {
   // ---- units ----
   router.post("/units", async (ctx) => {
     const body = parseInput(unitSchema, ctx.request.body);
-    const unit = await unique(() => db.unit.create({ data: body }), `已有单位“${body.name}”`);
+    const unit = await createUnit(db, body);
     log.info({ by: by(ctx), unitId: unit.id }, "unit created");
     ctx.status = 201;
     ctx.body = { id: unit.id };
@@ -162,9 +122,7 @@ export function adminOrgRoutes(services: Services): Router {
   router.patch("/units/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(unitSchema.partial(), ctx.request.body);
-    if (!(await db.unit.findUnique({ where: { id } }))) throw NotFoundError("单位不存在");
-    await unique(() => db.unit.update({ where: { id }, data: body }), `已有单位“${body.name}”`);
-    await services.reference.reload(); // the list shows lead units by name
+    await changeUnit({ db, reference }, id, body);
     log.info({ by: by(ctx), unitId: id }, "unit changed");
     ctx.body = { id };
   });
@@ -188,16 +146,9 @@ export function adminOrgRoutes(services: Services): Router {
   }
 
   // ---- chat groups ----
-  async function checkGrid(gridId: number | null | undefined) {
-    if (!gridId) return;
-    const grid = await db.area.findUnique({ where: { id: gridId } });
-    if (grid?.level !== "grid") throw ValidationError("请选择一个网格", { field: "gridId" });
-  }
-
   router.post("/groups", async (ctx) => {
     const body = parseInput(groupSchema, ctx.request.body);
-    await checkGrid(body.gridId);
-    const group = await unique(() => db.chatGroup.create({ data: body }), "这个群已在服务名单中");
+    const group = await serveGroup(db, body);
     log.info({ by: by(ctx), groupId: group.id, channel: group.channel }, "group served");
     ctx.status = 201;
     ctx.body = { id: group.id };
@@ -206,31 +157,27 @@ export function adminOrgRoutes(services: Services): Router {
   router.patch("/groups/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(groupUpdateSchema, ctx.request.body);
-    await checkGrid(body.gridId);
-    if (!(await db.chatGroup.findUnique({ where: { id } }))) throw NotFoundError("群不存在");
-    await db.chatGroup.update({ where: { id }, data: body });
+    await changeGroup(db, id, body);
     log.info({ by: by(ctx), groupId: id, gridId: body.gridId, enabled: body.enabled, mentionRequired: body.mentionRequired }, "group changed");
     ctx.body = { id };
   });
 
   router.delete("/groups/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
-    const { count } = await db.chatGroup.deleteMany({ where: { id } });
-    if (!count) throw NotFoundError("群不存在");
+    await stopServingGroup(db, id);
     log.info({ by: by(ctx), groupId: id }, "group no longer served");
     ctx.status = 204;
   });
 
   // ---- emergency rules: answered at once with the hotline, before anything slow ----
   router.get("/emergency-rules", async (ctx) => {
-    const rules = await db.emergencyRule.findMany({ orderBy: { id: "asc" } });
+    const rules = await listEmergencyRules(db);
     ctx.body = { rules: rules.map((r) => ({ code: r.code, name: r.name, keywords: r.keywords, excludes: r.excludes, hotline: r.hotline, advice: r.advice, active: r.active, updatedAt: r.updatedAt })) };
   });
 
   router.post("/emergency-rules", async (ctx) => {
     const body = parseInput(emergencyRuleSchema, ctx.request.body);
-    await unique(() => db.emergencyRule.create({ data: body }), `已有编码为 ${body.code} 的规则`);
-    await services.reference.reload();
+    await addEmergencyRule({ db, reference }, body);
     log.info({ by: by(ctx), rule: body.code }, "emergency rule added");
     ctx.status = 201;
     ctx.body = { code: body.code };
@@ -239,9 +186,7 @@ export function adminOrgRoutes(services: Services): Router {
   router.put("/emergency-rules/:code", async (ctx) => {
     const code = String(ctx.params.code);
     const body = parseInput(emergencyRuleUpdateSchema, ctx.request.body);
-    const { count } = await db.emergencyRule.updateMany({ where: { code }, data: { ...body, updatedAt: services.clock() } });
-    if (!count) throw NotFoundError("紧急规则不存在");
-    await services.reference.reload();
+    await changeEmergencyRule({ db, reference }, code, body, services.clock());
     log.info({ by: by(ctx), rule: code, active: body.active }, "emergency rule changed");
     ctx.body = { code };
   });
@@ -253,24 +198,8 @@ export function adminOrgRoutes(services: Services): Router {
 
   /** Changes some settings; each value is checked on its own and every problem is named. */
   router.patch("/settings", async (ctx) => {
-    const body = parseInput(z.record(z.string(), z.unknown()), ctx.request.body);
-    const shape = settingsSchema.shape as Record<string, z.ZodType>;
-    const problems: string[] = [];
-    const changes: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      // Own keys only: "constructor" or "__proto__" are not settings.
-      const field = Object.hasOwn(shape, key) ? shape[key] : undefined;
-      if (!field) problems.push(`没有设置项 ${key}`);
-      else {
-        const parsed = field.safeParse(value);
-        if (parsed.success) changes[key] = parsed.data;
-        else problems.push(`${SETTING_LABELS[key as keyof Settings].label}：${parsed.error.issues[0].message}`);
-      }
-    }
-    if (problems.length) throw ValidationError(problems.join("；"));
-    const w = changes.kpiWeights as Settings["kpiWeights"] | undefined;
-    if (w && Math.abs(w.response + w.resolution + w.satisfaction - 1) > 1e-6) throw ValidationError("综合得分的三个权重之和应为 1");
-    const values = await services.settings.update(changes as Partial<Settings>);
+    const changes = checkSettingChanges(parseInput(z.record(z.string(), z.unknown()), ctx.request.body));
+    const values = await services.settings.update(changes);
     log.info({ by: by(ctx), keys: Object.keys(changes) }, "settings changed");
     ctx.body = { values };
   });
@@ -278,5 +207,4 @@ export function adminOrgRoutes(services: Services): Router {
   return router;
 }
 
-const LEVEL_LABELS = { street: "街道", community: "社区", grid: "网格", building: "楼栋" } as const;
 const contactOut = (c: { id: number; kind: string; channel: string | null; address: string; name: string | null }) => ({ id: c.id, kind: c.kind, channel: c.channel, address: c.address, name: c.name });
