@@ -1,6 +1,6 @@
 // Administrators keep the organisation as data, and it takes effect on the next message: the area hierarchy,
 // units and their contacts, which groups the bot serves and in which grid, and the run-time settings.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { ReferenceData } from "../src/reference.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
@@ -110,6 +110,8 @@ describe("settings", () => {
   });
 
   it("take effect on the next message without a restart: trigger prefixes", async () => {
+    // Back to the defaults afterwards, so the other tests see them in any order.
+    onTestFinished(async () => void (await call("PATCH", "/api/admin/settings", { triggerPrefixes: svc.services.config.TRIGGER_PREFIXES, quietHours: { start: "21:00", end: "08:00" } })));
     const quiet = await svc.post("/api/channels/http/messages", groupMessage("#报事 7号楼电梯坏了", { mentionsBot: false }));
     expect(quiet.body.case).toBeUndefined();
     expect((await call("PATCH", "/api/admin/settings", { triggerPrefixes: ["#报事"], quietHours: { start: "22:00", end: "07:00" } })).status).toBe(200);
