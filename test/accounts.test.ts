@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "../src/auth/passwords.ts";
 import { createUser } from "../src/auth/users.ts";
+import { ROOT } from "./helpers/paths.ts";
 
 let svc: TestService;
 
@@ -43,7 +44,7 @@ async function login(username: string, password: string) {
  * keep-alive sockets, and the next fetch meets ECONNRESET. */
 function cli(script: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ["--import", "tsx", `src/cli/${script}`, ...args], { encoding: "utf8", env: { ...process.env, DATABASE_URL: svc.services.config.DATABASE_URL } }, (err, stdout) =>
+    const child = execFile(process.execPath, ["--import", "tsx", `src/cli/${script}`, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, DATABASE_URL: svc.services.config.DATABASE_URL } }, (err, stdout) =>
       err ? reject(err) : resolve(stdout),
     );
     child.stdin!.end(input ?? "");

@@ -1,15 +1,19 @@
 // The evaluation command: exact counts on a small fixture, disjoint folds, and the cascade's use of the LLM.
 import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogueFromFile, evaluate, kFolds, readLabelled } from "../src/classify/evaluate.ts";
 import { LlmClassifier } from "../src/classify/llm.ts";
 import { loadClassifyPrompts } from "../src/classify/prompt.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
+import { ROOT } from "./helpers/paths.ts";
 
-const list = "test/fixtures/mini-list.csv";
+// Fixtures are found from this file; the CLI runs in the project root.
+const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));
+const list = fixture("mini-list.csv");
 const catalogue = catalogueFromFile(list);
-const train = readLabelled("test/fixtures/mini-train.tsv", catalogue);
-const test = readLabelled("test/fixtures/mini-test.tsv", catalogue);
+const train = readLabelled(fixture("mini-train.tsv"), catalogue);
+const test = readLabelled(fixture("mini-test.tsv"), catalogue);
 
 let llm: FakeLlm;
 beforeAll(async () => {
@@ -21,7 +25,7 @@ afterAll(async () => {
 
 describe("npm run eval", () => {
   it("prints progress on stderr and one JSON line with the measures on stdout", () => {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "src/cli/eval.ts", "--list", list, "--train", "test/fixtures/mini-train.tsv", "--test", "test/fixtures/mini-test.tsv"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "src/cli/eval.ts", "--list", list, "--train", fixture("mini-train.tsv"), "--test", fixture("mini-test.tsv")], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const lines = out.trim().split("\n");
     const report = JSON.parse(lines.at(-1)!);
     expect(report).toMatchObject({ n: 6, llmCalls: 0, llmCallsPerAppeal: 0, meanPromptChars: 0, coverage: 1 });
@@ -34,7 +38,7 @@ describe("npm run eval", () => {
   });
 
   it("names a label that is not in the list", () => {
-    expect(() => readLabelled("test/fixtures/mini-list.csv", catalogue)).toThrow(/expected "text<TAB>label"|neither a code nor a name/);
+    expect(() => readLabelled(fixture("mini-list.csv"), catalogue)).toThrow(/expected "text<TAB>label"|neither a code nor a name/);
   });
 
   it("makes disjoint folds that cover every example once", () => {

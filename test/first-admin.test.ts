@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freshDatabaseUrl } from "./helpers/service.ts";
 import { announceFirstAdmin, FIRST_ADMIN_FILE } from "../src/auth/firstAdmin.ts";
+import { ROOT } from "./helpers/paths.ts";
 
 let child: ChildProcess | null = null;
 let dir = "";
@@ -22,6 +23,7 @@ afterEach(() => {
 function start(databaseUrl: string): Promise<{ output: () => string; url: string; exited: Promise<void> }> {
   let output = "";
   child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", SCHEDULER_ENABLED: "false", MEDIA_DIR: path.join(dir, "media") },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
 import { cst, FakeClock, HOUR, MINUTE } from "./helpers/clock.ts";
 import { runFollowUp } from "../src/services.ts";
+import { fromRoot, ROOT } from "./helpers/paths.ts";
 
 const open: TestService[] = [];
 afterEach(async () => {
@@ -141,7 +142,8 @@ describe("two instances over one database", () => {
     const clock = new FakeClock(cst("2026-11-02T10:00"));
     const a = await start(clock);
     // The second instance is another process, as it would be in production.
-    const b = fork("test/helpers/instance.ts", [], {
+    const b = fork(fromRoot("test/helpers/instance.ts"), [], {
+      cwd: ROOT,
       execArgv: ["--import", "tsx"],
       env: { ...process.env, DATABASE_URL: a.services.config.DATABASE_URL, START_AT: clock.now().toISOString() },
       stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -6,6 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { startService, type TestService } from "../helpers/service.ts";
 import { launchBrowser } from "../helpers/browser.ts";
 import { Clock } from "../../src/clock.ts";
+import { fromRoot } from "../helpers/paths.ts";
 
 let svc: TestService;
 let browser: Browser;
@@ -47,8 +48,8 @@ describe("the whole loop in the simulator", () => {
     await expect.poll(() => lastBot(page).textContent()).toContain(`已记录：工单 ${number} 已签收。`);
     await send(page, `${number} 已办结 已更换电梯门机板`);
     await expect.poll(() => lastBot(page).textContent()).toContain(`已记录：工单 ${number} 已办结。`);
-    mkdirSync(".tmp/screenshots", { recursive: true });
-    await page.screenshot({ path: ".tmp/screenshots/simulator-unit-room.png" });
+    mkdirSync(fromRoot(".tmp/screenshots"), { recursive: true });
+    await page.screenshot({ path: fromRoot(".tmp/screenshots/simulator-unit-room.png") });
 
     await openChat(page, "阳光花园1-6号楼业主群");
     await expect.poll(() => lastBot(page).textContent()).toContain("已更换电梯门机板");
@@ -59,7 +60,7 @@ describe("the whole loop in the simulator", () => {
     await page.getByRole("button", { name: "评价：满意" }).click();
     await page.getByRole("button", { name: "发送" }).click();
     await expect.poll(() => lastBot(page).textContent()).toContain("已结案");
-    await page.screenshot({ path: ".tmp/screenshots/simulator-loop.png" });
+    await page.screenshot({ path: fromRoot(".tmp/screenshots/simulator-loop.png") });
 
     const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number } });
     expect(kase).toMatchObject({ status: "closed", satisfaction: "satisfied", resolution: "已更换电梯门机板" });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { startService, type TestService } from "../helpers/service.ts";
 import { launchBrowser } from "../helpers/browser.ts";
+import { fromRoot } from "../helpers/paths.ts";
 
 let svc: TestService;
 let browser: Browser;
@@ -40,8 +41,8 @@ describe("simulator page", () => {
     const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number }, include: { matter: true } });
     expect(kase.matter?.code).toBe("DT01");
 
-    mkdirSync(".tmp/screenshots", { recursive: true });
-    await page.screenshot({ path: ".tmp/screenshots/simulator.png" });
+    mkdirSync(fromRoot(".tmp/screenshots"), { recursive: true });
+    await page.screenshot({ path: fromRoot(".tmp/screenshots/simulator.png") });
     await page.close();
   });
 

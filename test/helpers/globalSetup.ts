@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { fromRoot, ROOT } from "./paths.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -12,9 +13,10 @@ declare module "vitest" {
 }
 
 export default function setup(project: TestProject) {
-  const templateDb = path.resolve(`.tmp/template-${process.pid}.db`);
+  const templateDb = fromRoot(".tmp", `template-${process.pid}.db`);
   mkdirSync(path.dirname(templateDb), { recursive: true });
-  execFileSync(process.execPath, ["node_modules/prisma/build/index.js", "migrate", "deploy"], {
+  execFileSync(process.execPath, [fromRoot("node_modules/prisma/build/index.js"), "migrate", "deploy"], {
+    cwd: ROOT,
     env: { ...process.env, DATABASE_URL: `file:${templateDb}` },
     stdio: "pipe",
   });
