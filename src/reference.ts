@@ -61,15 +61,8 @@ export class ReferenceData {
   }
 }
 
-export interface EmergencyRuleInput {
-  code: string;
-  name: string;
-  keywords: string[];
-  excludes: string[];
-  hotline: string;
-  advice: string;
-  active: boolean;
-}
+/** A rule as an administrator writes it: what the intake matches, and whether it is in force. */
+export type EmergencyRuleInput = EmergencyRuleData & { active: boolean };
 
 /** Every emergency rule, stopped ones too, in the order they were added. */
 export async function listEmergencyRules(db: Db) {

@@ -1,7 +1,6 @@
 // Accounts (console and command line): creating one with a generated password shown once, changing and resetting
 // passwords. A generated password must be replaced by the person's own before they do anything else.
-import type { Db } from "../db.ts";
-import { isUniqueViolation } from "../db.ts";
+import { refuseDuplicate, type Db } from "../db.ts";
 import { AppError } from "../errors.ts";
 import { generatePassword, hashPassword } from "./passwords.ts";
 import { forgetName } from "./throttle.ts";
@@ -11,23 +10,23 @@ export async function createUser(
   u: { username: string; displayName: string; role: "worker" | "admin"; gridIds?: number[]; unitIds?: number[]; password?: string },
 ) {
   const password = u.password ?? generatePassword();
-  try {
-    const user = await db.user.create({
-      data: {
-        username: u.username,
-        displayName: u.displayName,
-        role: u.role,
-        gridIds: u.gridIds ?? [],
-        unitIds: u.unitIds ?? [],
-        passwordHash: await hashPassword(password),
-        mustChangePassword: u.password === undefined,
-      },
-    });
-    return { user, password };
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new AppError("conflict", 409, `用户名 ${u.username} 已被使用`);
-    throw err;
-  }
+  const passwordHash = await hashPassword(password);
+  const user = await refuseDuplicate(
+    () =>
+      db.user.create({
+        data: {
+          username: u.username,
+          displayName: u.displayName,
+          role: u.role,
+          gridIds: u.gridIds ?? [],
+          unitIds: u.unitIds ?? [],
+          passwordHash,
+          mustChangePassword: u.password === undefined,
+        },
+      }),
+    `用户名 ${u.username} 已被使用`,
+  );
+  return { user, password };
 }
 
 /**

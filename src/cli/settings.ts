@@ -4,7 +4,7 @@
 import { loadConfig } from "../config.ts";
 import { loadDotEnv } from "../env.ts";
 import { assertMigrated, openDb } from "../db.ts";
-import { DEFAULT_SETTINGS, SettingsStore, settingsSchema, type Settings } from "../settings.ts";
+import { checkSettingChanges, DEFAULT_SETTINGS, SettingsStore, type Settings } from "../settings.ts";
 
 loadDotEnv();
 const db = await openDb(loadConfig().DATABASE_URL);
@@ -13,24 +13,23 @@ const store = new SettingsStore(db);
 const [key, raw] = process.argv.slice(2);
 
 if (key) {
-  if (!(key in settingsSchema.shape)) {
-    console.error(`没有设置项“${key}”。可用：${Object.keys(settingsSchema.shape).join("、")}`);
-    process.exit(2);
-  }
   let value: unknown;
   try {
     value = JSON.parse(raw ?? "");
   } catch {
-    console.error(`值必须是 JSON，例如 ${JSON.stringify(DEFAULT_SETTINGS[key as keyof Settings])}`);
+    const example = Object.hasOwn(DEFAULT_SETTINGS, key) ? DEFAULT_SETTINGS[key as keyof Settings] : DEFAULT_SETTINGS.quietHours;
+    console.error(`值必须是 JSON，例如 ${JSON.stringify(example)}`);
     process.exit(2);
   }
-  const field = settingsSchema.shape[key as keyof Settings];
-  const checked = field.safeParse(value);
-  if (!checked.success) {
-    console.error(`“${key}”的值无效：${checked.error.issues.map((i) => `${i.path.join(".") || key} ${i.message}`).join("；")}`);
+  // The same checks as the console's settings page: known keys only, each value by its schema, weights adding up to 1.
+  let changes: Partial<Settings>;
+  try {
+    changes = checkSettingChanges({ [key]: value });
+  } catch (err) {
+    console.error(`${(err as Error).message}。可用：${Object.keys(DEFAULT_SETTINGS).join("、")}`);
     process.exit(1);
   }
-  await store.update({ [key]: checked.data } as Partial<Settings>);
+  await store.update(changes);
 }
 const current = await store.current();
 for (const [k, v] of Object.entries(current)) {

@@ -1,45 +1,29 @@
 // The handlers that open a case: a new appeal (classified, answered, dispatched), an emergency (the local
 // classifier only, duty contacts told at once) and a voice message nobody could turn into words.
-import type { Db, Prisma } from "../db.ts";
-import type { Classifier } from "../classify/types.ts";
+import type { Prisma } from "../db.ts";
 import { knownQuestions } from "../classify/questions.ts";
-import type { ReferenceData } from "../reference.ts";
-import type { WorkCalendar } from "../domain/deadlines.ts";
 import type { CaseStatus } from "../domain/case.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
-import type { Replies } from "../texts/replies.ts";
-import type { CaseService } from "../cases/service.ts";
 import { openCase, type OpenCaseProps } from "../cases/open.ts";
 import { recordEvent } from "../cases/records.ts";
-import type { SettingsStore } from "../settings.ts";
-import type { MediaService } from "../media/service.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../org/areas.ts";
 import type { MediaTurns } from "./mediaTurns.ts";
 import type { Responder } from "./respond.ts";
 import { caseSummary } from "../cases/presenters.ts";
 import type { EmergencyRuleData } from "./recognise.ts";
-import type { IntakeResult, IntakeSettings, Place, Turn } from "./types.ts";
+import type { IntakeDeps, IntakeResult, Place, Turn } from "./types.ts";
 
 type Tx = Prisma.TransactionClient;
 
 /** A voice case's text until a worker writes down what it says. */
 export const VOICE_PENDING_TEXT = "（语音消息，待转写）";
 
-export interface AppealDeps {
-  db: Db;
-  settings: IntakeSettings;
-  classifier: Classifier;
-  local: Classifier;
-  reference: ReferenceData;
-  calendar: WorkCalendar;
-  replies: Replies;
-  cases: CaseService;
-  runtimeSettings: SettingsStore;
-  media: MediaService;
+/** The intake's deps these handlers use, its Responder and its media turns. */
+export type AppealDeps = Pick<IntakeDeps, "db" | "settings" | "classifier" | "local" | "reference" | "calendar" | "replies" | "cases" | "runtimeSettings" | "media"> & {
   mediaTurns: MediaTurns;
   out: Responder;
-}
+};
 
 /** A new appeal: classified (LLM or local), the case opened, the resident answered, then the lead unit told. */
 export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResult> {
