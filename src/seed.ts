@@ -1,4 +1,4 @@
-// The embedded defaults (organisation, units, groups, the responsibility list, emergency rules), applied to an
+// The embedded defaults (organisation, units, groups, the responsibility list, emergency rules, service places), applied to an
 // empty database at start. Each part is applied only when its table is empty, so an administrator's data wins.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -9,6 +9,7 @@ import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { parseMatterCsv } from "./responsibility/parse.ts";
 import { applyMatterRows, recordBaseline } from "./responsibility/versions.ts";
+import { seedPlaces } from "./places/import.ts";
 
 export const SEED_DIR = path.resolve(import.meta.dirname, "../prisma/seed");
 
@@ -89,5 +90,11 @@ export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise
       });
     }
     log.info({ rules: records.length }, "seeded emergency rules");
+  }
+
+  // After the organisation: places name the areas they serve.
+  if ((await db.servicePlace.count()) === 0) {
+    const places = await seedPlaces(db, JSON.parse(await readFile(path.join(dir, "places.json"), "utf8")));
+    log.info({ places }, "seeded service places");
   }
 }

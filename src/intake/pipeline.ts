@@ -18,6 +18,7 @@ import { answerSurvey, reopenOnComplaint } from "./survey.ts";
 import { openAppeal, openEmergency, openVoicePending, type AppealDeps } from "./appeal.ts";
 import { answersQuestion, completeFromAnswer } from "./answer.ts";
 import { detectEmergency, quotedCaseNumber, recogniseSmallTalk, stripAddress } from "./recognise.ts";
+import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
@@ -201,6 +202,9 @@ export class Intake {
       const reply = this.deps.replies.render(talk, { bot_name: settings.botName });
       return db.$transaction(async (tx) => this.out.finish(tx, row, now, { outcome: "chat", replies: [await this.out.reply(tx, row, now, reply)] }));
     }
+    // A question about a service place (老年食堂几点开饭) is answered from the data, without a case.
+    const placeAnswer = await answerPlaceQuestionTurn(this.handlers, turn);
+    if (placeAnswer) return placeAnswer;
     return openAppeal(this.handlers, turn);
   }
 

@@ -50,6 +50,7 @@ export type Outcome =
   | "answer"
   | "case_query"
   | "chat"
+  | "place_info"
   | "not_addressed"
   | "ignored"
   | "failed";
