@@ -211,6 +211,15 @@ const TABLE: Row[] = [
   // Back to the file's text: the text every other row already reads.
   { route: "POST /api/admin/replies/:key/reset", guard: "identity", request: () => ({ path: "/api/admin/replies/help/reset", body: {} }), expect: adminOnly(200) },
   { route: "GET /api/admin/channels", guard: "identity", request: () => ({ path: "/api/admin/channels" }), expect: adminOnly(200) },
+  // Service places: administrators keep them (aimed at nothing or incomplete where a valid request would change the seeded places); workers read them.
+  { route: "GET /api/admin/places", guard: "identity", request: () => ({ path: "/api/admin/places" }), expect: adminOnly(200) },
+  { route: "POST /api/admin/places", guard: "identity", request: () => ({ path: "/api/admin/places", body: {} }), expect: adminOnly(400) },
+  { route: "PATCH /api/admin/places/:id", guard: "identity", request: () => ({ path: "/api/admin/places/999999", body: { note: "授权测试" } }), expect: adminOnly(404) },
+  { route: "POST /api/admin/places/:id/contacts", guard: "identity", request: () => ({ path: "/api/admin/places/999999/contacts", body: { kind: "phone", address: "0571-00000002" } }), expect: adminOnly(404) },
+  { route: "DELETE /api/admin/place-contacts/:id", guard: "identity", request: () => ({ path: "/api/admin/place-contacts/999999" }), expect: adminOnly(404) },
+  { route: "POST /api/admin/places/import/preview", guard: "identity", request: () => ({ path: "/api/admin/places/import/preview", body: {} }), expect: adminOnly(400) },
+  { route: "POST /api/admin/places/import", guard: "identity", request: () => ({ path: "/api/admin/places/import", body: {} }), expect: adminOnly(400) },
+  { route: "GET /api/places", guard: "identity", request: () => ({ path: "/api/places" }), expect: notUnits(200) },
 ];
 
 /** Headers that must not let a request from elsewhere pass for one from this machine. */

@@ -105,13 +105,6 @@ export async function readPlaceFile(db: Db, fileName: string, bytes: Buffer): Pr
   return { places, problems };
 }
 
-/** Saves a file's places, or refuses it whole (ListImportError with every row's problem). */
-export async function importPlaceFile(db: Db, fileName: string, bytes: Buffer): Promise<{ added: number; changed: number }> {
-  const { places, problems } = await readPlaceFile(db, fileName, bytes);
-  if (problems.length) throw new ListImportError(problems);
-  return savePlaces(db, places);
-}
-
 const seedFile = z.object({ places: z.array(z.record(z.string(), z.unknown())) });
 
 /** The embedded places (prisma/seed/places.json), checked as an import's rows are; areas by name. */

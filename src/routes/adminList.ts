@@ -85,7 +85,7 @@ function shown(field: MatterField, value: MatterState[MatterField]): string {
 }
 
 /** The first problems (a file can have thousands) and how many there are in all. */
-const problemsOut = (problems: RowProblem[]) => ({
+export const problemsOut = (problems: RowProblem[]) => ({
   errors: problems.slice(0, LIST_LIMITS.shownProblems).map((p) => ({ row: p.line, field: p.field ?? null, message: p.message })),
   errorCount: problems.length,
 });

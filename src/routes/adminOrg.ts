@@ -16,7 +16,7 @@ import { addEmergencyRule, changeEmergencyRule, listEmergencyRules } from "../re
 import { DEFAULT_SETTINGS, SETTING_LABELS, checkSettingChanges } from "../settings.ts";
 import { CHANNEL_NAMES, CONTACT_CHANNELS } from "../channels/types.ts";
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+export const idParam = z.object({ id: z.coerce.number().int().positive() });
 const name = z.string().trim().min(1, "名称不能为空").max(60);
 
 export const areaSchema = z.object({ level: z.enum(AREA_LEVELS), name, parentId: z.number().int().positive().nullable().default(null) });

@@ -22,6 +22,7 @@ const AUDIENCE: [RegExp, string][] = [
   [/^unit_/, "承办单位"],
   [/^area_/, "网格与社区"],
   [/^(survey_|progress_)/, "居民（主动告知）"],
+  [/^place_/, "居民（社区服务场所问答）"],
   [/./, "居民（回复）"],
 ];
 
@@ -30,6 +31,8 @@ const SAMPLES: Record<string, string> = {
   case_number: "2026-000123", matter_name: "电梯故障", resolve_due: "12月3日周四 18:00", response_due: "11月30日周一 14:00", lead_unit: "阳光花园物业服务中心",
   cooperating: "区市场监督管理局", location: "3号楼", appeal: "3号楼电梯坏了两天了", reason: "不属于本单位职责", target_number: "2026-000122", result: "已更换门机板",
   phase: "办结", due: "12月3日周四 18:00", bot_name: "小民", urgency: "一般", unit: "阳光花园物业服务中心", status: "办理中", rule: "火情", rating: "满意", note: "明早到场",
+  place: "幸福社区老年食堂", address: "幸福路18号", week_hours: "周一至周五 11:00-12:30、17:00-18:00；周日 休息", holiday_hours: "法定节假日休息", day: "10月1日周四，国庆节",
+  today_hours: "11:00-12:30、17:00-18:00", state: "现在正在开放", next_open: "10月8日周四 11:00-12:30", prices: "助餐：12元/餐，80岁以上8元/餐", services: "送餐上门", phone: "0571-86012301", topic: "开放时间",
   missing: "具体楼栋", level: "督办", hotline: "119", error: "工单号不存在", due_line: "12月3日周四 18:00前办结", cases: "2026-000123 电梯故障（办理中）", advice: "请立即撤离", action: "已办结",
 };
 
