@@ -9,6 +9,7 @@ import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { parseMatterCsv } from "./responsibility/parse.ts";
 import { applyMatterRows, recordBaseline } from "./responsibility/versions.ts";
+import { seedVolunteers } from "./volunteers/seed.ts";
 import { seedPlaces } from "./places/import.ts";
 
 export const SEED_DIR = path.resolve(import.meta.dirname, "../prisma/seed");
@@ -81,6 +82,8 @@ export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise
   } else if (await recordBaseline(db, { id: null, name: "系统" }, "版本记录启用前的清单")) {
     log.info("recorded the existing responsibility list as its first version");
   }
+  // After the organisation and the list: volunteers have grids, households buildings, and some matters are theirs to claim.
+  await seedVolunteers(db, log, dir);
 
   if ((await db.emergencyRule.count()) === 0) {
     const records: Record<string, string>[] = parse(await readFile(path.join(dir, "emergency-rules.csv")), { columns: true, bom: true, trim: true });

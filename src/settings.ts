@@ -39,6 +39,8 @@ export const settingsSchema = z.object({
   triggerPrefixes: z.array(z.string().trim().min(1).max(10)).max(10).optional(),
   /** A photo or a location pin and the words that explain it, from one resident within this many minutes, are one case. */
   photoWindowMinutes: z.number().int().min(1).max(24 * 60).default(10),
+  /** An appeal offered to the grid's volunteers (志愿者可认领) goes the normal way if nobody claims it in this many minutes. */
+  volunteerClaimMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
   /**
    * 服务号 subscription notice templates (订阅通知, 长期订阅), for messages to residents whose 48-hour window has
    * closed: the template id, the message kinds it carries (progress, survey, …) and which notice field each
@@ -78,6 +80,7 @@ export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: strin
   retentionDays: { label: "个人信息保留（天）", hint: "结案多少天后匿名化居民信息" },
   triggerPrefixes: { label: "群内触发前缀", hint: "群消息以这些前缀开头时无需 @机器人，如 #诉求" },
   photoWindowMinutes: { label: "照片与文字合并（分钟）", hint: "同一居民在此时间内先后发来的照片、位置和文字算作同一件诉求" },
+  volunteerClaimMinutes: { label: "志愿者认领时限（分钟）", hint: "志愿者可认领的诉求发给本网格志愿者后，多少分钟无人认领即转交工作人员或主责单位" },
   mpSubscribeTemplates: {
     label: "服务号订阅通知模板",
     hint: "居民超过 48 小时未发消息时改用订阅通知：填写模板 ID、适用的消息（progress 进展、survey 回访）和每个关键词显示的内容（case_number 工单号、matter_name 事项、status 状态、summary 诉求摘要、unit 承办单位、time 时间）",

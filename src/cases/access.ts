@@ -75,3 +75,25 @@ export function allowedActions(v: CaseViewer, kase: { status: string; leadUnitId
 
 /** Who a viewer is in the case's event log. */
 export const actorOf = (v: CaseViewer): Actor => (v.role === "unit" ? "unit" : "worker");
+
+/**
+ * Volunteers and 党员中心户 act from their own chats (or an administrator for them on the console). A volunteer
+ * sees a case only while it is offered to their grid or once they claimed it; a 党员中心户 only its buildings'
+ * cases. Anything else reads as not found, like a unit's.
+ */
+export type CaseHelper = { kind: "volunteer"; id: number; gridId: number | null } | { kind: "household"; id: number };
+
+/** The cases a volunteer or a 党员中心户 may see, as a filter for any query. */
+export function helperCases(h: CaseHelper): Prisma.CaseWhereInput {
+  if (h.kind === "household") return { building: { households: { some: { householdId: h.id } } } };
+  const offered: Prisma.VolunteerTaskWhereInput[] = h.gridId ? [{ gridId: h.gridId }] : [];
+  return { volunteerTask: { OR: [...offered, { volunteerId: h.id }] } };
+}
+
+/** May the helper take this step on a case they can see? A volunteer claims and reports done; a household notes. */
+export function refuseHelper(h: CaseHelper, kase: { volunteerTask: { volunteerId: number | null } | null }, action: CaseAction | "note"): Refusal | null {
+  if (h.kind === "household") return action === "note" ? null : { status: 403, message: "党员中心户只能添加备注或走访记录" };
+  if (action === "volunteer_claim") return null;
+  if (action === "resolve") return kase.volunteerTask?.volunteerId === h.id ? null : { status: 403, message: "这件诉求不是您认领的" };
+  return { status: 403, message: "志愿者只能认领和报告完成" };
+}

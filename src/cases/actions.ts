@@ -26,6 +26,8 @@ export interface ActionInput {
   matterCode?: string;
   /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
   leadUnitId?: number;
+  /** For volunteer_claim: who claimed it (the task is theirs already: volunteers/tasks.ts). */
+  volunteerId?: number;
   now: Date;
 }
 
@@ -66,6 +68,8 @@ export interface FollowContext {
   toUnit(template: string, kind: string, dedupeKey: string, extra?: Record<string, string>): Promise<void>;
   /** Tells the case's grid (a template). */
   toGrid(template: string, kind: string, dedupeKey: string, extra?: Record<string, string>): Promise<void>;
+  /** Tells the active volunteers of the case's grid in their chats (masked), but `exceptId`; how many were told. */
+  toVolunteers(template: string, kind: string, dedupeKey: string, extra?: Record<string, string>, exceptId?: number): Promise<number>;
   /** 催办 and 督办 for the new round of limits, and the still-handling notice. */
   scheduleDeadlines(): Promise<void>;
   forwardPhotos(): Promise<void>;
@@ -233,6 +237,38 @@ export const STEPS: Record<CaseAction, Step> = {
     write({ input, data }) {
       // What the resident said, as the worker heard it: the text units and the classifier work from.
       data.text = input.reason!.trim();
+    },
+  },
+  // 志愿者可认领: the offer, the claim and the unclaimed offer. The VolunteerTask row is volunteers/tasks.ts's;
+  // here is what the case records and what follows.
+  offer_volunteers: {
+    async then({ tx, kase, input, settings, tell, toVolunteers }) {
+      const task = await tx.volunteerTask.findUniqueOrThrow({ where: { caseId: kase.id } });
+      await toVolunteers("volunteer_offer", "volunteer_offer", `offer:${kase.id}`, { minutes: String(settings.volunteerClaimMinutes) });
+      await tell("volunteer_offered", { minutes: String(settings.volunteerClaimMinutes) });
+      await scheduleJob(tx, { kind: "volunteer_unclaimed", key: String(kase.id), caseId: kase.id, dueAt: task.expiresAt, now: input.now });
+    },
+  },
+  volunteer_claim: {
+    async write({ tx, input, record }) {
+      const v = input.volunteerId ? await tx.volunteer.findUnique({ where: { id: input.volunteerId } }) : null;
+      if (!v) throw new TransitionError("志愿者不存在", "illegal_transition");
+      record.volunteer = { id: v.id, name: v.name };
+    },
+    async then({ tx, kase, input, cancel, tell, toVolunteers }) {
+      const v = await tx.volunteer.findUniqueOrThrow({ where: { id: input.volunteerId! } });
+      await cancel(["volunteer_unclaimed"], "已有志愿者认领");
+      // The resident hears who will come; the phone number only with the volunteer's consent.
+      await tell("volunteer_claimed", { volunteer: v.name, phone: v.sharePhone && v.phone ? `，联系电话 ${v.phone}` : "" });
+      await toVolunteers("volunteer_taken", "volunteer_taken", `taken:${kase.id}`, {}, v.id);
+    },
+  },
+  volunteer_unclaimed: {
+    async then({ kase, input, settings, tell, toGrid, act }) {
+      const toUnit = settings.autoDispatch && Boolean(kase.leadUnitId);
+      await tell("volunteer_unclaimed", { handler: toUnit ? kase.leadUnit!.name : "社区工作人员" });
+      if (toUnit) await act("dispatch");
+      else await toGrid("volunteer_unclaimed_grid", "volunteer_unclaimed", `unclaimed:${kase.id}:${input.now.getTime()}`);
     },
   },
 };

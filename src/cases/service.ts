@@ -8,7 +8,8 @@ import { addWorkingDays, type WorkCalendar } from "../domain/deadlines.ts";
 import { chinaDate } from "../domain/time.ts";
 import type { SettingsStore, Settings } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
-import { notifyArea, notifyResident, notifyUnit } from "../followup/notify.ts";
+import { notifyArea, notifyHelpers, notifyResident, notifyUnit } from "../followup/notify.ts";
+import { redactPersonalData } from "../domain/redact.ts";
 import { cancelJobs, dispatchRound, scheduleJob } from "../followup/schedule.ts";
 import { recordEvent } from "./records.ts";
 import { caseVars } from "./presenters.ts";
@@ -118,6 +119,13 @@ export class CaseService {
       },
       toGrid: async (template, kind, dedupeKey, extra = {}) => {
         if (kase.gridId) await notifyArea(tx, kase.gridId, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind, now, dedupeKey });
+      },
+      toVolunteers: async (template, kind, dedupeKey, extra = {}, exceptId) => {
+        if (!kase.gridId) return 0;
+        const volunteers = await tx.volunteer.findMany({ where: { gridId: kase.gridId, active: true, ...(exceptId ? { id: { not: exceptId } } : {}) }, orderBy: { id: "asc" } });
+        // Volunteers are residents too: the appeal reaches them masked.
+        const text = r.render(template, { ...vars, appeal: redactPersonalData(kase.text), location: redactPersonalData(vars.location), ...extra });
+        return notifyHelpers(tx, volunteers, { caseId: kase.id, text, kind, now, dedupeKey });
       },
       scheduleDeadlines: () => this.scheduleDeadlines(tx, kase, settings, now),
       forwardPhotos: async () => {

@@ -2,7 +2,8 @@
 // 受理 → 派单 → 办理 → 办结 → 回访 → 结案, with 退单, 合并, 重办, 撤回 and 不予受理 on the side.
 import { STATUS_LABELS, WORKING_STATUSES, type CaseStatus } from "./case.ts";
 
-export const ACTORS = ["bot", "worker", "unit", "resident", "scheduler"] as const;
+// volunteer: a red volunteer of the case's grid (志愿者); household: a building's 党员中心户 (notes only).
+export const ACTORS = ["bot", "worker", "unit", "resident", "scheduler", "volunteer", "household"] as const;
 export type Actor = (typeof ACTORS)[number];
 
 export type CaseAction =
@@ -21,7 +22,10 @@ export type CaseAction =
   | "merge" // a duplicate of another case (合并)
   | "withdraw" // the resident withdraws it (撤回)
   | "reject" // not an appeal (不予受理)
-  | "transcribe"; // a worker writes down what a voice message says (补录文字)
+  | "transcribe" // a worker writes down what a voice message says (补录文字)
+  | "offer_volunteers" // offered to the volunteers of its grid before any unit (志愿者认领邀请)
+  | "volunteer_claim" // the first volunteer to claim it takes it (志愿者认领)
+  | "volunteer_unclaimed"; // nobody claimed it in time: it goes the normal way (无人认领)
 
 interface Rule {
   from: CaseStatus[];
@@ -40,7 +44,7 @@ export const RULES: Record<CaseAction, Rule> = {
   reassign: { from: ["dispatched", "in_progress", "reopened", "returned"], to: "dispatched", by: ["worker"], label: "改派" },
   accept: { from: ["dispatched", "reopened"], to: null, by: ["unit", "worker"], label: "签收" },
   start: { from: ["dispatched", "reopened"], to: "in_progress", by: ["unit", "worker"], label: "开始办理" },
-  resolve: { from: OPEN_WORK, to: "resolved", by: ["unit", "worker"], needsReason: true, label: "办结" },
+  resolve: { from: OPEN_WORK, to: "resolved", by: ["unit", "worker", "volunteer"], needsReason: true, label: "办结" },
   return: { from: OPEN_WORK, to: "returned", by: ["unit", "worker"], needsReason: true, label: "退单" },
   request_feedback: { from: ["resolved"], to: "awaiting_feedback", by: ["scheduler", "bot"], label: "回访" },
   evaluate_ok: { from: ["awaiting_feedback", "resolved"], to: "closed", by: ["resident"], label: "评价" },
@@ -51,6 +55,9 @@ export const RULES: Record<CaseAction, Rule> = {
   withdraw: { from: ["needs_review", "accepted", "dispatched", "in_progress", "returned", "reopened"], to: "withdrawn", by: ["resident", "worker"], label: "撤回" },
   reject: { from: ["needs_review", "accepted", "returned"], to: "rejected", by: ["worker"], needsReason: true, label: "不予受理" },
   transcribe: { from: ["needs_review", "accepted", "returned"], to: null, by: ["worker"], needsReason: true, label: "补录文字" },
+  offer_volunteers: { from: ["accepted"], to: null, by: ["bot"], label: "志愿者认领邀请" },
+  volunteer_claim: { from: ["accepted"], to: "in_progress", by: ["volunteer"], label: "志愿者认领" },
+  volunteer_unclaimed: { from: ["accepted"], to: null, by: ["scheduler"], label: "无人认领" },
 };
 
 export class TransitionError extends Error {
@@ -85,4 +92,6 @@ export const ACTOR_LABELS: Record<Actor, string> = {
   unit: "承办单位",
   resident: "居民",
   scheduler: "系统",
+  volunteer: "志愿者",
+  household: "党员中心户",
 };

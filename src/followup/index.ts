@@ -8,6 +8,7 @@ import { stillHandlingJob } from "./jobs/stillHandling.ts";
 import { surveyExpireJob, surveyJob, surveyReminderJob } from "./jobs/survey.ts";
 import { retentionJob } from "./jobs/retention.ts";
 import { mediaFetchJob } from "./jobs/mediaFetch.ts";
+import { volunteerUnclaimedJob } from "./jobs/volunteerUnclaimed.ts";
 
 export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
   return {
@@ -19,5 +20,6 @@ export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
     survey_expire: surveyExpireJob(ctx),
     retention: retentionJob(ctx),
     media_fetch: mediaFetchJob(ctx),
+    volunteer_unclaimed: volunteerUnclaimedJob(ctx),
   };
 }

@@ -119,3 +119,39 @@ export async function notifyUnitMedia(
   const contacts = await tx.unitContact.findMany({ where: { unitId }, orderBy: { id: "asc" } });
   return notifyContacts(tx, contacts, { ...m, attachments: m.attachmentIds });
 }
+
+/** A volunteer or a 党员中心户, reached in their own chat (nothing when they have none: the console only). */
+export interface HelperChat {
+  id: number;
+  channel: string | null;
+  address: string | null;
+}
+
+/**
+ * Tells volunteers or 党员中心户 in their own chats. They are residents, not units: what they read is masked
+ * (phones, IDs, names) and a notice that can wait (`quietHours`) waits until morning. Returns how many were queued.
+ */
+export async function notifyHelpers(
+  tx: Tx,
+  people: HelperChat[],
+  m: { caseId: number | null; text: string; kind: string; now: Date; dedupeKey: string; quietHours?: Settings["quietHours"] },
+): Promise<number> {
+  let queued = 0;
+  for (const p of people) {
+    if (!p.channel || !p.address) continue;
+    await queueMessage(tx, {
+      channel: p.channel,
+      chatId: p.address,
+      isGroup: false,
+      text: m.text,
+      caseId: m.caseId,
+      kind: m.kind,
+      now: m.now,
+      dedupeKey: `${m.dedupeKey}:p${p.id}`,
+      redact: true,
+      ...(m.quietHours ? { quiet: true, sendAfter: afterQuietHours(m.now, m.quietHours) } : {}),
+    });
+    queued++;
+  }
+  return queued;
+}

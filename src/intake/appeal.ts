@@ -11,6 +11,7 @@ import { escalationChain } from "../org/areas.ts";
 import type { MediaTurns } from "./mediaTurns.ts";
 import type { Responder } from "./respond.ts";
 import { caseSummary } from "../cases/presenters.ts";
+import { communityOnOpen } from "../volunteers/opened.ts";
 import type { EmergencyRuleData } from "./recognise.ts";
 import type { IntakeDeps, IntakeResult, Place, Turn } from "./types.ts";
 
@@ -78,8 +79,10 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
     const reply = await h.out.reply(tx, row, now, lines.join("\n"), created.id);
     // The resident is answered first; then the case goes to the lead unit.
     const runtime = await h.runtimeSettings.current();
+    // The building's 党员中心户 hear of it; a 志愿者可认领 appeal goes to the grid's volunteers before any unit.
+    const offered = await communityOnOpen(h, tx, created, now);
     const dispatched =
-      status === "accepted" && runtime.autoDispatch && matter?.leadUnit
+      !offered && status === "accepted" && runtime.autoDispatch && matter?.leadUnit
         ? await h.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx)
         : created;
     return h.out.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: caseSummary(dispatched) }, created.id);

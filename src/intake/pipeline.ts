@@ -13,6 +13,7 @@ import { findGroup } from "../org/areas.ts";
 import { MediaTurns } from "./mediaTurns.ts";
 import { Responder } from "./respond.ts";
 import { handleUnitCommand } from "./unitCommands.ts";
+import { handleHelperCommand } from "./volunteerCommands.ts";
 import { answerCaseQuery, listResidentCases } from "./caseQueries.ts";
 import { answerSurvey, reopenOnComplaint } from "./survey.ts";
 import { openAppeal, openEmergency, openVoicePending, type AppealDeps } from "./appeal.ts";
@@ -132,6 +133,9 @@ export class Intake {
       include: { unit: true },
     });
     if (unitContact) return handleUnitCommand(this.handlers, row, now, unitContact.unit);
+    // A volunteer's or a 党员中心户's command in their own chat ("认领 2026-000123"); anything else they write is a resident's.
+    const helped = await handleHelperCommand(this.handlers, row, now);
+    if (helped) return helped;
     if (row.kind === "event") return this.handleEvent(row, now);
 
     const group = row.isGroup ? await findGroup(this.deps.db, row) : null;

@@ -44,6 +44,7 @@ export interface IntakeDeps {
 
 export type Outcome =
   | "unit_command"
+  | "volunteer_command"
   | "appeal"
   | "media"
   | "emergency"

@@ -1,0 +1,81 @@
+// Volunteers and 党员中心户 act from their own chats: "认领 2026-000123", "完成 2026-000123 已帮忙买菜 1.5小时";
+// "走访 2026-000123 已上门了解情况", "备注 2026-000123 …". They are residents too: anything else they write goes on as
+// a resident's message. What they may see and do is the one policy's (cases/access.ts helperCases).
+import { z } from "zod";
+import type { Db } from "../db.ts";
+import type { CaseService } from "../cases/service.ts";
+import type { SettingsStore } from "../settings.ts";
+import type { Replies } from "../texts/replies.ts";
+import { CASE_NUMBER_PATTERN } from "../domain/case.ts";
+import { redactPersonalData } from "../domain/redact.ts";
+import { claimTask, completeTask, hoursSchema } from "../volunteers/tasks.ts";
+import { addHouseholdNote } from "../volunteers/households.ts";
+import type { Responder } from "./respond.ts";
+import type { IntakeResult, Row } from "./types.ts";
+
+export interface HelperCommandDeps {
+  db: Db;
+  replies: Replies;
+  cases: CaseService;
+  runtimeSettings: SettingsStore;
+  out: Responder;
+}
+
+const commandSchema = z.object({
+  verb: z.enum(["认领", "完成", "走访", "备注"]),
+  number: z.string().regex(new RegExp(`^${CASE_NUMBER_PATTERN.source}$`)),
+  rest: z.string().max(500),
+});
+type HelperCommand = z.infer<typeof commandSchema>;
+
+/** "认领 2026-000123 …" → the verb, the case and the rest; null for anything else. */
+export function parseHelperCommand(text: string): HelperCommand | null {
+  const m = new RegExp(`^\\s*(认领|完成|走访|备注)[\\s,，:：]*${CASE_NUMBER_PATTERN.source}[\\s,，:：]*(.*)$`, "s").exec(text);
+  if (!m) return null;
+  const parsed = commandSchema.safeParse({ verb: m[1], number: `${m[2]}-${m[3]}`, rest: m[4].trim().slice(0, 500) });
+  return parsed.success ? parsed.data : null;
+}
+
+/** "已帮忙买菜 1.5小时" → the result and the hours (null when not said). */
+export function splitHours(rest: string): { result: string; hours: number | null; problem?: string } {
+  const m = /(\d+(?:\.\d+)?)\s*个?(?:小时|钟头|h\b|H\b)/.exec(rest);
+  if (!m) return { result: rest, hours: null };
+  const hours = hoursSchema.safeParse(Number(m[1]));
+  const result = (rest.slice(0, m.index) + rest.slice(m.index + m[0].length)).replace(/[\s,，。;；]+$/, "").trim();
+  return hours.success ? { result, hours: hours.data } : { result, hours: null, problem: hours.error.issues[0].message };
+}
+
+/** A volunteer's or a 党员中心户's command in their own chat; null when the message is not one (a resident's message). */
+export async function handleHelperCommand(h: HelperCommandDeps, row: Row, now: Date): Promise<IntakeResult | null> {
+  if (row.isGroup) return null;
+  const command = parseHelperCommand(row.text);
+  if (!command) return null;
+  const where = { channel: row.channel, address: row.chatId, active: true };
+  const actorId = `${row.channel}:${row.senderId}`;
+  const respond = (text: string, caseId?: number) => h.out.answer(h.db, row, now, "volunteer_command", text, caseId);
+  const error = (message: string, caseId?: number) => respond(h.replies.render("volunteer_command_error", { error: message }), caseId);
+
+  if (command.verb === "认领" || command.verb === "完成") {
+    const volunteer = await h.db.volunteer.findFirst({ where, orderBy: { id: "asc" } });
+    if (!volunteer) return null;
+    if (command.verb === "认领") {
+      const claimed = await claimTask(h, volunteer, command.number, actorId, now);
+      if (!claimed.ok) return error(claimed.message, claimed.caseId);
+      const kase = await h.db.case.findUniqueOrThrow({ where: { id: claimed.caseId }, include: { matter: true } });
+      // The claimer gets what they need to help: the appeal and its place (masked as every helper's message is).
+      const text = h.replies.render("volunteer_claim_ok", { case_number: kase.number, matter_name: kase.matter?.name ?? "待确认事项", appeal: redactPersonalData(kase.text), location: redactPersonalData(kase.location ?? "未说明") });
+      return respond(text, kase.id);
+    }
+    const { result, hours, problem } = splitHours(command.rest);
+    if (problem) return error(problem);
+    const completed = await completeTask(h, volunteer, { number: command.number, result, hours, actorId, now });
+    if (!completed.ok) return error(completed.message, completed.caseId);
+    return respond(h.replies.render("volunteer_done_ok", { case_number: completed.number, hours: hours === null ? "未填写" : String(hours) }), completed.caseId);
+  }
+
+  const household = await h.db.partyHousehold.findFirst({ where, orderBy: { id: "asc" } });
+  if (!household) return null;
+  const noted = await addHouseholdNote(h, household.id, { number: command.number, text: command.rest, visit: command.verb === "走访", actorId, now });
+  if (!noted.ok) return error(noted.message, noted.caseId);
+  return respond(h.replies.render("household_note_ok", { case_number: noted.number, what: command.verb === "走访" ? "已记录走访" : "已备注" }), noted.caseId);
+}

@@ -1,0 +1,63 @@
+// The demo's volunteers and 党员中心户 (prisma/seed/volunteers.json) and the matters they may claim, applied when
+// both registers are empty and the grids they name exist (the seeded organisation): an administrator's data wins.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import type { Db } from "../db.ts";
+import type { Logger } from "../log.ts";
+import { CONTACT_CHANNELS } from "../channels/types.ts";
+
+const seedSchema = z.object({
+  /** Marked 志愿者可认领 (the list file has no column for it; the console's list editor sets it too). */
+  claimableMatters: z.array(z.string()),
+  volunteers: z.array(
+    z.object({
+      name: z.string().min(1),
+      phone: z.string().default(""),
+      sharePhone: z.boolean().default(false),
+      grid: z.string(),
+      channel: z.enum(CONTACT_CHANNELS).optional(),
+      address: z.string().optional(),
+      kind: z.enum(["volunteer", "partner"]).default("volunteer"),
+      skills: z.array(z.string()).default([]),
+      availability: z.string().default(""),
+      partyMember: z.boolean().default(false),
+    }),
+  ),
+  households: z.array(
+    z.object({
+      name: z.string().min(1),
+      phone: z.string().default(""),
+      channel: z.enum(CONTACT_CHANNELS).optional(),
+      address: z.string().optional(),
+      families: z.number().int().min(0).default(0),
+      note: z.string().default(""),
+      buildings: z.array(z.object({ grid: z.string(), building: z.string() })),
+    }),
+  ),
+});
+
+export async function seedVolunteers(db: Db, log: Logger, dir: string): Promise<void> {
+  if ((await db.volunteer.count()) > 0 || (await db.partyHousehold.count()) > 0) return;
+  const seed = seedSchema.parse(JSON.parse(await readFile(path.join(dir, "volunteers.json"), "utf8")));
+  const grid = async (name: string) => db.area.findFirst({ where: { level: "grid", name } });
+  let volunteers = 0;
+  for (const { grid: gridName, ...v } of seed.volunteers) {
+    const g = await grid(gridName);
+    if (!g) continue;
+    await db.volunteer.create({ data: { ...v, gridId: g.id } });
+    volunteers++;
+  }
+  if (!volunteers) return;
+  for (const { buildings, ...h } of seed.households) {
+    const ids: number[] = [];
+    for (const b of buildings) {
+      const g = await grid(b.grid);
+      const building = g ? await db.area.findFirst({ where: { level: "building", name: b.building, parentId: g.id } }) : null;
+      if (building) ids.push(building.id);
+    }
+    await db.partyHousehold.create({ data: { ...h, buildings: { create: ids.map((buildingId) => ({ buildingId })) } } });
+  }
+  const { count } = await db.matter.updateMany({ where: { code: { in: seed.claimableMatters } }, data: { volunteerClaimable: true } });
+  log.info({ volunteers, households: seed.households.length, claimableMatters: count }, "seeded volunteers and party-member households");
+}
