@@ -16,6 +16,9 @@ beforeAll(async () => {
   unitToken = (await createApiToken(db, { name: "物业系统", role: "unit", unitId: property.id })).token;
   otherUnitToken = (await createApiToken(db, { name: "派出所", role: "unit", unitId: police.id })).token;
   workerToken = (await createApiToken(db, { name: "12345平台", role: "worker" })).token;
+  // Each test opens its own lift case with the same words in the same building (and the duplicates test two alike
+  // appeals on purpose): they would join one case (同诉, covered in same-problem.test.ts), so joining is off here.
+  await svc.services.settings.update({ sameProblemSimilarity: 1 });
 });
 afterAll(async () => {
   await svc.close();

@@ -19,15 +19,21 @@ export interface OpenCaseProps {
   channel: string;
   chatId: string;
   isGroup: boolean;
-  residentId: number;
-  inboundId: number;
+  /** null: a proactive task (未诉先办) that no resident raised, opened from the console with no message. */
+  residentId: number | null;
+  inboundId: number | null;
+  /** resident (the default) or proactive. */
+  origin?: "resident" | "proactive";
   gridId: number | null;
   buildingId: number | null;
   matter: MatterInfo | null;
   urgency: Urgency;
   status: CaseStatus;
-  /** The classifier's answer; an emergency rule's code; or why nobody could classify it yet (a voice not transcribed). */
-  classification: Classification | { source: "rule"; rule: string } | { source: "pending"; reason: string };
+  /**
+   * The classifier's answer; an emergency rule's code; why nobody could classify it yet (a voice not
+   * transcribed); or a worker's (a report split off, a task from a hotspot), who chose the matter.
+   */
+  classification: Classification | { source: "rule"; rule: string } | { source: "pending"; reason: string } | { source: "worker"; reason: string };
   /** Codes of the question catalogue asked of the resident. */
   missingInfo: QuestionCode[];
   calendar: WorkCalendar;
@@ -55,6 +61,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       chatId: p.chatId,
       isGroup: p.isGroup,
       residentId: p.residentId,
+      origin: p.origin ?? "resident",
       matterId: p.matter?.id,
       leadUnitId: p.matter?.leadUnit?.id,
       cooperatingUnits: { create: (p.matter?.cooperatingUnits ?? []).map((u) => ({ unitId: u.id })) },
@@ -64,7 +71,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       status: p.status,
       classSource: cls.source,
       // A rule is sure; nobody has judged a case still waiting for a worker.
-      classConfidence: "confidence" in cls ? cls.confidence : cls.source === "rule" ? 1 : 0,
+      classConfidence: "confidence" in cls ? cls.confidence : cls.source === "rule" || cls.source === "worker" ? 1 : 0,
       // Shown to workers and units: masked even when the classifier has masked it already (names need not be known).
       classRationale: redactPersonalData("rationale" in cls ? cls.rationale : cls.source === "rule" ? `紧急规则：${cls.rule}` : cls.reason),
       classModel: "model" in cls ? cls.model : undefined,
@@ -90,6 +97,6 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
     },
     include: { matter: true, leadUnit: true },
   });
-  await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
+  if (p.inboundId) await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
   return created;
 }

@@ -62,6 +62,9 @@ type CaseRow = {
   respondedAt: Date | null;
   escalationLevel: number;
   createdAt: Date;
+  /** 同诉: how many residents raised it; resident or proactive (a task from a hotspot). */
+  reporterCount: number;
+  origin: string;
 };
 
 /** What the list and the detail both show. */
@@ -79,6 +82,8 @@ function caseFields(k: CaseRow, now: Date) {
     resolveDueAt: k.resolveDueAt,
     respondedAt: k.respondedAt,
     escalationLevel: k.escalationLevel,
+    reporterCount: k.reporterCount,
+    origin: k.origin,
     // Being worked on (its limits count down), and past them: the server's one meaning of each.
     working: WORKING_STATUSES.includes(k.status as CaseStatus),
     overdue: isOverdue(k, now),
@@ -121,10 +126,11 @@ export type CaseDetailRow = CaseRow &
     attachments: AttachmentRow[];
     messages: { text: string; kind: string; receivedAt: Date }[];
     outbox: { text: string; kind: string; status: string; via: string | null; lastError: string | null; createdAt: Date; sentAt: Date | null }[];
+    reporters: { id: number; text: string; similarity: number; joinedAt: Date; splitAt: Date | null; splitCaseId: number | null; satisfaction: string | null }[];
   };
 
 /** The case detail: its timeline, its messages both ways (by role, never by address) and its attachments. */
-export function caseDetail(k: CaseDetailRow, now: Date, view: { allowedActions: string[]; names: Map<string, string> }) {
+export function caseDetail(k: CaseDetailRow, now: Date, view: { allowedActions: string[]; names: Map<string, string>; splitCases?: Map<number, string> }) {
   const opened = openedData(k.events);
   return {
     ...caseFields(k, now),
@@ -151,6 +157,15 @@ export function caseDetail(k: CaseDetailRow, now: Date, view: { allowedActions: 
     },
     // Internal notes are for the people working the case, which includes the unit.
     events: k.events.map((e) => ({ type: e.type, actor: e.actor, actorLabel: ACTOR_LABELS[e.actor as Actor] ?? e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
+    // 同诉: the residents who joined (their words, how alike, their own rating), and where a split one went.
+    reporters: k.reporters.map((r) => ({
+      id: r.id,
+      text: r.text,
+      similarity: r.similarity,
+      joinedAt: r.joinedAt,
+      satisfaction: r.satisfaction,
+      split: r.splitAt ? { at: r.splitAt, caseNumber: (r.splitCaseId && view.splitCases?.get(r.splitCaseId)) || null } : null,
+    })),
     // Photos, voice messages and location pins, each readable only through this case.
     attachments: k.attachments.map((a) => presentAttachment(k.number, a)),
     messages: [

@@ -50,7 +50,10 @@ export function listWhere(q: CaseFilter, v: CaseViewer, now: Date): Prisma.CaseW
   };
 }
 
-/** A page of the list (the review queue: what the bot was least sure of first, then the oldest), and its total. */
+/**
+ * A page of the list (the review queue: what most residents raised first, then what the bot was least sure of,
+ * then the oldest; the open cases: most residents first, then the newest), and its total.
+ */
 export async function listCases(db: Db, q: CaseFilter & { page: number; pageSize: number }, v: CaseViewer, now: Date) {
   const where = listWhere(q, v, now);
   const review = q.view === "review";
@@ -58,7 +61,8 @@ export async function listCases(db: Db, q: CaseFilter & { page: number; pageSize
     db.case.count({ where }),
     db.case.findMany({
       where,
-      orderBy: review ? [{ classConfidence: "asc" }, { id: "asc" }] : { id: "desc" },
+      // What more residents raised (同诉) comes first in the queues.
+      orderBy: review ? [{ reporterCount: "desc" }, { classConfidence: "asc" }, { id: "asc" }] : q.view === "open" ? [{ reporterCount: "desc" }, { id: "desc" }] : { id: "desc" },
       skip: (q.page - 1) * q.pageSize,
       take: q.pageSize,
       include: { matter: true, leadUnit: true, grid: true, ...(review ? { events: { where: { type: "opened" }, take: 1 } } : {}) },
@@ -76,6 +80,13 @@ export function casesForExport(db: Db, q: CaseFilter, v: CaseViewer, now: Date) 
 export async function matterNames(db: Db, codes: string[]): Promise<Map<string, string>> {
   const rows = codes.length ? await db.matter.findMany({ where: { code: { in: [...new Set(codes)] } }, select: { code: true, name: true } }) : [];
   return new Map(rows.map((m) => [m.code, m.name]));
+}
+
+/** Numbers of cases by id (the cases joined reports were split off into). */
+export async function caseNumbers(db: Db, ids: (number | null)[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(ids.filter((id): id is number => id !== null))];
+  const rows = wanted.length ? await db.case.findMany({ where: { id: { in: wanted } }, select: { id: true, number: true } }) : [];
+  return new Map(rows.map((c) => [c.id, c.number]));
 }
 
 /** Possible duplicates: open cases the viewer may see, of the same matter in the same grid (or building) from the 7 days before, most alike first. */
@@ -96,9 +107,17 @@ export async function duplicatesOf(
     take: 200,
     orderBy: { id: "desc" },
   });
-  const index = NeighbourIndex.build(candidates.map((c) => ({ text: c.text, label: c.number })));
-  const ranked = new Map(index.nearest(k.text, candidates.length, 0).map((n) => [n.label, n.similarity]));
+  const ranked = similarities(k.text, candidates);
   return candidates
-    .map((c) => ({ number: c.number, status: c.status, text: c.text, createdAt: c.createdAt, sameBuilding: Boolean(k.buildingId && c.buildingId === k.buildingId), similarity: ranked.get(c.number) ?? 0 }))
+    .map((c) => ({ number: c.number, status: c.status, text: c.text, createdAt: c.createdAt, sameBuilding: Boolean(k.buildingId && c.buildingId === k.buildingId), similarity: ranked.get(c.id) ?? 0 }))
     .sort((a, b) => b.similarity - a.similarity);
+}
+
+/**
+ * How alike each case's words are to `text`, by case id (0 when nothing is shared): the nearest-examples index
+ * over these cases alone. The duplicates and 同诉 (sameProblem.ts) share this one measure.
+ */
+export function similarities(text: string, cases: { id: number; text: string }[]): Map<number, number> {
+  const index = NeighbourIndex.build(cases.map((c) => ({ text: c.text, label: String(c.id) })));
+  return new Map(index.nearest(text, cases.length, 0).map((n) => [Number(n.label), n.similarity]));
 }

@@ -88,7 +88,9 @@ export async function recordSurveyAnswer(
   deps: { cases: CaseService; replies: Replies },
   a: { caseId: number; rating: Rating; reason: string; actorId: string; now: Date },
 ) {
-  await tx.pendingQuestion.updateMany({ where: { caseId: a.caseId, kind: "survey", answeredAt: null }, data: { answeredAt: a.now } });
+  // The case's own resident's question: residents who joined it (同诉) may still answer theirs.
+  const owner = await tx.case.findUniqueOrThrow({ where: { id: a.caseId }, select: { resident: { select: { externalId: true } } } });
+  await tx.pendingQuestion.updateMany({ where: { caseId: a.caseId, kind: "survey", answeredAt: null, senderId: owner.resident?.externalId ?? "" }, data: { answeredAt: a.now } });
   if (a.rating === "dissatisfied") {
     const kase = await deps.cases.act(a.caseId, { action: "reopen", actor: "resident", actorId: a.actorId, reason: `居民不满意：${a.reason || "未说明原因"}`, now: a.now }, tx);
     return { kase, answer: deps.replies.render("survey_reopened", caseVars(kase)) };

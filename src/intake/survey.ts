@@ -1,7 +1,8 @@
 // After resolution: the resident's answer to the survey (回访), and "没解决" reopening their own case (重办).
 import type { Db } from "../db.ts";
 import type { CaseService } from "../cases/service.ts";
-import { readRating, recordSurveyAnswer, type SatisfactionReader } from "../followup/satisfaction.ts";
+import { RATING_LABELS, readRating, recordSurveyAnswer, type SatisfactionReader } from "../followup/satisfaction.ts";
+import { reporterRated } from "../cases/join.ts";
 import type { Replies } from "../texts/replies.ts";
 import { quotedCaseNumber, recogniseSmallTalk } from "./recognise.ts";
 import type { Responder } from "./respond.ts";
@@ -27,9 +28,17 @@ const { db, replies, satisfaction, cases, out } = h;
     if (!explicitlyAddressed || recogniseSmallTalk(text) !== null) return null;
     return db.$transaction(async (tx) => out.finish(tx, row, now, { outcome: "answer", replies: [await out.reply(tx, row, now, replies.render("survey_unclear"), caseId)] }, caseId));
   }
+  // A resident who joined the case (同诉) rates it for themselves: recorded, the case goes on as its resident says.
+  const joined = await db.caseReporter.findFirst({ where: { caseId, residentId: turn.residentId, splitAt: null } });
   return db.$transaction(async (tx) => {
     await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
     await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId } });
+    if (joined) {
+      await reporterRated(tx, joined, { rating: read.rating, reason: read.reason, now });
+      const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
+      const reply = await out.reply(tx, row, now, replies.render("same_problem_rated", { case_number: kase.number, rating: RATING_LABELS[read.rating] }), caseId);
+      return out.finish(tx, row, now, { outcome: "answer", replies: [reply], case: caseSummary(kase) }, caseId);
+    }
     const { kase, answer } = await recordSurveyAnswer(tx, { cases, replies }, { caseId, rating: read.rating, reason: read.reason, actorId: row.senderId, now });
     const reply = await out.reply(tx, row, now, answer, caseId);
     return out.finish(tx, row, now, { outcome: "answer", replies: [reply], case: caseSummary(kase) }, caseId);

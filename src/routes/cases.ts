@@ -6,7 +6,7 @@ import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { actorOf, allowedActions, CASE_NOT_FOUND, findVisibleCase, refuseAction, UNIT_ACTIONS } from "../cases/access.ts";
-import { casesForExport, duplicatesOf, listCases, matterNames } from "../cases/queries.ts";
+import { caseNumbers, casesForExport, duplicatesOf, listCases, matterNames } from "../cases/queries.ts";
 import { alternativesOf, CASE_EXPORT_COLUMNS, caseDetail, caseListItem } from "../cases/presenters.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
@@ -14,7 +14,7 @@ import { CASE_NUMBER_EXACT, CASE_STATUSES, STATUS_LABELS, type CaseStatus } from
 import { sendTable, type TableFormat } from "../http/tables.ts";
 import { sendAttachment } from "./media.ts";
 
-const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject", "transcribe"] as const;
+const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject", "transcribe", "split"] as const;
 
 export const actionSchema = z.object({
   action: z.enum(WORKER_ACTIONS),
@@ -26,6 +26,8 @@ export const actionSchema = z.object({
   matterCode: z.string().trim().min(1).max(50).optional(),
   /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
   leadUnitId: z.number().int().positive().optional(),
+  /** For split: the joined resident's report (reporters[].id in the detail) that becomes a case of its own. */
+  reporterId: z.number().int().positive().optional(),
 });
 
 export const listSchema = z.object({
@@ -86,6 +88,7 @@ export function caseRoutes(services: Services): Router {
       messages: { orderBy: { id: "asc" }, select: { text: true, kind: true, receivedAt: true } },
       attachments: { where: { status: { not: "deleted" } }, orderBy: { id: "asc" } },
       outbox: { orderBy: { id: "asc" }, select: { text: true, kind: true, status: true, via: true, lastError: true, createdAt: true, sentAt: true } },
+      reporters: { orderBy: { id: "asc" } },
     });
     if (!kase) throw NotFoundError(CASE_NOT_FOUND);
     return kase;
@@ -96,7 +99,8 @@ export function caseRoutes(services: Services): Router {
     const p = ctx.state.principal as Principal;
     const k = await load(number, p);
     const names = await matterNames(db, alternativesOf(k.events).map((a) => a.code));
-    ctx.body = caseDetail(k, services.clock(), { allowedActions: allowedActions(p, k), names });
+    const splitCases = await caseNumbers(db, k.reporters.map((r) => r.splitCaseId));
+    ctx.body = caseDetail(k, services.clock(), { allowedActions: allowedActions(p, k), names, splitCases });
   });
 
   const attachmentParams = z.object({ number: numberParam.shape.number, id: z.coerce.number().int().positive() });
@@ -134,7 +138,7 @@ export function caseRoutes(services: Services): Router {
         if (!body.text) throw new TransitionError("备注内容不能为空", "reason_required");
         await cases.addNote(kase.id, { actor, actorId, text: body.text, isPublic: body.public, now });
       } else {
-        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, matterCode: body.matterCode, leadUnitId: body.leadUnitId, now });
+        await cases.act(kase.id, { action: body.action as CaseAction, actor, actorId, reason: body.text, mergeInto: body.mergeInto, matterCode: body.matterCode, leadUnitId: body.leadUnitId, reporterId: body.reporterId, now });
       }
     } catch (err) {
       if (err instanceof TransitionError) {

@@ -6,6 +6,7 @@ import { notifyResident } from "../notify.ts";
 import { scheduleJob } from "../schedule.ts";
 import type { Settings } from "../../settings.ts";
 import { caseVars } from "../../cases/presenters.ts";
+import { joinedReporters } from "../../cases/sameProblem.ts";
 
 /** A subscription notice (服务号, window closed) links to a page where the resident answers with one tap. */
 function surveyLink(ctx: JobContext, kase: { id: number; reworkCount: number }, now: Date, settings: Settings) {
@@ -16,25 +17,21 @@ export function surveyJob(ctx: JobContext): JobHandler {
   return async function survey(job, now) {
     const kase = await loadCase(ctx, job);
     if (kase.status !== "resolved") return skipped(`case is ${kase.status}`);
-    if (!kase.resident || kase.anonymisedAt) {
+    // 同诉: the residents who joined are asked too, each in their own chat (their answer is theirs: cases/join.ts).
+    const joined = kase.anonymisedAt ? [] : await joinedReporters(ctx.db, kase.id);
+    if ((!kase.resident && !joined.length) || kase.anonymisedAt) {
       await ctx.cases.act(kase.id, { action: "close", actor: "scheduler", now });
       return skipped("nobody to ask: closed");
     }
     const settings = await ctx.settings.current();
     await ctx.db.$transaction(async (tx) => {
       await ctx.cases.act(kase.id, { action: "request_feedback", actor: "scheduler", now }, tx);
-      await tx.pendingQuestion.create({
-        data: {
-          caseId: kase.id,
-          channel: kase.channel,
-          chatId: kase.chatId,
-          senderId: kase.resident!.externalId,
-          kind: "survey",
-          asked: ["满意度"],
-          createdAt: now,
-          expiresAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000),
-        },
-      });
+      const asked = [...(kase.resident ? [{ channel: kase.channel, chatId: kase.chatId, senderId: kase.resident.externalId }] : []), ...joined.map((r) => ({ channel: r.channel, chatId: r.chatId, senderId: r.resident!.externalId }))];
+      for (const who of asked) {
+        await tx.pendingQuestion.create({
+          data: { caseId: kase.id, ...who, kind: "survey", asked: ["满意度"], createdAt: now, expiresAt: new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000) },
+        });
+      }
       await notifyResident(tx, { caseId: kase.id, text: ctx.replies.render("survey_ask", caseVars(kase)), kind: "survey", now, settings, dedupeKey: `job:${job.id}`, url: surveyLink(ctx, kase, now, settings) });
       const key = `${kase.id}:${kase.reworkCount}`;
       await scheduleJob(tx, { kind: "survey_reminder", key, caseId: kase.id, dueAt: new Date(now.getTime() + settings.surveyReminderHours * 3600_000), now });
@@ -58,6 +55,7 @@ export function surveyReminderJob(ctx: JobContext): JobHandler {
         settings,
         dedupeKey: `job:${job.id}`,
         url: surveyLink(ctx, kase, now, settings),
+        unratedOnly: true,
       }),
     );
     return done("reminded the resident");

@@ -37,6 +37,11 @@ export function matterPicker({ onPick, label = "更正为" }) {
   return h("div", { class: "picker" }, h("div", { class: "row" }, input, info), list, h("div", { class: "row" }, h("span", { class: "small" }, "主责单位"), unitSelect, go));
 }
 
+/** 拆分同诉: this joined resident's report becomes a case of its own (the server checks the action again). */
+export function splitButton(number, reporterId, reload) {
+  return h("button", { type: "button", onclick: () => attempt(() => act(number, { action: "split", reporterId }), "已拆分为新工单").then((ok) => ok && (refreshReviewCount(), reload())) }, "不是同一件事，拆分");
+}
+
 /** The actions the server says this viewer may take now (allowedActions); it checks them again and explains a refusal. */
 export function actionForms(c, duplicates, units, reload) {
   const can = (action) => c.allowedActions.includes(action);

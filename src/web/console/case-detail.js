@@ -1,7 +1,7 @@
 // One case (工单详情): its facts and deadlines, the classification, the resident's photos, voice and pins, and the
 // timeline of what was said, done and sent; the actions are drawn by case-actions.js.
 import { api, countdown, escalationPill, EVENT_LABELS, fmt, h, INBOUND_KIND_LABELS, lightbox, pct, reference, serverNow, SOURCE_LABELS, statusPill, VIA_LABELS, view } from "./lib.js";
-import { actionForms } from "./case-actions.js";
+import { actionForms, splitButton } from "./case-actions.js";
 
 /** At the same instant: what the resident said, then what was done, then what was sent. */
 const ORDER = { in: 0, event: 1, out: 2 };
@@ -29,6 +29,8 @@ export default async function caseView(number) {
     c.resolution ? [h("dt", {}, "办理结果"), h("dd", {}, c.resolution)] : null,
     c.satisfaction ? [h("dt", {}, "满意度"), h("dd", {}, { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意", not_evaluated: "未评价" }[c.satisfaction])] : null,
     c.reworkCount ? [h("dt", {}, "重办"), h("dd", {}, `${c.reworkCount} 次`)] : null,
+    c.reporterCount > 1 ? [h("dt", {}, "同诉"), h("dd", {}, `${c.reporterCount} 位居民反映`)] : null,
+    c.origin === "proactive" ? [h("dt", {}, "来源"), h("dd", {}, "未诉先办（由热点转办）")] : null,
   );
   const cls = c.classification;
   const classification = h(
@@ -57,6 +59,7 @@ export default async function caseView(number) {
         {},
         h("section", { class: "card" }, h("p", { class: "appeal" }, c.text), facts),
         c.attachments?.length ? mediaSection(c.attachments) : null,
+        c.reporters?.length ? reportersSection(c, reload) : null,
         h("section", { class: "card actions" }, h("h2", {}, "办理"), actionForms(c, dups.duplicates, units, reload)),
       ),
       h(
@@ -66,6 +69,23 @@ export default async function caseView(number) {
         h("section", { class: "card" }, h("h2", {}, `时间线（${timeline.length}）`), h("ol", { class: "timeline" }, timeline.map((t) => h("li", { class: t.kind }, h("div", { class: "when" }, fmt(t.at)), h("b", {}, t.title), t.note ? h("span", { class: t.bad ? "error small" : "muted small" }, t.note) : null, t.text ? h("div", { class: "appeal small" }, t.text) : null)))),
       ),
     ),
+  );
+}
+
+/** 同诉: the residents who joined this case, how alike their words were, their rating; a wrong one is split off. */
+function reportersSection(c, reload) {
+  const rated = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意" };
+  return h(
+    "section",
+    { class: "card reporters" },
+    h("h2", {}, `同诉居民（${c.reporters.filter((r) => !r.split).length}）`),
+    h("ul", {}, c.reporters.map((r) => h(
+      "li",
+      {},
+      h("span", { class: "muted small" }, `${fmt(r.joinedAt)} · 相似度 ${pct(r.similarity)}${r.satisfaction ? ` · 评价：${rated[r.satisfaction] ?? r.satisfaction}` : ""}　`),
+      h("q", {}, r.text),
+      r.split ? h("span", { class: "small" }, "　已拆分为 ", r.split.caseNumber ? h("a", { href: `#/cases/${r.split.caseNumber}` }, r.split.caseNumber) : "新工单") : c.allowedActions.includes("split") ? [" ", splitButton(c.number, r.id, reload)] : null,
+    ))),
   );
 }
 

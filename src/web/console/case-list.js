@@ -37,7 +37,7 @@ export default async function casesView(params) {
       "tr",
       {},
       h("td", {}, h("a", { href: `#/cases/${c.number}` }, c.number), " ", statusPill(c), escalationPill(c)),
-      h("td", {}, c.text.length > 60 ? c.text.slice(0, 60) + "…" : c.text),
+      h("td", {}, c.reporterCount > 1 ? h("span", { class: "pill", title: "同诉：反映这件事的居民人数" }, `${c.reporterCount} 人反映`) : null, c.reporterCount > 1 ? " " : null, c.text.length > 60 ? c.text.slice(0, 60) + "…" : c.text),
       h("td", {}, c.matter?.name ?? "—", h("div", { class: "muted small" }, c.leadUnit ?? "")),
       h("td", { class: "small" }, c.grid ?? "—"),
       h("td", { class: "small" }, fmt(c.createdAt)),

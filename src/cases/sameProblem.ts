@@ -1,0 +1,57 @@
+// 同诉: is a new appeal the same open problem as a case already being handled? Same matter, same building (or,
+// when no building is known, the same grid and the same place words), still open, opened within the window, and
+// words alike at least as much as the setting asks (the duplicates' measure, queries.ts similarities).
+import type { Db, Prisma } from "../db.ts";
+import { OPEN_STATUSES } from "../domain/case.ts";
+import { similarities } from "./queries.ts";
+
+export interface AppealFacts {
+  text: string;
+  matterId: number;
+  buildingId: number | null;
+  gridId: number | null;
+  location: string | null;
+  now: Date;
+}
+
+/** Where a case must be to be the same place: the building, or the grid and the words naming the place. */
+function samePlace(a: AppealFacts): Prisma.CaseWhereInput | null {
+  if (a.buildingId) return { buildingId: a.buildingId };
+  // Without a building or place words, "路灯不亮" in one grid could be any street: never joined.
+  if (a.gridId && a.location) return { buildingId: null, gridId: a.gridId, location: a.location };
+  return null;
+}
+
+/** The open case this appeal repeats, most alike first, with how alike; null when there is none. */
+export async function sameOpenProblem(db: Db | Prisma.TransactionClient, a: AppealFacts, s: { similarity: number; days: number }) {
+  const place = samePlace(a);
+  if (!place || s.similarity >= 1) return null;
+  const candidates = await db.case.findMany({
+    where: {
+      ...place,
+      matterId: a.matterId,
+      status: { in: OPEN_STATUSES },
+      mergedIntoId: null,
+      anonymisedAt: null,
+      createdAt: { gte: new Date(a.now.getTime() - s.days * 86400_000) },
+    },
+    orderBy: { id: "desc" },
+    take: 50,
+  });
+  if (!candidates.length) return null;
+  const alike = similarities(a.text, candidates);
+  const best = candidates
+    .map((c) => ({ kase: c, similarity: alike.get(c.id) ?? 0 }))
+    .filter((c) => c.similarity >= s.similarity)
+    .sort((x, y) => y.similarity - x.similarity || y.kase.reporterCount - x.kase.reporterCount)[0];
+  return best ?? null;
+}
+
+/** The residents who joined a case and were not split off, with how to reach them. */
+export function joinedReporters(db: Db | Prisma.TransactionClient, caseId: number, opts: { unratedOnly?: boolean } = {}) {
+  return db.caseReporter.findMany({
+    where: { caseId, splitAt: null, residentId: { not: null }, ...(opts.unratedOnly ? { satisfaction: null } : {}) },
+    include: { resident: true },
+    orderBy: { id: "asc" },
+  });
+}

@@ -1,0 +1,161 @@
+// 同诉 (+1) on a fake clock against the real service: a second resident reporting the same open problem joins its
+// case (told the number, hears its progress and gets its survey, rates for themselves), a different matter, a
+// different building or words less alike than the setting asks open their own case, and a worker splits a
+// wrongly joined report off into its own case.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startService, type TestService } from "./helpers/service.ts";
+import { cst, FakeClock, HOUR } from "./helpers/clock.ts";
+import { createApiToken } from "../src/http/apiTokens.ts";
+import { runFollowUp } from "../src/services.ts";
+
+let clock: FakeClock;
+let svc: TestService;
+let token = "";
+let seq = 0;
+const auth = () => ({ authorization: `Bearer ${token}` });
+const get = async (path: string) => {
+  const res = await fetch(`${svc.url}${path}`, { headers: auth() });
+  return { status: res.status, body: (await res.json()) as any };
+};
+const act = (number: string, body: unknown) => svc.post(`/api/cases/${number}/actions`, body, auth());
+
+/** A resident writes: r1 in the owners' group, the others in private chats of their own. */
+async function say(senderId: string, text: string) {
+  const group = senderId === "r1";
+  const result = await svc.services.intake.receive(
+    { channel: "simulator", messageId: `same-${++seq}`, chatId: group ? "sim-yangguang-1" : `sim-private-${senderId}`, chatName: undefined, isGroup: group, senderId, senderName: undefined, text: group ? `@小民 ${text}` : text, mentionsBot: group },
+    clock.now(),
+  );
+  await svc.services.dispatcher.flush(clock.now());
+  return result;
+}
+const caseOf = (number: string) => svc.services.db.case.findUniqueOrThrow({ where: { number }, include: { reporters: true } });
+const outboxTo = (chatId: string, kind?: string) => svc.services.db.outbox.findMany({ where: { chatId, ...(kind ? { kind } : {}) }, orderBy: { id: "asc" } });
+
+const FIRST = "3号楼楼下的路灯不亮了，晚上很黑";
+const SAME = "3号楼楼下路灯坏了，晚上黑漆漆的";
+
+beforeEach(async () => {
+  clock = new FakeClock(cst("2026-11-02T10:00")); // a Monday
+  svc = await startService({}, { clock: clock.now });
+  token = (await createApiToken(svc.services.db, { name: "网格员系统", role: "worker" })).token;
+});
+afterEach(async () => {
+  await svc.close();
+});
+
+describe("同诉 (+1)", () => {
+  it("joins a second resident's report of the same dark streetlight: one case counting two, both hear progress and the survey, each rates", async () => {
+    const first = await say("r1", FIRST);
+    const number = first.case!.number;
+    expect(first.case).toMatchObject({ matterCode: "SZ01", status: "dispatched" });
+
+    clock.advance(HOUR);
+    const second = await say("r2", SAME);
+    expect(second.case!.number).toBe(number);
+    expect(second.replies[0].text).toContain(`工单 ${number}`);
+    expect(second.replies[0].text).toContain("2 位居民");
+    const kase = await caseOf(number);
+    expect(kase.reporterCount).toBe(2);
+    expect(kase.reporters).toHaveLength(1);
+    expect(kase.reporters[0].similarity).toBeGreaterThanOrEqual(0.6);
+    expect(await svc.services.db.case.count()).toBe(1);
+
+    // The list and the detail say how many raised it; the same resident writing again is not counted twice.
+    const list = await get("/api/cases?view=open");
+    expect(list.body.cases[0]).toMatchObject({ number, reporterCount: 2 });
+    await say("r2", SAME + "，快来修");
+    expect((await caseOf(number)).reporterCount).toBe(2);
+    const detail = await get(`/api/cases/${number}`);
+    expect(detail.body.reporterCount).toBe(2);
+    expect(detail.body.reporters).toEqual([expect.objectContaining({ id: kase.reporters[0].id, split: null, satisfaction: null })]);
+    expect(detail.body.allowedActions).toContain("split");
+
+    // Progress reaches both residents in their own chats.
+    expect((await act(number, { action: "resolve", text: "已更换灯泡和镇流器" })).status).toBe(200);
+    for (const chat of ["sim-yangguang-1", "sim-private-r2"]) {
+      const progress = await outboxTo(chat, "progress");
+      expect(progress.map((m) => m.text).join("\n"), chat).toContain("已更换灯泡和镇流器");
+    }
+
+    // Both are asked; the joined resident's answer is theirs, the case waits for its own resident's.
+    clock.advance(2 * HOUR);
+    await runFollowUp(svc.services);
+    expect(await outboxTo("sim-yangguang-1", "survey")).toHaveLength(1);
+    expect(await outboxTo("sim-private-r2", "survey")).toHaveLength(1);
+    const rated = await say("r2", "2");
+    expect(rated.replies[0].text).toBe(`感谢您的评价（基本满意），已记入工单 ${number}。`);
+    let after = await caseOf(number);
+    expect(after).toMatchObject({ status: "awaiting_feedback", satisfaction: null });
+    expect(after.reporters[0].satisfaction).toBe("basically_satisfied");
+
+    // The reminder goes only to whoever has not answered.
+    clock.advance(25 * HOUR);
+    await runFollowUp(svc.services);
+    expect(await outboxTo("sim-yangguang-1", "survey")).toHaveLength(2);
+    expect(await outboxTo("sim-private-r2", "survey")).toHaveLength(1);
+    const closed = await say("r1", "1");
+    expect(closed.replies[0].text).toBe(`感谢您的评价（满意），工单 ${number} 已结案。`);
+    after = await caseOf(number);
+    expect(after).toMatchObject({ status: "closed", satisfaction: "satisfied" });
+    const events = await svc.services.db.caseEvent.findMany({ where: { caseId: after.id }, orderBy: { id: "asc" } });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["reporter_joined", "resident_message", "reporter_rated", "evaluate_ok"]));
+  });
+
+  it("opens a new case for another matter, another building, or words less alike than the setting asks", async () => {
+    const lamp = (await say("r1", FIRST)).case!.number;
+    const otherMatter = await say("r2", "3号楼电梯坏了两天了，老人上下楼很困难");
+    expect(otherMatter.case!.number).not.toBe(lamp);
+    const otherBuilding = await say("r3", "5号楼楼下路灯坏了，晚上黑漆漆的");
+    expect(otherBuilding.case!.number).not.toBe(lamp);
+    expect(otherBuilding.case!.matterCode).toBe("SZ01");
+    await svc.services.settings.update({ sameProblemSimilarity: 0.95 });
+    const lessAlike = await say("r4", SAME);
+    expect(lessAlike.case!.number).not.toBe(lamp);
+    expect(lessAlike.case!.matterCode).toBe("SZ01");
+    expect((await caseOf(lamp)).reporterCount).toBe(1);
+    expect(await svc.services.db.caseReporter.count()).toBe(0);
+  });
+
+  it("does not join a case that is no longer open, or one older than the window", async () => {
+    const lamp = (await say("r1", FIRST)).case!.number;
+    clock.advance(8 * 24 * HOUR); // past the 7-day window
+    const late = await say("r2", SAME);
+    expect(late.case!.number).not.toBe(lamp);
+    expect((await act(late.case!.number, { action: "resolve", text: "已修好" })).status).toBe(200);
+    const afterResolved = await say("r3", SAME);
+    expect([lamp, late.case!.number]).not.toContain(afterResolved.case!.number);
+  });
+
+  it("splits a wrongly joined report off into its own case: the resident is told its number, the count drops", async () => {
+    const number = (await say("r1", FIRST)).case!.number;
+    const joined = await say("r2", SAME);
+    expect(joined.case!.number).toBe(number);
+    const reporter = (await caseOf(number)).reporters[0];
+
+    const refused = await act(number, { action: "split" });
+    expect(refused.status).toBe(409);
+    const res = await act(number, { action: "split", reporterId: reporter.id });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("dispatched"); // the original goes on as it was
+
+    const original = await caseOf(number);
+    expect(original.reporterCount).toBe(1);
+    expect(original.reporters[0].splitAt).not.toBeNull();
+    const own = await svc.services.db.case.findUniqueOrThrow({ where: { id: original.reporters[0].splitCaseId! } });
+    expect(own).toMatchObject({ text: SAME, chatId: "sim-private-r2", status: "dispatched", reporterCount: 1, matterId: original.matterId, buildingId: original.buildingId });
+    const told = await outboxTo("sim-private-r2", "progress");
+    expect(told.at(-1)!.text).toContain(`工单号 ${own.number}`);
+    expect(told.at(-1)!.text).toContain(number);
+
+    // No longer a joined resident: the original's progress is not theirs, and there is nothing left to split.
+    const detail = await get(`/api/cases/${number}`);
+    expect(detail.body.reporters[0].split).toMatchObject({ caseNumber: own.number });
+    expect(detail.body.allowedActions).not.toContain("split");
+    expect((await act(number, { action: "split", reporterId: reporter.id })).status).toBe(409);
+    const before = (await outboxTo("sim-private-r2")).length;
+    await act(number, { action: "note", text: "明天上午维修", public: true });
+    expect(await outboxTo("sim-private-r2")).toHaveLength(before);
+    expect((await outboxTo("sim-yangguang-1", "progress")).at(-1)!.text).toContain("明天上午维修");
+  });
+});
