@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { refuseDuplicate, type Db, type Prisma } from "../db.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { PLACE_KINDS } from "./kinds.ts";
+import { KIND_LABELS, PLACE_KINDS } from "./kinds.ts";
 import { dayHours, readDayHours, readWeekHours, weekHours } from "./hours.ts";
 import type { PlaceFacts } from "./answers.ts";
 
@@ -20,7 +20,7 @@ export const placeServiceSchema = z.object({
 export const placeSchema = z.object({
   code: z.string().trim().regex(/^[A-Za-z0-9_-]{2,32}$/, "编码为 2–32 位字母、数字、_ 或 -"),
   name: text(60).min(1, "名称不能为空"),
-  kind: z.enum(PLACE_KINDS, { error: `类型应为 ${PLACE_KINDS.join("、")} 之一` }),
+  kind: z.enum(PLACE_KINDS, { error: `类型应为 ${PLACE_KINDS.map((k) => KIND_LABELS[k]).join("、")} 之一` }),
   address: text(200).min(1, "请填写地址"),
   phone: z.union([z.literal(""), z.string().trim().regex(/^[0-9][0-9-]{2,19}$/, "电话应为数字和 -，如 0571-86001234")]).default(""),
   aliases: z.array(text(30).min(1)).max(20).default([]),

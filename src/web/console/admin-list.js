@@ -1,6 +1,6 @@
 // 职责清单 (administrators): search and edit matters, import a CSV/XLSX file with a preview of what it changes,
 // export to Excel, and the list's version history. Every change needs a reason and becomes a version.
-import { adminTabs, api, attempt, fmt, h, options, qs, reference, state, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fileBase64, fmt, h, options, qs, reference, state, toast, view } from "./lib.js";
 
 const SOURCE = { seed: "初始", edit: "编辑", import: "导入", restore: "恢复" };
 const STATUS = [["active", "启用中"], ["inactive", "已停用"], ["all", "全部"]];
@@ -135,13 +135,6 @@ function matterForm(m, units, saved, cancel) {
 
 // ---- importing a file -------------------------------------------------------------------------------------
 
-async function base64(file) {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
 function importPanel(reload) {
   const input = h("input", { type: "file", accept: ".csv,.xlsx", "aria-label": "选择清单文件" });
   const mode = h("select", { "aria-label": "导入方式" }, options([["replace", "替换整个清单（文件中没有的事项将停用）"], ["merge", "只新增和修改（不停用）"]], "replace"));
@@ -153,7 +146,7 @@ function importPanel(reload) {
     const file = input.files[0];
     if (!file) return toast("请先选择 .csv 或 .xlsx 文件", true);
     if (file.size > 5 * 1024 * 1024) return toast("文件不能超过 5 MB", true);
-    const body = { fileName: file.name, content: await base64(file), mode: mode.value, strictUnits: strict.checked };
+    const body = { fileName: file.name, content: await fileBase64(file), mode: mode.value, strictUnits: strict.checked };
     previewButton.disabled = true;
     await attempt(async () => {
       const p = await api("POST", "/api/admin/list/preview", body);

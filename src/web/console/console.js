@@ -63,6 +63,7 @@ const ADMIN_PAGES = {
   "/admin/list": { module: "./admin-list.js" },
   "/admin/org": { module: "./admin-org.js" },
   "/admin/replies": { module: "./admin-replies.js" },
+  "/admin/places": { module: "./admin-places.js" },
   "/users": { module: "./admin-users.js" },
 };
 

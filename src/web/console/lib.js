@@ -153,6 +153,14 @@ export function lightbox(src, alt) {
 
 /** The tabs above every administrators' page. */
 export function adminTabs(active) {
-  const tabs = [["/admin/prompts", "提示词"], ["/admin/replies", "回复文案"], ["/admin/list", "职责清单"], ["/admin/org", "组织与设置"], ["/users", "账号"]];
+  const tabs = [["/admin/prompts", "提示词"], ["/admin/replies", "回复文案"], ["/admin/list", "职责清单"], ["/admin/org", "组织与设置"], ["/admin/places", "服务场所"], ["/users", "账号"]];
   return h("nav", { class: "tabs" }, tabs.map(([path, label]) => h("a", { href: `#${path}`, class: path === active ? "active" : "" }, label)));
+}
+
+/** A chosen file's bytes as base64, as the import routes take them. */
+export async function fileBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
 }
