@@ -25,11 +25,13 @@ import { mediaRoutes } from "./routes/media.ts";
 import { surveyRoutes } from "./routes/survey.ts";
 import { adminChannelRoutes } from "./routes/adminChannels.ts";
 import { adminPlaceRoutes, placeRoutes } from "./routes/adminPlaces.ts";
+import { adminVolunteerRoutes } from "./routes/adminVolunteers.ts";
 
 /** Every router the app serves, in order (the authorisation test walks these, so no route escapes its table). */
 export function appRouters(services: Services): Router[] {
   const routers = [healthRoutes(services), httpChannelRoutes(services), wechatCallbackRoutes(services), mediaRoutes(services), surveyRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), adminChannelRoutes(services), openApiRoutes(), consoleRoutes()];
   routers.push(adminPlaceRoutes(services), placeRoutes(services));
+  routers.push(adminVolunteerRoutes(services));
   if (services.config.simulatorEnabled) routers.push(simulatorRoutes(services));
   return routers;
 }

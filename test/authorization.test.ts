@@ -220,6 +220,17 @@ const TABLE: Row[] = [
   { route: "POST /api/admin/places/import/preview", guard: "identity", request: () => ({ path: "/api/admin/places/import/preview", body: {} }), expect: adminOnly(400) },
   { route: "POST /api/admin/places/import", guard: "identity", request: () => ({ path: "/api/admin/places/import", body: {} }), expect: adminOnly(400) },
   { route: "GET /api/places", guard: "identity", request: () => ({ path: "/api/places" }), expect: notUnits(200) },
+  // Volunteers and 党员中心户: administrators only; each request is incomplete or aimed at nothing, so no row changes another's data.
+  { route: "GET /api/admin/volunteers", guard: "identity", request: () => ({ path: "/api/admin/volunteers" }), expect: adminOnly(200) },
+  { route: "POST /api/admin/volunteers", guard: "identity", request: () => ({ path: "/api/admin/volunteers", body: {} }), expect: adminOnly(400) },
+  { route: "PATCH /api/admin/volunteers/:id", guard: "identity", request: () => ({ path: "/api/admin/volunteers/999999", body: { active: true } }), expect: adminOnly(404) },
+  { route: "POST /api/admin/volunteers/import", guard: "identity", request: () => ({ path: "/api/admin/volunteers/import", body: {} }), expect: adminOnly(400) },
+  { route: "GET /api/admin/volunteers/ranking", guard: "identity", request: () => ({ path: "/api/admin/volunteers/ranking?month=2026-10" }), expect: adminOnly(200) },
+  { route: "PATCH /api/admin/volunteers/matters/:code", guard: "identity", request: () => ({ path: "/api/admin/volunteers/matters/NO-SUCH", body: { volunteerClaimable: false } }), expect: adminOnly(404) },
+  { route: "POST /api/admin/volunteer-tasks/:number/claim", guard: "identity", request: () => ({ path: `/api/admin/volunteer-tasks/${MISSING}/claim`, body: { volunteerId: 999999 } }), expect: adminOnly(404) },
+  { route: "POST /api/admin/households", guard: "identity", request: () => ({ path: "/api/admin/households", body: {} }), expect: adminOnly(400) },
+  { route: "PATCH /api/admin/households/:id", guard: "identity", request: () => ({ path: "/api/admin/households/999999", body: { note: "授权测试" } }), expect: adminOnly(404) },
+  { route: "POST /api/admin/households/:id/notes", guard: "identity", request: () => ({ path: "/api/admin/households/999999/notes", body: { number: MISSING, text: "授权测试" } }), expect: adminOnly(404) },
 ];
 
 /** Headers that must not let a request from elsewhere pass for one from this machine. */

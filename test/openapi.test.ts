@@ -12,6 +12,7 @@ import { adminOrgRoutes } from "../src/routes/adminOrg.ts";
 import { adminListRoutes } from "../src/routes/adminList.ts";
 import { adminReplyRoutes } from "../src/routes/adminReplies.ts";
 import { adminChannelRoutes } from "../src/routes/adminChannels.ts";
+import { adminVolunteerRoutes } from "../src/routes/adminVolunteers.ts";
 import { wechatCallbackRoutes } from "../src/routes/wechatCallbacks.ts";
 import { mediaRoutes } from "../src/routes/media.ts";
 import { surveyRoutes } from "../src/routes/survey.ts";
@@ -38,7 +39,7 @@ describe("OpenAPI", () => {
   it("lists every route other systems can call", async () => {
     const doc: any = await (await fetch(`${svc.url}/api/openapi.json`)).json();
     const documented = new Set(Object.keys(doc.paths));
-    const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes, referenceRoutes, adminPromptRoutes, adminOrgRoutes, adminListRoutes, adminReplyRoutes, adminChannelRoutes, wechatCallbackRoutes, mediaRoutes, surveyRoutes].map((r) => r(svc.services));
+    const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes, referenceRoutes, adminPromptRoutes, adminOrgRoutes, adminListRoutes, adminReplyRoutes, adminChannelRoutes, adminVolunteerRoutes, wechatCallbackRoutes, mediaRoutes, surveyRoutes].map((r) => r(svc.services));
     const served = routers.flatMap((r) => r.stack.filter((l) => l.methods.length).map((l) => String(l.path).replace(/:(\w+)/g, "{$1}").replace(/\/$/, "")));
     for (const path of new Set(served)) expect(documented, path).toContain(path === "" ? "/" : path);
   });

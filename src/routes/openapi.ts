@@ -11,6 +11,7 @@ import { replyPreviewSchema, replySchema } from "./adminReplies.ts";
 import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchema } from "./adminPrompts.ts";
 import { areaSchema, areaUpdateSchema, contactSchema, emergencyRuleSchema, emergencyRuleUpdateSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, passwordSchema, updateSchema } from "./auth.ts";
+import { volunteerPaths } from "./openapiVolunteers.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
@@ -281,6 +282,7 @@ export const openApiDocument = {
         responses: { "200": ok("{versionId, added, changed, removed}；与该版本相同时 versionId 为 null"), ...errors },
       },
     },
+    ...volunteerPaths,
   },
 };
 
