@@ -12,6 +12,7 @@ import { activateSchema, diffQuery, evaluationSchema, previewSchema, promptSchem
 import { areaSchema, areaUpdateSchema, contactSchema, emergencyRuleSchema, emergencyRuleUpdateSchema, groupSchema, groupUpdateSchema, unitSchema } from "./adminOrg.ts";
 import { createSchema, loginSchema, passwordSchema, updateSchema } from "./auth.ts";
 import { volunteerPaths } from "./openapiVolunteers.ts";
+import { placePaths } from "./openapiPlaces.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
@@ -283,6 +284,7 @@ export const openApiDocument = {
       },
     },
     ...volunteerPaths,
+    ...placePaths,
   },
 };
 
