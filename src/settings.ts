@@ -23,6 +23,16 @@ export const settingsSchema = z.object({
   surveyReminderHours: z.number().positive().default(24),
   /** Without an answer after this many days, record 未评价 and close. */
   surveyTimeoutDays: z.number().positive().default(3),
+  /**
+   * 同诉: a confident appeal joins an open case of the same matter in the same building (or, with no building, the
+   * same grid and place words) from the last `sameProblemDays` days when their words are at least this alike
+   * (the duplicates' similarity, cases/queries.ts); 1 turns joining off.
+   */
+  sameProblemSimilarity: z.number().min(0).max(1).default(0.6),
+  sameProblemDays: z.number().int().min(1).max(90).default(7),
+  /** 未诉先办: a matter raised this many times in one building or community within `hotspotDays` days is a hotspot. */
+  hotspotMinCases: z.number().int().min(2).max(100).default(3),
+  hotspotDays: z.number().int().min(1).max(90).default(14),
   /** 基本满意 counts this much towards 满意率. */
   basicSatisfactionWeight: z.number().min(0).max(1).default(0.9),
   /** The composite score's weights for 响应率, 解决率 and 满意率 (src/domain/kpi.ts). */
@@ -73,6 +83,10 @@ export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: strin
   surveyDelayHours: { label: "回访延迟（小时）", hint: "办结后多少小时请居民评价" },
   surveyReminderHours: { label: "回访提醒（小时）", hint: "未评价时多少小时后提醒一次" },
   surveyTimeoutDays: { label: "回访期限（天）", hint: "多少天未评价记为未评价并结案" },
+  sameProblemSimilarity: { label: "同诉相似度", hint: "新诉求与同一楼栋（无楼栋时同一网格、同一地点）同一事项的未办结工单文字相似度达到此值（0–1）即并入该工单，记为同诉；1 表示不合并" },
+  sameProblemDays: { label: "同诉时间范围（天）", hint: "只与最近多少天内受理的未办结工单比较" },
+  hotspotMinCases: { label: "热点最少件数", hint: "同一楼栋或社区、同一事项在统计期内达到多少件即为热点（未诉先办）" },
+  hotspotDays: { label: "热点统计期（天）", hint: "统计最近多少天的诉求；与上一个同样长的时期相比翻倍且达到最少件数的为“上升”热点" },
   basicSatisfactionWeight: { label: "基本满意权重", hint: "满意率中基本满意按此比例计入（0–1）" },
   kpiWeights: { label: "综合得分权重", hint: "响应率、解决率、满意率的权重" },
   cascadeThreshold: { label: "本地分类阈值", hint: "配置大模型时，本地分类器置信度达到此值即直接决定（1 表示总是询问大模型）" },

@@ -66,8 +66,9 @@ export async function refuseAction(
  * What the viewer may do to a case they can see, now: the lifecycle's actions for their role from the case's status,
  * narrowed by the same rules refuseAction applies, and the note. The console draws its buttons from this.
  */
-export function allowedActions(v: CaseViewer, kase: { status: string; leadUnitId: number | null }): (CaseAction | "note")[] {
-  const lifecycle = actionsFrom(kase.status as CaseStatus, actorOf(v));
+export function allowedActions(v: CaseViewer, kase: { status: string; leadUnitId: number | null; reporterCount?: number }): (CaseAction | "note")[] {
+  // 拆分同诉 only where a resident joined (the case counts more than its own resident).
+  const lifecycle = actionsFrom(kase.status as CaseStatus, actorOf(v)).filter((a) => a !== "split" || (kase.reporterCount ?? 1) > 1);
   if (v.role !== "unit") return [...lifecycle, "note"];
   if (kase.leadUnitId !== v.unitId) return ["note"];
   return [...lifecycle.filter((a) => (UNIT_ACTIONS as readonly string[]).includes(a)), "note"];

@@ -8,6 +8,7 @@ import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import type { Settings } from "../settings.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { dispatchRound, scheduleJob, type JobKind } from "../followup/schedule.ts";
+import { splitOff } from "./join.ts";
 
 type Tx = Prisma.TransactionClient;
 export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
@@ -26,6 +27,8 @@ export interface ActionInput {
   matterCode?: string;
   /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
   leadUnitId?: number;
+  /** For split: the joined reporter (CaseReporter id) whose report becomes a case of its own. */
+  reporterId?: number;
   /** For volunteer_claim: who claimed it (the task is theirs already: volunteers/tasks.ts). */
   volunteerId?: number;
   now: Date;
@@ -74,8 +77,10 @@ export interface FollowContext {
   scheduleDeadlines(): Promise<void>;
   forwardPhotos(): Promise<void>;
   cancel(kinds: JobKind[], why: string): Promise<void>;
-  /** Another action that follows by itself (a confirmation that dispatches). */
-  act(action: CaseAction): Promise<void>;
+  /** Another action that follows by itself (a confirmation that dispatches), on this case or another one. */
+  act(action: CaseAction, caseId?: number): Promise<void>;
+  /** Tells the residents of another case (a report split off into its own), with that case's texts. */
+  tellOn(caseId: number, template: string, extra?: Record<string, string>): Promise<void>;
 }
 
 interface Step {
@@ -138,6 +143,19 @@ export const STEPS: Record<CaseAction, Step> = {
       await toUnit("unit_dispatch", "unit_dispatch", `dispatch:${kase.id}:${dispatchRound(kase)}`);
       await forwardPhotos();
       await tell("progress_dispatched");
+    },
+  },
+  // 同诉 split: the report leaves the count; its resident gets a case of their own, which goes the usual way.
+  split: {
+    async write({ tx, kase, input, data, record, calendar }) {
+      const { reporterId, created } = await splitOff(tx, kase, { reporterId: input.reporterId, calendar, now: input.now });
+      data.reporterCount = { decrement: 1 };
+      Object.assign(record, { reporterId, splitCase: created.number });
+    },
+    async then({ tx, kase, record, settings, act, tellOn }) {
+      const created = await tx.case.findUniqueOrThrow({ where: { number: String(record.splitCase) } });
+      await tellOn(created.id, "same_problem_split", { original_number: kase.number });
+      if (settings.autoDispatch && created.status === "accepted" && created.leadUnitId) await act("dispatch", created.id);
     },
   },
   // Response-phase chases and escalations see respondedAt and stand down by themselves.

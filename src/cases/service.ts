@@ -36,6 +36,11 @@ type Example = { text: string; matterCode: string; source: "confirmed" | "correc
 export class CaseService {
   constructor(private readonly deps: CaseServiceDeps) {}
 
+  /** The working-day calendar the limits run on (cases opened outside intake: a task from a hotspot). */
+  get calendar(): WorkCalendar {
+    return this.deps.calendar;
+  }
+
   /**
    * Applies one action in its own transaction (or the caller's). Throws TransitionError when it may not happen.
    * A confirmation in its own transaction is learned from once committed, so a refused step teaches nothing.
@@ -134,8 +139,12 @@ export class CaseService {
       cancel: async (kinds, why) => {
         await cancelJobs(tx, kase.id, kinds, why, now);
       },
-      act: async (next) => {
-        await this.act(kase.id, { action: next, actor: "bot", now }, tx);
+      act: async (next, caseId = kase.id) => {
+        await this.act(caseId, { action: next, actor: "bot", now }, tx);
+      },
+      tellOn: async (caseId, template, extra = {}) => {
+        const other = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
+        await notifyResident(tx, { caseId, text: r.render(template, { ...caseVars(other), ...extra }), kind: "progress", now, settings, dedupeKey: `${action}:${kase.id}:to:${caseId}` });
       },
     };
   }

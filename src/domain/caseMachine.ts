@@ -1,6 +1,6 @@
 // The case lifecycle as a table: which action may move a case from which status, by whom, to where.
 // 受理 → 派单 → 办理 → 办结 → 回访 → 结案, with 退单, 合并, 重办, 撤回 and 不予受理 on the side.
-import { STATUS_LABELS, WORKING_STATUSES, type CaseStatus } from "./case.ts";
+import { OPEN_STATUSES, STATUS_LABELS, WORKING_STATUSES, type CaseStatus } from "./case.ts";
 
 // volunteer: a red volunteer of the case's grid (志愿者); household: a building's 党员中心户 (notes only).
 export const ACTORS = ["bot", "worker", "unit", "resident", "scheduler", "volunteer", "household"] as const;
@@ -10,6 +10,7 @@ export type CaseAction =
   | "confirm" // a worker confirms the bot's classification (确认)
   | "dispatch" // sent to the lead unit (派单)
   | "reassign" // sent to another lead unit instead, on fresh limits (改派)
+  | "split" // a wrongly joined 同诉 report becomes a case of its own (拆分同诉)
   | "accept" // the unit acknowledges it (签收) — this is the response the response limit measures
   | "start" // the unit starts work (开始办理)
   | "resolve" // the unit reports it done, with a result (办结)
@@ -42,6 +43,7 @@ export const RULES: Record<CaseAction, Rule> = {
   confirm: { from: ["needs_review", "returned"], to: "accepted", by: ["worker"], label: "确认" },
   dispatch: { from: ["accepted", "returned", "reopened"], to: "dispatched", by: ["worker", "bot"], label: "派单" },
   reassign: { from: ["dispatched", "in_progress", "reopened", "returned"], to: "dispatched", by: ["worker"], label: "改派" },
+  split: { from: OPEN_STATUSES, to: null, by: ["worker"], label: "拆分同诉" },
   accept: { from: ["dispatched", "reopened"], to: null, by: ["unit", "worker"], label: "签收" },
   start: { from: ["dispatched", "reopened"], to: "in_progress", by: ["unit", "worker"], label: "开始办理" },
   resolve: { from: OPEN_WORK, to: "resolved", by: ["unit", "worker", "volunteer"], needsReason: true, label: "办结" },

@@ -39,12 +39,32 @@ export interface ResidentNotice {
   dedupeKey?: string;
   /** A page the message leads to (the survey's answer page), for channels that send a subscription notice. */
   url?: string;
+  /** Joined residents (同诉) who have rated already are not asked again (the survey's reminder). */
+  unratedOnly?: boolean;
 }
 
-/** Tells the resident, in the chat the appeal came from (with an @mention in a group). Held in quiet hours. */
+/**
+ * Tells the resident, in the chat the appeal came from (with an @mention in a group), and every resident who
+ * joined the case (同诉, not split off) in theirs, each with their own dedupe key. Held in quiet hours. A case
+ * nobody raised (a proactive task) has nobody to tell: false.
+ */
 export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean> {
-  const kase = await tx.case.findUniqueOrThrow({ where: { id: n.caseId }, include: { resident: true, matter: true, leadUnit: true } });
-  if (!kase.resident || kase.anonymisedAt) return false;
+  const kase = await tx.case.findUniqueOrThrow({
+    where: { id: n.caseId },
+    include: {
+      resident: true,
+      matter: true,
+      leadUnit: true,
+      reporters: { where: { splitAt: null, residentId: { not: null }, ...(n.unratedOnly ? { satisfaction: null } : {}) }, include: { resident: true }, orderBy: { id: "asc" } },
+    },
+  });
+  if (kase.anonymisedAt) return false;
+  // The survey page's link is signed for the case's own resident: joined residents answer in their chat.
+  const to = [
+    ...(kase.resident ? [{ channel: kase.channel, chatId: kase.chatId, isGroup: kase.isGroup, resident: kase.resident, key: "", url: n.url }] : []),
+    ...kase.reporters.flatMap((r) => (r.resident ? [{ channel: r.channel, chatId: r.chatId, isGroup: r.isGroup, resident: r.resident, key: `:r${r.id}`, url: undefined }] : [])),
+  ];
+  if (!to.length) return false;
   // What a subscription notice says when the chat's window has closed: short fields, no one else's data.
   const notice: Notice = {
     case_number: kase.number,
@@ -53,22 +73,23 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
     summary: redactPersonalData(kase.text).slice(0, 20),
     unit: kase.leadUnit?.name ?? "社区工作人员",
     time: formatChinaTimestamp(n.now),
-    ...(n.url ? { url: n.url } : {}),
   };
-  await queueMessage(tx, {
-    channel: kase.channel,
-    chatId: kase.chatId,
-    isGroup: kase.isGroup,
-    text: n.text,
-    mentions: kase.isGroup ? [{ id: kase.resident.externalId, name: kase.resident.displayName ?? undefined }] : [],
-    caseId: kase.id,
-    kind: n.kind,
-    quiet: true,
-    sendAfter: afterQuietHours(n.now, n.settings.quietHours),
-    dedupeKey: n.dedupeKey,
-    notice,
-    now: n.now,
-  });
+  for (const t of to) {
+    await queueMessage(tx, {
+      channel: t.channel,
+      chatId: t.chatId,
+      isGroup: t.isGroup,
+      text: n.text,
+      mentions: t.isGroup ? [{ id: t.resident.externalId, name: t.resident.displayName ?? undefined }] : [],
+      caseId: kase.id,
+      kind: n.kind,
+      quiet: true,
+      sendAfter: afterQuietHours(n.now, n.settings.quietHours),
+      dedupeKey: n.dedupeKey && n.dedupeKey + t.key,
+      notice: t.url ? { ...notice, url: t.url } : notice,
+      now: n.now,
+    });
+  }
   await residentUpdated(tx, kase.id, n.now);
   return true;
 }
@@ -105,7 +126,8 @@ export async function notifyUnit(tx: Tx, unitId: number, m: { caseId: number; te
   return queued;
 }
 
-export async function notifyArea(tx: Tx, areaId: number, m: { caseId: number; text: string; kind: string; now: Date; dedupeKey: string }) {
+/** An area's contacts; `caseId` null for what is about no one case (a hotspot, 未诉先办). */
+export async function notifyArea(tx: Tx, areaId: number, m: { caseId: number | null; text: string; kind: string; now: Date; dedupeKey: string }) {
   const contacts = await tx.areaContact.findMany({ where: { areaId }, orderBy: { id: "asc" } });
   return notifyContacts(tx, contacts, m);
 }

@@ -6,6 +6,7 @@ import type { CaseStatus } from "../domain/case.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { openCase, type OpenCaseProps } from "../cases/open.ts";
 import { recordEvent } from "../cases/records.ts";
+import { joinSameProblem } from "./join.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../org/areas.ts";
 import type { MediaTurns } from "./mediaTurns.ts";
@@ -38,6 +39,9 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
   const { place, attachmentIds } = await h.mediaTurns.placeAndMedia(turn);
   // Codes of the question catalogue only (whatever classifier answered); a pin already says where.
   const missingInfo = knownQuestions(classification.missingInfo).filter((code) => !(place.pinned && code === "location"));
+  // 同诉: the same open problem has a case already: the resident joins it instead of opening another.
+  const joined = status === "accepted" && matter ? await joinSameProblem(h, turn, { matter, place, attachmentIds }) : null;
+  if (joined) return joined;
 
   return db.$transaction(async (tx) => {
     const created = await openCaseFor(h, tx, turn, place, {
