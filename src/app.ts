@@ -12,6 +12,7 @@ import { httpChannelRoutes } from "./routes/httpChannel.ts";
 import { simulatorRoutes } from "./routes/simulator.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { kpiRoutes } from "./routes/kpis.ts";
+import { hotspotRoutes } from "./routes/hotspots.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { referenceRoutes } from "./routes/reference.ts";
@@ -32,6 +33,7 @@ export function appRouters(services: Services): Router[] {
   const routers = [healthRoutes(services), httpChannelRoutes(services), wechatCallbackRoutes(services), mediaRoutes(services), surveyRoutes(services), caseRoutes(services), kpiRoutes(services), authRoutes(services), referenceRoutes(services), adminPromptRoutes(services), adminOrgRoutes(services), adminListRoutes(services), adminReplyRoutes(services), adminChannelRoutes(services), openApiRoutes(), consoleRoutes()];
   routers.push(adminPlaceRoutes(services), placeRoutes(services));
   routers.push(adminVolunteerRoutes(services));
+  routers.push(hotspotRoutes(services));
   if (services.config.simulatorEnabled) routers.push(simulatorRoutes(services));
   return routers;
 }

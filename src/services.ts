@@ -28,6 +28,7 @@ import { Scheduler } from "./followup/scheduler.ts";
 import { jobHandlers } from "./followup/index.ts";
 import { SatisfactionReader } from "./followup/satisfaction.ts";
 import { ensureRetentionScheduled } from "./followup/jobs/retention.ts";
+import { ensureHotspotsScheduled } from "./followup/jobs/hotspots.ts";
 import { WechatMpChannel } from "./channels/wechatMp/index.ts";
 import { WecomApp, WecomChannel, WecomKfChannel } from "./channels/wecom/index.ts";
 import { MediaFiles } from "./media/files.ts";
@@ -193,6 +194,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
 
   const scheduler = new Scheduler(db, jobHandlers({ db, log, replies, settings, cases, media, links }), log.child({ part: "scheduler" }));
   await ensureRetentionScheduled({ db }, clock());
+  await ensureHotspotsScheduled({ db }, clock());
 
   return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations, replies, media, links, ffmpegOk };
 }

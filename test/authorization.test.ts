@@ -155,6 +155,13 @@ const TABLE: Row[] = [
   { route: "GET /api/kpis", guard: "identity", request: () => ({ path: "/api/kpis" }), expect: notUnits(200) },
   { route: "GET /api/kpis/export.xlsx", guard: "identity", request: () => ({ path: "/api/kpis/export.xlsx" }), expect: notUnits(200) },
   { route: "GET /api/kpis/export.csv", guard: "identity", request: () => ({ path: "/api/kpis/export.csv" }), expect: notUnits(200) },
+  // 热点 (未诉先办, 每月一题): workers and worker tokens, in the cases' scope (hotspots.test.ts tries another grid's).
+  { route: "GET /api/hotspots", guard: "identity", request: () => ({ path: "/api/hotspots" }), expect: notUnits(200) },
+  { route: "GET /api/hotspots/monthly", guard: "identity", request: () => ({ path: "/api/hotspots/monthly" }), expect: notUnits(200) },
+  { route: "GET /api/hotspots/monthly.csv", guard: "identity", request: () => ({ path: "/api/hotspots/monthly.csv" }), expect: notUnits(200) },
+  { route: "GET /api/hotspots/monthly.xlsx", guard: "identity", request: () => ({ path: "/api/hotspots/monthly.xlsx" }), expect: notUnits(200) },
+  { route: "POST /api/hotspots/:id/task", variant: "missing hotspot", guard: "identity", request: () => ({ path: "/api/hotspots/999999/task", body: {} }), expect: notUnits(404) },
+  { route: "POST /api/hotspots/:id/dismiss", variant: "missing hotspot", guard: "identity", request: () => ({ path: "/api/hotspots/999999/dismiss", body: {} }), expect: notUnits(404) },
   { route: "GET /api/matters", guard: "identity", request: () => ({ path: `/api/matters?q=${encodeURIComponent("电梯")}` }), expect: notUnits(200) },
   { route: "GET /api/units", guard: "identity", request: () => ({ path: "/api/units" }), expect: notUnits(200) },
   { route: "GET /api/grids", guard: "identity", request: () => ({ path: "/api/grids" }), expect: notUnits(200) },

@@ -8,6 +8,7 @@ import { stillHandlingJob } from "./jobs/stillHandling.ts";
 import { surveyExpireJob, surveyJob, surveyReminderJob } from "./jobs/survey.ts";
 import { retentionJob } from "./jobs/retention.ts";
 import { mediaFetchJob } from "./jobs/mediaFetch.ts";
+import { hotspotsJob } from "./jobs/hotspots.ts";
 import { volunteerUnclaimedJob } from "./jobs/volunteerUnclaimed.ts";
 
 export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
@@ -20,6 +21,7 @@ export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
     survey_expire: surveyExpireJob(ctx),
     retention: retentionJob(ctx),
     media_fetch: mediaFetchJob(ctx),
+    hotspots: hotspotsJob(ctx),
     volunteer_unclaimed: volunteerUnclaimedJob(ctx),
   };
 }

@@ -1,0 +1,27 @@
+// 未诉先办, nightly: finds the matters that keep coming back in one building or community (hotspots/detect.ts),
+// then schedules itself for the next night.
+import type { JobHandler } from "../scheduler.ts";
+import { done, type JobContext } from "../context.ts";
+import { scheduleJob } from "../schedule.ts";
+import { chinaDate } from "../../domain/time.ts";
+import { detectHotspots } from "../../hotspots/detect.ts";
+
+/** The next 02:30 China time after `now` (before retention at 03:00, after the day's cases are in). */
+export function nextHotspotRun(now: Date): Date {
+  const today = new Date(`${chinaDate(now)}T02:30:00+08:00`);
+  return today > now ? today : new Date(today.getTime() + 86400_000);
+}
+
+export async function ensureHotspotsScheduled(ctx: Pick<JobContext, "db">, now: Date) {
+  const at = nextHotspotRun(now);
+  await scheduleJob(ctx.db, { kind: "hotspots", key: chinaDate(at), dueAt: at, now });
+}
+
+export function hotspotsJob(ctx: JobContext): JobHandler {
+  return async function hotspots(_job, now) {
+    const settings = await ctx.settings.current();
+    const { found, created } = await detectHotspots(ctx.db, ctx.replies, { now, days: settings.hotspotDays, minCases: settings.hotspotMinCases });
+    await ensureHotspotsScheduled(ctx, new Date(now.getTime() + 60_000));
+    return done(`found ${found} hotspots, ${created} new`);
+  };
+}
