@@ -64,6 +64,7 @@ const ADMIN_PAGES = {
   "/admin/org": { module: "./admin-org.js" },
   "/admin/replies": { module: "./admin-replies.js" },
   "/admin/places": { module: "./admin-places.js" },
+  "/admin/volunteers": { module: "./admin-volunteers.js" },
   "/users": { module: "./admin-users.js" },
 };
 

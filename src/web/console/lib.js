@@ -153,7 +153,7 @@ export function lightbox(src, alt) {
 
 /** The tabs above every administrators' page. */
 export function adminTabs(active) {
-  const tabs = [["/admin/prompts", "提示词"], ["/admin/replies", "回复文案"], ["/admin/list", "职责清单"], ["/admin/org", "组织与设置"], ["/admin/places", "服务场所"], ["/users", "账号"]];
+  const tabs = [["/admin/prompts", "提示词"], ["/admin/replies", "回复文案"], ["/admin/list", "职责清单"], ["/admin/org", "组织与设置"], ["/admin/places", "服务场所"], ["/admin/volunteers", "志愿者"], ["/users", "账号"]];
   return h("nav", { class: "tabs" }, tabs.map(([path, label]) => h("a", { href: `#${path}`, class: path === active ? "active" : "" }, label)));
 }
 
