@@ -4,7 +4,7 @@
 // a worker of another grid sees none of it.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
-import { cst, DAY, FakeClock, HOUR } from "./helpers/clock.ts";
+import { cst, DAY, FakeClock } from "./helpers/clock.ts";
 import { signIn, callAs } from "./helpers/session.ts";
 import { createApiToken } from "../src/http/apiTokens.ts";
 import { createUser } from "../src/auth/users.ts";
