@@ -13,6 +13,7 @@ import { areaSchema, areaUpdateSchema, contactSchema, emergencyRuleSchema, emerg
 import { createSchema, loginSchema, passwordSchema, updateSchema } from "./auth.ts";
 import { volunteerPaths } from "./openapiVolunteers.ts";
 import { placePaths } from "./openapiPlaces.ts";
+import { hotspotPaths } from "./openapiHotspots.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
@@ -77,8 +78,8 @@ export const openApiDocument = {
     "/api/cases/{number}/duplicates": { get: { summary: "疑似重复工单（同事项、同网格或楼栋、近 7 天）", parameters: [caseNumber], responses: { "200": ok("{duplicates}"), ...errors } } },
     "/api/cases/{number}/actions": {
       post: {
-        summary: "对工单执行操作：签收、办理、办结、退单、备注、确认（可更正事项和主责单位）、派单、改派、结案、重办、合并、撤回、不予受理",
-        description: "承办单位只能 accept、start、resolve、return、note；不符合工单状态的操作返回 409 及中文原因。",
+        summary: "对工单执行操作：签收、办理、办结、退单、备注、确认（可更正事项和主责单位）、派单、改派、结案、重办、合并、撤回、不予受理、拆分同诉",
+        description: "承办单位只能 accept、start、resolve、return、note；不符合工单状态的操作返回 409 及中文原因。split（拆分同诉）：reporterId 为详情 reporters[].id，该居民的诉求另立一件工单并派单，原工单的 reporterCount 减一。",
         parameters: [caseNumber],
         requestBody: body(actionSchema),
         responses: { "200": ok("{number, status, statusLabel}"), "409": ok("当前状态不能执行该操作"), ...errors },
@@ -285,6 +286,7 @@ export const openApiDocument = {
     },
     ...volunteerPaths,
     ...placePaths,
+    ...hotspotPaths,
   },
 };
 

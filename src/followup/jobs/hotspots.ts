@@ -5,15 +5,11 @@ import { done, type JobContext } from "../context.ts";
 import { scheduleJob } from "../schedule.ts";
 import { chinaDate } from "../../domain/time.ts";
 import { detectHotspots } from "../../hotspots/detect.ts";
-
-/** The next 02:30 China time after `now` (before retention at 03:00, after the day's cases are in). */
-export function nextHotspotRun(now: Date): Date {
-  const today = new Date(`${chinaDate(now)}T02:30:00+08:00`);
-  return today > now ? today : new Date(today.getTime() + 86400_000);
-}
+import { nextNight } from "./retention.ts";
 
 export async function ensureHotspotsScheduled(ctx: Pick<JobContext, "db">, now: Date) {
-  const at = nextHotspotRun(now);
+  // 02:30: the day's cases are in, and retention (03:00) has not yet masked anything.
+  const at = nextNight(now, "02:30");
   await scheduleJob(ctx.db, { kind: "hotspots", key: chinaDate(at), dueAt: at, now });
 }
 

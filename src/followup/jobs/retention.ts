@@ -13,10 +13,10 @@ import { anonymised } from "../../cases/records.ts";
 /** Photos and pins a resident sent that never became part of a case are kept this long. */
 const LOOSE_MEDIA_DAYS = 7;
 
-/** The next 03:00 China time after `now`. */
-export function nextNight(now: Date): Date {
-  const today3am = new Date(`${chinaDate(now)}T03:00:00+08:00`);
-  return today3am > now ? today3am : new Date(today3am.getTime() + 86400_000);
+/** The next `time` (03:00 unless said) China time after `now`: when a nightly job runs next. */
+export function nextNight(now: Date, time = "03:00"): Date {
+  const today = new Date(`${chinaDate(now)}T${time}:00+08:00`);
+  return today > now ? today : new Date(today.getTime() + 86400_000);
 }
 
 export async function ensureRetentionScheduled(ctx: Pick<JobContext, "db">, now: Date) {
