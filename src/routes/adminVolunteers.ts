@@ -10,6 +10,7 @@ import { requireUser, type SessionUser } from "../auth/sessions.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { CASE_NUMBER_EXACT } from "../domain/case.ts";
 import { LIST_LIMITS, ListFileRefused, ListImportError } from "../responsibility/limits.ts";
+import { problemsOut } from "./adminList.ts";
 import {
   changeHousehold, changeVolunteer, createHousehold, createVolunteer, householdSchema, householdUpdateSchema, importVolunteers, readRegisters, readVolunteerFile, volunteerSchema, volunteerUpdateSchema,
 } from "../volunteers/registers.ts";
@@ -84,10 +85,7 @@ export function adminVolunteerRoutes(services: Services): Router {
     } catch (err) {
       if (err instanceof ListFileRefused) throw new AppError(err.id, 422, err.message, { field: "content" });
       if (err instanceof ListImportError) {
-        throw new AppError("volunteers_invalid", 422, `文件有 ${err.problems.length} 处问题，未写入任何数据`, {
-          errors: err.problems.slice(0, LIST_LIMITS.shownProblems).map((p) => ({ row: p.line, field: p.field ?? null, message: p.message })),
-          errorCount: err.problems.length,
-        });
+        throw new AppError("volunteers_invalid", 422, `文件有 ${err.problems.length} 处问题，未写入任何数据`, problemsOut(err.problems));
       }
       throw err;
     }

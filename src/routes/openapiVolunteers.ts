@@ -2,17 +2,12 @@
 // with bodies and queries from the zod schemas routes/adminVolunteers.ts validates with.
 import { z } from "zod";
 import { CASE_NUMBER_EXACT } from "../domain/case.ts";
+import { adminErrors, body, idPath, ok } from "./openapiShared.ts";
 import { householdSchema, householdUpdateSchema, volunteerSchema, volunteerUpdateSchema } from "../volunteers/registers.ts";
 import { claimableSchema, claimForSchema, householdNoteSchema, rankingQuery, volunteerFileSchema } from "./adminVolunteers.ts";
 
-const body = (schema: z.ZodType) => {
-  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { io: "input" }) as Record<string, unknown>;
-  return { required: true, content: { "application/json": { schema: json } } };
-};
-const ok = (description: string) => ({ description });
-const errors = { "400": ok("请求无效：error.field 指出哪个字段"), "401": ok("未登录"), "403": ok("仅管理员"), "404": ok("不存在") };
+const errors = adminErrors;
 const admin = [{ session: [] }];
-const idPath = { name: "id", in: "path", required: true, schema: { type: "integer", minimum: 1 } };
 const caseNumber = { name: "number", in: "path", required: true, schema: { type: "string", pattern: CASE_NUMBER_EXACT.source }, example: "2026-000123" };
 const ranking = z.toJSONSchema(rankingQuery, { io: "input" }) as { properties: Record<string, Record<string, unknown>> };
 
