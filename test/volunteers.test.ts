@@ -158,6 +158,14 @@ describe("a 志愿者可认领 appeal", () => {
     expect((await kaseOf(number)).status).toBe("in_progress");
   });
 
+  it("tells a volunteer how to write a claim, and takes anything else a volunteer writes as a resident's message", async () => {
+    const help = await helperSays("sim-volunteer-li", "认领");
+    expect(help.outcome).toBe("volunteer_command");
+    expect(help.replies[0].text).toContain("认领 2026-000123");
+    const own = await helperSays("sim-volunteer-li", "3号楼电梯坏了两天了");
+    expect(own.outcome).toBe("appeal");
+  });
+
   it("is not offered when the grid has no active volunteers: dispatched as before", async () => {
     await svc.services.db.volunteer.updateMany({ data: { active: false } });
     const opened = await say("sim-yangguang-1", "r1", LONELY);

@@ -49,8 +49,8 @@ export function splitHours(rest: string): { result: string; hours: number | null
 export async function handleHelperCommand(h: HelperCommandDeps, row: Row, now: Date): Promise<IntakeResult | null> {
   if (row.isGroup) return null;
   const command = parseHelperCommand(row.text);
-  if (!command) return null;
-  const where = { channel: row.channel, address: row.chatId, active: true };
+  const where = { channel: row.channel, address: row.chatId, active: true as const };
+  if (!command) return helpFor(h, row, now, where);
   const actorId = `${row.channel}:${row.senderId}`;
   const respond = (text: string, caseId?: number) => h.out.answer(h.db, row, now, "volunteer_command", text, caseId);
   const error = (message: string, caseId?: number) => respond(h.replies.render("volunteer_command_error", { error: message }), caseId);
@@ -78,4 +78,14 @@ export async function handleHelperCommand(h: HelperCommandDeps, row: Row, now: D
   const noted = await addHouseholdNote(h, household.id, { number: command.number, text: command.rest, visit: command.verb === "走访", actorId, now });
   if (!noted.ok) return error(noted.message, noted.caseId);
   return respond(h.replies.render("household_note_ok", { case_number: noted.number, what: command.verb === "走访" ? "已记录走访" : "已备注" }), noted.caseId);
+}
+
+/** "认领" or "走访" without a case number from a volunteer or a household: how to write it. Anything else: null. */
+async function helpFor(h: HelperCommandDeps, row: Row, now: Date, where: { channel: string; address: string; active: true }): Promise<IntakeResult | null> {
+  const verb = /^\s*(认领|完成|走访|备注)/.exec(row.text)?.[1];
+  if (!verb) return null;
+  const volunteerVerb = verb === "认领" || verb === "完成";
+  const known = volunteerVerb ? await h.db.volunteer.findFirst({ where }) : await h.db.partyHousehold.findFirst({ where });
+  if (!known) return null;
+  return h.out.answer(h.db, row, now, "volunteer_command", h.replies.render(volunteerVerb ? "volunteer_command_help" : "household_help"));
 }
