@@ -159,3 +159,23 @@ describe("同诉 (+1)", () => {
     expect((await outboxTo("sim-yangguang-1", "progress")).at(-1)!.text).toContain("明天上午维修");
   });
 });
+
+describe("the case export", () => {
+  it("has how many residents raised each case (反映人数) and where it came from (来源: 居民 / 主动发现)", async () => {
+    const number = (await say("r1", FIRST)).case!.number;
+    expect((await say("r2", SAME)).case!.number).toBe(number);
+    const kase = await caseOf(number);
+    const hotspot = await svc.services.db.hotspot.create({
+      data: { key: "export-test", kind: "repeat", matterId: kase.matterId!, areaId: kase.buildingId!, count: 3, caseIds: [kase.id], firstSeenAt: clock.now(), lastSeenAt: clock.now() },
+    });
+    const task = await svc.post(`/api/hotspots/${hotspot.id}/task`, {}, auth());
+    expect(task.status).toBe(201);
+
+    const res = await fetch(`${svc.url}/api/cases/export.csv`, { headers: auth() });
+    const [header, ...rows] = (await res.text()).replace(/^\uFEFF/, "").trim().split("\r\n");
+    expect(header.split(",").slice(-2)).toEqual(["反映人数", "来源"]);
+    const tail = (n: string) => rows.find((r) => r.startsWith(`${n},`))!.split(",").slice(-2);
+    expect(tail(number)).toEqual(["2", "居民"]);
+    expect(tail(task.body.number)).toEqual(["1", "主动发现"]);
+  });
+});

@@ -2,7 +2,7 @@
 // the reply texts (caseVars), a row of the API's list (caseListItem) and its detail (caseDetail), an attachment,
 // and the export's columns. Routes load; these present.
 import { ACTOR_LABELS, type Actor } from "../domain/caseMachine.ts";
-import { isOverdue, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, WORKING_STATUSES, type CaseStatus, type Urgency } from "../domain/case.ts";
+import { isOverdue, ORIGIN_LABELS, SATISFACTION_LABELS, STATUS_LABELS, URGENCY_LABELS, WORKING_STATUSES, type CaseStatus, type Urgency } from "../domain/case.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import type { Column } from "../http/tables.ts";
 import type { AttachmentRow } from "../media/service.ts";
@@ -246,4 +246,6 @@ export const CASE_EXPORT_COLUMNS: Column<ExportRow>[] = [
   { header: "督办级别", value: (k) => k.escalationLevel },
   { header: "满意度", value: (k) => (k.satisfaction ? SATISFACTION_LABELS[k.satisfaction] ?? k.satisfaction : "") },
   { header: "重办次数", value: (k) => k.reworkCount },
+  { header: "反映人数", value: (k) => k.reporterCount },
+  { header: "来源", value: (k) => ORIGIN_LABELS[k.origin] ?? k.origin },
 ];

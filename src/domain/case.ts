@@ -58,6 +58,10 @@ export const URGENCY_LABELS: Record<Urgency, string> = { normal: "一般", urgen
 
 /** How the resident rated the handling (回访), or that they did not answer. */
 export const SATISFACTION_LABELS: Record<string, string> = { satisfied: "满意", basically_satisfied: "基本满意", dissatisfied: "不满意", not_evaluated: "未评价" };
+
+/** Who raised a case: a resident, or a worker from a hotspot (未诉先办, a proactive task). */
+export const ORIGIN_LABELS: Record<string, string> = { resident: "居民", proactive: "主动发现" };
+
 /** pending: nobody could classify it yet (a voice message waiting for a worker to listen). */
 export type ClassSource = "llm" | "local" | "rule" | "worker" | "pending";
 
