@@ -10,6 +10,7 @@ import { createApiToken } from "../src/http/apiTokens.ts";
 import { createUser } from "../src/auth/users.ts";
 import { runFollowUp } from "../src/services.ts";
 import { findClusters } from "../src/hotspots/find.ts";
+import { detectHotspots } from "../src/hotspots/detect.ts";
 
 let clock: FakeClock;
 let svc: TestService;
@@ -87,6 +88,36 @@ describe("hotspots (未诉先办)", () => {
 
     const { body } = await get("/api/hotspots");
     expect(body.hotspots).toEqual([expect.objectContaining({ id: hotspot.id, count: 4, area: expect.objectContaining({ name: "幸福社区 3号楼" }), cases: [...numbers, fourth] })]);
+  });
+
+  it("tells the hotspot again once its count has at least doubled since it was told, and only once however often the pass runs", async () => {
+    await seedLamps(3);
+    await night("2026-11-09T03:00");
+    expect(await hotspotNotices()).toHaveLength(2);
+    const hotspot = await svc.services.db.hotspot.findFirstOrThrow();
+    expect(hotspot.announcedCount).toBe(3);
+
+    // Three more in the next three days: six within the period, twice what was told.
+    const more: string[] = [];
+    for (let i = 3; i < 6; i++) {
+      clock.set(new Date(cst("2026-11-09T10:00").getTime() + (i - 3) * DAY));
+      more.push(await lampCase(i));
+    }
+    await night("2026-11-12T03:00");
+    const notices = await hotspotNotices();
+    expect(notices).toHaveLength(4);
+    for (const n of notices.slice(2)) {
+      expect(n.text).toContain("共 6 件");
+      expect(n.text).toContain("比上次通报的 3 件翻了一倍以上");
+      for (const number of more) expect(n.text).toContain(number);
+    }
+    expect(notices.slice(2).map((n) => n.chatId).sort()).toEqual(["sim-community-xingfu", "sim-street"]);
+    expect(await svc.services.db.hotspot.findMany()).toEqual([expect.objectContaining({ id: hotspot.id, count: 6, announcedCount: 6 })]);
+
+    // The pass run again the same night (and the night after, with no more cases) tells nobody.
+    await detectHotspots(svc.services.db, svc.services.replies, { now: clock.now(), days: 14, minCases: 3 });
+    await night("2026-11-13T03:00");
+    expect(await hotspotNotices()).toHaveLength(4);
   });
 
   it("finds nothing below the threshold, and finds it once the threshold is lowered", async () => {

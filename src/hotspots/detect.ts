@@ -1,6 +1,6 @@
 // The nightly 未诉先办 pass: clusters found (find.ts) are kept as Hotspot rows — found again while it goes on, a
-// hotspot is updated, never duplicated — and a new one is told to its community and its street once, with the
-// case numbers behind it and nothing personal.
+// hotspot is updated, never duplicated — and a new one is told to its community and its street, with the case
+// numbers behind it and nothing personal; told again only when its count has at least doubled since.
 import type { Db, Prisma } from "../db.ts";
 import { notifyArea } from "../followup/notify.ts";
 import type { Replies } from "../texts/replies.ts";
@@ -25,29 +25,37 @@ export async function detectHotspots(db: Db, replies: Replies, o: { now: Date; d
   const numbers = new Map(cases.map((c) => [c.id, c.number]));
   const matterName = new Map(matters.map((m) => [m.id, m.name]));
   let created = 0;
+  let retold = 0;
   for (const cl of clusters) {
-    const isNew = await db.$transaction(async (tx) => {
-      const { hotspot, isNew } = await keep(tx, cl, o);
-      // The community and the street above it hear once per hotspot (the dedupe key), in their work chats.
+    const told = await db.$transaction(async (tx) => {
+      const { hotspot, isNew, announcedCount } = await keep(tx, cl, o);
+      const again = !isNew && hotspot.status !== "dismissed" && cl.count >= ANNOUNCE_AGAIN_FACTOR * announcedCount;
+      if (!isNew && !again) return null;
+      // The community and the street above it hear it in their work chats, once per count (the dedupe key: a
+      // second run the same night repeats nothing).
       const community = cl.level === "community" ? cl.areaId : communityOf(area.get(cl.areaId)?.parentId ?? -1);
-      const told = [community, community ? area.get(community)?.parentId ?? null : null].filter((id): id is number => Boolean(id));
-      if (isNew) {
-        const text = replies.render("hotspot_notice", {
-          area: areaName(area, cl.areaId),
-          matter_name: matterName.get(cl.matterId) ?? "",
-          days: String(o.days),
-          count: String(cl.count),
-          trend: cl.kind === "rising" ? `，上一${o.days}天为 ${cl.previousCount} 件，明显上升` : "",
-          cases: cl.caseIds.map((id) => numbers.get(id)).join("、"),
-        });
-        for (const areaId of told) await notifyArea(tx, areaId, { caseId: null, text, kind: "hotspot", now: o.now, dedupeKey: `hotspot:${hotspot.id}:a${areaId}` });
-      }
-      return isNew;
+      const to = [community, community ? area.get(community)?.parentId ?? null : null].filter((id): id is number => Boolean(id));
+      const rising = cl.kind === "rising" ? `，上一${o.days}天为 ${cl.previousCount} 件，明显上升` : "";
+      const text = replies.render("hotspot_notice", {
+        area: areaName(area, cl.areaId),
+        matter_name: matterName.get(cl.matterId) ?? "",
+        days: String(o.days),
+        count: String(cl.count),
+        trend: again ? `，比上次通报的 ${announcedCount} 件翻了一倍以上${rising}` : rising,
+        cases: cl.caseIds.map((id) => numbers.get(id)).join("、"),
+      });
+      for (const areaId of to) await notifyArea(tx, areaId, { caseId: null, text, kind: "hotspot", now: o.now, dedupeKey: `hotspot:${hotspot.id}:n${cl.count}:a${areaId}` });
+      await tx.hotspot.update({ where: { id: hotspot.id }, data: { announcedCount: cl.count } });
+      return isNew ? "new" : "again";
     });
-    if (isNew) created++;
+    if (told === "new") created++;
+    if (told === "again") retold++;
   }
-  return { found: clusters.length, created };
+  return { found: clusters.length, created, retold };
 }
+
+/** How much a hotspot must have grown since it was last told for it to be told again. */
+export const ANNOUNCE_AGAIN_FACTOR = 2;
 
 /** The same matter and area still going on (seen within a period): updated; otherwise a new hotspot. */
 async function keep(tx: Tx, cl: Cluster, o: { now: Date; days: number }) {
@@ -56,11 +64,10 @@ async function keep(tx: Tx, cl: Cluster, o: { now: Date; days: number }) {
     orderBy: { id: "desc" },
   });
   const data = { kind: cl.kind, count: cl.count, previousCount: cl.previousCount, caseIds: cl.caseIds, lastSeenAt: o.now };
-  if (ongoing) return { hotspot: await tx.hotspot.update({ where: { id: ongoing.id }, data }), isNew: false };
   const key = `${cl.matterId}:${cl.areaId}:${chinaDate(new Date(o.now.getTime() - o.days * 86400_000))}`;
-  const existing = await tx.hotspot.findUnique({ where: { key } });
-  if (existing) return { hotspot: await tx.hotspot.update({ where: { id: existing.id }, data }), isNew: false };
-  return { hotspot: await tx.hotspot.create({ data: { key, matterId: cl.matterId, areaId: cl.areaId, firstSeenAt: o.now, ...data } }), isNew: true };
+  const existing = ongoing ?? (await tx.hotspot.findUnique({ where: { key } }));
+  if (existing) return { hotspot: await tx.hotspot.update({ where: { id: existing.id }, data }), isNew: false, announcedCount: existing.announcedCount };
+  return { hotspot: await tx.hotspot.create({ data: { key, matterId: cl.matterId, areaId: cl.areaId, firstSeenAt: o.now, ...data } }), isNew: true, announcedCount: 0 };
 }
 
 /** "幸福社区 3号楼" for a building, the community's own name for a community. */

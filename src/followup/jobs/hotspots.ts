@@ -16,8 +16,8 @@ export async function ensureHotspotsScheduled(ctx: Pick<JobContext, "db">, now: 
 export function hotspotsJob(ctx: JobContext): JobHandler {
   return async function hotspots(_job, now) {
     const settings = await ctx.settings.current();
-    const { found, created } = await detectHotspots(ctx.db, ctx.replies, { now, days: settings.hotspotDays, minCases: settings.hotspotMinCases });
+    const { found, created, retold } = await detectHotspots(ctx.db, ctx.replies, { now, days: settings.hotspotDays, minCases: settings.hotspotMinCases });
     await ensureHotspotsScheduled(ctx, new Date(now.getTime() + 60_000));
-    return done(`found ${found} hotspots, ${created} new`);
+    return done(`found ${found} hotspots, ${created} new, ${retold} told again`);
   };
 }
