@@ -160,6 +160,37 @@ describe("同诉 (+1)", () => {
   });
 });
 
+describe("merging a case others joined", () => {
+  it("carries the merged case's resident and joined residents to the target: counted there, they hear its progress and get its survey", async () => {
+    const target = (await say("r1", FIRST)).case!.number;
+    expect((await say("r2", SAME)).case!.number).toBe(target);
+    // A second case of the same problem that joining missed (words less alike than asked), with a resident of its own.
+    await svc.services.settings.update({ sameProblemSimilarity: 0.95 });
+    const duplicate = (await say("r3", SAME)).case!.number;
+    expect(duplicate).not.toBe(target);
+    expect((await say("r4", SAME)).case!.number).toBe(duplicate);
+    expect((await say("r2", SAME)).case!.number).toBe(duplicate); // r2 raised it twice: counted once on the target
+
+    const res = await act(duplicate, { action: "merge", mergeInto: target });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("merged");
+    for (const chat of ["sim-private-r3", "sim-private-r4"]) expect((await outboxTo(chat, "progress")).at(-1)!.text).toContain(target);
+    const kase = await caseOf(target);
+    expect(kase.reporterCount).toBe(4);
+    const residents = await svc.services.db.resident.findMany({ where: { id: { in: kase.reporters.map((r) => r.residentId!) } } });
+    expect(residents.map((r) => r.externalId).sort()).toEqual(["r2", "r3", "r4"]);
+    expect((await get(`/api/cases/${target}`)).body.reporterCount).toBe(4);
+
+    // The target's progress and survey reach them in their own chats.
+    expect((await act(target, { action: "resolve", text: "已更换灯泡和镇流器" })).status).toBe(200);
+    for (const chat of ["sim-private-r3", "sim-private-r4"]) expect((await outboxTo(chat, "progress")).at(-1)!.text).toContain("已更换灯泡和镇流器");
+    clock.advance(2 * HOUR);
+    await runFollowUp(svc.services);
+    for (const chat of ["sim-yangguang-1", "sim-private-r2", "sim-private-r3", "sim-private-r4"]) expect(await outboxTo(chat, "survey"), chat).toHaveLength(1);
+    expect((await say("r3", "1")).replies[0].text).toBe(`感谢您的评价（满意），已记入工单 ${target}。`);
+  });
+});
+
 describe("the case export", () => {
   it("has how many residents raised each case (反映人数) and where it came from (来源: 居民 / 主动发现)", async () => {
     const number = (await say("r1", FIRST)).case!.number;

@@ -8,7 +8,7 @@ import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import type { Settings } from "../settings.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { dispatchRound, scheduleJob, type JobKind } from "../followup/schedule.ts";
-import { splitOff } from "./join.ts";
+import { carryReporters, splitOff } from "./join.ts";
 
 type Tx = Prisma.TransactionClient;
 export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
@@ -233,9 +233,11 @@ export const STEPS: Record<CaseAction, Step> = {
       data.closedAt = input.now;
       record.mergedInto = target.number;
     },
-    async then({ record, cancel, tell }) {
+    async then({ tx, kase, input, record, cancel, tell }) {
       await cancel([...DEADLINE_JOBS, "still_handling"], "已合并");
       await tell("progress_merged", { target_number: String(record.mergedInto) });
+      // Told here first; from now on they are the target's reporters and hear its progress and survey.
+      await carryReporters(tx, kase, kase.mergedIntoId!, input.now);
     },
   },
   withdraw: {

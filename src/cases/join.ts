@@ -1,6 +1,7 @@
 // 同诉 (+1) written on a case: a resident joins an open case that is the same problem (the case counts them and
-// ranks higher), a joined resident's rating is recorded, and a worker splits a wrongly joined report off into a
-// case of its own. The decision "same problem?" is sameProblem.ts's; these only write.
+// ranks higher), a joined resident's rating is recorded, a worker splits a wrongly joined report off into a case
+// of its own, and a case merged into another brings its residents along. The decision "same problem?" is
+// sameProblem.ts's; these only write.
 import type { Prisma } from "../db.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { TransitionError } from "../domain/caseMachine.ts";
@@ -82,4 +83,34 @@ export async function splitOff(tx: Tx, kase: { id: number; number: string; matte
   });
   await tx.caseReporter.update({ where: { id: reporter.id }, data: { splitAt: p.now, splitCaseId: created.id } });
   return { reporterId: reporter.id, created };
+}
+
+/**
+ * A case merged into another (the merge action): its resident and the residents who joined it become reporters of
+ * the target, counted there (a resident the target has already is not counted twice), so they hear the target's
+ * progress and get its survey. A report split off from some case and now merged keeps its one row: it moves here.
+ */
+export async function carryReporters(tx: Tx, from: { id: number; number: string; residentId: number | null; channel: string; chatId: string; isGroup: boolean; text: string }, targetId: number, now: Date) {
+  const target = await tx.case.findUniqueOrThrow({ where: { id: targetId }, select: { residentId: true, reporters: { where: { splitAt: null }, select: { residentId: true } } } });
+  const present = new Set([target.residentId, ...target.reporters.map((r) => r.residentId)].filter((id): id is number => id !== null));
+  const moved: number[] = [];
+  const joined = await tx.caseReporter.findMany({ where: { caseId: from.id, splitAt: null, residentId: { not: null } }, orderBy: { id: "asc" } });
+  for (const r of joined) {
+    if (present.has(r.residentId!)) continue;
+    await tx.caseReporter.update({ where: { id: r.id }, data: { caseId: targetId, satisfaction: null } });
+    present.add(r.residentId!);
+    moved.push(r.id);
+  }
+  const resident = from.residentId && !present.has(from.residentId) ? await tx.resident.findUnique({ where: { id: from.residentId } }) : null;
+  const opening = resident ? await tx.inboundMessage.findFirst({ where: { caseId: from.id, channel: resident.channel, senderId: resident.externalId }, orderBy: { id: "asc" } }) : null;
+  if (resident && opening) {
+    // A worker judged them the same problem: as alike as can be.
+    const row = { caseId: targetId, residentId: resident.id, channel: from.channel, chatId: from.chatId, isGroup: from.isGroup, text: from.text, similarity: 1, joinedAt: now, splitAt: null, splitCaseId: null, satisfaction: null };
+    const own = await tx.caseReporter.upsert({ where: { inboundId: opening.id }, create: { ...row, inboundId: opening.id }, update: row });
+    moved.unshift(own.id);
+  }
+  if (!moved.length) return 0;
+  await tx.case.update({ where: { id: targetId }, data: { reporterCount: { increment: moved.length } } });
+  await recordEvent(tx, targetId, { type: "reporters_merged", actor: "bot", note: `工单 ${from.number} 合并至此，${moved.length} 位居民一并计入`, data: { from: from.number, reporterIds: moved }, now });
+  return moved.length;
 }
