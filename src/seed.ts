@@ -82,7 +82,7 @@ export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise
   } else if (await recordBaseline(db, { id: null, name: "系统" }, "版本记录启用前的清单")) {
     log.info("recorded the existing responsibility list as its first version");
   }
-  // After the organisation and the list: volunteers have grids, households buildings, and some matters are theirs to claim.
+  // After the organisation and the list: volunteers have grids, households buildings (志愿者可认领 is the list's column).
   await seedVolunteers(db, log, dir);
 
   if ((await db.emergencyRule.count()) === 0) {

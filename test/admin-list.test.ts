@@ -152,7 +152,7 @@ describe("importing a file", () => {
 
   it("exports the list to XLSX in the import's columns, and the export imports back with no change", async () => {
     const rows = await exported();
-    expect(rows[0]).toEqual(["编码", "事项名称", "类别", "说明", "关键词", "主责单位", "配合单位", "响应时限", "办结时限", "示例诉求", "需定位"]);
+    expect(rows[0]).toEqual(["编码", "事项名称", "类别", "说明", "关键词", "主责单位", "配合单位", "响应时限", "办结时限", "示例诉求", "需定位", "志愿者可认领"]);
     const total = (await call("GET", "/api/admin/matters", admin)).body.counts.active;
     expect(rows).toHaveLength(total + 1);
     const back = await call("POST", "/api/admin/list/preview", admin, file("职责清单.xlsx", (await call("GET", "/api/admin/list/export.xlsx", admin)).body as Buffer));
@@ -305,5 +305,67 @@ describe("editing one matter", () => {
     expect(kase).toMatchObject({ listVersionId: version.id, leadUnit: { name: "阳光花园物业服务中心" } });
     // Restoring the same again changes nothing.
     expect((await call("POST", `/api/admin/list/versions/${before.id}/restore`, admin, { reason: "再恢复一次" })).body).toMatchObject({ versionId: null, added: 0, changed: 0, removed: 0 });
+  });
+});
+
+describe("志愿者可认领 as a column of the list", () => {
+  const claimable = async (code: string) => (await svc.services.db.matter.findUniqueOrThrow({ where: { code } })).volunteerClaimable;
+
+  it("is exported, imported (previewed as a changed field), kept when a file has no such column, and restored with a version", async () => {
+    const rows = await exported();
+    const col = rows[0].indexOf("志愿者可认领");
+    expect(rows.find((r) => r[0] === "YL02")![col]).toBe("是");
+    expect(rows.find((r) => r[0] === "YL01")![col]).toBe("否");
+    const seeded = await svc.services.db.listVersion.findFirstOrThrow({ orderBy: { id: "desc" } });
+
+    // YL02 no longer, YL01 from now on: the preview names the field, the apply writes it and a version.
+    rows.find((r) => r[0] === "YL02")![col] = "否";
+    rows.find((r) => r[0] === "YL01")![col] = "是";
+    const bytes = await xlsx(rows);
+    const preview = await call("POST", "/api/admin/list/preview", admin, file("清单.xlsx", bytes));
+    expect(preview.body.changed).toEqual([
+      { code: "YL01", name: "养老服务与补贴", fields: [{ field: "volunteerClaimable", label: "志愿者可认领", before: "否", after: "是" }] },
+      { code: "YL02", name: "独居老人关爱", fields: [{ field: "volunteerClaimable", label: "志愿者可认领", before: "是", after: "否" }] },
+    ]);
+    const applied = await call("POST", "/api/admin/list/apply", admin, { ...file("清单.xlsx", bytes), reason: "养老补贴改由志愿者协助" });
+    expect(applied.body).toMatchObject({ added: 0, changed: 2, removed: 0 });
+    expect([await claimable("YL01"), await claimable("YL02")]).toEqual([true, false]);
+    const version = await svc.services.db.listVersion.findUniqueOrThrow({ where: { id: applied.body.versionId } });
+    expect((version.snapshot as any[]).find((m) => m.code === "YL01")).toMatchObject({ volunteerClaimable: true });
+
+    // An older file without the column (or a blank cell) leaves the marks as they are.
+    const old = rows.map((r) => r.slice(0, col));
+    old.find((r) => r[0] === "YL01")![rows[0].indexOf("办结时限")] = "3";
+    const kept = await call("POST", "/api/admin/list/apply", admin, { ...file("旧清单.xlsx", await xlsx(old)), reason: "旧格式文件" });
+    expect(kept.body).toMatchObject({ changed: 1 });
+    expect([await claimable("YL01"), await claimable("YL02")]).toEqual([true, false]);
+
+    // Back to the seeded version: the marks as they were then.
+    const restored = await call("POST", `/api/admin/list/versions/${seeded.id}/restore`, admin, { reason: "恢复原清单" });
+    expect(restored.status).toBe(200);
+    expect([await claimable("YL01"), await claimable("YL02")]).toEqual([false, true]);
+  });
+
+  it("refuses a value that is neither 是 nor 否, naming the row", async () => {
+    const rows = await exported();
+    const yl02 = rows.findIndex((r) => r[0] === "YL02");
+    rows[yl02][rows[0].indexOf("志愿者可认领")] = "也许";
+    const res = await call("POST", "/api/admin/list/apply", admin, { ...file("清单.xlsx", await xlsx(rows)), reason: "试试" });
+    expect(res.status).toBe(422);
+    expect(res.body.error.errors).toEqual([{ row: yl02 + 1, field: "志愿者可认领", message: "志愿者可认领“也许”应为“是”或“否”" }]);
+    expect(await claimable("YL02")).toBe(true);
+  });
+
+  it("is edited on one matter with a reason, and the volunteers page's switch writes a version too", async () => {
+    const res = await call("PUT", "/api/admin/matters/YL01", admin, { volunteerClaimable: true, reason: "志愿者可协助" });
+    expect(res.body).toMatchObject({ matter: { code: "YL01", volunteerClaimable: true }, fields: ["volunteerClaimable"] });
+    const listed = await call("GET", "/api/admin/matters?q=YL0", admin);
+    expect(listed.body.matters.map((m: any) => [m.code, m.volunteerClaimable])).toEqual([["YL01", true], ["YL02", true]]);
+    const before = await versionCount();
+    const off = await call("PATCH", "/api/admin/volunteers/matters/YL02", admin, { volunteerClaimable: false });
+    expect(off.body).toEqual({ code: "YL02", volunteerClaimable: false });
+    expect(await versionCount()).toBe(before + 1);
+    const version = await svc.services.db.listVersion.findFirstOrThrow({ orderBy: { id: "desc" } });
+    expect(version).toMatchObject({ source: "edit", authorName: "清单管理员", changes: { changed: [{ code: "YL02", fields: ["volunteerClaimable"] }] } });
   });
 });

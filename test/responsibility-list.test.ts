@@ -40,6 +40,13 @@ describe("the default list shipped in prisma/seed/matters.csv", () => {
     expect(elevator.cooperatingUnits.map((c) => c.unit.name)).toEqual(["区市场监督管理局"]);
   });
 
+  it("marks 志愿者可认领 in its own column: YL02 (独居老人关爱) only, in the file and in a fresh database", async () => {
+    expect(rows.filter((r) => r.volunteerClaimable).map((r) => r.code)).toEqual(["YL02"]);
+    expect(rows.every((r) => r.volunteerClaimable !== undefined)).toBe(true);
+    const db = (await freshService()).services.db;
+    expect((await db.matter.findMany({ where: { volunteerClaimable: true } })).map((m) => m.code)).toEqual(["YL02"]);
+  });
+
   it("classifies each of its own examples to its own matter", async () => {
     const { LocalClassifier } = await import("../src/classify/local.ts");
     const local = new LocalClassifier();
@@ -100,6 +107,12 @@ describe("importing a list from CSV", () => {
       { line: 5, field: "办结时限", message: "办结时限“2.5”不是正整数" },
     ]);
     expect(error!.message).toContain("第 3 行（事项名称）：事项名称必填");
+  });
+
+  it("reads 志愿者可认领 (volunteer_claimable) as yes, no or not said", () => {
+    const rows = parseMatterCsv("code,name,volunteer_claimable\nV1,买菜,是\nV2,修灯,no\nV3,陪诊,");
+    expect(rows.map((r) => r.volunteerClaimable)).toEqual([true, false, undefined]);
+    expect(() => parseMatterCsv("编码,事项名称,志愿者可认领\nV4,取药,看情况")).toThrow("第 2 行（志愿者可认领）：志愿者可认领“看情况”应为“是”或“否”");
   });
 
   it("reports a duplicate code with the row it repeats", () => {

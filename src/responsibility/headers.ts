@@ -27,6 +27,8 @@ const HEADERS: Record<string, keyof RawRow> = {
   示例诉求: "examples",
   needs_location: "needsLocation",
   需定位: "needsLocation",
+  volunteer_claimable: "volunteerClaimable",
+  志愿者可认领: "volunteerClaimable",
   // A three-level classification (一级分类, 二级分类, 三级分类) loads as a list: the third level is the matter.
   三级分类: "name",
   二级分类: "level2",
@@ -34,7 +36,7 @@ const HEADERS: Record<string, keyof RawRow> = {
 };
 
 export type RawRow = Partial<Record<
-  "code" | "name" | "category" | "description" | "keywords" | "leadUnit" | "cooperatingUnits" | "responseHours" | "resolveDays" | "examples" | "needsLocation" | "level1" | "level2",
+  "code" | "name" | "category" | "description" | "keywords" | "leadUnit" | "cooperatingUnits" | "responseHours" | "resolveDays" | "examples" | "needsLocation" | "volunteerClaimable" | "level1" | "level2",
   string
 >>;
 

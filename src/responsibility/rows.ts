@@ -16,6 +16,8 @@ export interface MatterRow {
   resolveDays?: number;
   examples: string[];
   needsLocation?: boolean;
+  /** 志愿者可认领 (undefined: not said, the list keeps what it has; a new matter: no). */
+  volunteerClaimable?: boolean;
 }
 
 /** A file read without giving up at the first bad row: the good rows, every problem, and the fields it has. */
@@ -54,17 +56,18 @@ const limit = (label: string, integer: boolean) =>
       return n;
     });
 
-const yesNo = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    const t = (v ?? "").trim().toLowerCase();
-    if (!t) return undefined;
-    if (["是", "y", "yes", "true", "1", "需要"].includes(t)) return true;
-    if (["否", "n", "no", "false", "0", "不需要"].includes(t)) return false;
-    ctx.addIssue({ code: "custom", message: `需定位“${v}”应为“是”或“否”` });
-    return z.NEVER;
-  });
+const yesNo = (label: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const t = (v ?? "").trim().toLowerCase();
+      if (!t) return undefined;
+      if (["是", "y", "yes", "true", "1", "需要"].includes(t)) return true;
+      if (["否", "n", "no", "false", "0", "不需要"].includes(t)) return false;
+      ctx.addIssue({ code: "custom", message: `${label}“${v}”应为“是”或“否”` });
+      return z.NEVER;
+    });
 
 const rowSchema = z.object({
   code: z.string().optional().transform((v) => v?.trim() || undefined),
@@ -77,13 +80,14 @@ const rowSchema = z.object({
   responseHours: limit("响应时限", false),
   resolveDays: limit("办结时限", true),
   examples: z.string().optional().transform(splitExamples),
-  needsLocation: yesNo,
+  needsLocation: yesNo("需定位"),
+  volunteerClaimable: yesNo("志愿者可认领"),
   level1: z.string().optional(),
   level2: z.string().optional(),
 });
 
 const FIELD_LABELS: Record<string, string> = {
-  code: "编码", name: "事项名称", responseHours: "响应时限", resolveDays: "办结时限", needsLocation: "需定位",
+  code: "编码", name: "事项名称", responseHours: "响应时限", resolveDays: "办结时限", needsLocation: "需定位", volunteerClaimable: "志愿者可认领",
 };
 
 /** A file's records (blank ones too, header first) as matters and problems; an empty file or header throws. */

@@ -10,14 +10,20 @@ import { ListImportError, type MatterRow, type MatterTable, type RowProblem } fr
 type Tx = Prisma.TransactionClient;
 
 /** A matter as the list holds it, units by name (what a spreadsheet has, and what a snapshot keeps). */
-export type MatterState = Omit<MatterInfo, "id" | "leadUnit" | "cooperatingUnits"> & { leadUnit: string | null; cooperatingUnits: string[]; active: boolean };
+export type MatterState = Omit<MatterInfo, "id" | "leadUnit" | "cooperatingUnits"> & {
+  leadUnit: string | null;
+  cooperatingUnits: string[];
+  /** 志愿者可认领: its appeals are offered to the grid's volunteers first. */
+  volunteerClaimable: boolean;
+  active: boolean;
+};
 export type SnapshotMatter = Omit<MatterState, "active">;
 
-export const FIELDS = ["name", "category", "description", "keywords", "examples", "needsLocation", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "active"] as const;
+export const FIELDS = ["name", "category", "description", "keywords", "examples", "needsLocation", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "volunteerClaimable", "active"] as const;
 export type MatterField = (typeof FIELDS)[number];
 export const FIELD_LABELS: Record<MatterField, string> = {
   name: "事项名称", category: "类别", description: "说明", keywords: "关键词", examples: "示例诉求", needsLocation: "需定位",
-  leadUnit: "主责单位", cooperatingUnits: "配合单位", responseHours: "响应时限", resolveDays: "办结时限", active: "启用",
+  leadUnit: "主责单位", cooperatingUnits: "配合单位", responseHours: "响应时限", resolveDays: "办结时限", volunteerClaimable: "志愿者可认领", active: "启用",
 };
 
 export interface ListChanges {
@@ -65,7 +71,7 @@ export function changedFields(before: MatterState, after: MatterState): MatterFi
 const withUnits = { leadUnit: true, cooperatingUnits: { include: { unit: true } } } as const;
 const stateOf = (m: Prisma.MatterGetPayload<{ include: typeof withUnits }>): [string, MatterState] => {
   const { id: _id, leadUnit, cooperatingUnits, ...info } = matterInfo(m);
-  return [m.code, { ...info, leadUnit: leadUnit?.name ?? null, cooperatingUnits: cooperatingUnits.map((u) => u.name).sort(), active: m.active }];
+  return [m.code, { ...info, leadUnit: leadUnit?.name ?? null, cooperatingUnits: cooperatingUnits.map((u) => u.name).sort(), volunteerClaimable: m.volunteerClaimable, active: m.active }];
 };
 
 /** Every matter (active or not) by code, with units by name. */
@@ -170,6 +176,8 @@ function importPlanner(current: Map<string, MatterState>, units: Set<string>, ta
       cooperatingUnits: cooperating,
       responseHours: row.responseHours ?? before?.responseHours ?? DEFAULT_RESPONSE_HOURS,
       resolveDays: row.resolveDays ?? before?.resolveDays ?? DEFAULT_RESOLVE_DAYS,
+      // No column, or a blank cell (an older file, an older version's snapshot): the mark stays as it is.
+      volunteerClaimable: row.volunteerClaimable ?? before?.volunteerClaimable ?? false,
       active: true,
     };
     if (!before) {
@@ -232,6 +240,7 @@ async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta
     leadUnitId: m.leadUnit ? unitIds.get(m.leadUnit)! : null,
     responseHours: m.responseHours,
     resolveDays: m.resolveDays,
+    volunteerClaimable: m.volunteerClaimable,
     active: m.active,
   });
   const added = new Set(changes.added);
@@ -312,7 +321,7 @@ export async function restoreVersion(db: Db, versionId: number, meta: { author: 
   const table: MatterTable = {
     rows: snapshot.map((m, i) => ({ ...m, line: i + 2, leadUnit: m.leadUnit ?? undefined })),
     problems: [],
-    columns: new Set(["code", "name", "category", "description", "keywords", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "examples", "needsLocation"]),
+    columns: new Set(["code", "name", "category", "description", "keywords", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "examples", "needsLocation", "volunteerClaimable"]),
   };
   return applyImport(db, table, { mode: "replace", complete: false, strictUnits: false, source: "restore", ...meta });
 }
@@ -332,7 +341,7 @@ export async function saveMatter(
     if (!input.create && !before) throw new ListConflict(`事项 ${input.code} 不存在`, "not_found");
     const base: MatterState = before ?? {
       code: input.code, name: "", category: "", description: "", keywords: [], examples: [], needsLocation: true, leadUnit: null,
-      cooperatingUnits: [], responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS, active: true,
+      cooperatingUnits: [], responseHours: DEFAULT_RESPONSE_HOURS, resolveDays: DEFAULT_RESOLVE_DAYS, volunteerClaimable: false, active: true,
     };
     const after: MatterState = { ...base, ...input.patch, code: input.code };
     after.cooperatingUnits = [...new Set(after.cooperatingUnits.filter((u) => u !== after.leadUnit))].sort();
@@ -360,7 +369,7 @@ export async function applyMatterRows(
   rows: MatterRow[],
   meta: { author: Author; reason: string; source: ListSource } = { author: { id: null, name: "命令行" }, reason: "命令行导入", source: "import" },
 ): Promise<{ added: number; updated: number; versionId: number | null }> {
-  const columns = new Set<keyof MatterRow>(["code", "name", "category", "description", "keywords", "examples", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "needsLocation"]);
+  const columns = new Set<keyof MatterRow>(["code", "name", "category", "description", "keywords", "examples", "leadUnit", "cooperatingUnits", "responseHours", "resolveDays", "needsLocation", "volunteerClaimable"]);
   const result = await applyImport(db, { rows, problems: [], columns }, { mode: "merge", complete: false, strictUnits: false, ...meta });
   return { added: result.changes.added.length, updated: result.changes.changed.length, versionId: result.versionId };
 }

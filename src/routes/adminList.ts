@@ -36,6 +36,7 @@ const matterFields = z.object({
   keywords: words(100),
   examples: words(50),
   needsLocation: z.boolean(),
+  volunteerClaimable: z.boolean(),
   leadUnitId: z.number().int().positive().nullable(),
   cooperatingUnitIds: z.array(z.number().int().positive()).max(30),
   responseHours: z.number().int("响应时限须为整数小时").positive().max(24 * 365),
@@ -71,7 +72,7 @@ const loadMatters = (services: Services) =>
 
 const presentMatter = (m: MatterWithUnits) => {
   const { id: _id, ...info } = matterInfo(m);
-  return { ...info, active: m.active, updatedAt: m.updatedAt };
+  return { ...info, volunteerClaimable: m.volunteerClaimable, active: m.active, updatedAt: m.updatedAt };
 };
 
 /** A field's value as a person reads it in the preview. */
@@ -229,6 +230,7 @@ export function adminListRoutes(services: Services): Router {
     { header: "办结时限", value: (m) => m.resolveDays, width: 10 },
     { header: "示例诉求", value: (m) => m.examples.join("|"), width: 50 },
     { header: "需定位", value: (m) => (m.needsLocation ? "是" : "否"), width: 8 },
+    { header: "志愿者可认领", value: (m) => (m.volunteerClaimable ? "是" : "否"), width: 12 },
   ];
   const exportList = (format: "csv" | "xlsx") => async (ctx: Context) => {
     const list = [...(await loadList(db)).values()].filter((m) => m.active);

@@ -11,6 +11,7 @@ import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { CASE_NUMBER_EXACT } from "../domain/case.ts";
 import { LIST_LIMITS, ListFileRefused, ListImportError } from "../responsibility/limits.ts";
 import { problemsOut } from "./adminList.ts";
+import { ListConflict, saveMatter } from "../responsibility/versions.ts";
 import {
   changeHousehold, changeVolunteer, createHousehold, createVolunteer, householdSchema, householdUpdateSchema, importVolunteers, readRegisters, readVolunteerFile, volunteerSchema, volunteerUpdateSchema,
 } from "../volunteers/registers.ts";
@@ -105,9 +106,13 @@ export function adminVolunteerRoutes(services: Services): Router {
   router.patch("/volunteers/matters/:code", async (ctx) => {
     const { code } = parseInput(codeParam, ctx.params);
     const body = parseInput(claimableSchema, ctx.request.body);
-    const { count } = await db.matter.updateMany({ where: { code }, data: { volunteerClaimable: body.volunteerClaimable } });
-    if (!count) throw NotFoundError(`职责清单中没有事项 ${code}`);
-    log.info({ by: by(ctx), matter: code, volunteerClaimable: body.volunteerClaimable }, "matter volunteer-claimable changed");
+    // A change of the list like any other: a version with who and why, so a restore or an import knows of it.
+    const author = { id: ctx.state.user.id, name: ctx.state.user.displayName };
+    const result = await saveMatter(db, { code, create: false, patch: { volunteerClaimable: body.volunteerClaimable }, author, reason: "志愿者页面设置志愿者可认领", now: services.clock() }).catch((err) => {
+      throw err instanceof ListConflict ? NotFoundError(`职责清单中没有事项 ${code}`) : err;
+    });
+    if (result.versionId !== null) await services.reference.reload();
+    log.info({ by: by(ctx), matter: code, volunteerClaimable: body.volunteerClaimable, versionId: result.versionId }, "matter volunteer-claimable changed");
     ctx.body = { code, volunteerClaimable: body.volunteerClaimable };
   });
 

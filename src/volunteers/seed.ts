@@ -1,5 +1,6 @@
-// The demo's volunteers and 党员中心户 (prisma/seed/volunteers.json) and the matters they may claim, applied when
-// both registers are empty and the grids they name exist (the seeded organisation): an administrator's data wins.
+// The demo's volunteers and 党员中心户 (prisma/seed/volunteers.json), applied when both registers are empty and the
+// grids they name exist (the seeded organisation): an administrator's data wins. Which matters volunteers may claim
+// is the list's own column (志愿者可认领 in prisma/seed/matters.csv).
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -8,8 +9,6 @@ import type { Logger } from "../log.ts";
 import { CONTACT_CHANNELS } from "../channels/types.ts";
 
 const seedSchema = z.object({
-  /** Marked 志愿者可认领 (the list file has no column for it; the console's list editor sets it too). */
-  claimableMatters: z.array(z.string()),
   volunteers: z.array(
     z.object({
       name: z.string().min(1),
@@ -58,6 +57,5 @@ export async function seedVolunteers(db: Db, log: Logger, dir: string): Promise<
     }
     await db.partyHousehold.create({ data: { ...h, buildings: { create: ids.map((buildingId) => ({ buildingId })) } } });
   }
-  const { count } = await db.matter.updateMany({ where: { code: { in: seed.claimableMatters } }, data: { volunteerClaimable: true } });
-  log.info({ volunteers, households: seed.households.length, claimableMatters: count }, "seeded volunteers and party-member households");
+  log.info({ volunteers, households: seed.households.length }, "seeded volunteers and party-member households");
 }

@@ -124,4 +124,30 @@ describe("the responsibility list editor", () => {
     await snap(page, "phone-errors");
     await page.close();
   });
+
+  it("shows which matters volunteers may claim, and marks one in the form", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(`${svc.url}/console/#/admin/list?q=YL0`);
+    await page.getByLabel("用户名").fill("boss");
+    await page.getByLabel("密码").fill("admin-pass-123");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.locator('table.matters tr[data-code="YL02"]').waitFor();
+    expect(await page.locator("table.matters thead").textContent()).toContain("志愿者可认领");
+    expect(await page.locator('table.matters tr[data-code="YL02"] td.claimable').textContent()).toBe("可认领");
+    expect(await page.locator('table.matters tr[data-code="YL01"] td.claimable').textContent()).toBe("—");
+
+    await page.locator('table.matters tr[data-code="YL01"]').getByRole("button", { name: "编辑" }).click();
+    const form = page.locator("form.matter-form");
+    expect(await form.getByLabel("志愿者可认领（先交本网格志愿者）").isChecked()).toBe(false);
+    await form.getByLabel("志愿者可认领（先交本网格志愿者）").check();
+    await form.getByLabel("修改原因").fill("养老补贴材料可由志愿者代办");
+    await form.getByRole("button", { name: "保存" }).click();
+    await expect.poll(() => page.locator('table.matters tr[data-code="YL01"] td.claimable').textContent()).toBe("可认领");
+    expect(await svc.services.db.matter.findUnique({ where: { code: "YL01" } })).toMatchObject({ volunteerClaimable: true });
+    await page.screenshot({ path: "/tmp/list-claimable.png", fullPage: false });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
 });

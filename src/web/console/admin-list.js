@@ -55,7 +55,7 @@ export default async function adminList(params) {
     h("p", { class: "muted small" }, `找到 ${data.total} 项`),
     data.matters.length
       ? h("div", { class: "table-wrap" }, h("table", { class: "matters" },
-          h("thead", {}, h("tr", {}, ["编码", "事项名称", "类别", "主责单位", "配合单位", "时限", "状态", ""].map((x) => h("th", {}, x)))),
+          h("thead", {}, h("tr", {}, ["编码", "事项名称", "类别", "主责单位", "配合单位", "时限", "志愿者可认领", "状态", ""].map((x) => h("th", {}, x)))),
           h("tbody", {}, data.matters.map((m) => h("tr", { class: m.active ? "" : "inactive", dataset: { code: m.code } },
             h("td", {}, h("code", {}, m.code)),
             h("td", {}, h("b", {}, m.name)),
@@ -63,6 +63,7 @@ export default async function adminList(params) {
             h("td", { dataset: { label: "主责" } }, m.leadUnit?.name ?? h("span", { class: "error" }, "未设置")),
             h("td", { class: "small", dataset: { label: "配合" } }, m.cooperatingUnits.map((u) => u.name).join("、") || "—"),
             h("td", { class: "small nowrap" }, `响应 ${m.responseHours} 小时`, h("br"), `办结 ${m.resolveDays} 个工作日`),
+            h("td", { class: "claimable", dataset: { label: "志愿者可认领" } }, m.volunteerClaimable ? h("span", { class: "pill resolved" }, "可认领") : "—"),
             h("td", {}, h("span", { class: `pill ${m.active ? "resolved" : "late"}` }, m.active ? "启用" : "停用")),
             h("td", {}, h("button", { type: "button", onclick: () => openEditor(m) }, "编辑")),
           )))))
@@ -100,6 +101,7 @@ function matterForm(m, units, saved, cancel) {
         responseHours: Number(f.get("responseHours")),
         resolveDays: Number(f.get("resolveDays")),
         needsLocation: f.get("needsLocation") === "on",
+        volunteerClaimable: f.get("volunteerClaimable") === "on",
         active: f.get("active") === "on",
         reason: f.get("reason").trim(),
       };
@@ -124,6 +126,7 @@ function matterForm(m, units, saved, cancel) {
     ),
     h("div", { class: "row" },
       h("label", {}, h("input", { type: "checkbox", name: "needsLocation", checked: m?.needsLocation ?? true }), "需定位（询问楼栋）"),
+      h("label", {}, h("input", { type: "checkbox", name: "volunteerClaimable", checked: m?.volunteerClaimable ?? false }), "志愿者可认领（先交本网格志愿者）"),
       h("label", {}, h("input", { type: "checkbox", name: "active", checked: m?.active ?? true }), "启用")),
     h("div", { class: "row" },
       h("input", { name: "reason", required: true, minlength: 2, class: "grow", placeholder: "修改原因（必填，记入版本历史）", "aria-label": "修改原因" }),
@@ -159,7 +162,7 @@ function importPanel(reload) {
 
   return h("section", { class: "card import" },
     h("h2", {}, "导入清单（CSV 或 Excel）"),
-    h("p", { class: "muted small" }, "表头与导出的文件相同：编码、事项名称、类别、说明、关键词、主责单位、配合单位、响应时限、办结时限、示例诉求、需定位（也可用英文表头）。主责单位和两项时限必填。可先导出、在 Excel 中修改后再导入。"),
+    h("p", { class: "muted small" }, "表头与导出的文件相同：编码、事项名称、类别、说明、关键词、主责单位、配合单位、响应时限、办结时限、示例诉求、需定位、志愿者可认领（也可用英文表头）。主责单位和两项时限必填；没有“志愿者可认领”列或留空的，保持原设置（新事项为否）。可先导出、在 Excel 中修改后再导入。"),
     h("div", { class: "row" }, input, mode, h("label", { class: "small" }, strict, "不认识的单位算作错误"), previewButton),
     result);
 }
