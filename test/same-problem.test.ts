@@ -160,6 +160,47 @@ describe("同诉 (+1)", () => {
   });
 });
 
+describe("withdrawing a case others joined", () => {
+  it("keeps the case open for them: the earliest joined resident takes it over, the count drops, only the one who withdrew is told", async () => {
+    const number = (await say("r1", FIRST)).case!.number;
+    expect((await say("r2", SAME)).case!.number).toBe(number);
+    clock.advance(HOUR);
+    expect((await say("r3", SAME + "，好几天了")).case!.number).toBe(number);
+    const before = { r2: (await outboxTo("sim-private-r2")).length, r3: (await outboxTo("sim-private-r3")).length };
+
+    const res = await act(number, { action: "withdraw" });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("dispatched");
+    const kase = await caseOf(number);
+    const r2 = await svc.services.db.resident.findFirstOrThrow({ where: { externalId: "r2" } });
+    expect(kase).toMatchObject({ status: "dispatched", closedAt: null, reporterCount: 2, residentId: r2.id, chatId: "sim-private-r2", isGroup: false });
+    expect(kase.reporters).toHaveLength(1);
+    const told = await outboxTo("sim-yangguang-1", "progress");
+    expect(told.at(-1)!.text).toBe(`您的诉求已为您撤回。其他居民也反映了同一问题，工单 ${number} 将继续办理，您不会再收到它的进展。`);
+    expect(await outboxTo("sim-private-r2")).toHaveLength(before.r2);
+    expect(await outboxTo("sim-private-r3")).toHaveLength(before.r3);
+    const events = await svc.services.db.caseEvent.findMany({ where: { caseId: kase.id }, orderBy: { id: "asc" } });
+    expect(events.at(-1)).toMatchObject({ type: "withdraw", fromStatus: "dispatched", toStatus: "dispatched" });
+    expect(await svc.services.db.job.count({ where: { caseId: kase.id, kind: "escalate", status: "pending" } })).toBeGreaterThan(0); // still chased
+
+    // The case goes on for them; the one who withdrew hears no more of it, the new resident's rating is the case's.
+    const groupNews = (await outboxTo("sim-yangguang-1")).length;
+    expect((await act(number, { action: "resolve", text: "已更换灯泡和镇流器" })).status).toBe(200);
+    for (const chat of ["sim-private-r2", "sim-private-r3"]) expect((await outboxTo(chat, "progress")).at(-1)!.text).toContain("已更换灯泡和镇流器");
+    clock.advance(2 * HOUR);
+    await runFollowUp(svc.services);
+    expect(await outboxTo("sim-yangguang-1")).toHaveLength(groupNews);
+    expect((await say("r2", "1")).replies[0].text).toBe(`感谢您的评价（满意），工单 ${number} 已结案。`);
+    expect(await caseOf(number)).toMatchObject({ status: "closed", satisfaction: "satisfied" });
+  });
+
+  it("closes a case nobody joined, and tells its resident it is withdrawn", async () => {
+    const number = (await say("r1", FIRST)).case!.number;
+    expect((await act(number, { action: "withdraw" })).body.status).toBe("withdrawn");
+    expect((await outboxTo("sim-yangguang-1", "progress")).at(-1)!.text).toBe(`工单 ${number} 已撤回。`);
+  });
+});
+
 describe("merging a case others joined", () => {
   it("carries the merged case's resident and joined residents to the target: counted there, they hear its progress and get its survey", async () => {
     const target = (await say("r1", FIRST)).case!.number;

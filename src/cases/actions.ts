@@ -8,7 +8,7 @@ import { dueTimes, type WorkCalendar } from "../domain/deadlines.ts";
 import type { Settings } from "../settings.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { dispatchRound, scheduleJob, type JobKind } from "../followup/schedule.ts";
-import { carryReporters, splitOff } from "./join.ts";
+import { carryReporters, handOver, splitOff } from "./join.ts";
 
 type Tx = Prisma.TransactionClient;
 export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
@@ -67,6 +67,8 @@ export interface FollowContext {
   record: Record<string, unknown>;
   /** Tells the resident, with the case's texts (a reply template and extra placeholders). */
   tell(template: string, extra?: Record<string, string>): Promise<void>;
+  /** Tells the resident the case had before this action (one who withdrew while others go on), and nobody else. */
+  tellFormer(template: string): Promise<void>;
   /** Tells the lead unit (a template), with a dedupe key. */
   toUnit(template: string, kind: string, dedupeKey: string, extra?: Record<string, string>): Promise<void>;
   /** Tells the case's grid (a template). */
@@ -240,9 +242,17 @@ export const STEPS: Record<CaseAction, Step> = {
       await carryReporters(tx, kase, kase.mergedIntoId!, input.now);
     },
   },
+  // 撤回 of a case others joined (同诉): their problem remains, so the earliest joined resident takes it over — it
+  // stays open, counted one fewer — and only the one who withdrew is told.
   withdraw: {
-    write: closes,
-    async then({ input, cancel, tell }) {
+    async write(c) {
+      const over = await handOver(c.tx, c.kase, c.input.now);
+      if (!over) return closes(c);
+      Object.assign(c.data, over.data, { status: c.from });
+      c.record.handedOverTo = over.reporterId;
+    },
+    async then({ input, record, cancel, tell, tellFormer }) {
+      if (record.handedOverTo) return tellFormer("progress_withdrawn_joined");
       await cancel([...DEADLINE_JOBS, "still_handling", ...SURVEY_JOBS], "已撤回");
       if (input.actor !== "resident") await tell("progress_withdrawn");
     },

@@ -86,6 +86,24 @@ export async function splitOff(tx: Tx, kase: { id: number; number: string; matte
 }
 
 /**
+ * A withdrawal's write when residents joined the case (the withdraw action): the earliest of them becomes the
+ * case's resident (their chat its chat, their report no longer a joined one), the count drops by the one who
+ * withdrew, and that one's open questions are settled. Null when nobody joined: the case simply closes.
+ */
+export async function handOver(tx: Tx, kase: { id: number; residentId: number | null }, now: Date): Promise<{ reporterId: number; data: Prisma.CaseUpdateInput } | null> {
+  const next = await tx.caseReporter.findFirst({ where: { caseId: kase.id, splitAt: null, residentId: { not: null } }, orderBy: [{ joinedAt: "asc" }, { id: "asc" }] });
+  if (!next) return null;
+  const left = kase.residentId ? await tx.resident.findUnique({ where: { id: kase.residentId } }) : null;
+  if (left) await tx.pendingQuestion.updateMany({ where: { caseId: kase.id, senderId: left.externalId, answeredAt: null }, data: { answeredAt: now } });
+  await tx.caseReporter.delete({ where: { id: next.id } });
+  await recordEvent(tx, kase.id, { type: "reporter_took_over", actor: "bot", note: next.text, data: { reporterId: next.id, residentId: next.residentId, previousResidentId: kase.residentId }, now });
+  return {
+    reporterId: next.id,
+    data: { resident: { connect: { id: next.residentId! } }, channel: next.channel, chatId: next.chatId, isGroup: next.isGroup, reporterCount: { decrement: 1 } },
+  };
+}
+
+/**
  * A case merged into another (the merge action): its resident and the residents who joined it become reporters of
  * the target, counted there (a resident the target has already is not counted twice), so they hear the target's
  * progress and get its survey. A report split off from some case and now merged keeps its one row: it moves here.

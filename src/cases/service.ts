@@ -91,12 +91,13 @@ export class CaseService {
       actor,
       actorId: input.actorId,
       fromStatus: from,
-      toStatus: to,
+      // A step may keep the status (a withdrawal others' reports outlive): the event says what was written.
+      toStatus: (write.data.status as CaseStatus | undefined) ?? to,
       note: input.reason?.trim() || null,
       data: { ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}), ...record },
       now,
     });
-    await step.then?.(this.followContext(tx, updated, input, from, settings, record));
+    await step.then?.(this.followContext(tx, updated, kase, input, from, settings, record));
     const example =
       action === "confirm" && updated.matter
         ? { text: updated.text, matterCode: updated.matter.code, source: record.corrected ? ("corrected" as const) : ("confirmed" as const), caseId }
@@ -105,7 +106,7 @@ export class CaseService {
   }
 
   /** The tools an action's follow-up uses, bound to this case and transaction. */
-  private followContext(tx: Tx, kase: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, record: Record<string, unknown>): FollowContext {
+  private followContext(tx: Tx, kase: CaseWithMatter, before: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, record: Record<string, unknown>): FollowContext {
     const { now, action } = input;
     const r = this.deps.replies;
     const vars = caseVars(kase);
@@ -118,6 +119,11 @@ export class CaseService {
       record,
       tell: async (template, extra = {}) => {
         await notifyResident(tx, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind: "progress", now, settings, dedupeKey: `${action}:${kase.id}:${kase.reworkCount}:${now.getTime()}` });
+      },
+      tellFormer: async (template) => {
+        if (!before.residentId || before.residentId === kase.residentId) return;
+        const former = { residentId: before.residentId, channel: before.channel, chatId: before.chatId, isGroup: before.isGroup };
+        await notifyResident(tx, { caseId: kase.id, text: r.render(template, vars), kind: "progress", now, settings, dedupeKey: `${action}:${kase.id}:${now.getTime()}`, former });
       },
       toUnit: async (template, kind, dedupeKey, extra = {}) => {
         await notifyUnit(tx, kase.leadUnitId!, { caseId: kase.id, text: r.render(template, { ...vars, ...extra }), kind, now, dedupeKey });

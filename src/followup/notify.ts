@@ -41,6 +41,8 @@ export interface ResidentNotice {
   url?: string;
   /** Joined residents (同诉) who have rated already are not asked again (the survey's reminder). */
   unratedOnly?: boolean;
+  /** Only this resident, in this chat: one who has left the case (withdrew it while those who joined go on). */
+  former?: { residentId: number; channel: string; chatId: string; isGroup: boolean };
 }
 
 /**
@@ -59,11 +61,14 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
     },
   });
   if (kase.anonymisedAt) return false;
+  const former = n.former && (await tx.resident.findUnique({ where: { id: n.former.residentId } }));
   // The survey page's link is signed for the case's own resident: joined residents answer in their chat.
-  const to = [
-    ...(kase.resident ? [{ channel: kase.channel, chatId: kase.chatId, isGroup: kase.isGroup, resident: kase.resident, key: "", url: n.url }] : []),
-    ...kase.reporters.flatMap((r) => (r.resident ? [{ channel: r.channel, chatId: r.chatId, isGroup: r.isGroup, resident: r.resident, key: `:r${r.id}`, url: undefined }] : [])),
-  ];
+  const to = n.former
+    ? former ? [{ ...n.former, resident: former, key: `:f${former.id}`, url: undefined }] : []
+    : [
+        ...(kase.resident ? [{ channel: kase.channel, chatId: kase.chatId, isGroup: kase.isGroup, resident: kase.resident, key: "", url: n.url }] : []),
+        ...kase.reporters.flatMap((r) => (r.resident ? [{ channel: r.channel, chatId: r.chatId, isGroup: r.isGroup, resident: r.resident, key: `:r${r.id}`, url: undefined }] : [])),
+      ];
   if (!to.length) return false;
   // What a subscription notice says when the chat's window has closed: short fields, no one else's data.
   const notice: Notice = {
@@ -90,7 +95,8 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
       now: n.now,
     });
   }
-  await residentUpdated(tx, kase.id, n.now);
+  // The still-handling notice counts from news to the case's residents, not to one who left it.
+  if (!n.former) await residentUpdated(tx, kase.id, n.now);
   return true;
 }
 
