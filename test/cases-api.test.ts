@@ -1,6 +1,6 @@
 // Acting on cases through the API: tokens, scopes, lifecycle errors, and what the resident hears.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { createApiToken } from "../src/http/apiTokens.ts";
 
 let svc: TestService;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   workerToken = (await createApiToken(db, { name: "12345平台", role: "worker" })).token;
   // Each test opens its own lift case with the same words in the same building (and the duplicates test two alike
   // appeals on purpose): they would join one case (同诉, covered in same-problem.test.ts), so joining is off here.
-  await svc.services.settings.update({ sameProblemSimilarity: 1 });
+  await svc.services.settings.update(EACH_APPEAL_ITS_OWN_CASE);
 });
 afterAll(async () => {
   await svc.close();

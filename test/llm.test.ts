@@ -1,7 +1,7 @@
 // The LLM classifier through the real openai SDK over a real socket to a local OpenAI-compatible server.
 // Every failure mode still ends in a case and a reply: nothing is lost when the provider misbehaves.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 
 const PATH = "/api/channels/http/messages";
@@ -13,7 +13,7 @@ const good = { matter_code: "DT01", urgency: "normal", confidence: 0.93, missing
 
 beforeAll(async () => {
   llm = await startFakeLlm();
-  svc = await startService({ OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: "sk-test", LLM_MODEL: "test-model", LLM_TIMEOUT_MS: "400", LLM_MAX_RETRIES: "0" });
+  svc = await startService({ OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: "sk-test", LLM_MODEL: "test-model", LLM_TIMEOUT_MS: "400", LLM_MAX_RETRIES: "0" }, {}, { settings: EACH_APPEAL_ITS_OWN_CASE });
 });
 afterAll(async () => {
   await svc.close();

@@ -4,7 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, startService, type TestService } from "./helpers/service.ts";
 import { adminAndWorker, callAs, signIn } from "./helpers/session.ts";
 import { amrFile, TINY_JPEG } from "./helpers/fakeWechat.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
@@ -22,7 +22,7 @@ let hook: { url: string; posts: any[]; close: () => Promise<void> };
 
 beforeAll(async () => {
   // The simulator plays residents and units here; PUBLIC_URL alone would switch it off.
-  svc = await startService({ LINK_SECRET: "media-link-secret-for-tests", PUBLIC_URL: "http://minhu.test", SIMULATOR_ENABLED: "true" }, { clock: clock.now });
+  svc = await startService({ LINK_SECRET: "media-link-secret-for-tests", PUBLIC_URL: "http://minhu.test", SIMULATOR_ENABLED: "true" }, { clock: clock.now }, { settings: EACH_APPEAL_ITS_OWN_CASE });
   const posts: any[] = [];
   const server = http.createServer((req, res) => {
     let raw = "";

@@ -3,7 +3,7 @@
 // stores first, answers within WeChat's 5 seconds, and sends the rest as 客服消息 or 订阅通知.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getSignature } from "@wecom/crypto";
-import { startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, startService, type TestService } from "./helpers/service.ts";
 import { amrFile, mpText, MP, officialChannelsEnv, postMp, startFakeWechat, TINY_JPEG, type FakeWechat } from "./helpers/fakeWechat.ts";
 import { startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { FakeClock, HOUR } from "./helpers/clock.ts";
@@ -22,7 +22,7 @@ const msgId = () => `${Date.now()}${++n}`;
 beforeAll(async () => {
   fake = await startFakeWechat();
   // The seeded units work in simulator rooms, which a real channel would otherwise switch off.
-  svc = await startService({ ...officialChannelsEnv(fake), PUBLIC_URL: "http://minhu.test", LINK_SECRET: "a-link-secret-for-tests", SIMULATOR_ENABLED: "true" }, { clock: clock.now });
+  svc = await startService({ ...officialChannelsEnv(fake), PUBLIC_URL: "http://minhu.test", LINK_SECRET: "a-link-secret-for-tests", SIMULATOR_ENABLED: "true" }, { clock: clock.now }, { settings: EACH_APPEAL_ITS_OWN_CASE });
 });
 afterAll(async () => {
   await svc?.close();

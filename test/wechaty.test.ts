@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Message, Wechaty } from "wechaty";
 import { PuppetMock, mock } from "wechaty-puppet-mock";
 import type { Channel } from "../src/channels/types.ts";
-import { startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, startService, type TestService } from "./helpers/service.ts";
 import { createUser } from "../src/auth/users.ts";
 import { FileBox } from "file-box";
 import { TINY_JPEG } from "./helpers/fakeWechat.ts";
@@ -36,7 +36,7 @@ beforeAll(async () => {
   mocker = new mock.Mocker();
   puppet = new PuppetMock({ mocker });
   sendText = spyOnSendText(puppet);
-  svc = await startService({}, { wechatyPuppet: puppet });
+  svc = await startService({}, { wechatyPuppet: puppet }, { settings: EACH_APPEAL_ITS_OWN_CASE });
   channel = svc.services.channels.get("wechaty")!;
   expect(channel).toBeDefined();
   await channel.start();

@@ -4,7 +4,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
 import { officialChannelsEnv, postWecom, startFakeWechat, TINY_JPEG, WECOM, type FakeWechat } from "./helpers/fakeWechat.ts";
 import { FakeClock, HOUR } from "./helpers/clock.ts";
 import type { WecomKfChannel } from "../src/channels/wecom/index.ts";
@@ -51,7 +51,7 @@ describe("企业微信 and 微信客服", () => {
 
   beforeAll(async () => {
     fake = await startFakeWechat();
-    svc = await startService(officialChannelsEnv(fake), { clock: clock.now });
+    svc = await startService(officialChannelsEnv(fake), { clock: clock.now }, { settings: EACH_APPEAL_ITS_OWN_CASE });
     kf = svc.services.channels.get("wecom-kf") as WecomKfChannel;
   });
   afterAll(async () => {

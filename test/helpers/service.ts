@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createServices, type ServiceOverrides, type Services } from "../../src/services.ts";
 import { createApp } from "../../src/app.ts";
+import type { Settings } from "../../src/settings.ts";
 
 export interface TestService {
   url: string;
@@ -26,10 +27,20 @@ export function freshDatabaseUrl(): string {
 }
 
 /**
- * Starts the service on a fresh copy of the template database, or on `on.databaseUrl` (a restart: that database
- * is kept when this service closes).
+ * For files whose tests each send the same appeal to one shared service and expect a case of their own: 同诉
+ * joining is off there (its own tests are in same-problem.test.ts), so no test depends on which ran before it.
  */
-export async function startService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}, on: { databaseUrl?: string; logLines?: string[] } = {}): Promise<TestService> {
+export const EACH_APPEAL_ITS_OWN_CASE: Partial<Settings> = { sameProblemSimilarity: 1 };
+
+/**
+ * Starts the service on a fresh copy of the template database, or on `on.databaseUrl` (a restart: that database
+ * is kept when this service closes), with `on.settings` changed before it takes a request.
+ */
+export async function startService(
+  env: Record<string, string> = {},
+  overrides: ServiceOverrides = {},
+  on: { databaseUrl?: string; logLines?: string[]; settings?: Partial<Settings> } = {},
+): Promise<TestService> {
   const databaseUrl = on.databaseUrl ?? freshDatabaseUrl();
   // Media files go next to the test's database, and are removed with it.
   const mediaDir = path.join(path.dirname(databaseUrl.replace(/^file:/, "")), "media");
@@ -38,6 +49,7 @@ export async function startService(env: Record<string, string> = {}, overrides: 
   const lines = on.logLines;
   const log = lines ? pino({ level: "debug", base: undefined }, { write: (line: string) => void lines.push(line) }) : createLogger(config.LOG_LEVEL, false);
   const services = await createServices(config, log, overrides);
+  if (on.settings) await services.settings.update(on.settings);
   const server: Server = await new Promise((resolve) => {
     const s = createApp(services).listen(0, "127.0.0.1", () => resolve(s));
   });
