@@ -27,6 +27,7 @@ import { surveyRoutes } from "./routes/survey.ts";
 import { adminChannelRoutes } from "./routes/adminChannels.ts";
 import { adminPlaceRoutes, placeRoutes } from "./routes/adminPlaces.ts";
 import { adminVolunteerRoutes } from "./routes/adminVolunteers.ts";
+import { bookingRoutes } from "./routes/bookings.ts";
 
 /** Every router the app serves, in order (the authorisation test walks these, so no route escapes its table). */
 export function appRouters(services: Services): Router[] {
@@ -34,6 +35,7 @@ export function appRouters(services: Services): Router[] {
   routers.push(adminPlaceRoutes(services), placeRoutes(services));
   routers.push(adminVolunteerRoutes(services));
   routers.push(hotspotRoutes(services));
+  routers.push(bookingRoutes(services));
   if (services.config.simulatorEnabled) routers.push(simulatorRoutes(services));
   return routers;
 }

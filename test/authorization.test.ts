@@ -162,6 +162,9 @@ const TABLE: Row[] = [
   { route: "GET /api/hotspots/monthly.xlsx", guard: "identity", request: () => ({ path: "/api/hotspots/monthly.xlsx" }), expect: notUnits(200) },
   { route: "POST /api/hotspots/:id/task", variant: "missing hotspot", guard: "identity", request: () => ({ path: "/api/hotspots/999999/task", body: {} }), expect: notUnits(404) },
   { route: "POST /api/hotspots/:id/dismiss", variant: "missing hotspot", guard: "identity", request: () => ({ path: "/api/hotspots/999999/dismiss", body: {} }), expect: notUnits(404) },
+  // Bookings (预约): administrators, workers and worker tokens see every place's; units none (bookings.test.ts acts on one).
+  { route: "GET /api/bookings", guard: "identity", request: () => ({ path: "/api/bookings" }), expect: notUnits(200) },
+  { route: "POST /api/bookings/:number/actions", variant: "missing booking", guard: "identity", request: () => ({ path: "/api/bookings/YY2099-999999/actions", body: { action: "confirm" } }), expect: notUnits(404) },
   { route: "GET /api/matters", guard: "identity", request: () => ({ path: `/api/matters?q=${encodeURIComponent("电梯")}` }), expect: notUnits(200) },
   { route: "GET /api/units", guard: "identity", request: () => ({ path: "/api/units" }), expect: notUnits(200) },
   { route: "GET /api/grids", guard: "identity", request: () => ({ path: "/api/grids" }), expect: notUnits(200) },

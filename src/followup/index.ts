@@ -10,6 +10,7 @@ import { retentionJob } from "./jobs/retention.ts";
 import { mediaFetchJob } from "./jobs/mediaFetch.ts";
 import { hotspotsJob } from "./jobs/hotspots.ts";
 import { volunteerUnclaimedJob } from "./jobs/volunteerUnclaimed.ts";
+import { bookingRatingJob, bookingReminderJob } from "./jobs/bookings.ts";
 
 export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
   return {
@@ -23,5 +24,7 @@ export function jobHandlers(ctx: JobContext): Record<JobKind, JobHandler> {
     media_fetch: mediaFetchJob(ctx),
     hotspots: hotspotsJob(ctx),
     volunteer_unclaimed: volunteerUnclaimedJob(ctx),
+    booking_reminder: bookingReminderJob(ctx),
+    booking_rating: bookingRatingJob(ctx),
   };
 }

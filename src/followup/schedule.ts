@@ -11,7 +11,7 @@ export function dispatchRound(kase: { reworkCount: number; dispatchedAt: Date | 
   return `${kase.reworkCount}.${kase.dispatchedAt?.getTime() ?? 0}`;
 }
 
-export const JOB_KINDS = ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire", "retention", "media_fetch", "hotspots", "volunteer_unclaimed"] as const;
+export const JOB_KINDS = ["chase", "escalate", "still_handling", "survey", "survey_reminder", "survey_expire", "retention", "media_fetch", "hotspots", "volunteer_unclaimed", "booking_reminder", "booking_rating"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export async function scheduleJob(

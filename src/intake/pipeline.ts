@@ -20,6 +20,7 @@ import { openAppeal, openEmergency, openVoicePending, type AppealDeps } from "./
 import { answersQuestion, completeFromAnswer } from "./answer.ts";
 import { detectEmergency, quotedCaseNumber, recogniseSmallTalk, stripAddress } from "./recognise.ts";
 import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
+import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
@@ -133,6 +134,9 @@ export class Intake {
       include: { unit: true },
     });
     if (unitContact) return handleUnitCommand(this.handlers, row, now, unitContact.unit);
+    // A service place's staff chat: its bookings are confirmed, moved, declined and done here ("YY2026-000001 确认").
+    const staffed = await handleStaffCommand(this.handlers, row, now);
+    if (staffed) return staffed;
     // A volunteer's or a 党员中心户's command in their own chat ("认领 2026-000123"); anything else they write is a resident's.
     const helped = await handleHelperCommand(this.handlers, row, now);
     if (helped) return helped;
@@ -194,6 +198,9 @@ export class Intake {
     }
     if (!explicitlyAddressed) return this.out.finish(db, row, now, { outcome: "not_addressed", replies: [] });
 
+    // A booking of a place's service, or the resident's word on one (确认, 取消预约 YY…, a rating): before case numbers.
+    const booking = await bookingTurn(this.handlers, turn);
+    if (booking) return booking;
     const quoted = quotedCaseNumber(text);
     if (saysNotSolved(text)) {
       const reopened = await reopenOnComplaint(this.handlers, turn, quoted);

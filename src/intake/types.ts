@@ -52,6 +52,7 @@ export type Outcome =
   | "case_query"
   | "chat"
   | "place_info"
+  | "booking"
   | "not_addressed"
   | "ignored"
   | "failed";

@@ -21,7 +21,8 @@ export interface PlaceFacts {
   areaIds: number[];
   week: WeekHours;
   holiday: string[];
-  services: { name: string; price: string; bookable: boolean }[];
+  /** id and durationMinutes: loaded from the database (bookings need them); tests may leave them out. */
+  services: { name: string; price: string; bookable: boolean; id?: number; durationMinutes?: number }[];
 }
 
 const QUESTION_WORDS: [PlaceQuestion, RegExp][] = [
@@ -37,7 +38,7 @@ const QUESTION_WORDS: [PlaceQuestion, RegExp][] = [
  * Words that make a message about a place a complaint or a report, which opens a case as before. A question
  * about the place's own data rarely says any of them.
  */
-const COMPLAINT = /(变质|坏了|坏掉|馊|发霉|不新鲜|难吃|拉肚子|吃坏|中毒|不卫生|脏|臭|垃圾|没人管|没人清|没人修|没人理|投诉|举报|态度|乱收费|太贵了|漏水|噪音|太吵|吵死|堵|破损|损坏|漏电|积水|老鼠|蟑螂|苍蝇|虫子|不开门也不|关着门|怎么回事|为什么|凭什么|反映|问题)/;
+export const COMPLAINT = /(变质|坏了|坏掉|馊|发霉|不新鲜|难吃|拉肚子|吃坏|中毒|不卫生|脏|臭|垃圾|没人管|没人清|没人修|没人理|投诉|举报|态度|乱收费|太贵了|漏水|噪音|太吵|吵死|堵|破损|损坏|漏电|积水|老鼠|蟑螂|苍蝇|虫子|不开门也不|关着门|怎么回事|为什么|凭什么|反映|问题)/;
 
 /** A place-like name the service does not know ("图书馆在哪"), to say so rather than open a case. */
 const UNKNOWN_PLACE = /([\p{Script=Han}]{1,10}?(?:中心|之家|食堂|馆|服务站|卫生站|工作室|活动室|书屋|驿站|餐桌|助餐点))/u;
@@ -52,7 +53,22 @@ export interface RecognisedQuestion {
   said: string;
 }
 
-const clean = (text: string) => text.replace(/[\s，。！？!?,.~～、：:；;“”"']+/g, "");
+export const clean = (text: string) => text.replace(/[\s，。！？!?,.~～、：:；;“”"']+/g, "");
+
+/**
+ * The place a cleaned text means — by its name or an alias, else a service it offers, else a word for its kind —
+ * and the service named there; among places that fit, those serving `preferredAreaIds` come first.
+ */
+export function matchPlace(t: string, places: PlaceFacts[], preferredAreaIds: number[] = []): { place: PlaceFacts | null; service: string | null; kindWord: string | null } {
+  const byName = places.filter((p) => [p.name, ...p.aliases].some((n) => n && t.includes(clean(n))));
+  const service = places.flatMap((p) => p.services.map((s) => ({ p, s }))).filter(({ s }) => s.name.length >= 2 && t.includes(s.name));
+  const kindWord = PLACE_KINDS.flatMap((k) => KIND_WORDS[k].filter((w) => t.includes(w)).map((w) => ({ k, w })))[0] as { k: PlaceKind; w: string } | undefined;
+  const byKind = kindWord ? places.filter((p) => p.kind === kindWord.k) : [];
+  const candidates = byName.length ? byName : service.length ? [...new Set(service.map((x) => x.p))] : byKind;
+  const near = candidates.filter((p) => p.areaIds.some((a) => preferredAreaIds.includes(a)));
+  const place = (near.length ? near : candidates)[0] ?? null;
+  return { place, service: place ? (service.find((x) => x.p === place)?.s.name ?? null) : null, kindWord: kindWord?.w ?? null };
+}
 
 /**
  * A clear question about a place, or null (not a question about a place, or a complaint about one). Among places
@@ -64,20 +80,9 @@ export function recognisePlaceQuestion(text: string, places: PlaceFacts[], prefe
   const question = QUESTION_WORDS.find(([, re]) => re.test(t))?.[0];
   if (!question) return null;
 
-  const byName = places.filter((p) => [p.name, ...p.aliases].some((n) => n && t.includes(clean(n))));
-  const service = places.flatMap((p) => p.services.map((s) => ({ p, s }))).filter(({ s }) => s.name.length >= 2 && t.includes(s.name));
-  const kindWord = PLACE_KINDS.flatMap((k) => KIND_WORDS[k].filter((w) => t.includes(w)).map((w) => ({ k, w })))[0] as { k: PlaceKind; w: string } | undefined;
-  const byKind = kindWord ? places.filter((p) => p.kind === kindWord.k) : [];
-
-  const candidates = byName.length ? byName : service.length ? [...new Set(service.map((x) => x.p))] : byKind;
-  const prefer = (list: PlaceFacts[]) => {
-    const near = list.filter((p) => p.areaIds.some((a) => preferredAreaIds.includes(a)));
-    return (near.length ? near : list)[0] ?? null;
-  };
-  const place = prefer(candidates);
-  const serviceName = place ? (service.find((x) => x.p === place)?.s.name ?? null) : null;
+  const { place, service: serviceName, kindWord } = matchPlace(t, places, preferredAreaIds);
   if (place) return { question, place, service: serviceName, said: place.name };
-  if (kindWord) return { question, place: null, service: null, said: kindWord.w };
+  if (kindWord) return { question, place: null, service: null, said: kindWord };
   const unknown = UNKNOWN_PLACE.exec(t);
   return unknown ? { question, place: null, service: null, said: unknown[1] } : null;
 }

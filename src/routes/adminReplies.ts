@@ -27,6 +27,9 @@ const AUDIENCE: [RegExp, string][] = [
   [/^volunteer_(offered|claimed|unclaimed)$/, "居民（主动告知）"],
   [/^volunteer_unclaimed_grid$/, "网格与社区"],
   [/^household_/, "党员中心户"],
+  [/^booking_staff_/, "服务场所工作人员（预约）"],
+  [/^booking_(confirmed|proposed|declined|cancelled|reminder|rating_ask)$/, "居民（预约，主动告知）"],
+  [/^booking_/, "居民（预约回复）"],
   [/./, "居民（回复）"],
 ];
 
@@ -38,6 +41,8 @@ const SAMPLES: Record<string, string> = {
   place: "幸福社区老年食堂", address: "幸福路18号", week_hours: "周一至周五 11:00-12:30、17:00-18:00；周日 休息", holiday_hours: "法定节假日休息", day: "10月1日周四，国庆节",
   today_hours: "11:00-12:30、17:00-18:00", state: "现在正在开放", next_open: "10月8日周四 11:00-12:30", prices: "助餐：12元/餐，80岁以上8元/餐", services: "送餐上门", phone: "0571-86012301", topic: "开放时间",
   missing: "具体楼栋", level: "督办", hotline: "119", error: "工单号不存在", due_line: "12月3日周四 18:00前办结", cases: "2026-000123 电梯故障（办理中）", advice: "请立即撤离", action: "已办结",
+  number: "YY2026-000001", service: "家政保洁", time: "12月1日周二 08:30", proposed: "12月2日周三 13:30", next_times: "12月1日周二 08:30\n12月1日周二 10:30\n12月1日周二 13:30",
+  example: "预约12月1日 08:30的家政保洁", why: "这个时间不开放或排不下", text: "预约下周二上午的家政保洁",
   volunteer: "李红", minutes: "60", handler: "幸福社区居委会", hours: "1.5", building: "9号楼", summary: "9号楼有个独居老人好几天没见出门了", what: "已记录走访",
 };
 

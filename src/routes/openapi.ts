@@ -14,6 +14,7 @@ import { createSchema, loginSchema, passwordSchema, updateSchema } from "./auth.
 import { volunteerPaths } from "./openapiVolunteers.ts";
 import { placePaths } from "./openapiPlaces.ts";
 import { hotspotPaths } from "./openapiHotspots.ts";
+import { bookingPaths } from "./openapiBookings.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
@@ -287,6 +288,7 @@ export const openApiDocument = {
     ...volunteerPaths,
     ...placePaths,
     ...hotspotPaths,
+    ...bookingPaths,
   },
 };
 
