@@ -93,6 +93,7 @@ async function route() {
     else if (path === "/cases") await casesView(params);
     else if (path === "/kpi") await kpiView(params);
     else if (path === "/hotspots") await (await import("./hotspots.js")).default(params);
+    else if (path === "/bookings") await (await import("./bookings.js")).default(params);
     else if (path === "/password") await (await import("./account.js")).default();
     else if (ADMIN_PAGES[path] && state.user.role === "admin") await (await import(ADMIN_PAGES[path].module)).default(params);
     else await reviewView();
