@@ -160,6 +160,50 @@ describe("同诉 (+1)", () => {
   });
 });
 
+describe("a joined resident's survey link", () => {
+  it("is signed for them: the page records their rating as their chat answer would, and refuses a tampered link", async () => {
+    const number = (await say("r1", FIRST)).case!.number;
+    expect((await say("r2", SAME)).case!.number).toBe(number);
+    expect((await act(number, { action: "resolve", text: "已更换灯泡和镇流器" })).status).toBe(200);
+    clock.advance(2 * HOUR);
+    await runFollowUp(svc.services);
+    const kase = await caseOf(number);
+    const reporter = kase.reporters[0];
+    const linkOf = async (chat: string) => new URL(((await outboxTo(chat, "survey"))[0].notice as { url: string }).url).pathname;
+    const own = await linkOf("sim-yangguang-1");
+    const theirs = await linkOf("sim-private-r2");
+    expect(theirs).toMatch(new RegExp(`^/r/${kase.id}\\.0-${reporter.id}\\.`));
+    expect(own).not.toBe(theirs);
+
+    const form = (path: string, body: string) => fetch(svc.url + path, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    // Another reporter's number, or the reporter's part taken off (the case's own resident's link), breaks the signature.
+    const [, token] = /^\/r\/(.+)$/.exec(theirs)!;
+    for (const forged of [token.replace(`-${reporter.id}.`, `-${reporter.id + 1}.`), token.replace(`-${reporter.id}.`, ".")]) {
+      expect((await fetch(`${svc.url}/r/${forged}`)).status).toBe(403);
+      expect((await form(`/r/${forged}`, "rating=dissatisfied")).status).toBe(403);
+    }
+    expect((await caseOf(number)).status).toBe("awaiting_feedback");
+
+    const page = await fetch(svc.url + theirs);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(number);
+    const answered = await form(theirs, "rating=basically_satisfied&reason=%E8%BF%98%E8%A1%8C");
+    expect(answered.status).toBe(200);
+    expect(await answered.text()).toContain(`感谢您的评价（基本满意），已记入工单 ${number}。`);
+    const after = await caseOf(number);
+    expect(after).toMatchObject({ status: "awaiting_feedback", satisfaction: null }); // the case waits for its own resident
+    expect(after.reporters[0].satisfaction).toBe("basically_satisfied");
+    const rated = await svc.services.db.caseEvent.findFirstOrThrow({ where: { caseId: kase.id, type: "reporter_rated" } });
+    expect(rated).toMatchObject({ note: "还行", data: { reporterId: reporter.id, satisfaction: "basically_satisfied" } });
+    expect((await form(theirs, "rating=satisfied")).status).toBe(409);
+    expect(await svc.services.db.pendingQuestion.count({ where: { caseId: kase.id, chatId: "sim-private-r2", answeredAt: null } })).toBe(0);
+
+    // The case's own link still answers for the case.
+    expect((await form(own, "rating=satisfied")).status).toBe(200);
+    expect(await caseOf(number)).toMatchObject({ status: "closed", satisfaction: "satisfied" });
+  });
+});
+
 describe("withdrawing a case others joined", () => {
   it("keeps the case open for them: the earliest joined resident takes it over, the count drops, only the one who withdrew is told", async () => {
     const number = (await say("r1", FIRST)).case!.number;

@@ -37,8 +37,11 @@ export interface ResidentNotice {
   now: Date;
   settings: Settings;
   dedupeKey?: string;
-  /** A page the message leads to (the survey's answer page), for channels that send a subscription notice. */
-  url?: string;
+  /**
+   * The page the message leads each addressee to, for channels that send a subscription notice: the survey's
+   * answer page, signed for the case's resident (null) or for a joined resident (their CaseReporter id).
+   */
+  url?: (reporterId: number | null) => string;
   /** Joined residents (同诉) who have rated already are not asked again (the survey's reminder). */
   unratedOnly?: boolean;
   /** Only this resident, in this chat: one who has left the case (withdrew it while those who joined go on). */
@@ -62,12 +65,11 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
   });
   if (kase.anonymisedAt) return false;
   const former = n.former && (await tx.resident.findUnique({ where: { id: n.former.residentId } }));
-  // The survey page's link is signed for the case's own resident: joined residents answer in their chat.
   const to = n.former
     ? former ? [{ ...n.former, resident: former, key: `:f${former.id}`, url: undefined }] : []
     : [
-        ...(kase.resident ? [{ channel: kase.channel, chatId: kase.chatId, isGroup: kase.isGroup, resident: kase.resident, key: "", url: n.url }] : []),
-        ...kase.reporters.flatMap((r) => (r.resident ? [{ channel: r.channel, chatId: r.chatId, isGroup: r.isGroup, resident: r.resident, key: `:r${r.id}`, url: undefined }] : [])),
+        ...(kase.resident ? [{ channel: kase.channel, chatId: kase.chatId, isGroup: kase.isGroup, resident: kase.resident, key: "", url: n.url?.(null) }] : []),
+        ...kase.reporters.flatMap((r) => (r.resident ? [{ channel: r.channel, chatId: r.chatId, isGroup: r.isGroup, resident: r.resident, key: `:r${r.id}`, url: n.url?.(r.id) }] : [])),
       ];
   if (!to.length) return false;
   // What a subscription notice says when the chat's window has closed: short fields, no one else's data.

@@ -9,6 +9,7 @@ import type { Replies } from "../texts/replies.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { SATISFACTION_LABELS } from "../domain/case.ts";
 import { caseVars } from "../cases/presenters.ts";
+import { reporterRated } from "../cases/join.ts";
 
 export type Rating = "satisfied" | "basically_satisfied" | "dissatisfied";
 
@@ -97,4 +98,21 @@ export async function recordSurveyAnswer(
   }
   const kase = await deps.cases.act(a.caseId, { action: "evaluate_ok", actor: "resident", actorId: a.actorId, satisfaction: a.rating, reason: a.reason, now: a.now }, tx);
   return { kase, answer: deps.replies.render("survey_thanks", { case_number: kase.number, rating: RATING_LABELS[a.rating] }) };
+}
+
+/**
+ * Records the rating of a resident who joined the case (同诉), in the caller's transaction: theirs alone (their
+ * reporter row and the case's log), their survey question answered; the case goes on as its own resident says.
+ * Whatever asked (their chat's question, their own survey link) is answered. Returns the reply text.
+ */
+export async function recordReporterAnswer(
+  tx: Prisma.TransactionClient,
+  deps: { replies: Replies },
+  r: { id: number; caseId: number; channel: string; senderId: string },
+  a: { rating: Rating; reason: string; now: Date },
+) {
+  await tx.pendingQuestion.updateMany({ where: { caseId: r.caseId, kind: "survey", answeredAt: null, channel: r.channel, senderId: r.senderId }, data: { answeredAt: a.now } });
+  await reporterRated(tx, r, a);
+  const kase = await tx.case.findUniqueOrThrow({ where: { id: r.caseId }, include: { matter: true, leadUnit: true } });
+  return { kase, answer: deps.replies.render("same_problem_rated", { case_number: kase.number, rating: RATING_LABELS[a.rating] }) };
 }

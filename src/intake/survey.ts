@@ -1,8 +1,7 @@
 // After resolution: the resident's answer to the survey (回访), and "没解决" reopening their own case (重办).
 import type { Db } from "../db.ts";
 import type { CaseService } from "../cases/service.ts";
-import { RATING_LABELS, readRating, recordSurveyAnswer, type SatisfactionReader } from "../followup/satisfaction.ts";
-import { reporterRated } from "../cases/join.ts";
+import { readRating, recordReporterAnswer, recordSurveyAnswer, type SatisfactionReader } from "../followup/satisfaction.ts";
 import type { Replies } from "../texts/replies.ts";
 import { quotedCaseNumber, recogniseSmallTalk } from "./recognise.ts";
 import type { Responder } from "./respond.ts";
@@ -34,9 +33,8 @@ const { db, replies, satisfaction, cases, out } = h;
     await tx.pendingQuestion.update({ where: { id: questionId }, data: { answeredAt: now } });
     await tx.inboundMessage.update({ where: { id: row.id }, data: { caseId } });
     if (joined) {
-      await reporterRated(tx, joined, { rating: read.rating, reason: read.reason, now });
-      const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
-      const reply = await out.reply(tx, row, now, replies.render("same_problem_rated", { case_number: kase.number, rating: RATING_LABELS[read.rating] }), caseId);
+      const { kase, answer } = await recordReporterAnswer(tx, { replies }, { ...joined, senderId: row.senderId }, { rating: read.rating, reason: read.reason, now });
+      const reply = await out.reply(tx, row, now, answer, caseId);
       return out.finish(tx, row, now, { outcome: "answer", replies: [reply], case: caseSummary(kase) }, caseId);
     }
     const { kase, answer } = await recordSurveyAnswer(tx, { cases, replies }, { caseId, rating: read.rating, reason: read.reason, actorId: row.senderId, now });

@@ -36,17 +36,21 @@ export class SignedLinks {
     return this.valid("media", String(attachmentId), exp, sig, now);
   }
 
-  /** The survey answer page for one round of a case (its rework count), until `expiresAt`. */
-  survey(caseId: number, round: number, expiresAt: Date): string {
+  /**
+   * The survey answer page for one round of a case (its rework count), until `expiresAt`: for the case's own
+   * resident, or for one who joined it (同诉: `reporterId`, their CaseReporter row), whose answer is their own.
+   */
+  survey(caseId: number, round: number, expiresAt: Date, reporterId: number | null = null): string {
     const exp = Math.floor(expiresAt.getTime() / 1000);
-    const id = `${caseId}.${round}`;
+    const id = `${caseId}.${round}${reporterId === null ? "" : `-${reporterId}`}`;
     return `${this.baseUrl}/r/${id}.${exp}.${this.sign("survey", id, exp)}`;
   }
 
-  /** The case and round a survey link is for, or null when it is forged or expired. */
-  surveyToken(token: string, now: Date): { caseId: number; round: number } | null {
-    const m = /^(\d{1,10})\.(\d{1,4})\.(\d{1,12})\.([A-Za-z0-9_-]{32})$/.exec(token);
+  /** The case, round and reporter (null: the case's resident) a survey link is for, or null when forged or expired. */
+  surveyToken(token: string, now: Date): { caseId: number; round: number; reporterId: number | null } | null {
+    const m = /^(\d{1,10})\.(\d{1,4})(?:-(\d{1,10}))?\.(\d{1,12})\.([A-Za-z0-9_-]{32})$/.exec(token);
     if (!m) return null;
-    return this.valid("survey", `${m[1]}.${m[2]}`, Number(m[3]), m[4], now) ? { caseId: Number(m[1]), round: Number(m[2]) } : null;
+    const id = `${m[1]}.${m[2]}${m[3] === undefined ? "" : `-${m[3]}`}`;
+    return this.valid("survey", id, Number(m[4]), m[5], now) ? { caseId: Number(m[1]), round: Number(m[2]), reporterId: m[3] === undefined ? null : Number(m[3]) } : null;
   }
 }

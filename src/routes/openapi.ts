@@ -187,7 +187,7 @@ export const openApiDocument = {
     },
     "/r/{token}": {
       get: { summary: "满意度评价页（订阅通知中的链接，带签名）", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "403": ok("链接无效或已过期") } },
-      post: { summary: "提交满意度评价（表单：rating, reason）；不满意即重办", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "409": ok("已评价") } },
+      post: { summary: "提交满意度评价（表单：rating, reason）；工单本人不满意即重办，同诉居民的链接只记其本人的评价", security: [], parameters: [{ name: "token", in: "path", required: true, schema: { type: "string" } }], responses: { "200": ok("HTML"), "409": ok("已评价") } },
     },
     "/api/auth/login": {
       post: {

@@ -1,12 +1,13 @@
 // The satisfaction survey's answer page, for residents a subscription notice reached (the 服务号 after the 48-hour
-// window): the link is signed for one case and one round of its handling, works until the survey ends, and
-// records the answer as a chat answer would (不满意 reopens the case).
+// window): the link is signed for one case, one round of its handling and one resident — the case's own, or one
+// who joined it (同诉) — works until the survey ends, and records the answer as that resident's chat answer would
+// (the case's resident's 不满意 reopens the case; a joined resident's rating is theirs alone).
 import Router from "@koa/router";
 import type { Context } from "koa";
 import getRawBody from "raw-body";
 import { z } from "zod";
 import type { Services } from "../services.ts";
-import { recordSurveyAnswer, RATING_LABELS, type Rating } from "../followup/satisfaction.ts";
+import { recordReporterAnswer, recordSurveyAnswer, RATING_LABELS, type Rating } from "../followup/satisfaction.ts";
 import { TransitionError } from "../domain/caseMachine.ts";
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
@@ -16,17 +17,25 @@ export function surveyRoutes(services: Services): Router {
   const { db } = services;
   const router = new Router();
 
-  async function caseFor(ctx: Context) {
-    const token = services.links.surveyToken(String(ctx.params.token), services.clock());
+  /** The case and the joined resident (null: the case's own) a link is for, and whether their answer is awaited. */
+  async function linkFor(ctx: Context) {
+    const now = services.clock();
+    const token = services.links.surveyToken(String(ctx.params.token), now);
     const kase = token ? await db.case.findUnique({ where: { id: token.caseId }, include: { matter: true, resident: true } }) : null;
     if (!token || !kase || kase.reworkCount !== token.round) return null;
-    return kase;
+    if (token.reporterId === null) return { kase, reporter: null, open: kase.status === "awaiting_feedback" || kase.status === "resolved" };
+    const reporter = await db.caseReporter.findFirst({ where: { id: token.reporterId, caseId: kase.id, splitAt: null }, include: { resident: true } });
+    if (!reporter?.resident) return null;
+    // Theirs is open while their own survey question is (the case may have closed on its resident's answer).
+    const asked = await db.pendingQuestion.count({ where: { caseId: kase.id, kind: "survey", channel: reporter.channel, senderId: reporter.resident.externalId, answeredAt: null, expiresAt: { gt: now } } });
+    return { kase, reporter: { id: reporter.id, caseId: kase.id, channel: reporter.channel, senderId: reporter.resident.externalId }, open: asked > 0 };
   }
 
   router.get("/r/:token", async (ctx) => {
-    const kase = await caseFor(ctx);
-    if (!kase) return page(ctx, 403, "链接无效或已过期", "<p>这个评价链接已失效。如有问题，请直接给我们发消息。</p>");
-    if (kase.status !== "awaiting_feedback" && kase.status !== "resolved") return page(ctx, 200, "已评价", `<p>工单 ${esc(kase.number)} 已经评价过了，谢谢！</p>`);
+    const link = await linkFor(ctx);
+    if (!link) return page(ctx, 403, "链接无效或已过期", "<p>这个评价链接已失效。如有问题，请直接给我们发消息。</p>");
+    const { kase } = link;
+    if (!link.open) return page(ctx, 200, "已评价", `<p>工单 ${esc(kase.number)} 已经评价过了，谢谢！</p>`);
     const buttons = (Object.entries(RATING_LABELS) as [Rating, string][]).map(([value, label]) => `<button name="rating" value="${value}">${label}</button>`).join("");
     return page(
       ctx,
@@ -39,18 +48,22 @@ export function surveyRoutes(services: Services): Router {
   });
 
   router.post("/r/:token", async (ctx) => {
-    const kase = await caseFor(ctx);
-    if (!kase) return page(ctx, 403, "链接无效或已过期", "<p>这个评价链接已失效。如有问题，请直接给我们发消息。</p>");
+    const link = await linkFor(ctx);
+    if (!link) return page(ctx, 403, "链接无效或已过期", "<p>这个评价链接已失效。如有问题，请直接给我们发消息。</p>");
+    const { kase, reporter } = link;
     const form = Object.fromEntries(new URLSearchParams(await getRawBody(ctx.req, { limit: "16kb", encoding: "utf8" })));
     // Once answered, the page does not take another answer (不满意 would reopen a closed case).
-    if (kase.status !== "awaiting_feedback" && kase.status !== "resolved") return page(ctx, 409, "已评价", `<p>工单 ${esc(kase.number)} 已经评价过了，谢谢！</p>`);
+    if (!link.open) return page(ctx, 409, "已评价", `<p>工单 ${esc(kase.number)} 已经评价过了，谢谢！</p>`);
     const answer = answerSchema.safeParse(form);
     if (!answer.success) return page(ctx, 400, "请选择评价", "<p>请返回上一页，选择满意、基本满意或不满意。</p>");
     const now = services.clock();
     await services.replies.fresh(db);
     try {
+      const { rating, reason } = answer.data;
       const { answer: text } = await db.$transaction((tx) =>
-        recordSurveyAnswer(tx, services, { caseId: kase.id, rating: answer.data.rating, reason: answer.data.reason, actorId: `survey-link:${kase.resident?.externalId ?? "?"}`, now }),
+        reporter
+          ? recordReporterAnswer(tx, services, reporter, { rating, reason, now })
+          : recordSurveyAnswer(tx, services, { caseId: kase.id, rating, reason, actorId: `survey-link:${kase.resident?.externalId ?? "?"}`, now }),
       );
       await services.dispatcher.flush(now);
       return page(ctx, 200, "谢谢您的评价", `<p>${esc(text)}</p>`);

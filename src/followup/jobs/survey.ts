@@ -8,9 +8,13 @@ import type { Settings } from "../../settings.ts";
 import { caseVars } from "../../cases/presenters.ts";
 import { joinedReporters } from "../../cases/sameProblem.ts";
 
-/** A subscription notice (服务号, window closed) links to a page where the resident answers with one tap. */
+/**
+ * A subscription notice (服务号, window closed) links to a page where the resident answers with one tap: each
+ * addressee's own link (a joined resident's answer is theirs).
+ */
 function surveyLink(ctx: JobContext, kase: { id: number; reworkCount: number }, now: Date, settings: Settings) {
-  return ctx.links.survey(kase.id, kase.reworkCount, new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000));
+  const until = new Date(now.getTime() + settings.surveyTimeoutDays * 86400_000);
+  return (reporterId: number | null) => ctx.links.survey(kase.id, kase.reworkCount, until, reporterId);
 }
 
 export function surveyJob(ctx: JobContext): JobHandler {
