@@ -239,6 +239,7 @@ const TABLE: Row[] = [
   { route: "PATCH /api/admin/volunteers/matters/:code", guard: "identity", request: () => ({ path: "/api/admin/volunteers/matters/NO-SUCH", body: { volunteerClaimable: false } }), expect: adminOnly(404) },
   { route: "POST /api/admin/volunteer-tasks/:number/claim", guard: "identity", request: () => ({ path: `/api/admin/volunteer-tasks/${MISSING}/claim`, body: { volunteerId: 999999 } }), expect: adminOnly(404) },
   { route: "POST /api/admin/households", guard: "identity", request: () => ({ path: "/api/admin/households", body: {} }), expect: adminOnly(400) },
+  { route: "POST /api/admin/households/import", guard: "identity", request: () => ({ path: "/api/admin/households/import", body: {} }), expect: adminOnly(400) },
   { route: "PATCH /api/admin/households/:id", guard: "identity", request: () => ({ path: "/api/admin/households/999999", body: { note: "授权测试" } }), expect: adminOnly(404) },
   { route: "POST /api/admin/households/:id/notes", guard: "identity", request: () => ({ path: "/api/admin/households/999999/notes", body: { number: MISSING, text: "授权测试" } }), expect: adminOnly(404) },
 ];

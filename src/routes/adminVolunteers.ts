@@ -3,6 +3,7 @@
 // volunteer tasks (a claim taken by phone is recorded here for the volunteer) and the monthly ranking per grid; a
 // household's note or visit told on the phone is recorded here too. Admin sessions only; every change is logged with who.
 import Router from "@koa/router";
+import type { Context } from "koa";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
@@ -13,8 +14,9 @@ import { LIST_LIMITS, ListFileRefused, ListImportError } from "../responsibility
 import { problemsOut } from "./adminList.ts";
 import { ListConflict, saveMatter } from "../responsibility/versions.ts";
 import {
-  changeHousehold, changeVolunteer, createHousehold, createVolunteer, householdSchema, householdUpdateSchema, importVolunteers, readRegisters, readVolunteerFile, volunteerSchema, volunteerUpdateSchema,
+  changeHousehold, changeVolunteer, createHousehold, createVolunteer, householdSchema, householdUpdateSchema, readRegisters, volunteerSchema, volunteerUpdateSchema,
 } from "../volunteers/registers.ts";
+import { importHouseholds, importVolunteers, readHouseholdFile, readVolunteerFile } from "../volunteers/imports.ts";
 import { claimTask } from "../volunteers/tasks.ts";
 import { addHouseholdNote } from "../volunteers/households.ts";
 import { chinaMonth, monthlyRanking, monthSchema } from "../volunteers/ranking.ts";
@@ -22,7 +24,7 @@ import { chinaMonth, monthlyRanking, monthSchema } from "../volunteers/ranking.t
 const idParam = z.object({ id: z.coerce.number().int().positive() });
 const numberParam = z.object({ number: z.string().regex(CASE_NUMBER_EXACT, "工单号形如 2026-000123") });
 const codeParam = z.object({ code: z.string().trim().min(1).max(40) });
-export const volunteerFileSchema = z.object({
+export const registerFileSchema = z.object({
   fileName: z.string().trim().max(200).regex(/\.(csv|xlsx)$/i, "请选择 .csv 或 .xlsx 文件"),
   /** The file's bytes, base64. */
   content: z.base64("文件内容须为 base64").max(Math.ceil(LIST_LIMITS.fileBytes / 3) * 4, "文件不能超过 5 MB"),
@@ -76,24 +78,27 @@ export function adminVolunteerRoutes(services: Services): Router {
   });
 
   /** A register file: written whole, or refused whole (422 with every row's problem, the first 100 shown). */
-  router.post("/volunteers/import", async (ctx) => {
-    const body = parseInput(volunteerFileSchema, ctx.request.body);
-    const bytes = Buffer.from(body.content, "base64");
-    if (!bytes.length) throw ValidationError("文件是空的", { field: "content" });
-    let rows;
-    try {
-      rows = await readVolunteerFile(db, body.fileName, bytes);
-    } catch (err) {
-      if (err instanceof ListFileRefused) throw new AppError(err.id, 422, err.message, { field: "content" });
-      if (err instanceof ListImportError) {
-        throw new AppError("volunteers_invalid", 422, `文件有 ${err.problems.length} 处问题，未写入任何数据`, problemsOut(err.problems));
+  const importRoute = <T>(kind: "volunteers" | "households", read: (db: Services["db"], fileName: string, bytes: Buffer) => Promise<T[]>, write: (db: Services["db"], rows: T[]) => Promise<{ added: number; changed: number }>) =>
+    async (ctx: Context & { state: { user: SessionUser } }) => {
+      const body = parseInput(registerFileSchema, ctx.request.body);
+      const bytes = Buffer.from(body.content, "base64");
+      if (!bytes.length) throw ValidationError("文件是空的", { field: "content" });
+      let rows;
+      try {
+        rows = await read(db, body.fileName, bytes);
+      } catch (err) {
+        if (err instanceof ListFileRefused) throw new AppError(err.id, 422, err.message, { field: "content" });
+        if (err instanceof ListImportError) {
+          throw new AppError(`${kind}_invalid`, 422, `文件有 ${err.problems.length} 处问题，未写入任何数据`, problemsOut(err.problems));
+        }
+        throw err;
       }
-      throw err;
-    }
-    const result = await importVolunteers(db, rows);
-    log.info({ by: by(ctx), ...result }, "volunteers imported");
-    ctx.body = result;
-  });
+      const result = await write(db, rows);
+      log.info({ by: by(ctx), ...result }, `${kind} imported`);
+      ctx.body = result;
+    };
+  router.post("/volunteers/import", importRoute("volunteers", readVolunteerFile, importVolunteers));
+  router.post("/households/import", importRoute("households", readHouseholdFile, importHouseholds));
 
   /** Per grid, the month's volunteers by hours given (this month unless asked). */
   router.get("/volunteers/ranking", async (ctx) => {

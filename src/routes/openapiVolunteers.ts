@@ -4,7 +4,7 @@ import { z } from "zod";
 import { CASE_NUMBER_EXACT } from "../domain/case.ts";
 import { adminErrors, body, idPath, ok } from "./openapiShared.ts";
 import { householdSchema, householdUpdateSchema, volunteerSchema, volunteerUpdateSchema } from "../volunteers/registers.ts";
-import { claimableSchema, claimForSchema, householdNoteSchema, rankingQuery, volunteerFileSchema } from "./adminVolunteers.ts";
+import { claimableSchema, claimForSchema, householdNoteSchema, rankingQuery, registerFileSchema } from "./adminVolunteers.ts";
 
 const errors = adminErrors;
 const admin = [{ session: [] }];
@@ -24,7 +24,7 @@ export const volunteerPaths = {
       summary: "从 CSV/XLSX 导入志愿者（姓名、电话、同意告知电话、网格、渠道、聊天账号、类型、技能、服务时间、党员）",
       description: "同一网格同名的志愿者更新，其余新增；有问题的文件整体拒绝（422），列出每一行的问题。",
       security: admin,
-      requestBody: body(volunteerFileSchema),
+      requestBody: body(registerFileSchema),
       responses: { "200": ok("{added, changed}"), "422": ok("{error: {message, errors: [{row, field, message}], errorCount}}"), ...errors },
     },
   },
@@ -50,6 +50,15 @@ export const volunteerPaths = {
   },
   "/api/admin/households": {
     post: { summary: "添加党员中心户及其联系的楼栋", security: admin, requestBody: body(householdSchema), responses: { "201": ok("{id}"), ...errors } },
+  },
+  "/api/admin/households/import": {
+    post: {
+      summary: "从 CSV/XLSX 导入党员中心户（户名、电话、联系户数、网格或社区、楼栋、渠道、聊天账号、备注）",
+      description: "楼栋可写多个（用、分隔），按名称在该行的网格或社区中查找，也可写成“网格/楼栋”；同名的党员中心户更新（联系楼栋以文件为准），其余新增；有问题的文件整体拒绝（422），列出每一行的问题。",
+      security: admin,
+      requestBody: body(registerFileSchema),
+      responses: { "200": ok("{added, changed}"), "422": ok("{error: {message, errors: [{row, field, message}], errorCount}}"), ...errors },
+    },
   },
   "/api/admin/households/{id}": {
     patch: { summary: "修改党员中心户（buildingIds 为其联系的全部楼栋）", security: admin, parameters: [idPath], requestBody: body(householdUpdateSchema), responses: { "200": ok("{id}"), ...errors } },

@@ -1,6 +1,6 @@
 // An administrator keeps the volunteers in a real Chromium: the seeded register, an appeal offered to the first
-// grid's volunteers and claimed for 王志强 by phone with the task's button, the month's ranking, and an import with
-// bad rows refused whole with each row's problem.
+// grid's volunteers and claimed for 王志强 by phone with the task's button, the month's ranking, and imports (the
+// volunteers' and the 党员中心户') with bad rows refused whole with each row's problem.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -74,14 +74,26 @@ describe("the volunteers page in the browser", () => {
     const file = path.join(dir, "volunteers.csv");
     writeFileSync(file, ["姓名,电话,网格,渠道,聊天账号,党员", "赵好人,13900000001,幸福社区第一网格,,,是", ",13900000002,幸福社区第一网格,,,否", "钱不对,abc,火星网格,simulator,,也许"].join("\n"));
     await page.getByLabel("志愿者名册文件").setInputFiles(file);
-    await page.getByRole("button", { name: "导入" }).click();
-    const problems = page.locator("ul.problems");
+    await page.getByLabel("志愿者名册文件").locator("..").getByRole("button", { name: "导入" }).click();
+    const problems = page.getByLabel("志愿者名册问题");
     await problems.locator("li").first().waitFor();
     const shown = await problems.textContent();
     expect(shown).toContain("第 3 行（姓名）");
     expect(shown).toContain("第 4 行（电话）");
     expect(shown).toContain("第 4 行（党员）");
     expect(await svc.services.db.volunteer.count({ where: { name: "赵好人" } })).toBe(0);
+
+    // The 党员中心户 file: a bad building refused with its row; fixed, the household is added with both buildings.
+    const households = path.join(dir, "households.csv");
+    writeFileSync(households, ["户名,电话,联系户数,网格,楼栋,渠道,聊天账号,备注", "李卫东家,13900000009,24,幸福社区第一网格,1号楼、99号楼,,,联系1号楼"].join("\n"));
+    await page.getByLabel("党员中心户名册文件").setInputFiles(households);
+    await page.getByLabel("党员中心户名册文件").locator("..").getByRole("button", { name: "导入" }).click();
+    await expect.poll(() => page.getByLabel("党员中心户名册问题").textContent()).toBe("第 2 行（楼栋）：幸福社区第一网格没有楼栋“99号楼”");
+    writeFileSync(households, ["户名,电话,联系户数,网格,楼栋,渠道,聊天账号,备注", "李卫东家,13900000009,24,幸福社区第一网格,1号楼、2号楼,,,联系1号楼"].join("\n"));
+    await page.getByLabel("党员中心户名册文件").setInputFiles(households);
+    await page.getByLabel("党员中心户名册文件").locator("..").getByRole("button", { name: "导入" }).click();
+    await page.locator('li[data-household="李卫东家"]').waitFor();
+    expect(await page.locator('li[data-household="李卫东家"]').textContent()).toContain("联系 24 户 · 1号楼、2号楼");
 
     await page.screenshot({ path: "/tmp/volunteers.png", fullPage: true });
     expect(errors).toEqual([]);

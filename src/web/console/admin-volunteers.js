@@ -98,21 +98,6 @@ function volunteersCard(data, grids, gridName, reload) {
         }).then(reload),
       "已添加志愿者",
     );
-  const file = h("input", { type: "file", accept: ".csv,.xlsx", "aria-label": "志愿者名册文件" });
-  const problems = h("ul", { class: "problems error" });
-  const importFile = async () => {
-    problems.replaceChildren();
-    const chosen = file.files?.[0];
-    if (!chosen) return toast("请选择 .csv 或 .xlsx 文件", true);
-    try {
-      const r = await api("POST", "/api/admin/volunteers/import", { fileName: chosen.name, content: await fileBase64(chosen) });
-      toast(`已导入：新增 ${r.added} 人，更新 ${r.changed} 人`);
-      await reload();
-    } catch (err) {
-      toast(err.message, true);
-      for (const p of err.body?.error?.errors ?? []) problems.append(h("li", {}, `第 ${p.row} 行${p.field ? `（${p.field}）` : ""}：${p.message}`));
-    }
-  };
   const item = (v) =>
     h(
       "tr",
@@ -133,8 +118,7 @@ function volunteersCard(data, grids, gridName, reload) {
     h("table", { class: "volunteers" }, h("thead", {}, h("tr", {}, ["姓名", "类型", "网格", "技能", "服务时间", "聊天", "电话", ""].map((c) => h("th", {}, c)))), h("tbody", {}, data.volunteers.map(item))),
     h("div", { class: "row" }, f.name, f.phone, h("label", { class: "small" }, f.sharePhone, "同意告知居民电话"), f.grid, f.kind),
     h("div", { class: "row" }, f.channel, f.address, f.skills, f.availability, h("label", { class: "small" }, f.partyMember, "党员"), h("button", { type: "button", onclick: add }, "添加志愿者")),
-    h("div", { class: "row" }, h("span", { class: "muted small" }, "导入名册（表头：姓名、电话、同意告知电话、网格、渠道、聊天账号、类型、技能、服务时间、党员；有问题的文件整体不导入）："), file, h("button", { type: "button", onclick: importFile }, "导入")),
-    problems,
+    ...importControl({ path: "/api/admin/volunteers/import", label: "志愿者名册文件", hint: "导入名册（表头：姓名、电话、同意告知电话、网格、渠道、聊天账号、类型、技能、服务时间、党员；有问题的文件整体不导入）：", unit: "人" }, reload),
   );
 }
 
@@ -191,5 +175,29 @@ function householdsCard(data, buildings, buildingLabel, reload) {
     h("ul", { class: "households" }, data.households.map(item)),
     h("div", { class: "row" }, f.name, f.phone, f.families, f.channel, f.address),
     h("div", { class: "row" }, f.buildings, h("button", { type: "button", onclick: add }, "添加党员中心户")),
+    ...importControl({
+      path: "/api/admin/households/import", label: "党员中心户名册文件", unit: "户",
+      hint: "导入党员中心户（表头：户名、电话、联系户数、网格或社区、楼栋（多个用、分隔，也可写“网格/楼栋”）、渠道、聊天账号、备注；同名的更新；有问题的文件整体不导入）：",
+    }, reload),
   );
+}
+
+/** A register's file: chosen, sent, and either imported or refused whole with every row's problem listed. */
+function importControl({ path, label, hint, unit }, reload) {
+  const file = h("input", { type: "file", accept: ".csv,.xlsx", "aria-label": label });
+  const problems = h("ul", { class: "problems error", "aria-label": label.replace("文件", "问题") });
+  const importFile = async () => {
+    problems.replaceChildren();
+    const chosen = file.files?.[0];
+    if (!chosen) return toast("请选择 .csv 或 .xlsx 文件", true);
+    try {
+      const r = await api("POST", path, { fileName: chosen.name, content: await fileBase64(chosen) });
+      toast(`已导入：新增 ${r.added} ${unit}，更新 ${r.changed} ${unit}`);
+      await reload();
+    } catch (err) {
+      toast(err.message, true);
+      for (const p of err.body?.error?.errors ?? []) problems.append(h("li", {}, `第 ${p.row} 行${p.field ? `（${p.field}）` : ""}：${p.message}`));
+    }
+  };
+  return [h("div", { class: "row" }, h("span", { class: "muted small" }, hint), file, h("button", { type: "button", onclick: importFile }, "导入")), problems];
 }
