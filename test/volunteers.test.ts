@@ -8,6 +8,7 @@ import { startService, type TestService } from "./helpers/service.ts";
 import { cst, FakeClock, HOUR, MINUTE } from "./helpers/clock.ts";
 import { runFollowUp } from "../src/services.ts";
 import { monthlyRanking } from "../src/volunteers/ranking.ts";
+import { adminAndWorker, callAs } from "./helpers/session.ts";
 
 const LONELY = "@小民 我们楼有个独居老人好几天没见出门了，没人照顾，能不能帮忙买点菜";
 let clock: FakeClock;
@@ -187,9 +188,32 @@ describe("党员中心户", () => {
 
     const visit = await helperSays("sim-household-zhang", `走访 ${number} 已上门看望，老人身体无大碍`);
     expect(visit.replies[0].text).toContain("已记录走访");
+    const note = await helperSays("sim-household-zhang", `备注 ${number} 家属下周回来`);
+    expect(note.replies[0].text).toContain("已备注");
     const kase = await kaseOf(number);
+    const household = await svc.services.db.partyHousehold.findFirstOrThrow({ where: { address: "sim-household-zhang" } });
     expect(kase.events.map((e) => e.type)).toContain("household_notified");
-    expect(kase.events.find((e) => e.type === "internal_note")).toMatchObject({ actor: "household", note: "走访：已上门看望，老人身体无大碍" });
+    // The visit is an event of its own with the household; a note stays an internal note.
+    expect(kase.events.find((e) => e.type === "household_visit")).toMatchObject({ actor: "household", note: "已上门看望，老人身体无大碍", data: { householdId: household.id } });
+    expect(kase.events.filter((e) => e.type === "internal_note").map((e) => [e.actor, e.note])).toEqual([["household", "家属下周回来"]]);
+    expect(kase.status).toBe(opened.case!.status);
+
+    // The case detail's timeline shows the visit as such, with the household.
+    const { admin } = await adminAndWorker(svc, "visit");
+    const detail = await callAs(svc, admin, "GET", `/api/cases/${number}`);
+    expect(detail.body.events.find((e: any) => e.type === "household_visit")).toMatchObject({ actorLabel: "党员中心户", household: "张建国家（党员中心户）", note: "已上门看望，老人身体无大碍" });
+    expect(detail.body.events.find((e: any) => e.type === "internal_note")).not.toHaveProperty("household");
+  });
+
+  it("has a visit recorded by an administrator as the same event", async () => {
+    const opened = await say("sim-xingfu-2", "r9", "@小民 10号楼楼道灯坏了");
+    const household = await svc.services.db.partyHousehold.findFirstOrThrow({ where: { address: "sim-household-zhang" } });
+    const { admin } = await adminAndWorker(svc, "visit2");
+    const res = await callAs(svc, admin, "POST", `/api/admin/households/${household.id}/notes`, { number: opened.case!.number, text: "电话回访，灯已报修", visit: true });
+    expect(res.status).toBe(201);
+    const kase = await kaseOf(opened.case!.number);
+    expect(kase.events.filter((e) => e.type === "household_visit").map((e) => [e.note, e.actorId])).toEqual([["电话回访，灯已报修", expect.stringMatching(/^user:\d+$/)]]);
+    expect(kase.events.map((e) => e.type)).not.toContain("internal_note");
   });
 
   it("attack: cannot note a case of a building it does not look after", async () => {

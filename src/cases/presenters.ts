@@ -156,7 +156,11 @@ export function caseDetail(k: CaseDetailRow, now: Date, view: { allowedActions: 
       usage: opened?.classification?.usage ?? null,
     },
     // Internal notes are for the people working the case, which includes the unit.
-    events: k.events.map((e) => ({ type: e.type, actor: e.actor, actorLabel: ACTOR_LABELS[e.actor as Actor] ?? e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt })),
+    events: k.events.map((e) => ({
+      type: e.type, actor: e.actor, actorLabel: ACTOR_LABELS[e.actor as Actor] ?? e.actor, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, at: e.createdAt,
+      // A 党员中心户's visit names the household (for the workers; never told to the resident).
+      ...(e.type === "household_visit" ? { household: (e.data as { householdName?: string } | null)?.householdName ?? null } : {}),
+    })),
     // 同诉: the residents who joined (their words, how alike, their own rating), and where a split one went.
     reporters: k.reporters.map((r) => ({
       id: r.id,

@@ -24,6 +24,11 @@ export interface EventInput {
   now: Date;
 }
 
+/** A 党员中心户's visit (走访) to the family of a case in its buildings: an event of its own, with the household. */
+export function householdVisited(tx: Tx, caseId: number, v: { householdId: number; householdName: string; text: string; actorId: string; now: Date }) {
+  return recordEvent(tx, caseId, { type: "household_visit", actor: "household", actorId: v.actorId, note: v.text, data: { householdId: v.householdId, householdName: v.householdName }, now: v.now });
+}
+
 /** The one way an event joins a case's log. */
 export function recordEvent(tx: Tx, caseId: number, e: EventInput) {
   return tx.caseEvent.create({

@@ -3,7 +3,7 @@
 import type { Db, Prisma } from "../db.ts";
 import { CASE_NOT_FOUND, helperCases, refuseHelper } from "../cases/access.ts";
 import type { CaseService } from "../cases/service.ts";
-import { recordEvent } from "../cases/records.ts";
+import { householdVisited, recordEvent } from "../cases/records.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { notifyHelpers } from "../followup/notify.ts";
 import type { Settings } from "../settings.ts";
@@ -37,7 +37,7 @@ export async function tellHouseholds(
 
 export type NoteAnswer = { ok: true; caseId: number; number: string } | { ok: false; message: string; caseId?: number };
 
-/** A note or a visit record (走访) on a case of the household's buildings; any other case reads as not found. */
+/** A note (an internal note) or a visit (走访, its own event) on a case of the household's buildings; any other case reads as not found. */
 export async function addHouseholdNote(
   d: { db: Db; cases: CaseService },
   householdId: number,
@@ -48,7 +48,12 @@ export async function addHouseholdNote(
   if (!kase) return { ok: false, message: `${CASE_NOT_FOUND}（${n.number}）` };
   const refused = refuseHelper(helper, kase, "note");
   if (refused) return { ok: false, message: refused.message, caseId: kase.id };
-  const text = `${n.visit ? "走访：" : ""}${n.text || "（无内容）"}`;
-  await d.cases.addNote(kase.id, { actor: "household", actorId: n.actorId, text, isPublic: false, now: n.now });
+  const text = n.text || "（无内容）";
+  if (n.visit) {
+    const household = await d.db.partyHousehold.findUniqueOrThrow({ where: { id: householdId } });
+    await d.db.$transaction((tx) => householdVisited(tx, kase.id, { householdId, householdName: household.name, text, actorId: n.actorId, now: n.now }));
+  } else {
+    await d.cases.addNote(kase.id, { actor: "household", actorId: n.actorId, text, isPublic: false, now: n.now });
+  }
   return { ok: true, caseId: kase.id, number: kase.number };
 }

@@ -96,6 +96,21 @@ describe("the volunteers page in the browser", () => {
     expect(await page.locator('li[data-household="李卫东家"]').textContent()).toContain("联系 24 户 · 1号楼、2号楼");
 
     await page.screenshot({ path: "/tmp/volunteers.png", fullPage: true });
+
+    // A visit told on the phone, recorded for 张建国家 on a case in 9号楼: the case's timeline shows it as a visit.
+    const ninth = await svc.services.intake.receive(
+      { channel: "simulator", messageId: "e2e-vol-3", chatId: "sim-xingfu-2", isGroup: true, senderId: "e2e-r3", senderName: "居民", text: "@小民 9号楼楼道灯坏了好几天", mentionsBot: true },
+      clock.now(),
+    );
+    const zhang = page.locator('li[data-household="张建国家（党员中心户）"]');
+    await zhang.getByLabel("张建国家（党员中心户） 的工单号").fill(ninth.case!.number);
+    await zhang.getByLabel("张建国家（党员中心户） 的备注").fill("已上门查看，灯罩脱落");
+    await zhang.getByRole("button", { name: "记录走访" }).click();
+    await expect.poll(async () => (await svc.services.db.caseEvent.count({ where: { type: "household_visit" } }))).toBe(1);
+    await page.goto(`${svc.url}/console/#/cases/${ninth.case!.number}`);
+    const visit = page.locator("ol.timeline li.visit");
+    await visit.waitFor();
+    expect(await visit.textContent()).toContain("党员中心户走访 · 张建国家（党员中心户）已上门查看，灯罩脱落");
     expect(errors).toEqual([]);
   });
 });

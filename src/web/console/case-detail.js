@@ -44,7 +44,7 @@ export default async function caseView(number) {
   );
 
   const timeline = [
-    ...c.events.map((e) => ({ at: e.at, kind: "event", title: `${EVENT_LABELS[e.type] ?? e.type} · ${e.actorLabel}`, text: e.note })),
+    ...c.events.map((e) => ({ at: e.at, kind: "event", cls: e.type === "household_visit" ? "event visit" : "event", title: `${EVENT_LABELS[e.type] ?? e.type} · ${e.household ?? e.actorLabel}`, text: e.note })),
     ...c.messages.map((m) => (m.direction === "in" ? inboundEntry(m) : outboundEntry(m))),
   ].sort((a, b) => new Date(a.at) - new Date(b.at) || ORDER[a.kind] - ORDER[b.kind]);
 
@@ -66,7 +66,7 @@ export default async function caseView(number) {
         "div",
         {},
         classification,
-        h("section", { class: "card" }, h("h2", {}, `时间线（${timeline.length}）`), h("ol", { class: "timeline" }, timeline.map((t) => h("li", { class: t.kind }, h("div", { class: "when" }, fmt(t.at)), h("b", {}, t.title), t.note ? h("span", { class: t.bad ? "error small" : "muted small" }, t.note) : null, t.text ? h("div", { class: "appeal small" }, t.text) : null)))),
+        h("section", { class: "card" }, h("h2", {}, `时间线（${timeline.length}）`), h("ol", { class: "timeline" }, timeline.map((t) => h("li", { class: t.cls ?? t.kind }, h("div", { class: "when" }, fmt(t.at)), h("b", {}, t.title), t.note ? h("span", { class: t.bad ? "error small" : "muted small" }, t.note) : null, t.text ? h("div", { class: "appeal small" }, t.text) : null)))),
       ),
     ),
   );

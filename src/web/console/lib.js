@@ -103,6 +103,7 @@ export const EVENT_LABELS = {
   media_added: "补充照片或位置", voice_pending: "语音待转写", undeliverable: "未能送达", transcribe: "补录语音文字",
   reporter_joined: "同诉并入", reporter_rated: "同诉居民评价", split: "拆分同诉", resident_message: "居民留言", hotspot_task: "热点转办",
   reporters_merged: "同诉随合并计入", reporter_took_over: "同诉居民接手",
+  offer_volunteers: "交志愿者认领", volunteer_claim: "志愿者认领", volunteer_unclaimed: "无人认领转办", household_notified: "告知党员中心户", household_visit: "党员中心户走访",
 };
 /** How an outgoing message went out (the outbox's `via`). */
 export const VIA_LABELS = {
