@@ -2,11 +2,18 @@
 // case (told the number, hears its progress and gets its survey, rates for themselves), a different matter, a
 // different building or words less alike than the setting asks open their own case, and a worker splits a
 // wrongly joined report off into its own case.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
 import { cst, FakeClock, HOUR } from "./helpers/clock.ts";
 import { createApiToken } from "../src/http/apiTokens.ts";
 import { runFollowUp } from "../src/services.ts";
+import { sameOpenProblem } from "../src/cases/sameProblem.ts";
+
+// The look for the same open problem, spied on (it runs as it is) so a test can make two appeals look at once.
+vi.mock("../src/cases/sameProblem.ts", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../src/cases/sameProblem.ts")>();
+  return { ...real, sameOpenProblem: vi.fn(real.sameOpenProblem) };
+});
 
 let clock: FakeClock;
 let svc: TestService;
@@ -157,6 +164,34 @@ describe("同诉 (+1)", () => {
     await act(number, { action: "note", text: "明天上午维修", public: true });
     expect(await outboxTo("sim-private-r2")).toHaveLength(before);
     expect((await outboxTo("sim-yangguang-1", "progress")).at(-1)!.text).toContain("明天上午维修");
+  });
+});
+
+describe("two residents at the same instant", () => {
+  it("open one case when the same problem arrives twice at once: the second joins the first", async () => {
+    // "At once": the first look for the same open problem waits until the second has started looking too (or a
+    // moment has passed), so neither could have seen the other's case unless the look is taken in turn.
+    const real = (await vi.importActual<typeof import("../src/cases/sameProblem.ts")>("../src/cases/sameProblem.ts")).sameOpenProblem;
+    let looks = 0;
+    let bothLooking!: () => void;
+    const both = new Promise<void>((resolve) => (bothLooking = resolve));
+    vi.mocked(sameOpenProblem).mockImplementation(async (...args) => {
+      const n = ++looks;
+      if (n === 2) bothLooking();
+      if (n <= 2) await Promise.race([both, new Promise((resolve) => setTimeout(resolve, 500))]);
+      return real(...args);
+    });
+    onTestFinished(() => void vi.mocked(sameOpenProblem).mockImplementation(real));
+
+    const [a, b] = await Promise.all([say("r1", FIRST), say("r2", SAME)]);
+    expect(looks).toBeGreaterThanOrEqual(2);
+    expect(a.case!.number).toBe(b.case!.number);
+    expect(await svc.services.db.case.count()).toBe(1);
+    const kase = await caseOf(a.case!.number);
+    expect(kase.reporterCount).toBe(2);
+    expect(kase.reporters).toHaveLength(1);
+    const replies = [a, b].map((r) => r.replies[0].text);
+    expect(replies.filter((t) => t.includes("2 位居民"))).toHaveLength(1);
   });
 });
 

@@ -39,11 +39,13 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
   const { place, attachmentIds } = await h.mediaTurns.placeAndMedia(turn);
   // Codes of the question catalogue only (whatever classifier answered); a pin already says where.
   const missingInfo = knownQuestions(classification.missingInfo).filter((code) => !(place.pinned && code === "location"));
-  // 同诉: the same open problem has a case already: the resident joins it instead of opening another.
-  const joined = status === "accepted" && matter ? await joinSameProblem(h, turn, { matter, place, attachmentIds }) : null;
-  if (joined) return joined;
+  const runtime = await h.runtimeSettings.current();
 
   return db.$transaction(async (tx) => {
+    // 同诉: the same open problem has a case already (looked for in this transaction, see join.ts): the resident
+    // joins it instead of opening another.
+    const joined = status === "accepted" && matter ? await joinSameProblem(h, tx, turn, { matter, place, attachmentIds, settings: runtime }) : null;
+    if (joined) return joined;
     const created = await openCaseFor(h, tx, turn, place, {
       // A low-confidence matter is kept as the bot's suggestion for the worker who reviews the case.
       matter,
@@ -82,7 +84,6 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
     }
     const reply = await h.out.reply(tx, row, now, lines.join("\n"), created.id);
     // The resident is answered first; then the case goes to the lead unit.
-    const runtime = await h.runtimeSettings.current();
     // The building's 党员中心户 hear of it; a 志愿者可认领 appeal goes to the grid's volunteers before any unit.
     const offered = await communityOnOpen(h, tx, created, now);
     const dispatched =

@@ -1,5 +1,7 @@
 // 同诉 (+1) at intake: a confident appeal that repeats an open case (cases/sameProblem.ts) joins it instead of
 // opening another; the resident is told its number and how many raised it, and hears its progress from then on.
+import type { Prisma } from "../db.ts";
+import type { Settings } from "../settings.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { sameOpenProblem } from "../cases/sameProblem.ts";
@@ -8,34 +10,39 @@ import { caseSummary } from "../cases/presenters.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeDeps, IntakeResult, Place, Turn } from "./types.ts";
 
-export type JoinDeps = Pick<IntakeDeps, "db" | "replies" | "runtimeSettings" | "media"> & { out: Responder };
+export type JoinDeps = Pick<IntakeDeps, "replies" | "media"> & { out: Responder };
 
-/** Joins the same open problem's case and answers; null when there is none (the caller opens a case). */
-export async function joinSameProblem(h: JoinDeps, turn: Turn, a: { matter: MatterInfo; place: Place; attachmentIds: number[] }): Promise<IntakeResult | null> {
+/**
+ * Joins the same open problem's case and answers, in the caller's transaction — the one that would otherwise open
+ * a case, so that writers taking turns (BEGIN IMMEDIATE, db.ts) makes the second of two identical appeals arriving
+ * at once see the first one's case and join it. Null when there is none (the caller opens a case).
+ */
+export async function joinSameProblem(
+  h: JoinDeps,
+  tx: Prisma.TransactionClient,
+  turn: Turn,
+  a: { matter: MatterInfo; place: Place; attachmentIds: number[]; settings: Pick<Settings, "sameProblemSimilarity" | "sameProblemDays"> },
+): Promise<IntakeResult | null> {
   const { row, now, text } = turn;
-  const settings = await h.runtimeSettings.current();
   const facts = { text, matterId: a.matter.id, buildingId: a.place.buildingId, gridId: a.place.gridId, location: a.place.location, now };
-  const found = await sameOpenProblem(h.db, facts, { similarity: settings.sameProblemSimilarity, days: settings.sameProblemDays });
+  const found = await sameOpenProblem(tx, facts, { similarity: a.settings.sameProblemSimilarity, days: a.settings.sameProblemDays });
   if (!found) return null;
   const caseId = found.kase.id;
-  return h.db.$transaction(async (tx) => {
-    const joined = await reporterJoined(tx, { caseId, residentId: turn.residentId, inboundId: row.id, channel: row.channel, chatId: row.chatId, isGroup: row.isGroup, text, similarity: found.similarity, now });
-    // Closed since it was found: the appeal opens its own case after all.
-    if (!joined) return null;
-    await h.media.attach(tx, caseId, a.attachmentIds, now);
-    const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
-    const reply = await h.out.reply(
-      tx,
-      row,
-      now,
-      h.replies.render("same_problem_joined", {
-        case_number: kase.number,
-        reporter_count: String(kase.reporterCount),
-        matter_name: kase.matter?.name ?? a.matter.name,
-        status: STATUS_LABELS[kase.status as CaseStatus] ?? kase.status,
-      }),
-      caseId,
-    );
-    return h.out.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: caseSummary(kase) }, caseId);
-  });
+  const joined = await reporterJoined(tx, { caseId, residentId: turn.residentId, inboundId: row.id, channel: row.channel, chatId: row.chatId, isGroup: row.isGroup, text, similarity: found.similarity, now });
+  if (!joined) return null;
+  await h.media.attach(tx, caseId, a.attachmentIds, now);
+  const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
+  const reply = await h.out.reply(
+    tx,
+    row,
+    now,
+    h.replies.render("same_problem_joined", {
+      case_number: kase.number,
+      reporter_count: String(kase.reporterCount),
+      matter_name: kase.matter?.name ?? a.matter.name,
+      status: STATUS_LABELS[kase.status as CaseStatus] ?? kase.status,
+    }),
+    caseId,
+  );
+  return h.out.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: caseSummary(kase) }, caseId);
 }
