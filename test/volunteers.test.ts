@@ -167,6 +167,24 @@ describe("a 志愿者可认领 appeal", () => {
     expect(own.outcome).toBe("appeal");
   });
 
+  it("reaches a volunteer on any channel the service has: one on the HTTP channel is offered it and claims it there", async () => {
+    const { admin } = await adminAndWorker(svc, "httpvol");
+    const grid = await svc.services.db.area.findFirstOrThrow({ where: { level: "grid", name: "幸福社区第一网格" } });
+    for (const channel of ["wechat-mp", "wecom-kf"]) {
+      expect((await callAs(svc, admin, "POST", "/api/admin/volunteers", { name: `测试${channel}`, gridId: grid.id, channel, address: `${channel}-vol`, active: false })).status).toBe(201);
+    }
+    const added = await callAs(svc, admin, "POST", "/api/admin/volunteers", { name: "孙平", gridId: grid.id, channel: "http", address: "app-user-sun" });
+    expect(added.status).toBe(201);
+    const number = await offered();
+    const offer = await svc.services.db.outbox.findFirstOrThrow({ where: { kind: "volunteer_offer", chatId: "app-user-sun" } });
+    expect(offer).toMatchObject({ channel: "http", isGroup: false });
+    expect(offer.text).toContain(`认领 ${number}`);
+    const claim = await svc.post("/api/channels/http/messages", { messageId: `http-claim-${number}`, chatId: "app-user-sun", isGroup: false, senderId: "app-user-sun", senderName: "孙平", text: `认领 ${number}` });
+    expect(claim.status).toBe(200);
+    expect(JSON.stringify(claim.body)).toContain("认领成功");
+    expect((await kaseOf(number)).volunteerTask).toMatchObject({ status: "claimed", volunteer: { name: "孙平" } });
+  });
+
   it("is not offered when the grid has no active volunteers: dispatched as before", async () => {
     await svc.services.db.volunteer.updateMany({ data: { active: false } });
     const opened = await say("sim-yangguang-1", "r1", LONELY);

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { Db, Prisma } from "../db.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { CONTACT_CHANNELS } from "../channels/types.ts";
+import { CHANNEL_NAMES } from "../channels/types.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -12,8 +12,12 @@ export const personName = z.string().trim().min(1, "姓名不能为空").max(60,
 export const householdName = z.string().trim().min(1, "户名不能为空").max(60, "户名不能超过 60 个字");
 export const phoneText = z.string().trim().regex(/^$|^[0-9+\- ]{3,20}$/, "电话号码格式不对");
 const phone = phoneText.default("");
-/** The channels a volunteer's or a household's chat may be on. */
-export const HELPER_CHANNELS = CONTACT_CHANNELS;
+/**
+ * The channels a volunteer's or a household's chat may be on: every channel people write in, since a helper is
+ * reached where they write (http through the integration's callback URL; 服务号 and 微信客服 within WeChat's reply
+ * window, else the message waits as undeliverable until they write again).
+ */
+export const HELPER_CHANNELS = CHANNEL_NAMES;
 /** A chat the bot writes to: both the channel and the address, or neither (reached on the console only). */
 const chat = { channel: z.enum(HELPER_CHANNELS).nullable().default(null), address: z.string().trim().max(200).nullable().default(null) };
 const bothOrNeither = (c: { channel?: string | null; address?: string | null }, ctx: z.RefinementCtx) => {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { Db } from "../db.ts";
 import type { Logger } from "../log.ts";
-import { CONTACT_CHANNELS } from "../channels/types.ts";
+import { HELPER_CHANNELS } from "./registers.ts";
 
 const seedSchema = z.object({
   volunteers: z.array(
@@ -15,7 +15,7 @@ const seedSchema = z.object({
       phone: z.string().default(""),
       sharePhone: z.boolean().default(false),
       grid: z.string(),
-      channel: z.enum(CONTACT_CHANNELS).optional(),
+      channel: z.enum(HELPER_CHANNELS).optional(),
       address: z.string().optional(),
       kind: z.enum(["volunteer", "partner"]).default("volunteer"),
       skills: z.array(z.string()).default([]),
@@ -27,7 +27,7 @@ const seedSchema = z.object({
     z.object({
       name: z.string().min(1),
       phone: z.string().default(""),
-      channel: z.enum(CONTACT_CHANNELS).optional(),
+      channel: z.enum(HELPER_CHANNELS).optional(),
       address: z.string().optional(),
       families: z.number().int().min(0).default(0),
       note: z.string().default(""),

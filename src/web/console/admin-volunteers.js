@@ -3,7 +3,7 @@
 // the 党员中心户 with their buildings (a note or a visit told on the phone recorded for them).
 import { adminTabs, api, attempt, fileBase64, fmt, h, options, toast, view } from "./lib.js";
 
-const CHANNELS = [["simulator", "模拟器"], ["wechaty", "微信"], ["wecom", "企业微信"]];
+const CHANNELS = [["simulator", "模拟器"], ["wechaty", "微信"], ["wecom", "企业微信"], ["wechat-mp", "服务号"], ["wecom-kf", "微信客服"], ["http", "HTTP 接口"]];
 const KINDS = [["volunteer", "红色志愿者"], ["partner", "红色合伙人"]];
 const TASK_STATUS = { offered: "待认领", claimed: "已认领", done: "已完成", expired: "无人认领" };
 const words = (s) => s.split(/[\s,，、]+/).filter(Boolean);
