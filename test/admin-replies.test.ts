@@ -30,6 +30,7 @@ describe("reply texts", () => {
     expect(accepted).toMatchObject({ audience: "居民（回复）", changed: false, lastChange: null });
     expect(accepted.placeholders).toEqual(expect.arrayContaining(["case_number", "matter_name", "lead_unit"]));
     expect(body.replies.find((r: any) => r.key === "unit_dispatch").audience).toBe("承办单位");
+    for (const key of ["volunteer_my_tasks", "volunteer_no_tasks", "volunteer_my_hours"]) expect(body.replies.find((r: any) => r.key === key).audience, key).toBe("志愿者");
     expect(body.replies).toHaveLength(new Replies().keys.length);
   });
 
@@ -40,6 +41,8 @@ describe("reply texts", () => {
     const preview = await call("POST", "/api/admin/replies/appeal_accepted/preview", { text: "收到，工单 {{case_number}}，由{{lead_unit}}办理。" });
     expect(preview.body).toEqual({ problems: [], rendered: "收到，工单 2026-000123，由阳光花园物业服务中心办理。" });
     expect((await call("PUT", "/api/admin/replies/no_such_text", { text: "x", note: "y" })).status).toBe(404);
+    const hours = await call("POST", "/api/admin/replies/volunteer_my_hours/preview", { text: "{{month}}：{{count}} 次，{{hours}} 小时" });
+    expect(hours.body).toEqual({ problems: [], rendered: "2026年10月：2 次，1.5 小时" });
   });
 
   it("uses a saved version from the next message, keeps the history, and goes back to the file", async () => {

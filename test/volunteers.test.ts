@@ -243,6 +243,56 @@ describe("党员中心户", () => {
   });
 });
 
+describe("a volunteer's own chat", () => {
+  it("我的任务 lists the tasks they claimed and have not done, masked; done ones leave the list", async () => {
+    const none = await helperSays("sim-volunteer-li", "我的任务");
+    expect(none.outcome).toBe("volunteer_command");
+    expect(none.replies[0].text).toContain("您目前没有认领中的诉求");
+    const first = await offered(true);
+    clock.advance(MINUTE);
+    const second = await offered();
+    await helperSays("sim-volunteer-li", `认领 ${first}`);
+    await helperSays("sim-volunteer-li", `认领 ${second}`);
+    const mine = await helperSays("sim-volunteer-li", "我的任务");
+    expect(mine.replies[0].text).toContain("共 2 件");
+    expect(mine.replies[0].text).toContain(`${first} 独居老人关爱（3号楼`);
+    expect(mine.replies[0].text).toContain(`${second} 独居老人关爱`);
+    expect(mine.replies[0].text.indexOf(first)).toBeLessThan(mine.replies[0].text.indexOf(second));
+    // The other volunteer of the grid claimed none of them.
+    expect((await helperSays("sim-volunteer-wang", "我的任务")).replies[0].text).toContain("您目前没有认领中的诉求");
+
+    await helperSays("sim-volunteer-li", `完成 ${first} 已帮忙买菜 1小时`);
+    const left = (await helperSays("sim-volunteer-li", "我的任务？")).replies[0].text;
+    expect(left).toContain("共 1 件");
+    expect(left).not.toContain(first);
+    expect(left).toContain(second);
+  });
+
+  it("我的时长 gives this month's count and hours by China time, at the month's edge", async () => {
+    const li = await svc.services.db.volunteer.findFirstOrThrow({ where: { name: "李红" } });
+    const doneAt = async (at: Date, hours: number) => {
+      const kase = await kaseOf(await offered());
+      await svc.services.db.volunteerTask.update({ where: { caseId: kase.id }, data: { status: "done", volunteerId: li.id, doneAt: at, hours } });
+    };
+    await doneAt(cst("2026-10-03T09:00"), 1.5);
+    await doneAt(cst("2026-10-31T23:30"), 2);
+    await doneAt(cst("2026-10-01T00:30"), 1); // September 30 in UTC, October in China: counted
+    await doneAt(cst("2026-09-30T23:30"), 4); // September in China: not counted
+    clock.set(cst("2026-10-31T23:50"));
+    expect((await helperSays("sim-volunteer-li", "我的时长")).replies[0].text).toBe("2026年10月您已完成志愿服务 3 次，共 4.5 小时。谢谢您的付出！");
+    // Ten minutes past midnight in China (still October 31 in UTC): a new month, nothing yet.
+    clock.set(cst("2026-11-01T00:10"));
+    await doneAt(cst("2026-11-01T00:05"), 0.5);
+    expect((await helperSays("sim-volunteer-li", "我的时长")).replies[0].text).toBe("2026年11月您已完成志愿服务 1 次，共 0.5 小时。谢谢您的付出！");
+    expect((await helperSays("sim-volunteer-wang", "我的时长")).replies[0].text).toContain("完成志愿服务 0 次，共 0 小时");
+  });
+
+  it("is a resident's message from anyone who is not a volunteer", async () => {
+    const resident = await say("sim-private-r1", "r1", "我的任务", false);
+    expect(resident.outcome).not.toBe("volunteer_command");
+  });
+});
+
 describe("the monthly ranking", () => {
   it("ranks each grid's volunteers by hours given in the month, China time", async () => {
     const db = svc.services.db;

@@ -1,4 +1,5 @@
-// Volunteers and 党员中心户 act from their own chats: "认领 2026-000123", "完成 2026-000123 已帮忙买菜 1.5小时";
+// Volunteers and 党员中心户 act from their own chats: "认领 2026-000123", "完成 2026-000123 已帮忙买菜 1.5小时",
+// "我的任务" (claimed, not yet done), "我的时长" (this month, China time);
 // "走访 2026-000123 已上门了解情况", "备注 2026-000123 …". They are residents too: anything else they write goes on as
 // a resident's message. What they may see and do is the one policy's (cases/access.ts helperCases).
 import { z } from "zod";
@@ -8,7 +9,8 @@ import type { SettingsStore } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
 import { CASE_NUMBER_PATTERN } from "../domain/case.ts";
 import { redactPersonalData } from "../domain/redact.ts";
-import { claimTask, completeTask, hoursSchema } from "../volunteers/tasks.ts";
+import { claimedTasks, claimTask, completeTask, hoursSchema } from "../volunteers/tasks.ts";
+import { chinaMonth, volunteerMonth } from "../volunteers/ranking.ts";
 import { addHouseholdNote } from "../volunteers/households.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeResult, Row } from "./types.ts";
@@ -50,6 +52,8 @@ export async function handleHelperCommand(h: HelperCommandDeps, row: Row, now: D
   if (row.isGroup) return null;
   const command = parseHelperCommand(row.text);
   const where = { channel: row.channel, address: row.chatId, active: true as const };
+  const own = /^\s*我的(任务|时长)\s*[?？。!！]?\s*$/.exec(row.text)?.[1];
+  if (own) return ownAccount(h, row, now, where, own === "任务" ? "tasks" : "hours");
   if (!command) return helpFor(h, row, now, where);
   const actorId = `${row.channel}:${row.senderId}`;
   const respond = (text: string, caseId?: number) => h.out.answer(h.db, row, now, "volunteer_command", text, caseId);
@@ -78,6 +82,23 @@ export async function handleHelperCommand(h: HelperCommandDeps, row: Row, now: D
   const noted = await addHouseholdNote(h, household.id, { number: command.number, text: command.rest, visit: command.verb === "走访", actorId, now });
   if (!noted.ok) return error(noted.message, noted.caseId);
   return respond(h.replies.render("household_note_ok", { case_number: noted.number, what: command.verb === "走访" ? "已记录走访" : "已备注" }), noted.caseId);
+}
+
+/** "我的任务" / "我的时长" from a volunteer: their claimed tasks, or this month's count and hours. Anyone else: null. */
+async function ownAccount(h: HelperCommandDeps, row: Row, now: Date, where: { channel: string; address: string; active: true }, what: "tasks" | "hours"): Promise<IntakeResult | null> {
+  const volunteer = await h.db.volunteer.findFirst({ where, orderBy: { id: "asc" } });
+  if (!volunteer) return null;
+  const answer = (text: string) => h.out.answer(h.db, row, now, "volunteer_command", text);
+  if (what === "hours") {
+    const month = chinaMonth(now);
+    const { tasks, hours } = await volunteerMonth(h.db, volunteer.id, month);
+    return answer(h.replies.render("volunteer_my_hours", { month: `${Number(month.slice(0, 4))}年${Number(month.slice(5))}月`, count: String(tasks), hours: String(hours) }));
+  }
+  const tasks = await claimedTasks(h.db, volunteer.id);
+  if (!tasks.length) return answer(h.replies.render("volunteer_no_tasks"));
+  // What the claim's answer showed them, masked the same way.
+  const lines = tasks.map((t) => `${t.case.number} ${t.case.matter?.name ?? "待确认事项"}（${redactPersonalData(t.case.location ?? "地点未说明")}）`);
+  return answer(h.replies.render("volunteer_my_tasks", { count: String(tasks.length), tasks: lines.join("\n") }));
 }
 
 /** "认领" or "走访" without a case number from a volunteer or a household: how to write it. Anything else: null. */

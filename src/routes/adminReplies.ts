@@ -23,7 +23,7 @@ const AUDIENCE: [RegExp, string][] = [
   [/^area_/, "网格与社区"],
   [/^(survey_|progress_)/, "居民（主动告知）"],
   [/^place_/, "居民（社区服务场所问答）"],
-  [/^volunteer_(offer|taken|claim_ok|done_ok|command_error|command_help)$/, "志愿者"],
+  [/^volunteer_(offer|taken|claim_ok|done_ok|command_error|command_help|my_tasks|no_tasks|my_hours)$/, "志愿者"],
   [/^volunteer_(offered|claimed|unclaimed)$/, "居民（主动告知）"],
   [/^volunteer_unclaimed_grid$/, "网格与社区"],
   [/^household_/, "党员中心户"],
@@ -44,6 +44,7 @@ const SAMPLES: Record<string, string> = {
   number: "YY2026-000001", service: "家政保洁", time: "12月1日周二 08:30", proposed: "12月2日周三 13:30", next_times: "12月1日周二 08:30\n12月1日周二 10:30\n12月1日周二 13:30",
   example: "预约12月1日 08:30的家政保洁", why: "这个时间不开放或排不下", text: "预约下周二上午的家政保洁",
   volunteer: "李红", minutes: "60", handler: "幸福社区居委会", hours: "1.5", building: "9号楼", summary: "9号楼有个独居老人好几天没见出门了", what: "已记录走访",
+  count: "2", tasks: "2026-000123 独居老人关爱（3号楼）\n2026-000125 独居老人关爱（5号楼）", month: "2026年10月",
 };
 
 export function adminReplyRoutes(services: Services): Router {

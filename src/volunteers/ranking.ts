@@ -22,6 +22,12 @@ export interface RankedVolunteer {
   hours: number;
 }
 
+/** One volunteer's month (China time): tasks done and hours given, in every grid they helped in. */
+export async function volunteerMonth(db: Db, volunteerId: number, month: string): Promise<{ tasks: number; hours: number }> {
+  const rows = (await monthlyRanking(db, month)).flatMap((g) => g.volunteers).filter((v) => v.volunteerId === volunteerId);
+  return { tasks: rows.reduce((n, r) => n + r.tasks, 0), hours: Math.round(rows.reduce((n, r) => n + r.hours, 0) * 100) / 100 };
+}
+
 /** Per grid (all grids, or one), its volunteers who finished tasks in the month: most hours first, then most tasks. */
 export async function monthlyRanking(db: Db, month: string, gridId?: number) {
   const { from, to } = monthBounds(month);

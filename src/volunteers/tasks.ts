@@ -96,6 +96,11 @@ export async function completeTask(d: TaskDeps, v: Volunteer, c: { number: strin
   return { ok: true, caseId: kase.id, number: kase.number };
 }
 
+/** The tasks a volunteer claimed and has not reported done, oldest first, with their case. */
+export function claimedTasks(db: Db, volunteerId: number) {
+  return db.volunteerTask.findMany({ where: { volunteerId, status: "claimed" }, orderBy: { claimedAt: "asc" }, include: { case: { include: { matter: true } } } });
+}
+
 /** The offer ran out unclaimed: true when this call expired it (a claim or another run may have come first). */
 export async function expireOffer(tx: Tx, caseId: number): Promise<boolean> {
   const expired = await tx.volunteerTask.updateMany({ where: { caseId, status: "offered" }, data: { status: "expired" } });
