@@ -242,8 +242,7 @@ export const STEPS: Record<CaseAction, Step> = {
       await carryReporters(tx, kase, kase.mergedIntoId!, input.now);
     },
   },
-  // 撤回 of a case others joined (同诉): their problem remains, so the earliest joined resident takes it over — it
-  // stays open, counted one fewer — and only the one who withdrew is told.
+  // 撤回 with others joined (同诉): their problem remains — the earliest joined takes over, open; only the withdrawer is told.
   withdraw: {
     async write(c) {
       const over = await handOver(c.tx, c.kase, c.input.now);
