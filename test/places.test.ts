@@ -141,6 +141,24 @@ describe("the recogniser and the calendar alone", () => {
     }
   });
 
+  it("leaves the openings of residents' letters alone: reports that name a 中心 or a mealtime are not questions", () => {
+    // The first 20–40 characters of letters in ../shared/datasets/appeals-dev.tsv that an earlier recogniser took as questions.
+    const places = [place(1, "幸福社区老年食堂", [10])];
+    for (const t of [
+      "K5县机动车检测中心涉嫌违规收费，一次车检不到半年小时收48",
+      "前段时间,花明楼刘奇少纪念馆周边新开了一家叫\"楚竹坊\"的商店",
+      "B市堤香蓝岸六、七栋因一楼靠路边门面经营餐馆导致一到吃饭时间",
+      "本人在温斯顿楚府中心给小孩报名学习英语，并于2018年7月预",
+      "F5县团洲乡中心小学开学报名收费要1400 ，我不知道现在九",
+      "前段时间我小孩在跳马中心卫生院做了包皮手术，他们说手术很快过",
+    ]) {
+      expect(recognisePlaceQuestion(t, places), t).toBeNull();
+    }
+    // Terse questions naming a known place still are.
+    expect(recognisePlaceQuestion("幸福社区老年食堂电话", places)?.question).toBe("phone");
+    expect(recognisePlaceQuestion("老年食堂开放时间？", places)?.question).toBe("hours");
+  });
+
   it("knows a holiday, a 调休 working Saturday, a holiday weekend and a local day off", () => {
     const hours = { week, holiday: ["09:00-10:00"] };
     const cal = officialCalendar({ daysOff: ["2026-11-11"] });

@@ -31,17 +31,25 @@ const QUESTION_WORDS: [PlaceQuestion, RegExp][] = [
   ["today", /(今天|今日|现在|这会儿?|今儿).{0,8}(开|营业|上班|开放|有饭|吃饭|开饭|关)/],
   ["phone", /(电话|联系方式|号码|怎么联系)/],
   ["where", /(在哪|哪里|哪儿|什么地方|地址|位置|怎么走|怎么去|在什么位置)/],
-  ["hours", /(几点|什么时候|时间|开门|营业|开放|关门|开饭|上班|几时|周末开|节假日)/],
+  // "时间" only as opening time: "前段时间" or "吃饭时间" are not questions about hours.
+  ["hours", /(几点|什么时候|(?:开放|营业|开门|服务|上班|办公|就餐|用餐)时间|开门|营业|开放|关门|开饭|上班|几时|周末开|节假日)/],
 ];
 
 /**
  * Words that make a message about a place a complaint or a report, which opens a case as before. A question
  * about the place's own data rarely says any of them.
  */
-export const COMPLAINT = /(变质|坏了|坏掉|馊|发霉|不新鲜|难吃|拉肚子|吃坏|中毒|不卫生|脏|臭|垃圾|没人管|没人清|没人修|没人理|投诉|举报|态度|乱收费|太贵了|漏水|噪音|太吵|吵死|堵|破损|损坏|漏电|积水|老鼠|蟑螂|苍蝇|虫子|不开门也不|关着门|怎么回事|为什么|凭什么|反映|问题)/;
+export const COMPLAINT = /(变质|坏了|坏掉|馊|发霉|不新鲜|难吃|拉肚子|吃坏|中毒|不卫生|脏|臭|垃圾|没人管|没人清|没人修|没人理|投诉|举报|态度|乱收费|违规|涉嫌|不合理|退费|退钱|太贵了|漏水|噪音|太吵|吵死|堵|破损|损坏|漏电|积水|老鼠|蟑螂|苍蝇|虫子|不开门也不|关着门|怎么回事|为什么|凭什么|反映|问题)/;
 
 /** A place-like name the service does not know ("图书馆在哪"), to say so rather than open a case. */
 const UNKNOWN_PLACE = /([\p{Script=Han}]{1,10}?(?:中心|之家|食堂|馆|服务站|卫生站|工作室|活动室|书屋|驿站|餐桌|助餐点))/u;
+
+/**
+ * How a question reads: a question word or particle. Without one, only a short message naming a known place is
+ * taken as a question ("老年食堂电话"); a longer one is a story or a report, and goes on as an appeal.
+ */
+const ASKS = /(吗|嘛|呢|么|？|\?|在哪|哪里|哪儿|几点|几时|多少|什么时候|什么地方|怎么|如何|能不能|可不可以|可以.{0,8}吗|有没有|是否|请问)/;
+const TERSE = 12;
 
 export interface RecognisedQuestion {
   question: PlaceQuestion;
@@ -79,9 +87,11 @@ export function recognisePlaceQuestion(text: string, places: PlaceFacts[], prefe
   if (!t || t.length > 40 || COMPLAINT.test(t)) return null;
   const question = QUESTION_WORDS.find(([, re]) => re.test(t))?.[0];
   if (!question) return null;
+  const asks = ASKS.test(text);
 
   const { place, service: serviceName, kindWord } = matchPlace(t, places, preferredAreaIds);
-  if (place) return { question, place, service: serviceName, said: place.name };
+  if (place && (asks || t.length <= TERSE)) return { question, place, service: serviceName, said: place.name };
+  if (!asks) return null;
   if (kindWord) return { question, place: null, service: null, said: kindWord };
   const unknown = UNKNOWN_PLACE.exec(t);
   return unknown ? { question, place: null, service: null, said: unknown[1] } : null;
