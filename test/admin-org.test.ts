@@ -1,7 +1,7 @@
 // Administrators keep the organisation as data, and it takes effect on the next message: the area hierarchy,
 // units and their contacts, which groups the bot serves and in which grid, and the run-time settings.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, groupMessage, startService, type TestService } from "./helpers/service.ts";
 import { ReferenceData } from "../src/reference.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 
@@ -12,7 +12,7 @@ let worker: Session;
 const call = async (method: string, path: string, body?: unknown, as: Session = admin) => callAs(svc, as, method, path, body);
 
 beforeAll(async () => {
-  svc = await startService();
+  svc = await startService({}, {}, { settings: EACH_APPEAL_ITS_OWN_CASE });
   ({ admin, worker } = await adminAndWorker(svc, "组织"));
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@
 // operation's requests are the same whether it runs alone or among the others). FUZZ_RUNS: requests per caller.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, startService, type TestService } from "./helpers/service.ts";
 import { signIn, type Session } from "./helpers/session.ts";
 import { rawRequest, type RawResponse } from "./helpers/raw.ts";
 import { createUser } from "../src/auth/users.ts";
@@ -269,7 +269,7 @@ const logged: string[] = [];
 beforeAll(async () => {
   // eslint-disable-next-line no-console
   console.log(`fuzz seed ${SEED}, ${RUNS} requests per caller and operation (FUZZ_SEED and FUZZ_RUNS to change)`);
-  svc = await startService();
+  svc = await startService({}, {}, { settings: EACH_APPEAL_ITS_OWN_CASE });
   const log = svc.services.log as unknown as Record<string, (...a: unknown[]) => void>;
   const original = log.error.bind(log);
   log.error = (...args: unknown[]) => {

@@ -1,12 +1,12 @@
 // The HTTP channel end to end: a real server, the real intake, a real SQLite file.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { groupMessage, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, groupMessage, startService, type TestService } from "./helpers/service.ts";
 
 const PATH = "/api/channels/http/messages";
 let svc: TestService;
 
 beforeAll(async () => {
-  svc = await startService();
+  svc = await startService({}, {}, { settings: EACH_APPEAL_ITS_OWN_CASE });
 });
 afterAll(async () => {
   await svc.close();

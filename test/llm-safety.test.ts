@@ -7,7 +7,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
 import { HOSTILE, startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 import { runFollowUp } from "../src/services.ts";
@@ -23,7 +23,8 @@ const PATH = "/api/channels/http/messages";
 type LoggedService = TestService & { lines: string[] };
 async function startLogged(env: Record<string, string>, on: { databaseUrl?: string } = {}): Promise<LoggedService> {
   const lines: string[] = [];
-  return Object.assign(await startService(env, {}, { ...on, logLines: lines }), { lines });
+  // Tests here open cases with the same words (the lift in 3号楼) and expect each its own: no 同诉 joining.
+  return Object.assign(await startService(env, {}, { ...on, logLines: lines, settings: EACH_APPEAL_ITS_OWN_CASE }), { lines });
 }
 
 let llm: FakeLlm;

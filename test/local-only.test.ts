@@ -2,7 +2,7 @@
 // forwarded by a reverse proxy on the same host, as a page on another site reaching it by DNS rebinding, and as
 // a service that residents can already reach (a real channel or PUBLIC_URL), where they are off.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, startService, type TestService } from "./helpers/service.ts";
 import { rawRequest } from "./helpers/raw.ts";
 
 /** A raw HTTP request (test/helpers/raw.ts), so the Host header can be what an attacker makes it; JSON bodies. */
@@ -29,7 +29,7 @@ describe("loopback-only surfaces", () => {
   let svc: TestService;
   beforeAll(async () => {
     // TRUST_PROXY as behind nginx: ctx.ip would believe X-Forwarded-For; the local check must not.
-    svc = await startService({ TRUST_PROXY: "true", SIMULATOR_ENABLED: "true" });
+    svc = await startService({ TRUST_PROXY: "true", SIMULATOR_ENABLED: "true" }, {}, { settings: EACH_APPEAL_ITS_OWN_CASE });
   });
   afterAll(async () => {
     await svc?.close();

@@ -1,14 +1,14 @@
 // Broken text from a chat (half an emoji, a NUL) is mended where it comes in and the message is kept; settings
 // refuse keys that are not theirs. Both were 500s.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, startService, type TestService } from "./helpers/service.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 import { wellFormedStrings, wellFormedText } from "../src/domain/text.ts";
 
 let svc: TestService;
 let admin: Session;
 beforeAll(async () => {
-  svc = await startService({ SIMULATOR_ENABLED: "true" });
+  svc = await startService({ SIMULATOR_ENABLED: "true" }, {}, { settings: EACH_APPEAL_ITS_OWN_CASE });
   ({ admin } = await adminAndWorker(svc, "edges"));
 });
 afterAll(async () => {
