@@ -10,6 +10,7 @@ import { ReferenceData } from "./reference.ts";
 import { FallbackClassifier, LearnedClassifier, LearningStore } from "./classify/index.ts";
 import { maskStoredExamples } from "./classify/learning.ts";
 import { llmClassifierFromConfig, type LlmClassifier } from "./classify/llm.ts";
+import { PlaceChooser } from "./classify/placeChoice.ts";
 import { PromptVersions } from "./admin/promptVersions.ts";
 import { Evaluations } from "./admin/evaluations.ts";
 import { Intake } from "./intake/pipeline.ts";
@@ -143,6 +144,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     replyHoldMs: (name) => channels.get(name as ChannelName)?.replyHoldMs ?? 0,
     hasReplyWindow: (name) => Boolean(channels.get(name as ChannelName)?.replyWindow),
     media,
+    placeChooser: llm ? new PlaceChooser(llm, log.child({ part: "places" })) : null,
   });
 
   const dispatcher = new OutboxDispatcher(db, channels, log, async () => (await settings.current()).quietHours, media.files);

@@ -75,15 +75,36 @@ const FIELD_RULES: Record<string, string> = {
   confidence: "必须是 0 到 1 之间的数",
 };
 
-function parseAnswer(content: string | null | undefined, catalogue: Catalogue): Parsed {
+/** A model's answer as JSON (a ```json fence allowed), or why it is not: the model's words are never quoted. */
+export function parseJsonContent(content: string | null | undefined): { ok: true; json: unknown } | { ok: false; reason: "empty" | "not_json"; problem: string } {
   if (!content) return { ok: false, reason: "empty", problem: "回答为空" };
-  let json: unknown;
   try {
     // Some models wrap JSON in a ```json fence even in JSON mode.
-    json = JSON.parse(content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ""));
+    return { ok: true, json: JSON.parse(content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, "")) };
   } catch {
     return { ok: false, reason: "not_json", problem: "回答不是合法的 JSON" };
   }
+}
+
+/** The response_format for a JSON answer: a strict JSON schema when the provider supports it, else JSON mode. */
+export function jsonResponseFormat(strict: boolean, name: string, schema: Record<string, unknown>) {
+  return strict ? ({ type: "json_schema", json_schema: { name, strict: true, schema } } as const) : ({ type: "json_object" } as const);
+}
+
+/** A failed request as the service tells it: a reason and our own message, never the provider's words. */
+export function llmFailure(err: unknown): LlmUnavailableError {
+  if (err instanceof LlmUnavailableError) return err;
+  if (err instanceof OpenAI.APIConnectionTimeoutError) return new LlmUnavailableError("timeout", "LLM request timed out");
+  if (err instanceof OpenAI.RateLimitError) return new LlmUnavailableError("rate_limited", "LLM provider answered 429");
+  // The provider's message may echo what was sent or what the model wrote: only its status is kept.
+  if (err instanceof OpenAI.APIError) return new LlmUnavailableError("api_error", `LLM provider error ${err.status ?? "(no status)"}`);
+  return new LlmUnavailableError("error", `LLM request failed (${(err as Error).name})`);
+}
+
+function parseAnswer(content: string | null | undefined, catalogue: Catalogue): Parsed {
+  const read = parseJsonContent(content);
+  if (!read.ok) return read;
+  const json = read.json;
   const parsed = answerSchema.safeParse(json);
   if (!parsed.success) {
     // The path is one of the schema's own keys (or none); zod's message may quote the model, so it is not used.
@@ -109,6 +130,11 @@ export class LlmClassifier implements Classifier {
 
   get model(): string {
     return this.opts.model;
+  }
+
+  /** Whether answers are asked for with a strict JSON schema (LLM_JSON_SCHEMA). */
+  get strictJsonSchema(): boolean {
+    return this.opts.strictJsonSchema;
   }
 
   constructor(
@@ -196,9 +222,7 @@ export class LlmClassifier implements Classifier {
       model: this.opts.model,
       messages: [...messages],
       temperature: 0,
-      response_format: this.opts.strictJsonSchema
-        ? ({ type: "json_schema", json_schema: { name: "classification", strict: true, schema: STRICT_SCHEMA } } as const)
-        : ({ type: "json_object" } as const),
+      response_format: jsonResponseFormat(this.opts.strictJsonSchema, "classification", STRICT_SCHEMA),
     };
   }
 
@@ -211,11 +235,7 @@ export class LlmClassifier implements Classifier {
       trace?.answers.push({ content: completion.choices[0]?.message?.content ?? null, model: completion.model, usage: completion.usage ?? null, ms: Math.round(performance.now() - started) });
       return completion;
     } catch (err) {
-      if (err instanceof OpenAI.APIConnectionTimeoutError) throw new LlmUnavailableError("timeout", "LLM request timed out");
-      if (err instanceof OpenAI.RateLimitError) throw new LlmUnavailableError("rate_limited", "LLM provider answered 429");
-      // The provider's message may echo what was sent or what the model wrote: only its status is kept.
-      if (err instanceof OpenAI.APIError) throw new LlmUnavailableError("api_error", `LLM provider error ${err.status ?? "(no status)"}`);
-      throw new LlmUnavailableError("error", `LLM request failed (${(err as Error).name})`);
+      throw llmFailure(err);
     }
   }
 }

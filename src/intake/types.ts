@@ -12,6 +12,7 @@ import type { CaseSummary } from "../cases/presenters.ts";
 import type { SettingsStore } from "../settings.ts";
 import type { SatisfactionReader } from "../followup/satisfaction.ts";
 import type { MediaService } from "../media/service.ts";
+import type { PlaceChooser } from "../classify/placeChoice.ts";
 
 export interface IntakeSettings {
   botName: string;
@@ -40,6 +41,8 @@ export interface IntakeDeps {
   /** Whether a channel reaches people only within a window after their last message (held messages are released). */
   hasReplyWindow: (channel: string) => boolean;
   media: MediaService;
+  /** The LLM's choice of place and question when the local recogniser cannot tell (null or absent: no LLM). */
+  placeChooser?: PlaceChooser | null;
 }
 
 export type Outcome =

@@ -13,6 +13,8 @@ export type PlaceQuestion = (typeof PLACE_QUESTIONS)[number];
 /** What the recogniser and the answers need of a place. */
 export interface PlaceFacts {
   id: number;
+  /** ServicePlace.code: loaded from the database (the LLM chooses a place by it); tests may leave it out. */
+  code?: string;
   name: string;
   kind: string;
   address: string;
@@ -67,15 +69,16 @@ export const clean = (text: string) => text.replace(/[\s，。！？!?,.~～、�
  * The place a cleaned text means — by its name or an alias, else a service it offers, else a word for its kind —
  * and the service named there; among places that fit, those serving `preferredAreaIds` come first.
  */
-export function matchPlace(t: string, places: PlaceFacts[], preferredAreaIds: number[] = []): { place: PlaceFacts | null; service: string | null; kindWord: string | null } {
+export function matchPlace(t: string, places: PlaceFacts[], preferredAreaIds: number[] = []): { place: PlaceFacts | null; service: string | null; kindWord: string | null; fits: PlaceFacts[] } {
   const byName = places.filter((p) => [p.name, ...p.aliases].some((n) => n && t.includes(clean(n))));
   const service = places.flatMap((p) => p.services.map((s) => ({ p, s }))).filter(({ s }) => s.name.length >= 2 && t.includes(s.name));
   const kindWord = PLACE_KINDS.flatMap((k) => KIND_WORDS[k].filter((w) => t.includes(w)).map((w) => ({ k, w })))[0] as { k: PlaceKind; w: string } | undefined;
   const byKind = kindWord ? places.filter((p) => p.kind === kindWord.k) : [];
   const candidates = byName.length ? byName : service.length ? [...new Set(service.map((x) => x.p))] : byKind;
   const near = candidates.filter((p) => p.areaIds.some((a) => preferredAreaIds.includes(a)));
-  const place = (near.length ? near : candidates)[0] ?? null;
-  return { place, service: place ? (service.find((x) => x.p === place)?.s.name ?? null) : null, kindWord: kindWord?.w ?? null };
+  const fits = near.length ? near : candidates;
+  const place = fits[0] ?? null;
+  return { place, service: place ? (service.find((x) => x.p === place)?.s.name ?? null) : null, kindWord: kindWord?.w ?? null, fits };
 }
 
 /**
@@ -96,6 +99,26 @@ export function recognisePlaceQuestion(text: string, places: PlaceFacts[], prefe
   const unknown = UNKNOWN_PLACE.exec(t);
   return unknown ? { question, place: null, service: null, said: unknown[1] } : null;
 }
+
+/** Words for a place the resident does not name ("那个饭堂", "哪个站"): with a question word, the LLM may tell which. */
+const PLACEISH = /(地方|哪家|那家|堂|站|室|中心|之家|馆|驿站|书屋|餐厅|诊所|医院|服务点)/;
+
+/**
+ * Whether the LLM (when configured) is asked which place and which question a message means: a short question
+ * with a question word, no complaint, that the recogniser could not place — no place at all though a place-ish
+ * word is there, a kind or a name the data does not have, or places of different kinds that all fit. Narrow on
+ * purpose: a clear question is answered locally, and everything else goes on as an appeal without asking.
+ */
+export function needsPlaceChoice(text: string, recognised: RecognisedQuestion | null, places: PlaceFacts[], preferredAreaIds: number[] = []): boolean {
+  const t = clean(text);
+  if (!t || t.length > 40 || COMPLAINT.test(t) || !ASKS.test(text) || !QUESTION_WORDS.some(([, re]) => re.test(t))) return false;
+  if (!recognised) return PLACEISH.test(t);
+  if (!recognised.place) return true;
+  return new Set(matchPlace(t, places, preferredAreaIds).fits.map((p) => p.kind)).size > 1;
+}
+
+/** The question the recogniser reads in a text (the first question word), or null. */
+export const questionWordIn = (text: string): PlaceQuestion | null => QUESTION_WORDS.find(([, re]) => re.test(clean(text)))?.[0] ?? null;
 
 /** A reply template's name and its values. */
 export interface PlaceAnswer {

@@ -124,7 +124,7 @@ export async function loadPlaceFacts(db: Db): Promise<PlaceFacts[]> {
   return places.map((p) => {
     const shown = presentPlace({ ...p, contacts: [], area: null });
     return {
-      id: p.id, name: p.name, kind: p.kind, address: p.address, phone: p.phone, aliases: shown.aliases,
+      id: p.id, code: p.code, name: p.name, kind: p.kind, address: p.address, phone: p.phone, aliases: shown.aliases,
       areaIds: [...(p.areaId ? [p.areaId] : []), ...shown.servedAreaIds],
       week: shown.hours, holiday: shown.holidayHours,
       services: p.services.map((s) => ({ name: s.name, price: s.price, bookable: s.bookable, id: s.id, durationMinutes: s.durationMinutes })),
