@@ -13,6 +13,7 @@ import { placesAround } from "./placeQuestions.ts";
 import { stripAddress } from "./recognise.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeResult, Row, Turn } from "./types.ts";
+import { chatContactWhere } from "../org/contacts.ts";
 
 export type BookingTurnDeps = BookingDeps & { out: Responder; botName: string };
 
@@ -71,7 +72,7 @@ const commandSchema = z.object({
  * when it starts with a booking number; anything else goes on as any message would (null).
  */
 export async function handleStaffCommand(h: BookingTurnDeps, row: Row, now: Date): Promise<IntakeResult | null> {
-  const contacts = await h.db.placeContact.findMany({ where: { kind: row.isGroup ? "room" : { in: ["contact", "member"] }, channel: row.channel, address: row.chatId }, select: { placeId: true } });
+  const contacts = await h.db.placeContact.findMany({ where: chatContactWhere(row), select: { placeId: true } });
   if (!contacts.length) return null;
   const { text } = stripAddress(row.text, h.botName, []);
   const respond = (message: string) => h.out.answer(h.db, row, now, "booking", message);

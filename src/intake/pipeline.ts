@@ -10,6 +10,7 @@ import { releaseUndeliverable } from "../outbox.ts";
 import { wellFormedStrings } from "../domain/text.ts";
 import { saysNotSolved } from "../followup/satisfaction.ts";
 import { findGroup } from "../org/areas.ts";
+import { chatContactWhere } from "../org/contacts.ts";
 import { MediaTurns } from "./mediaTurns.ts";
 import { Responder } from "./respond.ts";
 import { handleUnitCommand } from "./unitCommands.ts";
@@ -129,10 +130,7 @@ export class Intake {
     await this.deps.replies.fresh(db);
     // A unit's own work chat: its staff act on cases here ("2026-000123 已办结 已更换灯泡").
     // A member writes from their own chat: they act for the unit, but hear through its group.
-    const unitContact = await db.unitContact.findFirst({
-      where: { kind: row.isGroup ? "room" : { in: ["contact", "member"] }, channel: row.channel, address: row.chatId },
-      include: { unit: true },
-    });
+    const unitContact = await db.unitContact.findFirst({ where: chatContactWhere(row), include: { unit: true } });
     if (unitContact) return handleUnitCommand(this.handlers, row, now, unitContact.unit);
     // A service place's staff chat: its bookings are confirmed, moved, declined and done here ("YY2026-000001 确认").
     const staffed = await handleStaffCommand(this.handlers, row, now);
