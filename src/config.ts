@@ -1,4 +1,5 @@
 // Settings from the environment, parsed once at start; the process refuses to start with a list of what is wrong.
+import path from "node:path";
 import { z } from "zod";
 
 const bool = z
@@ -31,7 +32,7 @@ const schema = z.object({
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().optional()),
   /** Behind a reverse proxy (nginx) on this host: take the client's address and HTTPS from X-Forwarded-For/-Proto. */
   TRUST_PROXY: bool.default(false),
-  DATABASE_URL: z.string().startsWith("file:", "only SQLite file URLs (file:…) are supported").default("file:./data/minhu.db"),
+  DATABASE_URL: z.string().regex(/^(file:|postgres(ql)?:\/\/)/, "a SQLite file URL (file:…) or a PostgreSQL URL (postgresql://…)").default("file:./data/minhu.db"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
   BOT_NAME: z.string().min(1).default("小民"),
@@ -74,6 +75,9 @@ const schema = z.object({
 
   /** Photos and voice messages, content-addressed. */
   MEDIA_DIR: z.string().default("./data/media"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Files the service keeps for itself (the first administrator's password): by default beside the SQLite file, or ./data. */
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().optional()),
   /** Signs the time-limited links to photos (for units whose chat cannot carry images) and to the survey page. */
   LINK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, "use at least 16 characters").optional()),
   /** ffmpeg turns WeChat's AMR/Speex voice into MP3 that browsers play. */
@@ -89,6 +93,8 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & {
   llmEnabled: boolean;
+  /** DATA_DIR, or the SQLite file's folder, or ./data (PostgreSQL), resolved. */
+  dataDir: string;
   /** SIMULATOR_ENABLED, or when unset: no real channel configured and no PUBLIC_URL (a machine for trying it out). */
   simulatorEnabled: boolean;
   /** The 服务号 and WeCom channels, when configured. */
@@ -116,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     // A local endpoint (Ollama, vLLM) may need no key; a base URL alone switches the LLM on.
     llmEnabled: Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL),
+    dataDir: path.resolve(c.DATA_DIR ?? (c.DATABASE_URL.startsWith("file:") && c.DATABASE_URL !== "file::memory:" ? path.dirname(path.resolve(c.DATABASE_URL.slice(5))) : "data")),
     // A deployment that residents reach should not also offer a page that plays residents and units.
     simulatorEnabled: c.SIMULATOR_ENABLED ?? !(mp || wecom || c.WECHATY_PUPPET || c.PUBLIC_URL),
     wechatMp: mp ? { appId: mp.WECHAT_MP_APPID, secret: mp.WECHAT_MP_SECRET, token: mp.WECHAT_MP_TOKEN, aesKey: mp.WECHAT_MP_AES_KEY, apiBase: c.WECHAT_API_BASE.replace(/\/+$/, "") } : null,

@@ -1,12 +1,21 @@
-// The Prisma client over SQLite (better-sqlite3 driver adapter), in WAL mode so each write is not an fsync.
-import { readdirSync } from "node:fs";
-import path from "node:path";
+// The Prisma client over SQLite (better-sqlite3 driver adapter, in WAL mode so each write is not an fsync) or over
+// PostgreSQL (pg adapter), as DATABASE_URL says. Both clients are generated from one schema (see
+// src/migrations/postgresSchema.ts), so they have the same models; the code is typed against SQLite's.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { AppError } from "./errors.ts";
+import { engineOf, MIGRATIONS_DIRS, type Engine } from "./migrations/engines.ts";
+import { migrationNames } from "./migrations/postgresSchema.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
+export { engineOf, type Engine } from "./migrations/engines.ts";
+
+const engines = new WeakMap<object, Engine>();
+/** Which engine a client runs on (raw SQL that differs between the two asks this). */
+export function dbEngine(db: Db): Engine {
+  return engines.get(db) ?? "sqlite";
+}
 
 /**
  * Transactions start with BEGIN IMMEDIATE instead of the adapter's plain BEGIN. A deferred transaction that reads
@@ -23,19 +32,26 @@ class ImmediateTransactions extends PrismaBetterSQLite3 {
   }
 }
 
-export async function openDb(url: string): Promise<Db> {
+export async function openDb(url: string, o: { poolSize?: number } = {}): Promise<Db> {
+  if (engineOf(url) === "postgres") {
+    // Loaded only when used: the PostgreSQL client and its query compiler are not needed on SQLite.
+    const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([import("./generated/prisma-pg/client.ts"), import("@prisma/adapter-pg")]);
+    const db = new PgClient({ adapter: new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }) }) as unknown as Db;
+    engines.set(db, "postgres");
+    await db.$queryRawUnsafe("SELECT 1");
+    return db;
+  }
   const db = new PrismaClient({ adapter: new ImmediateTransactions({ url, timeout: 5000 }) });
+  engines.set(db, "sqlite");
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   return db;
 }
 
-const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../prisma/migrations");
-
 /** Refuses to run on a database that lacks committed migrations (npm start applies them; a bare tsx run does not). */
 export async function assertMigrated(db: Db): Promise<void> {
-  const expected = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const expected = migrationNames(MIGRATIONS_DIRS[dbEngine(db)]);
   let applied: string[] = [];
   try {
     const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
@@ -47,9 +63,23 @@ export async function assertMigrated(db: Db): Promise<void> {
   }
   const missing = expected.filter((m) => !applied.includes(m));
   if (missing.length) {
-    throw new Error(`The database is missing migrations (${missing.join(", ")}). Run "npx prisma migrate deploy" first; "npm start" does it for you.`);
+    throw new Error(`The database is missing migrations (${missing.join(", ")}). "npm start" applies them (or "npm run migrate").`);
   }
 }
+
+/**
+ * Raw SQL written once for both engines: `?` for a value and `?t` for a time (an ISO string from `sqlTime`), and
+ * GREATEST / LEAST of two values (SQLite's MAX / MIN). PostgreSQL gets numbered parameters and times cast to the
+ * columns' type; SQLite compares the ISO text Prisma writes.
+ */
+export function rawSql(db: Db, sql: string): string {
+  if (dbEngine(db) === "sqlite") return sql.replace(/\?t\b/g, "?").replace(/\bGREATEST\(/g, "MAX(").replace(/\bLEAST\(/g, "MIN(");
+  let n = 0;
+  return sql.replace(/\?(t\b)?/g, (_, time?: string) => `$${++n}${time ? "::timestamp(3)" : ""}`);
+}
+
+/** A time as raw SQL takes it (`?t`): ISO 8601 as Prisma's SQLite adapter writes it ("+00:00"), so text order is time order. */
+export const sqlTime = (d: Date): string => d.toISOString().replace("Z", "+00:00");
 
 export function isUniqueViolation(err: unknown): boolean {
   return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";

@@ -8,6 +8,7 @@ import { createServices, recoverUnprocessed, runFollowUp } from "./services.ts";
 import { createApp } from "./app.ts";
 import { ensureFirstAdmin } from "./auth/users.ts";
 import { announceFirstAdmin } from "./auth/firstAdmin.ts";
+import { applyMigrations } from "./migrations/apply.ts";
 
 async function main() {
   loadDotEnv();
@@ -22,6 +23,9 @@ async function main() {
     throw err;
   }
   const log = createLogger(config.LOG_LEVEL);
+  const migrated = await applyMigrations(config.DATABASE_URL);
+  if (migrated?.applied.length) log.info({ migrations: migrated.applied }, "applied database migrations");
+  if (migrated?.changed.length) log.warn({ migrations: migrated.changed }, "applied migrations whose committed files have changed since");
   const services = await createServices(config, log);
   const app = createApp(services);
 
@@ -50,7 +54,7 @@ async function main() {
   const firstAdmin = await ensureFirstAdmin(services.db);
   if (firstAdmin) log.info("first administrator account created");
   // The password itself on a terminal only; elsewhere stdout is kept in a journal, so it goes to a 0600 file.
-  const firstAdminLines = firstAdmin ? announceFirstAdmin(firstAdmin, { tty: Boolean(process.stdout.isTTY), databaseUrl: config.DATABASE_URL }) : [];
+  const firstAdminLines = firstAdmin ? announceFirstAdmin(firstAdmin, { tty: Boolean(process.stdout.isTTY), dataDir: config.dataDir }) : [];
   log.info({ classifier: services.classifierName, matters: services.reference.catalogue.matters.length }, "minhu started");
   console.log(
     [

@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Config } from "./config.ts";
-import { assertMigrated, openDb, type Db } from "./db.ts";
+import { assertMigrated, engineOf, openDb, type Db } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { seedDefaults } from "./seed.ts";
 import { ReferenceData } from "./reference.ts";
@@ -81,8 +81,8 @@ export interface ServiceOverrides {
 
 export async function createServices(config: Config, log: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
   const file = config.DATABASE_URL.replace(/^file:/, "");
-  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = await openDb(config.DATABASE_URL);
+  if (engineOf(config.DATABASE_URL) === "sqlite" && file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = await openDb(config.DATABASE_URL, { poolSize: config.DATABASE_POOL_SIZE });
   await assertMigrated(db);
   await seedDefaults(db, log);
   const reference = await new ReferenceData(db).reload();

@@ -1,5 +1,6 @@
 // Settings: .env.example is a valid configuration as it stands, and bad values stop the start with a clear list.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, loadConfig } from "../src/config.ts";
@@ -37,8 +38,18 @@ describe("configuration", () => {
   });
 
   it("refuses to start with every problem listed", () => {
-    expect(() => loadConfig({ PORT: "http", DATABASE_URL: "postgres://x", HTTP_CHANNEL_TOKEN: "short" })).toThrow(
-      /PORT[\s\S]*DATABASE_URL: only SQLite[\s\S]*HTTP_CHANNEL_TOKEN: use at least 16/,
+    expect(() => loadConfig({ PORT: "http", DATABASE_URL: "mysql://x", HTTP_CHANNEL_TOKEN: "short" })).toThrow(
+      /PORT[\s\S]*DATABASE_URL: a SQLite file URL[\s\S]*HTTP_CHANNEL_TOKEN: use at least 16/,
     );
+  });
+
+  it("takes a PostgreSQL URL for the database, and keeps its own files in ./data (or DATA_DIR) then", () => {
+    const pg = loadConfig({ DATABASE_URL: "postgresql://minhu:pw@db.example:5432/minhu" });
+    expect(pg.DATABASE_URL).toBe("postgresql://minhu:pw@db.example:5432/minhu");
+    expect(pg.dataDir).toBe(path.resolve("data"));
+    expect(loadConfig({ DATABASE_URL: "postgres://db/minhu", DATA_DIR: "/var/lib/minhu" }).dataDir).toBe("/var/lib/minhu");
+    // On SQLite, beside the file.
+    expect(loadConfig({ DATABASE_URL: "file:/srv/minhu/minhu.db" }).dataDir).toBe("/srv/minhu");
+    expect(() => loadConfig({ DATABASE_URL: "postgresql://db/minhu", DATABASE_POOL_SIZE: "0" })).toThrow(/DATABASE_POOL_SIZE/);
   });
 });

@@ -6,17 +6,20 @@ import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freshDatabaseUrl } from "./helpers/service.ts";
+import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
 import { announceFirstAdmin, FIRST_ADMIN_FILE } from "../src/auth/firstAdmin.ts";
 import { ROOT } from "./helpers/paths.ts";
 
 let child: ChildProcess | null = null;
 let dir = "";
-afterEach(() => {
+let database: TestDatabase | null = null;
+afterEach(async () => {
   child?.kill("SIGKILL");
   child = null;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = "";
+  await database?.drop();
+  database = null;
 });
 
 /** Starts the service as `npm start` would after migrating; resolves once the start-up lines are out. */
@@ -24,7 +27,7 @@ function start(databaseUrl: string): Promise<{ output: () => string; url: string
   let output = "";
   child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", SCHEDULER_ENABLED: "false", MEDIA_DIR: path.join(dir, "media") },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", SCHEDULER_ENABLED: "false", MEDIA_DIR: path.join(dir, "media"), DATA_DIR: dir },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child!.once("exit", () => resolve()));
@@ -44,10 +47,10 @@ const post = (url: string, body: unknown, headers: Record<string, string> = {}) 
   fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 
 describe("the first administrator's password", () => {
-  it("started without a terminal, is written to a 0600 file next to the database and never to the log, nor is a name typed at sign-in", { timeout: 90_000 }, async () => {
-    const databaseUrl = freshDatabaseUrl();
-    dir = path.dirname(databaseUrl.replace(/^file:/, ""));
-    const service = await start(databaseUrl);
+  it("started without a terminal, is written to a 0600 file in the data folder and never to the log, nor is a name typed at sign-in", { timeout: 90_000 }, async () => {
+    database = await freshDatabase();
+    dir = database.dir;
+    const service = await start(database.url);
     const file = path.join(dir, FIRST_ADMIN_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const password = /初始密码：(\S+)/.exec(readFileSync(file, "utf8"))![1];
@@ -78,7 +81,7 @@ describe("the first administrator's password", () => {
 
   it("is shown once on a terminal, and then no file is written", () => {
     dir = path.join(os.tmpdir(), `minhu-first-admin-${process.pid}-${Date.now()}`);
-    const lines = announceFirstAdmin({ username: "admin", password: "Pw2345678901abcd" }, { tty: true, databaseUrl: `file:${path.join(dir, "minhu.db")}` });
+    const lines = announceFirstAdmin({ username: "admin", password: "Pw2345678901abcd" }, { tty: true, dataDir: dir });
     expect(lines).toEqual([expect.stringContaining("初始密码（只显示这一次，登录后须改为自己的密码）：Pw2345678901abcd")]);
     expect(existsSync(path.join(dir, FIRST_ADMIN_FILE))).toBe(false);
   });

@@ -4,10 +4,8 @@
 // of it. What the provider receives is masked: the appeal (phones, ID numbers, plates, rooms, the sender's name)
 // and the confirmed cases sent as examples, which are stored masked, masked at start when older, anonymised by
 // the retention job, and left out entirely when the setting says so.
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { EACH_APPEAL_ITS_OWN_CASE, freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, freshDatabase, startService, type TestDatabase, type TestService } from "./helpers/service.ts";
 import { HOSTILE, startFakeLlm, type FakeLlm } from "./helpers/fakeLlm.ts";
 import { adminAndWorker, callAs, type Session } from "./helpers/session.ts";
 import { runFollowUp } from "../src/services.ts";
@@ -21,7 +19,7 @@ const PATH = "/api/channels/http/messages";
 
 /** The service as the tests start it, but logging everything (debug) into `lines`, to read what it wrote. */
 type LoggedService = TestService & { lines: string[] };
-async function startLogged(env: Record<string, string>, on: { databaseUrl?: string } = {}): Promise<LoggedService> {
+async function startLogged(env: Record<string, string>, on: { database?: TestDatabase } = {}): Promise<LoggedService> {
   const lines: string[] = [];
   // Tests here open cases with the same words (the lift in 3号楼) and expect each its own: no 同诉 joining.
   return Object.assign(await startService(env, {}, { ...on, logLines: lines, settings: EACH_APPEAL_ITS_OWN_CASE }), { lines });
@@ -304,8 +302,8 @@ describe("no personal data leaves for the LLM", () => {
   });
 
   it("masks the examples an older version stored, at start", async () => {
-    const databaseUrl = freshDatabaseUrl();
-    const first = await startLogged(LLM_ENV(), { databaseUrl });
+    const database = await freshDatabase();
+    const first = await startLogged(LLM_ENV(), { database });
     try {
       const db = first.services.db;
       const resident = await db.resident.create({ data: { channel: "http", externalId: "old-1", displayName: "孙阿姨" } });
@@ -318,7 +316,7 @@ describe("no personal data leaves for the LLM", () => {
     } finally {
       await first.close();
     }
-    const again = await startLogged(LLM_ENV(), { databaseUrl });
+    const again = await startLogged(LLM_ENV(), { database });
     try {
       const texts = (await again.services.db.labelledExample.findMany({ orderBy: { id: "asc" } })).map((e) => e.text);
       expect(texts).toEqual(["[姓名]家楼上漏水，车牌[车牌号]，电话[手机号]", "水管爆了，身份证[身份证号]"]);
@@ -326,7 +324,7 @@ describe("no personal data leaves for the LLM", () => {
       expect(again.services.learning.size).toBe(2);
     } finally {
       await again.close();
-      rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
+      await database.drop();
     }
   });
 });

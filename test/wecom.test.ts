@@ -1,10 +1,8 @@
 // 企业微信 end to end over real sockets: the documented callback test vector; 微信客服 for residents (pulled with
 // sync_msg from a stored cursor, answered with send_msg within its window); units working their cases from the
 // app and getting dispatches with photos in a WeCom group chat.
-import { rmSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { EACH_APPEAL_ITS_OWN_CASE, freshDatabaseUrl, startService, type TestService } from "./helpers/service.ts";
+import { EACH_APPEAL_ITS_OWN_CASE, freshDatabase, startService, type TestService } from "./helpers/service.ts";
 import { officialChannelsEnv, postWecom, startFakeWechat, TINY_JPEG, WECOM, type FakeWechat } from "./helpers/fakeWechat.ts";
 import { FakeClock, HOUR } from "./helpers/clock.ts";
 import type { WecomKfChannel } from "../src/channels/wecom/index.ts";
@@ -85,10 +83,10 @@ describe("企业微信 and 微信客服", () => {
   });
 
   it("reads on from the stored cursor after a restart: nothing lost, nothing read twice", async () => {
-    const databaseUrl = freshDatabaseUrl();
+    const database = await freshDatabase();
     const kfId = unique("wk");
     const resident = unique("wm");
-    const first = await startService(officialChannelsEnv(fake), { clock: clock.now }, { databaseUrl });
+    const first = await startService(officialChannelsEnv(fake), { clock: clock.now }, { database });
     try {
       fake.kfPush({ msgid: unique("m"), open_kfid: kfId, external_userid: resident, msgtype: "text", text: { content: "3号楼电梯坏了两天了" } });
       await nudge(kfId, first.url);
@@ -99,7 +97,7 @@ describe("企业微信 and 微信客服", () => {
     // While the service was down, the resident wrote again.
     fake.kfPush({ msgid: unique("m"), open_kfid: kfId, external_userid: resident, msgtype: "text", text: { content: "小区北门的路灯不亮了，晚上很黑" } });
     const pullsBefore = fake.callsTo("/cgi-bin/kf/sync_msg").length;
-    const second = await startService(officialChannelsEnv(fake), { clock: clock.now }, { databaseUrl });
+    const second = await startService(officialChannelsEnv(fake), { clock: clock.now }, { database });
     try {
       // Starting, the channel reads on from each account's cursor.
       await second.services.channels.get("wecom-kf")!.start();
@@ -109,7 +107,7 @@ describe("企业微信 and 微信客服", () => {
       expect(await second.services.db.inboundMessage.count({ where: { channel: "wecom-kf", senderId: resident } })).toBe(2);
     } finally {
       await second.close();
-      rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
+      await database.drop();
     }
   });
 

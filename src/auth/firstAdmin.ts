@@ -1,22 +1,21 @@
 // The first administrator's password never goes into a log: on a terminal it is shown once; otherwise (a service
 // manager, docker, a pipe — where stdout is kept in a journal) it is written to a file only the service's user may
-// read, next to the database, and the start-up lines give the file's path instead. The file is removed when that
+// read, in the service's data folder (beside the SQLite file by default), and the start-up lines give the file's path instead. The file is removed when that
 // password is changed.
 import { closeSync, existsSync, fchmodSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 
 export const FIRST_ADMIN_FILE = "first-admin-password.txt";
 
-/** data/first-admin-password.txt, or wherever the database file is. */
-export function firstAdminPasswordFile(databaseUrl: string): string {
-  const file = databaseUrl.replace(/^file:/, "");
-  return path.resolve(file === ":memory:" ? "data" : path.dirname(path.resolve(file)), FIRST_ADMIN_FILE);
+/** first-admin-password.txt in the service's data folder (config.dataDir). */
+export function firstAdminPasswordFile(dataDir: string): string {
+  return path.resolve(dataDir, FIRST_ADMIN_FILE);
 }
 
 /** The start-up lines about the first administrator: the password itself on a terminal, else the file's path. */
-export function announceFirstAdmin(first: { username: string; password: string }, o: { tty: boolean; databaseUrl: string }): string[] {
+export function announceFirstAdmin(first: { username: string; password: string }, o: { tty: boolean; dataDir: string }): string[] {
   if (o.tty) return [`首次启动已创建管理员 ${first.username}，初始密码（只显示这一次，登录后须改为自己的密码）：${first.password}`];
-  const file = firstAdminPasswordFile(o.databaseUrl);
+  const file = firstAdminPasswordFile(o.dataDir);
   // Created 0600 and set so again before anything is written (a file left from an earlier start may be wider).
   const fd = openSync(file, "w", 0o600);
   try {
@@ -29,8 +28,8 @@ export function announceFirstAdmin(first: { username: string; password: string }
 }
 
 /** After `username` changed their password: the file with the first password goes, if it was theirs. */
-export function removeFirstAdminPasswordFile(databaseUrl: string, username: string): boolean {
-  const file = firstAdminPasswordFile(databaseUrl);
+export function removeFirstAdminPasswordFile(dataDir: string, username: string): boolean {
+  const file = firstAdminPasswordFile(dataDir);
   if (!existsSync(file)) return false;
   const text = readFileSync(file, "utf8");
   if (!text.includes(`\n用户名：${username}\n`)) return false;

@@ -11,7 +11,7 @@
 // shares one address), and a name from an address that name has signed in from before (5 free) — tried from
 // there, the name's own key is left out, so a stranger guessing elsewhere does not keep the person out.
 import { createHash } from "node:crypto";
-import type { Db } from "../db.ts";
+import { rawSql, sqlTime, type Db } from "../db.ts";
 
 export interface ThrottleKey {
   key: string;
@@ -34,8 +34,7 @@ export const nameKey = (name: string): ThrottleKey => ({ key: `name:${nameHash(n
 export const addressKey = (address: string): ThrottleKey => ({ key: `addr:${address}`, free: ADDRESS_FREE });
 export const knownAddressKey = (name: string, address: string): ThrottleKey => ({ key: `name:${nameHash(name)}@${address}`, free: NAME_FREE });
 
-// Times as Prisma's SQLite adapter writes them (ISO 8601, "+00:00"), so text comparisons in SQL are time order.
-const iso = (d: Date) => d.toISOString().replace("Z", "+00:00");
+const iso = sqlTime;
 const later = (now: Date, ms: number) => iso(new Date(now.getTime() + ms));
 
 export type Reservation = { ok: true; keys: ThrottleKey[] } | { ok: false; retryAt: Date };
@@ -43,8 +42,8 @@ export type Reservation = { ok: true; keys: ThrottleKey[] } | { ok: false; retry
 /** When the first of `keys` opens again, or null when none is closed. */
 export async function closedUntil(db: Db, keys: ThrottleKey[], now: Date): Promise<Date | null> {
   if (!keys.length) return null;
-  const rows = await db.$queryRawUnsafe<{ until: string | null }[]>(
-    `SELECT MAX("blockedUntil") AS "until" FROM "SignInThrottle" WHERE "key" IN (${keys.map(() => "?").join(", ")}) AND "blockedUntil" > ? AND "expiresAt" > ?`,
+  const rows = await db.$queryRawUnsafe<{ until: string | Date | null }[]>(
+    rawSql(db, `SELECT MAX("blockedUntil") AS "until" FROM "SignInThrottle" WHERE "key" IN (${keys.map(() => "?").join(", ")}) AND "blockedUntil" > ?t AND "expiresAt" > ?t`),
     ...keys.map((k) => k.key),
     iso(now),
     iso(now),
@@ -89,22 +88,22 @@ export async function forgetName(db: Db, name: string): Promise<void> {
 async function takeOne(db: Db, k: ThrottleKey, now: Date): Promise<boolean> {
   const at = iso(now);
   const created = await db.$executeRawUnsafe(
-    `INSERT INTO "SignInThrottle" ("key", "failures", "updatedAt", "expiresAt") VALUES (?, 0, ?, ?) ON CONFLICT ("key") DO NOTHING`,
+    rawSql(db, `INSERT INTO "SignInThrottle" ("key", "failures", "updatedAt", "expiresAt") VALUES (?, 0, ?t, ?t) ON CONFLICT ("key") DO NOTHING`),
     k.key,
     at,
     later(now, KEEP_MS),
   );
   // Every SET expression reads the row as it was: `count` is the failures this attempt makes.
-  const count = `(CASE WHEN "expiresAt" <= ? THEN 1 ELSE "failures" + 1 END)`;
-  const waits = WAITS_MIN.map((_, i) => `WHEN ${i} THEN ?`).join(" ");
+  const count = `(CASE WHEN "expiresAt" <= ?t THEN 1 ELSE "failures" + 1 END)`;
+  const waits = WAITS_MIN.map((_, i) => `WHEN ${i} THEN ?t`).join(" ");
   const rows = await db.$queryRawUnsafe<{ failures: number }[]>(
-    `UPDATE "SignInThrottle" SET
-       "blockedUntil" = CASE WHEN ${count} < ? THEN NULL ELSE CASE MIN(${count} - ?, ${WAITS_MIN.length - 1}) ${waits} END END,
+    rawSql(db, `UPDATE "SignInThrottle" SET
+       "blockedUntil" = CASE WHEN ${count} < ? THEN NULL ELSE CASE LEAST(${count} - ?, ${WAITS_MIN.length - 1}) ${waits} END END,
        "failures" = ${count},
-       "updatedAt" = ?,
-       "expiresAt" = ?
-     WHERE "key" = ? AND ("blockedUntil" IS NULL OR "blockedUntil" <= ? OR "expiresAt" <= ?)
-     RETURNING "failures"`,
+       "updatedAt" = ?t,
+       "expiresAt" = ?t
+     WHERE "key" = ? AND ("blockedUntil" IS NULL OR "blockedUntil" <= ?t OR "expiresAt" <= ?t)
+     RETURNING "failures"`),
     at, k.free, at, k.free, ...WAITS_MIN.map((m) => later(now, m * 60_000)),
     at,
     at,
@@ -120,7 +119,7 @@ async function takeOne(db: Db, k: ThrottleKey, now: Date): Promise<boolean> {
 /** Undoes one attempt taken on a key (it was not a failure after all). */
 async function giveBack(db: Db, k: ThrottleKey): Promise<void> {
   await db.$executeRawUnsafe(
-    `UPDATE "SignInThrottle" SET "blockedUntil" = CASE WHEN "failures" - 1 < ? THEN NULL ELSE "blockedUntil" END, "failures" = MAX("failures" - 1, 0) WHERE "key" = ?`,
+    rawSql(db, `UPDATE "SignInThrottle" SET "blockedUntil" = CASE WHEN "failures" - 1 < ? THEN NULL ELSE "blockedUntil" END, "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ?`),
     k.free,
     k.key,
   );
@@ -129,7 +128,7 @@ async function giveBack(db: Db, k: ThrottleKey): Promise<void> {
 /** Keeps the table small: expired rows go, and past the cap the least-guessed, oldest rows. */
 export async function prune(db: Db, now: Date): Promise<void> {
   await db.$executeRawUnsafe(
-    `DELETE FROM "SignInThrottle" WHERE "expiresAt" <= ? OR "key" IN (SELECT "key" FROM "SignInThrottle" ORDER BY "failures", "updatedAt" LIMIT MAX((SELECT COUNT(*) FROM "SignInThrottle") - ?, 0))`,
+    rawSql(db, `DELETE FROM "SignInThrottle" WHERE "expiresAt" <= ?t OR "key" IN (SELECT "key" FROM "SignInThrottle" ORDER BY "failures", "updatedAt" LIMIT GREATEST((SELECT COUNT(*) FROM "SignInThrottle") - ?, 0))`),
     iso(now),
     MAX_ROWS,
   );

@@ -91,7 +91,7 @@ export function authRoutes(services: Services): Router {
     const problem = passwordProblem(body.newPassword, me.username) ?? (body.newPassword === body.currentPassword ? "新密码不能与当前密码相同" : null);
     if (problem) throw ValidationError(problem, { field: "newPassword" });
     const { sessionsEnded } = await setPassword(db, me, body.newPassword, { mustChange: false, keepSessionId: ctx.state.sessionId as number, now: services.clock() });
-    removeFirstAdminPasswordFile(services.config.DATABASE_URL, me.username);
+    removeFirstAdminPasswordFile(services.config.dataDir, me.username);
     log.info({ userId: me.id, sessionsEnded }, "password changed");
     ctx.body = { ok: true, sessionsEnded };
   });

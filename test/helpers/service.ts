@@ -1,29 +1,23 @@
-// Starts the real service (Koa app, intake, channels) on a copy of the migrated template database.
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+// Starts the real service (Koa app, intake, channels) on a copy of the migrated template database (SQLite, or
+// PostgreSQL when TEST_POSTGRES_URL is set: see database.ts).
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import path from "node:path";
 import { pino } from "pino";
-import { inject } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { createServices, type ServiceOverrides, type Services } from "../../src/services.ts";
 import { createApp } from "../../src/app.ts";
 import type { Settings } from "../../src/settings.ts";
+import { freshDatabase, type TestDatabase } from "./database.ts";
+
+export { freshDatabase, type TestDatabase } from "./database.ts";
 
 export interface TestService {
   url: string;
   services: Services;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
-}
-
-export function freshDatabaseUrl(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "minhu-test-"));
-  const file = path.join(dir, "test.db");
-  copyFileSync(inject("templateDb"), file);
-  return `file:${file}`;
 }
 
 /**
@@ -33,18 +27,18 @@ export function freshDatabaseUrl(): string {
 export const EACH_APPEAL_ITS_OWN_CASE: Partial<Settings> = { sameProblemSimilarity: 1 };
 
 /**
- * Starts the service on a fresh copy of the template database, or on `on.databaseUrl` (a restart: that database
- * is kept when this service closes), with `on.settings` changed before it takes a request.
+ * Starts the service on a fresh copy of the template database, or on `on.database` (a restart: that database is
+ * kept when this service closes), with `on.settings` changed before it takes a request.
  */
 export async function startService(
   env: Record<string, string> = {},
   overrides: ServiceOverrides = {},
-  on: { databaseUrl?: string; logLines?: string[]; settings?: Partial<Settings> } = {},
+  on: { database?: TestDatabase; logLines?: string[]; settings?: Partial<Settings> } = {},
 ): Promise<TestService> {
-  const databaseUrl = on.databaseUrl ?? freshDatabaseUrl();
-  // Media files go next to the test's database, and are removed with it.
-  const mediaDir = path.join(path.dirname(databaseUrl.replace(/^file:/, "")), "media");
-  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: databaseUrl, LOG_LEVEL: on.logLines ? "debug" : "silent", MEDIA_DIR: mediaDir, ...env });
+  const database = on.database ?? (await freshDatabase());
+  // Media files go in the test's own folder, and are removed with its database.
+  const mediaDir = path.join(database.dir, "media");
+  const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: database.url, LOG_LEVEL: on.logLines ? "debug" : "silent", MEDIA_DIR: mediaDir, ...env });
   // With `logLines`, everything the service logs (debug and up) is kept there as JSON lines, to read what it wrote.
   const lines = on.logLines;
   const log = lines ? pino({ level: "debug", base: undefined }, { write: (line: string) => void lines.push(line) }) : createLogger(config.LOG_LEVEL, false);
@@ -70,7 +64,7 @@ export async function startService(
       for (const channel of services.channels.values()) await channel.stop();
       await services.learning.close();
       await services.db.$disconnect();
-      if (!on.databaseUrl) rmSync(path.dirname(databaseUrl.replace(/^file:/, "")), { recursive: true, force: true });
+      if (!on.database) await database.drop();
     },
   };
 }

@@ -1,0 +1,71 @@
+// A database of its own for each test service: a copy of the migrated template, on SQLite (a file copied into a new
+// temporary folder) or, when TEST_POSTGRES_URL names a PostgreSQL server, on PostgreSQL (CREATE DATABASE … TEMPLATE).
+// Either way the test also gets a folder of its own (media files, the first administrator's password file).
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { inject } from "vitest";
+
+export interface TestDatabase {
+  url: string;
+  /** A temporary folder of the test's own, removed with the database. */
+  dir: string;
+  drop(): Promise<void>;
+}
+
+/** The server the suite runs on, from TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:55432/postgres); null: SQLite. */
+export function testPostgresUrl(): string | null {
+  const url = process.env.TEST_POSTGRES_URL?.trim();
+  return url ? url : null;
+}
+
+/** The URL of database `name` on the server at `serverUrl`. */
+export function postgresDatabaseUrl(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Runs one statement as the server's administrator (CREATE / DROP DATABASE cannot run inside a pool's transaction). */
+export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+let counter = 0;
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "minhu-test-"));
+  const template = inject("templateDb");
+  const server = testPostgresUrl();
+  if (!server) {
+    const file = path.join(dir, "test.db");
+    copyFileSync(template, file);
+    return { url: `file:${file}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `${template}_${process.pid}_${++counter}`;
+  // Two workers copying the template at the same moment can be refused ("being accessed by other users"): again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(server, `CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+      break;
+    } catch (err) {
+      if (attempt >= 20 || !/being accessed by other users/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
+    }
+  }
+  return {
+    url: postgresDatabaseUrl(server, name),
+    dir,
+    async drop() {
+      await adminQuery(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
