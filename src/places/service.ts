@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from "../errors.ts";
 import { KIND_LABELS, PLACE_KINDS } from "./kinds.ts";
 import { dayHours, readDayHours, readWeekHours, weekHours } from "./hours.ts";
 import type { PlaceFacts } from "./answers.ts";
+import { rowIdValue } from "../http/ids.ts";
 
 const text = (max: number) => z.string().trim().max(max);
 export const placeServiceSchema = z.object({
@@ -24,8 +25,8 @@ export const placeSchema = z.object({
   address: text(200).min(1, "请填写地址"),
   phone: z.union([z.literal(""), z.string().trim().regex(/^[0-9][0-9-]{2,19}$/, "电话应为数字和 -，如 0571-86001234")]).default(""),
   aliases: z.array(text(30).min(1)).max(20).default([]),
-  areaId: z.number().int().positive().nullable().default(null),
-  servedAreaIds: z.array(z.number().int().positive()).max(50).default([]),
+  areaId: rowIdValue.nullable().default(null),
+  servedAreaIds: z.array(rowIdValue).max(50).default([]),
   hours: weekHours.default({ mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] }),
   holidayHours: dayHours.default([]),
   note: text(500).default(""),

@@ -15,6 +15,7 @@ import {
   applyImport, FIELD_LABELS, ListConflict, loadList, previewImport, restoreVersion, saveMatter, type ListChanges, type MatterField, type MatterState,
   type SnapshotMatter,
 } from "../responsibility/versions.ts";
+import { isRowId, rowIdValue } from "../http/ids.ts";
 
 /** A file of a few MB at most (LIST_LIMITS); the body parser allows these routes 8 MB, base64 included. */
 const MAX_FILE_BYTES = LIST_LIMITS.fileBytes;
@@ -37,8 +38,8 @@ const matterFields = z.object({
   examples: words(50),
   needsLocation: z.boolean(),
   volunteerClaimable: z.boolean(),
-  leadUnitId: z.number().int().positive().nullable(),
-  cooperatingUnitIds: z.array(z.number().int().positive()).max(30),
+  leadUnitId: rowIdValue.nullable(),
+  cooperatingUnitIds: z.array(rowIdValue).max(30),
   responseHours: z.number().int("响应时限须为整数小时").positive().max(24 * 365),
   resolveDays: z.number().int("办结时限须为整数天").positive().max(365),
   active: z.boolean(),
@@ -61,7 +62,7 @@ export const listFileSchema = z.object({
 export const listApplySchema = listFileSchema.extend({
   reason,
   /** The version the preview was made against (its baseVersionId): refused with 409 when the list changed since. */
-  baseVersionId: z.number().int().positive().nullable().optional(),
+  baseVersionId: rowIdValue.nullable().optional(),
 });
 export const restoreSchema = z.object({ reason });
 export const versionQuery = z.object({ page: z.coerce.number().int().min(1).default(1) });
@@ -261,7 +262,7 @@ export function adminListRoutes(services: Services): Router {
   router.post("/list/versions/:id/restore", async (ctx) => {
     const id = Number(ctx.params.id);
     const body = parseInput(restoreSchema, ctx.request.body);
-    const result = Number.isSafeInteger(id) && id > 0 ? await restoreVersion(db, id, { author: author(ctx), reason: body.reason, now: services.clock() }).catch((err) => { throw conflicts(err); }) : null;
+    const result = isRowId(id) ? await restoreVersion(db, id, { author: author(ctx), reason: body.reason, now: services.clock() }).catch((err) => { throw conflicts(err); }) : null;
     if (!result) throw NotFoundError("清单版本不存在");
     if (result.versionId !== null) await services.reference.reload();
     log.info({ by: author(ctx).id, restored: id, versionId: result.versionId, ...counts(result.changes) }, "list restored");
@@ -270,7 +271,7 @@ export function adminListRoutes(services: Services): Router {
 
   router.get("/list/versions/:id", async (ctx) => {
     const id = Number(ctx.params.id);
-    const version = Number.isSafeInteger(id) && id > 0 ? await db.listVersion.findUnique({ where: { id } }) : null;
+    const version = isRowId(id) ? await db.listVersion.findUnique({ where: { id } }) : null;
     if (!version) throw NotFoundError("清单版本不存在");
     const cases = await db.case.count({ where: { listVersionId: id } });
     ctx.body = { ...version, counts: counts(version.changes as unknown as ListChanges), cases };

@@ -15,12 +15,13 @@ import { changeUnit, createUnit } from "../org/units.ts";
 import { addEmergencyRule, changeEmergencyRule, listEmergencyRules } from "../reference.ts";
 import { DEFAULT_SETTINGS, SETTING_LABELS, checkSettingChanges } from "../settings.ts";
 import { CHANNEL_NAMES, CONTACT_CHANNELS } from "../channels/types.ts";
+import { rowId, rowIdValue } from "../http/ids.ts";
 
-export const idParam = z.object({ id: z.coerce.number().int().positive() });
+export const idParam = z.object({ id: rowId });
 const name = z.string().trim().min(1, "名称不能为空").max(60);
 
-export const areaSchema = z.object({ level: z.enum(AREA_LEVELS), name, parentId: z.number().int().positive().nullable().default(null) });
-export const areaUpdateSchema = z.object({ name: name.optional(), parentId: z.number().int().positive().nullable().optional() });
+export const areaSchema = z.object({ level: z.enum(AREA_LEVELS), name, parentId: rowIdValue.nullable().default(null) });
+export const areaUpdateSchema = z.object({ name: name.optional(), parentId: rowIdValue.nullable().optional() });
 export const contactSchema = z
   .object({
     kind: z.enum(["room", "contact", "member", "webhook", "phone"]),
@@ -35,13 +36,13 @@ export const contactSchema = z
 export const unitSchema = z.object({
   name,
   kind: z.enum(["department", "property", "committee", "street_office", "utility", "other"]).default("department"),
-  areaId: z.number().int().positive().nullable().default(null),
+  areaId: rowIdValue.nullable().default(null),
 });
 export const groupSchema = z.object({
   channel: z.enum(CHANNEL_NAMES),
   chatId: z.string().trim().min(1).max(200),
   name,
-  gridId: z.number().int().positive().nullable(),
+  gridId: rowIdValue.nullable(),
   enabled: z.boolean().default(true),
   /** false: every message in the group is for the bot, without an @mention or a prefix. */
   mentionRequired: z.boolean().default(true),
@@ -59,7 +60,7 @@ export const emergencyRuleSchema = z.object({
 export const emergencyRuleUpdateSchema = emergencyRuleSchema.omit({ code: true }).partial();
 export const groupUpdateSchema = z.object({
   name: name.optional(),
-  gridId: z.number().int().positive().nullable().optional(),
+  gridId: rowIdValue.nullable().optional(),
   enabled: z.boolean().optional(),
   mentionRequired: z.boolean().optional(),
 });

@@ -10,8 +10,9 @@ import { PROMPT_PLACEHOLDERS } from "../classify/prompt.ts";
 import { LlmClassifier, LlmUnavailableError, type LlmTrace } from "../classify/llm.ts";
 import { llmInput } from "../classify/index.ts";
 import type { Author } from "../admin/types.ts";
+import { rowId, rowIdValue } from "../http/ids.ts";
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: rowId });
 export const promptSchema = z.object({
   system: z.string().trim().min(1, "系统提示不能为空").max(20_000),
   user: z.string().trim().min(1, "用户提示不能为空").max(5_000),
@@ -23,9 +24,9 @@ export const previewSchema = z.object({
   context: z.string().trim().max(200).optional(),
 });
 export const activateSchema = z.object({ confirmed: z.boolean().default(false) });
-export const diffQuery = z.object({ against: z.coerce.number().int().positive().optional() });
+export const diffQuery = z.object({ against: rowId.optional() });
 export const evaluationSchema = z.object({
-  promptVersionId: z.number().int().positive().optional(),
+  promptVersionId: rowIdValue.optional(),
   classifier: z.enum(["llm", "local"]).default("llm"),
   dataset: z.enum(["confirmed", "upload"]).default("confirmed"),
   fileName: z.string().trim().max(100).optional(),

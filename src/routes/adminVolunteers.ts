@@ -20,8 +20,9 @@ import { importHouseholds, importVolunteers, readHouseholdFile, readVolunteerFil
 import { claimTask } from "../volunteers/tasks.ts";
 import { addHouseholdNote } from "../volunteers/households.ts";
 import { chinaMonth, monthlyRanking, monthSchema } from "../volunteers/ranking.ts";
+import { rowId, rowIdValue } from "../http/ids.ts";
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: rowId });
 const numberParam = z.object({ number: z.string().regex(CASE_NUMBER_EXACT, "工单号形如 2026-000123") });
 const codeParam = z.object({ code: z.string().trim().min(1).max(40) });
 export const registerFileSchema = z.object({
@@ -29,14 +30,14 @@ export const registerFileSchema = z.object({
   /** The file's bytes, base64. */
   content: z.base64("文件内容须为 base64").max(Math.ceil(LIST_LIMITS.fileBytes / 3) * 4, "文件不能超过 5 MB"),
 });
-export const claimForSchema = z.object({ volunteerId: z.number().int().positive() });
+export const claimForSchema = z.object({ volunteerId: rowIdValue });
 export const householdNoteSchema = z.object({
   number: z.string().regex(CASE_NUMBER_EXACT, "工单号形如 2026-000123"),
   text: z.string().trim().min(1, "请填写内容").max(500),
   visit: z.boolean().default(false),
 });
 export const claimableSchema = z.object({ volunteerClaimable: z.boolean() });
-export const rankingQuery = z.object({ month: monthSchema.optional(), gridId: z.coerce.number().int().positive().optional() });
+export const rankingQuery = z.object({ month: monthSchema.optional(), gridId: rowId.optional() });
 
 export function adminVolunteerRoutes(services: Services): Router {
   const { db, log } = services;

@@ -11,21 +11,22 @@ import { createUser, resetPassword, setPassword } from "../auth/users.ts";
 import { checkPassword, clientAddress, dummyHash, minutesUntil, type PasswordCheck } from "../auth/signIn.ts";
 import { removeFirstAdminPasswordFile } from "../auth/firstAdmin.ts";
 import { listApiTokens, revokeApiToken } from "../http/apiTokens.ts";
+import { isRowId, rowId, rowIdValue } from "../http/ids.ts";
 
 export const loginSchema = z.object({ username: z.string().trim().min(1, "请输入用户名").max(50), password: z.string().min(1, "请输入密码").max(200) });
 export const createSchema = z.object({
   username: z.string().trim().regex(/^[A-Za-z0-9_.-]{2,32}$/, "用户名为 2–32 位字母、数字或 _ . -"),
   displayName: z.string().trim().min(1).max(50),
   role: z.enum(["worker", "admin"]),
-  gridIds: z.array(z.number().int().positive()).default([]),
-  unitIds: z.array(z.number().int().positive()).default([]),
+  gridIds: z.array(rowIdValue).default([]),
+  unitIds: z.array(rowIdValue).default([]),
 });
 export const updateSchema = z.object({ disabled: z.boolean() });
 export const passwordSchema = z.object({
   currentPassword: z.string().min(1, "请输入当前密码").max(200),
   newPassword: z.string().max(200, "新密码最多 200 位"),
 });
-const idParam = z.coerce.number().int().positive();
+const idParam = rowId;
 
 /** 429 with Retry-After; says nothing about whether the name exists (unknown names are throttled alike). */
 function throttled(ctx: Context, retryAt: Date, now: Date): never {
@@ -124,7 +125,7 @@ export function authRoutes(services: Services): Router {
   router.patch("/api/users/:id", admin, async (ctx) => {
     const id = Number(ctx.params.id);
     const body = parseInput(updateSchema, ctx.request.body);
-    const user = Number.isSafeInteger(id) ? await db.user.findUnique({ where: { id } }) : null;
+    const user = isRowId(id) ? await db.user.findUnique({ where: { id } }) : null;
     if (!user) throw NotFoundError("用户不存在");
     if (user.id === (ctx.state.user as SessionUser).id && body.disabled) throw new AppError("forbidden", 403, "不能停用自己的账号");
     await db.user.update({ where: { id }, data: { disabledAt: body.disabled ? services.clock() : null } });

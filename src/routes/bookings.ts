@@ -10,9 +10,10 @@ import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { AppError, AuthorizationError, NotFoundError } from "../errors.ts";
 import { BOOKING_NOT_FOUND, listBookings, presentBooking, stepBooking } from "../places/bookings.ts";
 import { REQUEST_NUMBER_EXACT, REQUEST_STATUSES, REQUEST_STATUS_LABELS } from "../places/requests.ts";
+import { rowId } from "../http/ids.ts";
 
 export const bookingListSchema = z.object({
-  placeId: z.coerce.number().int().positive().optional(),
+  placeId: rowId.optional(),
   status: z.enum(REQUEST_STATUSES).optional(),
 });
 export const bookingActionSchema = z.object({

@@ -13,6 +13,7 @@ import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { CASE_NUMBER_EXACT, CASE_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { sendTable, type TableFormat } from "../http/tables.ts";
 import { sendAttachment } from "./media.ts";
+import { rowId, rowIdValue } from "../http/ids.ts";
 
 const WORKER_ACTIONS = [...UNIT_ACTIONS, "confirm", "dispatch", "reassign", "close", "reopen", "merge", "withdraw", "reject", "transcribe", "split"] as const;
 
@@ -25,17 +26,17 @@ export const actionSchema = z.object({
   /** For confirm: the right matter's code, when the bot's was wrong. */
   matterCode: z.string().trim().min(1).max(50).optional(),
   /** For confirm: a lead unit other than the matter's; for reassign: the new lead unit. */
-  leadUnitId: z.number().int().positive().optional(),
+  leadUnitId: rowIdValue.optional(),
   /** For split: the joined resident's report (reporters[].id in the detail) that becomes a case of its own. */
-  reporterId: z.number().int().positive().optional(),
+  reporterId: rowIdValue.optional(),
 });
 
 export const listSchema = z.object({
   /** review: the review queue (待人工确认 and 已退单, least confident first). */
   view: z.enum(["all", "review", "open"]).default("all"),
   status: z.enum(CASE_STATUSES).optional(),
-  gridId: z.coerce.number().int().positive().optional(),
-  unitId: z.coerce.number().int().positive().optional(),
+  gridId: rowId.optional(),
+  unitId: rowId.optional(),
   matter: z.string().trim().max(50).optional(),
   overdue: z.enum(["true", "false"]).optional(),
   from: z.coerce.date().optional(),
@@ -103,7 +104,7 @@ export function caseRoutes(services: Services): Router {
     ctx.body = caseDetail(k, services.clock(), { allowedActions: allowedActions(p, k), names, splitCases });
   });
 
-  const attachmentParams = z.object({ number: numberParam.shape.number, id: z.coerce.number().int().positive() });
+  const attachmentParams = z.object({ number: numberParam.shape.number, id: rowId });
   const variant = z.object({ variant: z.enum(["original", "mp3"]).default("original") });
   /** A photo or voice message of the case, for whoever may see the case. */
   router.get("/:number/attachments/:id", async (ctx) => {

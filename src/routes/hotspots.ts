@@ -13,10 +13,11 @@ import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 import { findVisibleHotspot, listHotspots, monthlyProblems, type MonthlyRow } from "../hotspots/queries.ts";
 import { dismissHotspot, taskFromHotspot } from "../hotspots/task.ts";
+import { rowId } from "../http/ids.ts";
 
 export const hotspotListSchema = z.object({ status: z.enum(["open", "tasked", "dismissed", "all"]).optional() });
 export const monthlySchema = z.object({ months: z.coerce.number().int().min(1).max(24).default(6) });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: rowId });
 export const taskSchema = z.object({ text: z.string().trim().max(2000).optional() });
 const NOT_FOUND = "未找到该热点，或您无权查看";
 

@@ -11,14 +11,15 @@ import { AuthorizationError } from "../errors.ts";
 import { computeKpis, kpisBy } from "../domain/kpi.ts";
 import { chinaDate } from "../domain/time.ts";
 import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
+import { rowId } from "../http/ids.ts";
 
 export const kpiQuery = z.object({
   /** unit, grid, category: a ranking; day, week, month: a trend over time (China dates). */
   groupBy: z.enum(["unit", "grid", "category", "day", "week", "month"]).default("unit"),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
-  gridId: z.coerce.number().int().positive().optional(),
-  unitId: z.coerce.number().int().positive().optional(),
+  gridId: rowId.optional(),
+  unitId: rowId.optional(),
 });
 
 const GROUP_LABELS = { unit: "承办单位", grid: "网格", category: "事项类别", day: "日期", week: "周（起始日）", month: "月份" } as const;

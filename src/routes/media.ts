@@ -12,6 +12,7 @@ import { parseInput } from "../http/middleware.ts";
 import { AppError, NotFoundError } from "../errors.ts";
 import type { AttachmentRow } from "../media/service.ts";
 import type { MediaFiles } from "../media/files.ts";
+import { rowId } from "../http/ids.ts";
 
 /** Sends a stored file as it is, never as something the browser could run. `mp3`: a voice message's MP3. */
 export async function sendAttachment(ctx: Context, files: MediaFiles, a: AttachmentRow, variant: "original" | "mp3") {
@@ -29,7 +30,7 @@ export async function sendAttachment(ctx: Context, files: MediaFiles, a: Attachm
 }
 
 const signed = z.object({ exp: z.coerce.number().int().positive(), sig: z.string().regex(/^[A-Za-z0-9_-]{32}$/) });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
+const idParam = z.object({ id: rowId });
 
 export function mediaRoutes(services: Services): Router {
   const router = new Router();

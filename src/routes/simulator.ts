@@ -13,6 +13,7 @@ import { AuthorizationError, NotFoundError, ValidationError } from "../errors.ts
 import { runFollowUp } from "../followup/run.ts";
 import { locationSchema } from "../channels/types.ts";
 import { sendAttachment } from "./media.ts";
+import { isRowId } from "../http/ids.ts";
 
 const PAGE = path.resolve(import.meta.dirname, "../web/simulator.html");
 const SCRIPT = path.resolve(import.meta.dirname, "../web/simulator.js");
@@ -170,7 +171,7 @@ export function simulatorRoutes(services: Services): Router {
   // The simulator's own photos and voice (nothing from real channels), for its transcript.
   router.get("/api/simulator/media/:id", async (ctx) => {
     const id = Number(ctx.params.id);
-    const a = Number.isSafeInteger(id) ? await db.attachment.findUnique({ where: { id } }) : null;
+    const a = isRowId(id) ? await db.attachment.findUnique({ where: { id } }) : null;
     if (!a || a.channel !== "simulator" || a.kind === "location") throw NotFoundError("文件不存在");
     await sendAttachment(ctx, services.media.files, a, a.kind === "voice" && a.playablePath ? "mp3" : "original");
   });

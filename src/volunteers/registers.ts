@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Db, Prisma } from "../db.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { CHANNEL_NAMES } from "../channels/types.ts";
+import { rowIdValue } from "../http/ids.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -31,7 +32,7 @@ const volunteerFields = z.object({
   phone,
   sharePhone: z.boolean().default(false),
   ...chat,
-  gridId: z.number().int().positive().nullable().default(null),
+  gridId: rowIdValue.nullable().default(null),
   kind: z.enum(["volunteer", "partner"]).default("volunteer"),
   skills: z.array(z.string().trim().min(1).max(20)).max(20).default([]),
   availability: z.string().trim().max(100).default(""),
@@ -49,7 +50,7 @@ const householdFields = z.object({
   families: z.number().int().min(0).max(10_000).default(0),
   note: z.string().trim().max(300).default(""),
   active: z.boolean().default(true),
-  buildingIds: z.array(z.number().int().positive()).max(50).default([]),
+  buildingIds: z.array(rowIdValue).max(50).default([]),
 });
 export const householdSchema = householdFields.superRefine(bothOrNeither);
 export const householdUpdateSchema = householdFields.partial().superRefine(bothOrNeither);
