@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { describe, expect, inject, it } from "vitest";
 import { MIGRATIONS_DIRS, SCHEMA_FILES } from "../src/migrations/engines.ts";
-import { migrationNames, migrationsToPort, postgresSchemaFrom } from "../src/migrations/postgresSchema.ts";
+import { covers, coversLine, migrationNames, migrationsToPort, postgresSchemaFrom, readMigrations } from "../src/migrations/postgresSchema.ts";
 import { adminQuery, freshDatabase, postgresDatabaseUrl, testPostgresUrl } from "./helpers/database.ts";
 import { postgresCatalogue, sqliteCatalogue } from "./helpers/catalogue.ts";
 import { fromRoot, ROOT } from "./helpers/paths.ts";
@@ -32,13 +32,19 @@ describe("the PostgreSQL schema", () => {
 
   it("has a migration for every SQLite migration", () => {
     const sqlite = migrationNames(MIGRATIONS_DIRS.sqlite);
-    const postgres = migrationNames(MIGRATIONS_DIRS.postgres);
+    const postgres = readMigrations(MIGRATIONS_DIRS.postgres);
     expect(postgres.length).toBeGreaterThan(0);
     expect(migrationsToPort(sqlite, postgres)).toEqual([]);
+    // Each stands for SQLite migrations that exist.
+    for (const m of postgres) expect(sqlite).toEqual(expect.arrayContaining(covers(m.sql)));
   });
 
   it("notices a SQLite migration that PostgreSQL has not caught up with", () => {
-    expect(migrationsToPort(["20261129000000_init", "20261202000000_new"], ["20261201250000_postgres_baseline"])).toEqual(["20261202000000_new"]);
+    const baseline = { name: "20261201250000_postgres_baseline", sql: `${coversLine(["20261129000000_init", "20261201250000_b"])}\nCREATE TABLE …` };
+    expect(migrationsToPort(["20261129000000_init", "20261201250000_b", "20261202000000_new"], [baseline])).toEqual(["20261202000000_new"]);
+    // One that lands after a newer one was ported is still noticed.
+    const later = { name: "20261202100000_later", sql: `${coversLine(["20261202100000_later"])}\n` };
+    expect(migrationsToPort(["20261129000000_init", "20261201250000_b", "20261202000000_new", "20261202100000_later"], [baseline, later])).toEqual(["20261202000000_new"]);
     expect(() => postgresSchemaFrom('datasource db {\n  provider = "postgresql"\n}\n')).toThrow(/provider "sqlite"/);
   });
 });

@@ -1,7 +1,8 @@
 // One source of truth for the schema: prisma/schema.prisma (SQLite) is the one people edit; the PostgreSQL schema is
 // made from it here, and each SQLite migration gets its PostgreSQL counterpart from `prisma migrate diff`
 // (npm run db:postgres-schema). test/postgres-schema.test.ts fails when the two drift apart.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 
 export const GENERATED_HEADER =
   "// GENERATED from prisma/schema.prisma by `npm run db:postgres-schema`: do not edit (edit that file and run it).\n";
@@ -27,13 +28,22 @@ export function migrationNames(dir: string): string[] {
   return entries.filter((n) => /^\d{14}_/.test(n)).sort();
 }
 
-const stamp = (name: string) => name.slice(0, 14);
+/** The line each PostgreSQL migration starts with, naming the SQLite migrations it stands for. */
+export const coversLine = (sqlite: string[]) => `-- For the SQLite migration${sqlite.length > 1 ? "s" : ""} ${sqlite.join(", ")}.`;
 
-/**
- * The SQLite migrations that PostgreSQL has no counterpart for yet: those newer than its newest migration. (PostgreSQL
- * starts from one baseline of everything up to its time; each later SQLite migration gets one of the same name.)
- */
-export function migrationsToPort(sqlite: string[], postgres: string[]): string[] {
-  const newest = postgres.at(-1);
-  return newest ? sqlite.filter((n) => stamp(n) > stamp(newest)) : sqlite;
+/** The SQLite migrations a PostgreSQL migration stands for, from its first line. */
+export function covers(sql: string): string[] {
+  const m = /^-- For the SQLite migrations? (.+)\.$/m.exec(sql.split("\n", 1)[0]);
+  return m ? m[1].split(", ").map((n) => n.trim()) : [];
+}
+
+/** The SQLite migrations no PostgreSQL migration stands for yet (each one names those it covers on its first line). */
+export function migrationsToPort(sqlite: string[], postgres: { name: string; sql: string }[]): string[] {
+  const covered = new Set(postgres.flatMap((m) => covers(m.sql)));
+  return sqlite.filter((n) => !covered.has(n));
+}
+
+/** The committed PostgreSQL migrations with their SQL. */
+export function readMigrations(dir: string): { name: string; sql: string }[] {
+  return migrationNames(dir).map((name) => ({ name, sql: readFileSync(path.join(dir, name, "migration.sql"), "utf8") }));
 }
