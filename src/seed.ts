@@ -7,6 +7,7 @@ import { z } from "zod";
 import { CONTACT_CHANNELS } from "./channels/types.ts";
 import type { Db } from "./db.ts";
 import type { Logger } from "./log.ts";
+import { AREA_LEVELS, type AreaLevel } from "./org/areas.ts";
 import { parseMatterCsv } from "./responsibility/parse.ts";
 import { applyMatterRows, recordBaseline } from "./responsibility/versions.ts";
 import { seedVolunteers } from "./volunteers/seed.ts";
@@ -15,13 +16,13 @@ import { seedPlaces } from "./places/import.ts";
 export const SEED_DIR = path.resolve(import.meta.dirname, "../prisma/seed");
 
 interface AreaNode {
-  level: "street" | "community" | "grid" | "building";
+  level: AreaLevel;
   name: string;
   children?: AreaNode[];
 }
 const areaNode: z.ZodType<AreaNode> = z.lazy(() =>
   z.object({
-    level: z.enum(["street", "community", "grid", "building"]),
+    level: z.enum(AREA_LEVELS),
     name: z.string().min(1),
     children: z.array(areaNode).optional(),
   }),

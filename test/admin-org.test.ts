@@ -26,6 +26,37 @@ describe("organisation", () => {
     expect((await call("PATCH", "/api/admin/settings", { autoDispatch: false }, { ...admin, csrf: "" })).status).toBe(403);
   });
 
+  it("starts with a city and a district above two streets, each with its own community, grids, buildings, units and demo groups", async () => {
+    const { body: org } = await call("GET", "/api/admin/org");
+    const byName = new Map(org.areas.map((a: any) => [a.name, a]));
+    const path = (name: string): string[] => {
+      const a: any = byName.get(name);
+      const parent = org.areas.find((p: any) => p.id === a.parentId);
+      return parent ? [...path(parent.name), a.name] : [a.name];
+    };
+    expect(org.areas.filter((a: any) => a.level === "city").map((a: any) => a.name)).toEqual(["江南市"]);
+    expect(org.areas.filter((a: any) => a.level === "district").map((a: any) => a.name)).toEqual(["新城区"]);
+    expect(org.areas.filter((a: any) => a.level === "street").map((a: any) => path(a.name))).toEqual([
+      ["江南市", "新城区", "阳光街道"],
+      ["江南市", "新城区", "明月街道"],
+    ]);
+    const streetOf = (areaId: number | null): string | null => {
+      const a = org.areas.find((x: any) => x.id === areaId);
+      return !a ? null : a.level === "street" ? a.name : streetOf(a.parentId);
+    };
+    expect(org.areas.filter((a: any) => a.level === "grid" && streetOf(a.id) === "明月街道").map((a: any) => a.name)).toEqual(["明月社区第一网格", "明月社区第二网格"]);
+    expect(org.areas.filter((a: any) => a.level === "building" && streetOf(a.id) === "明月街道")).toHaveLength(8);
+    // Unit names are unique: each street's own units carry its name.
+    const units = (street: string) => org.units.filter((u: any) => streetOf(u.areaId) === street).map((u: any) => u.name);
+    expect(units("明月街道")).toEqual(expect.arrayContaining(["明月街道综合行政执法队", "明月社区居委会", "明月派出所", "明月苑物业服务中心"]));
+    expect(units("阳光街道")).toEqual(expect.arrayContaining(["街道综合行政执法队", "幸福社区居委会", "阳光派出所", "阳光花园物业服务中心"]));
+    const groups = (street: string) => org.groups.filter((g: any) => streetOf(g.gridId) === street).map((g: any) => g.channel);
+    expect(groups("明月街道").sort()).toEqual(["http", "simulator"]);
+    expect(groups("阳光街道").sort()).toEqual(["http", "simulator", "simulator"]);
+    // The district has a 督办 contact of its own, as each street does.
+    expect(byName.get("新城区")).toMatchObject({ contacts: [expect.objectContaining({ kind: "room", address: "sim-district" })] });
+  });
+
   it("keeps the hierarchy 街道 → 社区 → 网格 → 楼栋, refusing a wrong parent, a duplicate and deleting what is in use", async () => {
     const { body: org } = await call("GET", "/api/admin/org");
     const community = org.areas.find((a: any) => a.level === "community");

@@ -1,14 +1,17 @@
-// The area hierarchy (街道 → 社区 → 网格 → 楼栋): as the follow-up and the intake walk it (the areas above a grid, the
-// served group a message came from, the building and grid an appeal names), and as administrators keep it.
+// The area hierarchy (市 → 区 → 街道 → 社区 → 网格 → 楼栋): as the follow-up and the intake walk it (the areas above a
+// grid, the served group a message came from, the building and grid an appeal names), and as administrators keep it.
 import { refuseDuplicate, type Db } from "../db.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 
-export const AREA_LEVELS = ["street", "community", "grid", "building"] as const;
+export const AREA_LEVELS = ["city", "district", "street", "community", "grid", "building"] as const;
 export type AreaLevel = (typeof AREA_LEVELS)[number];
 /** What people call each level. */
-export const LEVEL_LABELS = { street: "街道", community: "社区", grid: "网格", building: "楼栋" } as const;
-const PARENT_LEVEL = { street: null, community: "street", grid: "community", building: "grid" } as const;
+export const LEVEL_LABELS = { city: "市", district: "区", street: "街道", community: "社区", grid: "网格", building: "楼栋" } as const;
+/** The level an area of each level hangs under. */
+const PARENT_LEVEL = { city: null, district: "city", street: "district", community: "street", grid: "community", building: "grid" } as const;
+/** Levels that may be the top of what is kept: an organisation may keep no city, or no district (a street alone, as before 区 and 市 were kept). */
+const MAY_BE_TOP: ReadonlySet<AreaLevel> = new Set(["city", "district", "street"]);
 
 /** Where an appeal is. */
 export interface Place {
@@ -60,13 +63,14 @@ export async function placeOf(db: Db, text: string, group: { gridId: number | nu
   return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
 }
 
-/** The parent must exist and sit one level up; a street has none. */
+/** The parent must exist and sit one level up; a city has none, and a district or a street may have none. */
 async function checkParent(db: Db, level: AreaLevel, parentId: number | null): Promise<void> {
   const want = PARENT_LEVEL[level];
   if (!want) {
-    if (parentId) throw ValidationError("街道没有上级区域", { field: "parentId" });
+    if (parentId) throw ValidationError(`${LEVEL_LABELS[level]}没有上级区域`, { field: "parentId" });
     return;
   }
+  if (!parentId && MAY_BE_TOP.has(level)) return;
   const parent = parentId ? await db.area.findUnique({ where: { id: parentId } }) : null;
   if (!parent || parent.level !== want) throw ValidationError(`请选择上级${LEVEL_LABELS[want]}`, { field: "parentId" });
 }
