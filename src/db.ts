@@ -2,7 +2,7 @@
 // PostgreSQL (pg adapter), as DATABASE_URL says. Both clients are generated from one schema (see
 // src/migrations/postgresSchema.ts), so they have the same models; the code is typed against SQLite's.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/prisma/client.ts";
+import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import { AppError } from "./errors.ts";
 import { engineOf, MIGRATIONS_DIRS, type Engine } from "./migrations/engines.ts";
 import { migrationNames } from "./migrations/postgresSchema.ts";
@@ -11,10 +11,18 @@ export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
 export { engineOf, type Engine } from "./migrations/engines.ts";
 
-const engines = new WeakMap<object, Engine>();
-/** Which engine a client runs on (raw SQL that differs between the two asks this). */
-export function dbEngine(db: Db): Engine {
-  return engines.get(db) ?? "sqlite";
+/** Which engine a client (or a transaction's client) runs on: raw SQL that differs between the two asks this. */
+export function dbEngine(db: Db | Prisma.TransactionClient): Engine {
+  return (db as unknown as { _activeProvider?: string })._activeProvider === "postgresql" ? "postgres" : "sqlite";
+}
+
+/**
+ * Takes turns on `key` until the transaction ends. SQLite gives every transaction this (BEGIN IMMEDIATE: one writer
+ * at a time); on PostgreSQL two transactions that each look for something and then write it (the same open
+ * problem) would not see each other's write, so they take a transaction-scoped advisory lock on the key.
+ */
+export async function takeTurn(tx: Prisma.TransactionClient, key: string): Promise<void> {
+  if (dbEngine(tx) === "postgres") await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtext($1))", key);
 }
 
 /**
@@ -37,12 +45,10 @@ export async function openDb(url: string, o: { poolSize?: number } = {}): Promis
     // Loaded only when used: the PostgreSQL client and its query compiler are not needed on SQLite.
     const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([import("./generated/prisma-pg/client.ts"), import("@prisma/adapter-pg")]);
     const db = new PgClient({ adapter: new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }) }) as unknown as Db;
-    engines.set(db, "postgres");
     await db.$queryRawUnsafe("SELECT 1");
     return db;
   }
   const db = new PrismaClient({ adapter: new ImmediateTransactions({ url, timeout: 5000 }) });
-  engines.set(db, "sqlite");
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");

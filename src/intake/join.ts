@@ -1,6 +1,6 @@
 // 同诉 (+1) at intake: a confident appeal that repeats an open case (cases/sameProblem.ts) joins it instead of
 // opening another; the resident is told its number and how many raised it, and hears its progress from then on.
-import type { Prisma } from "../db.ts";
+import { takeTurn, type Prisma } from "../db.ts";
 import type { Settings } from "../settings.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
@@ -14,8 +14,8 @@ export type JoinDeps = Pick<IntakeDeps, "replies" | "media"> & { out: Responder 
 
 /**
  * Joins the same open problem's case and answers, in the caller's transaction — the one that would otherwise open
- * a case, so that writers taking turns (BEGIN IMMEDIATE, db.ts) makes the second of two identical appeals arriving
- * at once see the first one's case and join it. Null when there is none (the caller opens a case).
+ * a case, so that writers taking turns (takeTurn on the matter, db.ts) makes the second of two identical appeals
+ * arriving at once see the first one's case and join it. Null when there is none (the caller opens a case).
  */
 export async function joinSameProblem(
   h: JoinDeps,
@@ -24,6 +24,7 @@ export async function joinSameProblem(
   a: { matter: MatterInfo; place: Place; attachmentIds: number[]; settings: Pick<Settings, "sameProblemSimilarity" | "sameProblemDays"> },
 ): Promise<IntakeResult | null> {
   const { row, now, text } = turn;
+  await takeTurn(tx, `same-problem:${a.matter.id}`);
   const facts = { text, matterId: a.matter.id, buildingId: a.place.buildingId, gridId: a.place.gridId, location: a.place.location, now };
   const found = await sameOpenProblem(tx, facts, { similarity: a.settings.sameProblemSimilarity, days: a.settings.sameProblemDays });
   if (!found) return null;
