@@ -1,9 +1,10 @@
 // Outbound messages: queued in the database first, then sent by the dispatcher through the retry loop (retry.ts),
-// which claims each row before sending so two dispatchers never send the same message, and backs off after a
-// failure. A message a channel cannot deliver now (WeChat's 48-hour window closed) is kept as undeliverable, shown
-// on the case, and released when the person writes again.
+// which claims each row before sending (on PostgreSQL a batch at a time, FOR UPDATE SKIP LOCKED) so two
+// dispatchers never send the same message, and backs off after a failure. A message a channel cannot deliver now
+// (WeChat's 48-hour window closed) is kept as undeliverable, shown on the case, and released when the person
+// writes again.
 import path from "node:path";
-import type { Db, Prisma } from "./db.ts";
+import { dbEngine, sqlTime, type Db, type Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { UndeliverableError, type Channel, type Mention, type Notice, type OutboundMedia } from "./channels/types.ts";
 import { redactPersonalData } from "./domain/redact.ts";
@@ -11,6 +12,7 @@ import { afterQuietHours, inQuietHours } from "./domain/quietHours.ts";
 import type { MediaFiles } from "./media/files.ts";
 import { doublingBackoff, runDue, type RetryPolicy, type RetryQueue } from "./retry.ts";
 import { recordEvent } from "./cases/records.ts";
+import { claimSkipLocked } from "./skipLocked.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -132,6 +134,7 @@ export class OutboxDispatcher {
     return {
       // A row left "sending" by a process that died is due again once its lease has run out.
       releaseExpired: (now) => this.db.outbox.updateMany({ where: { status: "sending", leaseUntil: { lt: now } }, data: { status: "pending" } }),
+      ...(dbEngine(this.db) === "postgres" ? { claimDue: (now: Date, limit: number, leaseUntil: Date) => this.claimBatch(pushing, quiet, now, limit, leaseUntil) } : {}),
       due: (now, limit) => this.db.outbox.findMany({ where: { status: "pending", channel: { in: pushing }, nextAttemptAt: { lte: now } }, orderBy: { id: "asc" }, take: limit }),
       // A held message whose retry (or a late start) falls in quiet hours waits for the morning.
       hold: async (row, now) => {
@@ -157,6 +160,28 @@ export class OutboxDispatcher {
         this.log.warn({ outboxId: row.id, channel: row.channel, attempts, giveUp, err: message }, "send failed");
       },
     };
+  }
+
+  /**
+   * PostgreSQL: a batch of due sends claimed in one statement (skipLocked.ts). In quiet hours the held messages
+   * due now are moved to the morning first and left out of the claim, unclaimed and uncounted, as `hold` does.
+   */
+  private async claimBatch(pushing: string[], quiet: QuietWindow, now: Date, limit: number, leaseUntil: Date): Promise<OutboxRow[]> {
+    const held = inQuietHours(now, quiet);
+    if (held) {
+      await this.db.outbox.updateMany({ where: { status: "pending", quiet: true, channel: { in: pushing }, nextAttemptAt: { lte: now } }, data: { nextAttemptAt: afterQuietHours(now, quiet) } });
+    }
+    const ids = await claimSkipLocked(this.db, {
+      table: "Outbox",
+      set: `"status" = 'sending', "leaseUntil" = ?t, "attempts" = "attempts" + 1`,
+      where: `"status" = 'pending' AND "channel" IN (${pushing.map(() => "?").join(", ")}) AND "nextAttemptAt" <= ?t${held ? ` AND "quiet" = false` : ""}`,
+      orderBy: `"id"`,
+      limit,
+      params: [sqlTime(leaseUntil), ...pushing, sqlTime(now)],
+    });
+    if (!ids.length) return [];
+    const rows = await this.db.outbox.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
+    return rows.map((r) => ({ ...r, status: "pending", attempts: r.attempts - 1 }));
   }
 
   private async send(row: OutboxRow, now: Date): Promise<Delivery> {

@@ -1,6 +1,7 @@
 // Claim, lease, back off, give up: the one retry loop under the follow-up scheduler's jobs and the outbox's sends.
-// Each user brings its own rows (table access, with a conditional update for the claim), its policy (lease,
-// attempts, back-off) and what "done", "failed" and "given up" mean for it; the loop is written here once.
+// Each user brings its own rows (table access, with a conditional update for the claim, or on PostgreSQL a batch
+// claim with FOR UPDATE SKIP LOCKED, see skipLocked.ts), its policy (lease, attempts, back-off) and what "done",
+// "failed" and "given up" mean for it; the loop is written here once.
 
 /** What the loop needs of a row: which one it is, and how many attempts were claimed before this one. */
 export interface Attempted {
@@ -38,6 +39,13 @@ export interface Failure {
 export interface RetryQueue<Row extends Attempted, Result> {
   /** Rows whose claim's lease ran out before `now` (their claimer died) are claimable again. */
   releaseExpired(now: Date): Promise<unknown>;
+  /**
+   * Claims at most `limit` rows due at `now` in one statement (PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers
+   * running at once take different rows instead of contending for the same ones), leased until `leaseUntil`,
+   * counting the attempt; returns them in the order they should be tried, each as it was before the claim. Rows
+   * the queue holds back are neither claimed nor returned. Without it, the loop reads `due` and `claim`s row by row.
+   */
+  claimDue?(now: Date, limit: number, leaseUntil: Date): Promise<Row[]>;
   /** Claimable rows due at `now`, in the order they should be tried, at most `limit`. */
   due(now: Date, limit: number): Promise<Row[]>;
   /** Before the claim: true leaves the row unclaimed this time, its attempts uncounted (the outbox's quiet hours). */
@@ -84,12 +92,20 @@ export function failureOf(policy: RetryPolicy, attempts: number, error: unknown,
 export async function runDue<Row extends Attempted, Result>(queue: RetryQueue<Row, Result>, policy: RetryPolicy, now: Date): Promise<Outcome<Result>[]> {
   const outcomes: Outcome<Result>[] = [];
   await queue.releaseExpired(now);
+  const leaseUntil = new Date(now.getTime() + policy.leaseMs);
+  if (queue.claimDue) {
+    for (;;) {
+      const claimed = await queue.claimDue(now, policy.batch, leaseUntil);
+      for (const row of claimed) outcomes.push(await attempt(queue, policy, row, now));
+      if (!policy.drain || claimed.length < policy.batch) return outcomes;
+    }
+  }
   for (;;) {
     const due = await queue.due(now, policy.batch);
     let claimedAny = false;
     for (const row of due) {
       if (queue.hold && (await queue.hold(row, now))) continue;
-      if (!(await queue.claim(row, new Date(now.getTime() + policy.leaseMs), now))) continue; // another claimer took it
+      if (!(await queue.claim(row, leaseUntil, now))) continue; // another claimer took it
       claimedAny = true;
       outcomes.push(await attempt(queue, policy, row, now));
     }

@@ -94,6 +94,64 @@ describe("the retry loop", () => {
     for (const r of table.rows.values()) expect(r).toMatchObject({ status: "done", attempts: 1 });
   });
 
+  it("with a batch claim (PostgreSQL's SKIP LOCKED), claimers running at once take different rows and never contend", async () => {
+    const clock = new FakeClock("2026-05-01T10:00:00Z");
+    const table = new FakeTable();
+    for (let id = 1; id <= 25; id++) table.add(id, clock.now());
+    let batches = 0;
+    /** One statement: due rows nobody has claimed, taken at once (as UPDATE … FOR UPDATE SKIP LOCKED RETURNING). */
+    const batched = (owner: string) => {
+      const q = table.queue(owner);
+      return Object.assign(q, {
+        claimDue: async (now: Date, limit: number, leaseUntil: Date) => {
+          await yieldTurn();
+          batches++;
+          const due = [...table.rows.values()].filter((r) => r.status === "waiting" && r.dueAt <= now).slice(0, limit);
+          const before = due.map((r) => ({ ...r }));
+          for (const r of due) Object.assign(r, { status: "working", leaseUntil, owner, attempts: r.attempts + 1 });
+          return before;
+        },
+        claim: async () => {
+          throw new Error("a queue with a batch claim is never claimed row by row");
+        },
+      });
+    };
+    const a = batched("a");
+    const b = batched("b");
+    const [fromA, fromB] = await Promise.all([runDue(a, policy({ batch: 4 }), clock.now()), runDue(b, policy({ batch: 4 }), clock.now())]);
+    expect(table.claims).toEqual({ won: 0, lost: 0 });
+    expect([...a.worked, ...b.worked].sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(fromA.length + fromB.length).toBe(25);
+    expect(a.worked.length).toBeGreaterThan(0);
+    expect(b.worked.length).toBeGreaterThan(0);
+    for (const r of table.rows.values()) expect(r).toMatchObject({ status: "done", attempts: 1 });
+    // Draining: batches of 4 until one comes back short (7 batches of rows and the empty ones that end each pass).
+    expect(batches).toBeGreaterThanOrEqual(7);
+  });
+
+  it("with a batch claim, backs off, gives up and honours leases as row by row", async () => {
+    const clock = new FakeClock("2026-05-01T10:00:00Z");
+    const table = new FakeTable();
+    table.add(1, clock.now());
+    const q = table.queue("a", failing);
+    const batch = Object.assign(q, {
+      claimDue: async (now: Date, limit: number, leaseUntil: Date) => {
+        const due = [...table.rows.values()].filter((r) => r.status === "waiting" && r.dueAt <= now).slice(0, limit);
+        const before = due.map((r) => ({ ...r }));
+        for (const r of due) Object.assign(r, { status: "working", leaseUntil, attempts: r.attempts + 1 });
+        return before;
+      },
+    });
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(...(await runDue(batch, policy({ maxAttempts: 3 }), clock.now())));
+      expect(table.row(1).dueAt.getTime() - clock.now().getTime()).toBe([1, 5, 30][i] * MINUTE);
+      clock.set(table.row(1).dueAt);
+    }
+    expect(outcomes).toEqual([{ ok: false, giveUp: false }, { ok: false, giveUp: false }, { ok: false, giveUp: true }]);
+    expect(table.row(1)).toMatchObject({ status: "failed", attempts: 3 });
+  });
+
   it("waits after each failure as long as the schedule says, the last wait repeating", async () => {
     const clock = new FakeClock("2026-05-01T10:00:00Z");
     const table = new FakeTable();

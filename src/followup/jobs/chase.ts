@@ -17,9 +17,10 @@ export function chaseJob(ctx: JobContext): JobHandler {
     if (phase === "response" && kase.respondedAt) return skipped("unit has responded");
     const due = phase === "response" ? kase.responseDueAt! : kase.resolveDueAt!;
     if (now >= due) return skipped("limit passed: escalation speaks instead");
-    // After downtime several points may be due at once: only the latest one speaks.
+    // After downtime several points may be due at once: only the latest one speaks. It may be claimed already (a
+    // batch claim takes both at once; another instance may be running it), and it still speaks.
     const later = await ctx.db.job.count({
-      where: { kind: "chase", caseId: kase.id, status: "pending", dueAt: { gt: job.dueAt, lte: now }, dedupeKey: { startsWith: `chase:${kase.id}:${round}:${phase}:` } },
+      where: { kind: "chase", caseId: kase.id, status: { in: ["pending", "running"] }, dueAt: { gt: job.dueAt, lte: now }, dedupeKey: { startsWith: `chase:${kase.id}:${round}:${phase}:` } },
     });
     if (later > 0) return skipped("a later reminder is due too");
     if (!kase.leadUnitId) return skipped("no lead unit");
