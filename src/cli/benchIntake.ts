@@ -1,0 +1,166 @@
+// npm run bench:intake [-- --db postgres --requests N --concurrency N --instances 1,3 --scenarios appeals,chatter
+// --warmup N] — messages per second through the HTTP channel (POST /api/channels/http/messages) at a fixed
+// concurrency, with one and with several service processes on one fresh database, and the same requests against
+// bare Koa in the same run as the ceiling. One JSON line per scenario × instance count on stdout; progress and a
+// summary on stderr. See cli/benchIntake/ for the scenarios, the processes, the databases and the load driver.
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { BenchDatabases } from "./benchIntake/databases.ts";
+import { percentile, runLoad, type LoadResult } from "./benchIntake/load.ts";
+import { serviceEnv, startBareKoa, startService, stopAll, type Instance } from "./benchIntake/processes.ts";
+import { readLetters, scenarios, type Scenario } from "./benchIntake/scenarios.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROUTE = "/api/channels/http/messages";
+
+const counts = (what: string) =>
+  z.string().transform((v, ctx) => {
+    const n = v.split(",").map((s) => Number(s.trim()));
+    if (n.some((x) => !Number.isInteger(x) || x < 1 || x > 16)) ctx.addIssue({ code: "custom", message: `${what}: whole numbers 1–16, comma-separated` });
+    return n;
+  });
+const optionsSchema = z.object({
+  db: z.enum(["sqlite", "postgres"]).default("sqlite"),
+  requests: z.coerce.number().int().min(1).max(10_000_000).default(2000),
+  concurrency: z.coerce.number().int().min(1).max(1000).default(20),
+  warmup: z.coerce.number().int().min(0).max(100_000).default(100),
+  instances: counts("--instances").default([1, 3]),
+  scenarios: z.string().default("appeals,chatter").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+  timeoutMs: z.coerce.number().int().min(100).default(60_000),
+});
+const { values } = parseArgs({
+  options: Object.fromEntries(["db", "requests", "concurrency", "warmup", "instances", "scenarios", "timeout-ms"].map((k) => [k, { type: "string" }])),
+});
+const parsed = optionsSchema.safeParse({ ...values, timeoutMs: values["timeout-ms"] });
+if (!parsed.success) {
+  console.error(`bench:intake: ${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  process.exit(2);
+}
+const options = parsed.data;
+
+const letters = readLetters(path.resolve(ROOT, process.env.SHARED_DATASETS ?? "../shared/datasets"));
+const all = scenarios(letters, Date.now().toString(36));
+const unknown = options.scenarios.filter((s) => !(s in all));
+if (unknown.length) {
+  console.error(`bench:intake: unknown scenario ${unknown.join(", ")} (known: ${Object.keys(all).join(", ")})`);
+  process.exit(2);
+}
+const databases = new BenchDatabases(options.db, process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:55432/postgres");
+
+/** Progress on stderr: one line rewritten on a terminal, a line every 5 s otherwise. */
+function progress(label: string, total: number) {
+  const tty = Boolean(process.stderr.isTTY);
+  const started = performance.now();
+  let last = 0;
+  return {
+    tick(done: number, errors: number) {
+      const now = performance.now();
+      if (now - last < (tty ? 500 : 5000) && done < total) return;
+      last = now;
+      const rate = done / ((now - started) / 1000);
+      const line = `${label}: ${done}/${total} · ${rate.toFixed(1)}/s · errors ${errors}`;
+      process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+    },
+    end() {
+      if (tty) process.stderr.write("\n");
+    },
+  };
+}
+
+interface Measured {
+  result: LoadResult;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** Warm-up, then the measured requests, numbered after the warm-up's so every message is new. */
+async function measure(label: string, targets: Instance[], scenario: Scenario): Promise<Measured> {
+  const check = scenario.checker();
+  const plan = { targets: targets.map((t) => t.base), path: ROUTE, concurrency: options.concurrency, body: scenario.message, check, timeoutMs: options.timeoutMs };
+  if (options.warmup) {
+    const warm = await runLoad({ ...plan, first: 0, count: options.warmup });
+    if (warm.errors) console.error(`${label}: ${warm.errors} of ${options.warmup} warm-up requests failed (${[...warm.reasons.keys()].join("; ")})`);
+  }
+  const shown = progress(label, options.requests);
+  const result = await runLoad({ ...plan, first: options.warmup, count: options.requests, progress: shown.tick });
+  shown.end();
+  // Right answers per second: a failed request does not count as served.
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { result, perSecond: round((result.requests - result.errors) / result.seconds), p50Ms: round(percentile(result.latencies, 0.5)), p99Ms: round(percentile(result.latencies, 0.99)) };
+}
+
+const summary: string[] = [];
+let failed = 0;
+let stopping: Instance[] = [];
+const cleanUp = async () => {
+  await stopAll(stopping);
+  await databases.dropAll();
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\nbench:intake: ${signal}, stopping the instances and dropping the databases`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+console.error(
+  `bench:intake on ${options.db} (${databases.describe()}): ${options.scenarios.join(", ")} × ${options.instances.join(", ")} instance(s), ` +
+    `concurrency ${options.concurrency}, ${options.requests} requests after ${options.warmup} warm-up; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`,
+);
+try {
+  for (const instances of options.instances) {
+    const bare = await startBareKoa(instances);
+    stopping = [...bare];
+    for (const name of options.scenarios) {
+      const scenario = all[name];
+      const tag = `${name} ×${instances}`;
+      const ceiling = await measure(`${tag} bare Koa`, bare, scenario);
+      const database = await databases.fresh();
+      console.error(`${tag}: starting ${instances} service process(es)…`);
+      const service = await startService(instances, serviceEnv(database.url, database.dataDir));
+      stopping = [...bare, ...service];
+      let ours: Measured;
+      try {
+        ours = await measure(`${tag} minhu`, service, scenario);
+      } finally {
+        await stopAll(service);
+        stopping = [...bare];
+      }
+      const ratio = Math.round((ours.perSecond / ceiling.perSecond) * 10_000) / 10_000;
+      console.log(
+        JSON.stringify({
+          db: options.db,
+          scenario: name,
+          instances,
+          concurrency: options.concurrency,
+          requests: options.requests,
+          perSecond: ours.perSecond,
+          p50Ms: ours.p50Ms,
+          p99Ms: ours.p99Ms,
+          errors: ours.result.errors,
+          bareKoaPerSecond: ceiling.perSecond,
+          bareKoaP99Ms: ceiling.p99Ms,
+          ratio,
+        }),
+      );
+      failed += ours.result.errors + ceiling.result.errors;
+      const reasons = [...ours.result.reasons].map(([r, n]) => `${n}× ${r}`).join("; ");
+      summary.push(
+        `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, errors ${ours.result.errors}` +
+          `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms  |  ${(ratio * 100).toFixed(2)}%${reasons ? `\n           errors: ${reasons}` : ""}`,
+      );
+    }
+    await stopAll(bare);
+    stopping = [];
+  }
+} finally {
+  await cleanUp();
+}
+console.error(`\nbench:intake on ${options.db}, concurrency ${options.concurrency}, ${options.requests} requests each:\n${summary.join("\n")}`);
+if (failed) {
+  console.error(`${failed} requests were not answered as expected (see errors above)`);
+  process.exitCode = 1;
+}

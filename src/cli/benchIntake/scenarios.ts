@@ -1,0 +1,93 @@
+// What the intake benchmark sends and what it accepts as the answer, one entry per scenario. Each request is a
+// message of its own (a new messageId and sender), with words from real residents' letters so the local
+// classifier does real work; each answer is checked, and anything else is counted as an error with its reason.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/** The default data's HTTP demo group (prisma/seed): a served group, @mention required. */
+export const DEMO_GROUP = { chatId: "yangguang-owners", chatName: "阳光花园业主群" } as const;
+
+export interface Scenario {
+  name: string;
+  /** The i-th request's body for POST /api/channels/http/messages. */
+  message(i: number): Record<string, unknown>;
+  /** A fresh checker per run (it may remember what it saw: no case number twice); null: a good answer. */
+  checker(): (body: unknown) => string | null;
+}
+
+/** Letters from the shared dataset (appeals-dev.tsv: text<TAB>label), by path, never copied into the project. */
+export function readLetters(datasetsDir: string): string[] {
+  const file = path.join(datasetsDir, "appeals-dev.tsv");
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.split("\t")[0].trim())
+    .filter(Boolean);
+}
+
+/**
+ * Texts that differ from each other: every letter's first `size` characters, then every letter's next `size`
+ * (when at least a tenth of a window is left), and so on; past the last window, smaller windows from the start
+ * (so a long run still gets texts, though these repeat words seen before). No two of the windows are the same.
+ */
+export function textWindows(letters: string[], size: number): (i: number) => string {
+  // A Set: the dataset holds some letters twice, and some that open alike.
+  const unique = new Set<string>();
+  for (let offset = 0; ; offset += size) {
+    const before = unique.size;
+    for (const letter of letters) if (letter.length - offset >= Math.ceil(size / 10)) unique.add(letter.slice(offset, offset + size));
+    if (unique.size === before) break;
+  }
+  const windows = [...unique];
+  return (i) => {
+    const round = Math.floor(i / windows.length);
+    const text = windows[i % windows.length];
+    return round === 0 ? text : text.slice(0, Math.max(10, Math.floor(text.length / (round + 1))));
+  };
+}
+
+const appealAnswer = z.object({
+  // An emergency (the emergency rules' words) opens a case as well, with its own reply.
+  outcome: z.enum(["appeal", "emergency"]),
+  case: z.object({ number: z.string().min(1) }),
+  replies: z.array(z.object({ chatId: z.string(), text: z.string().min(1) })).min(1),
+});
+const chatterAnswer = z.object({ outcome: z.literal("not_addressed"), replies: z.array(z.unknown()).length(0) });
+
+function problem(error: z.ZodError, body: unknown): string {
+  const outcome = typeof body === "object" && body && "outcome" in body ? String((body as { outcome: unknown }).outcome) : "none";
+  const issue = error.issues[0];
+  return `answer: outcome ${outcome}, ${issue.path.join(".") || "body"}: ${issue.message}`;
+}
+
+export function scenarios(letters: string[], runId: string): Record<string, Scenario> {
+  const appealText = textWindows(letters, 400);
+  // Group chatter is short: the openings of the letters.
+  const chatterText = textWindows(letters, 40);
+  const base = (kind: string, i: number) => ({ ...DEMO_GROUP, isGroup: true, messageId: `bench-${runId}-${kind}-${i}`, senderId: `bench-${runId}-${kind}-${i}`, senderName: "居民" });
+  return {
+    appeals: {
+      name: "appeals",
+      message: (i) => ({ ...base("appeal", i), text: `@小民 ${appealText(i)}`, mentionsBot: true }),
+      checker() {
+        // Each appeal opens a case of its own: a number given twice means one joined another (同诉) or was lost.
+        const numbers = new Set<string>();
+        return (body) => {
+          const parsed = appealAnswer.safeParse(body);
+          if (!parsed.success) return problem(parsed.error, body);
+          if (numbers.has(parsed.data.case.number)) return "case number given to an earlier appeal";
+          numbers.add(parsed.data.case.number);
+          return null;
+        };
+      },
+    },
+    chatter: {
+      name: "chatter",
+      message: (i) => ({ ...base("chatter", i), text: chatterText(i), mentionsBot: false }),
+      checker: () => (body) => {
+        const parsed = chatterAnswer.safeParse(body);
+        return parsed.success ? null : problem(parsed.error, body);
+      },
+    },
+  };
+}

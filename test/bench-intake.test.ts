@@ -1,0 +1,71 @@
+// npm run bench:intake: a tiny run (40 appeals, one instance) prints its JSON line with every request answered and
+// leaves nothing behind; the scenarios' checks catch a wrong answer. No timing is asserted: figures are printed.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { readLetters, scenarios, textWindows } from "../src/cli/benchIntake/scenarios.ts";
+import { testPostgresUrl } from "./helpers/database.ts";
+import { fromRoot, ROOT } from "./helpers/paths.ts";
+
+const line = z.strictObject({
+  db: z.enum(["sqlite", "postgres"]),
+  scenario: z.string(),
+  instances: z.number().int(),
+  concurrency: z.number().int(),
+  requests: z.number().int(),
+  perSecond: z.number().positive(),
+  p50Ms: z.number().nonnegative(),
+  p99Ms: z.number().nonnegative(),
+  errors: z.number().int(),
+  bareKoaPerSecond: z.number().positive(),
+  bareKoaP99Ms: z.number().nonnegative(),
+  ratio: z.number().positive(),
+});
+const letters = readLetters(fromRoot("../shared/datasets"));
+
+describe("npm run bench:intake", () => {
+  it("runs 40 appeals through one service process and bare Koa, every one answered with a case of its own, and cleans up", async () => {
+    // On the suite's PostgreSQL run (TEST_POSTGRES_URL), the bench's PostgreSQL path is the one checked.
+    const server = testPostgresUrl();
+    const args = ["--import", "tsx", "src/cli/benchIntake.ts", "--requests", "40", "--warmup", "5", "--instances", "1", "--scenarios", "appeals", ...(server ? ["--db", "postgres"] : [])];
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...(server ? { BENCH_POSTGRES_URL: server } : {}) }, timeout: 100_000 });
+    const lines = stdout.trim().split("\n").map((l) => line.parse(JSON.parse(l)));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ db: server ? "postgres" : "sqlite", scenario: "appeals", instances: 1, concurrency: 20, requests: 40, errors: 0 });
+    expect(stderr).toContain("appeals  ×1  minhu");
+    // Its own SQLite folder is gone (on PostgreSQL the databases are dropped: the suite's teardown lists what is left).
+    const dir = /on sqlite \(([^)]+)\)/.exec(stderr)?.[1];
+    if (!server) expect(dir && existsSync(dir)).toBe(false);
+  }, 120_000);
+
+  it("counts as errors an appeal answered without a case, a case number given twice, and chatter answered", () => {
+    const { appeals, chatter } = scenarios(letters, "t");
+    const check = appeals.checker();
+    const answer = (number: string) => ({ outcome: "appeal", case: { number }, replies: [{ chatId: "yangguang-owners", text: "已受理" }] });
+    expect(check(answer("2026-000001"))).toBeNull();
+    expect(check(answer("2026-000002"))).toBeNull();
+    expect(check(answer("2026-000001"))).toBe("case number given to an earlier appeal");
+    expect(check({ outcome: "chat", replies: [{ chatId: "yangguang-owners", text: "您好" }] })).toMatch(/^answer: outcome chat, /);
+    // A new checker for a new run: numbers are remembered per run only.
+    expect(appeals.checker()(answer("2026-000001"))).toBeNull();
+    const quiet = chatter.checker();
+    expect(quiet({ outcome: "not_addressed", replies: [] })).toBeNull();
+    expect(quiet({ outcome: "appeal", replies: [{ chatId: "x", text: "已受理" }] })).toMatch(/^answer: outcome appeal/);
+  });
+
+  it("sends each request as a new message from a new resident, with texts that differ", () => {
+    const { appeals, chatter } = scenarios(letters, "t");
+    const messages = Array.from({ length: 3000 }, (_, i) => appeals.message(i));
+    expect(new Set(messages.map((m) => m.messageId)).size).toBe(3000);
+    expect(new Set(messages.map((m) => m.senderId)).size).toBe(3000);
+    expect(new Set(messages.map((m) => m.text)).size).toBe(3000);
+    expect(messages[0]).toMatchObject({ chatId: "yangguang-owners", isGroup: true, mentionsBot: true });
+    expect(chatter.message(0)).toMatchObject({ chatId: "yangguang-owners", isGroup: true, mentionsBot: false });
+    expect(chatter.message(0).messageId).not.toBe(messages[0].messageId);
+    // Windows of one letter: its first 400 characters, then the next.
+    const next = textWindows(["甲".repeat(400) + "乙".repeat(100), "丙".repeat(50)], 400);
+    expect([0, 1, 2].map(next)).toEqual(["甲".repeat(400), "丙".repeat(50), "乙".repeat(100)]);
+  });
+});
