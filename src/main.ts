@@ -43,6 +43,10 @@ async function main() {
   const outboxTask = cron.schedule("*/10 * * * * *", () => {
     services.dispatcher.flush(services.clock()).catch((err) => log.error({ err }, "outbox pass failed"));
   }, { noOverlap: true });
+  // Messages another instance stored and did not answer (it died): taken over once its claim has run out.
+  const recoveryTask = cron.schedule("*/30 * * * * *", () => {
+    recoverUnprocessed(services).catch((err) => log.error({ err }, "recovery pass failed"));
+  }, { noOverlap: true });
   // Follow-up (催办, 督办, progress, 回访, retention): durable jobs in the database, run when due.
   const followUpTask = config.SCHEDULER_ENABLED
     ? cron.schedule(config.SCHEDULER_CRON, () => {
@@ -79,6 +83,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, "stopping");
     outboxTask.stop();
+    recoveryTask.stop();
     followUpTask?.stop();
     server.close();
     for (const channel of services.channels.values()) await channel.stop();

@@ -1,6 +1,8 @@
 // Builds everything the service runs on, from config: database, reference data, classifiers, intake, channels,
 // outbox. main.ts and the tests both start here.
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import path from "node:path";
 import type { Config } from "./config.ts";
 import { assertMigrated, engineOf, openDb, type Db } from "./db.ts";
@@ -22,6 +24,7 @@ import { HttpChannel } from "./channels/http/index.ts";
 import { SimulatorChannel } from "./channels/simulator/index.ts";
 import { WechatyChannel } from "./channels/wechaty/index.ts";
 import { WebhookChannel } from "./channels/webhook/index.ts";
+import { ChannelLease } from "./channels/lease.ts";
 import { Clock, parseOffset } from "./clock.ts";
 import { SettingsStore } from "./settings.ts";
 import { CaseService } from "./cases/service.ts";
@@ -42,6 +45,8 @@ export interface Services {
   config: Config;
   log: Logger;
   db: Db;
+  /** This instance among those on one database (host, process, a random part): who holds a channel's lease. */
+  instanceId: string;
   /** The service's time; every time-based step takes `clock()` as its `now`. */
   clock: () => Date;
   /** The clock itself: adjustable in development (the simulator's fast-forward). */
@@ -107,6 +112,9 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await evaluations.markInterrupted(clock());
 
   const channels = new Map<ChannelName, Channel>();
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  // Channels that allow one connection per account are held by one instance at a time (channels/lease.ts).
+  const leaseFor = (key: string) => new ChannelLease({ db, key, holder: instanceId, clock, log: log.child({ lease: key }) });
   const links = new SignedLinks(config.LINK_SECRET, (config.PUBLIC_URL ?? `http://${config.HOST === "0.0.0.0" ? "localhost" : config.HOST}:${config.PORT}`).replace(/\/+$/, ""));
   if (links.ephemeral && (config.wechatMp || config.wecom)) log.warn("LINK_SECRET is not set: links to photos and the survey page stop working when the service restarts");
   const ffmpegOk = await ffmpegCanDecodeAmr(config.FFMPEG_PATH);
@@ -160,6 +168,7 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
         puppet,
         puppetToken: config.WECHATY_PUPPET_TOKEN,
         log: log.child({ channel: "wechaty" }),
+        lease: leaseFor(`wechaty:${config.WECHATY_NAME}`),
         onMessage: async (message) => {
           await intake.receive(message, clock());
           await dispatcher.flush(clock());
@@ -187,10 +196,14 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
     channels.set("wecom", new WecomChannel(app));
     channels.set(
       "wecom-kf",
-      new WecomKfChannel(app, async (message) => {
-        await intake.receive(message, clock());
-        await dispatcher.flush(clock());
-      }),
+      new WecomKfChannel(
+        app,
+        async (message) => {
+          await intake.receive(message, clock());
+          await dispatcher.flush(clock());
+        },
+        leaseFor(`wecom-kf:${config.wecom.corpId}`),
+      ),
     );
   }
 
@@ -198,15 +211,17 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await ensureRetentionScheduled({ db }, clock());
   await ensureHotspotsScheduled({ db }, clock());
 
-  return { config, log, db, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations, replies, media, links, ffmpegOk };
+  return { config, log, db, instanceId, clock, clockControl, reference, settings, learning, cases, scheduler, intake, dispatcher, channels, classifierName: classifier.name, llm, local, prompts, evaluations, replies, media, links, ffmpegOk };
 }
 
-/** Messages a crash left stored but unanswered are answered at start (persist first, then act). */
+/**
+ * Messages a crash left stored but unanswered (persist first, then act) are answered at start and by a periodic
+ * pass on every instance: those another instance was processing when it died, once its claim has run out.
+ */
 export async function recoverUnprocessed(services: Services): Promise<number> {
-  const rows = await services.db.inboundMessage.findMany({ where: { status: "received" }, orderBy: { id: "asc" } });
-  for (const row of rows) await services.intake.process(row, services.clock());
-  if (rows.length) services.log.info({ count: rows.length }, "answered messages left unprocessed by the last run");
-  return rows.length;
+  const count = await services.intake.recover(services.clock());
+  if (count) services.log.info({ count }, "answered messages left unprocessed (a crash, or an instance that died)");
+  return count;
 }
 
 export { runFollowUp } from "./followup/run.ts";

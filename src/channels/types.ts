@@ -117,7 +117,8 @@ export class UndeliverableError extends Error {
   }
 }
 
-export type ChannelState = "up" | "starting" | "waiting_for_login" | "down" | "stopped";
+/** standby: another instance holds the channel's one connection (channels/lease.ts); this one takes over if it stops. */
+export type ChannelState = "up" | "starting" | "waiting_for_login" | "down" | "stopped" | "standby";
 
 export interface ChannelHealth {
   state: ChannelState;

@@ -23,6 +23,7 @@ import { detectEmergency, quotedCaseNumber, recogniseSmallTalk, stripAddress } f
 import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
 import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
+import { awaitAnswer, claimMessage, processingLease, unclaimedMessages } from "./claims.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
 
@@ -47,7 +48,10 @@ export class Intake {
     this.handlers = { ...deps, botName: deps.settings.botName, out: this.out, mediaTurns: this.mediaTurns };
   }
 
-  /** Takes one message from a channel. The same message id again returns the first answer and does nothing else. */
+  /**
+   * Takes one message from a channel. The same message id again returns the first answer and does nothing else: in
+   * this process it waits for the first, on another instance it waits for the claim in the database (claims.ts).
+   */
   receive(input: InboundMessageInput, now: Date): Promise<IntakeResult> {
     // Broken text (a lone surrogate, a NUL) is mended before anything is stored, so the message is never lost to it.
     // The channel's raw payload is kept as it came (stored as JSON, where such characters are escaped).
@@ -82,6 +86,8 @@ export class Intake {
             mentionsBot: m.mentionsBot,
             raw: (m.raw ?? { ...m, media: m.media ? { ...m.media, data: undefined } : undefined, raw: undefined }) as Prisma.InputJsonValue,
             receivedAt: now,
+            // Stored already claimed: whoever stores a message processes it.
+            ...processingLease(now),
           },
         });
         const attachments = MediaService.rowsFor(m, created.id, now);
@@ -94,8 +100,10 @@ export class Intake {
         where: { channel_messageId: { channel: m.channel, messageId: m.messageId } },
       });
       if (row.result) return row.result as unknown as IntakeResult;
-      // Stored but never answered: the process stopped half-way. Finish it now.
-      return this.process(row, now);
+      // Stored but never answered: nobody holds it (the instance that stored it died half-way), so finish it now;
+      // or another instance is at it, and its answer is this one's too.
+      if (await claimMessage(db, row.id, now)) return this.process(row, now);
+      return awaitAnswer(db, row.id);
     }
     if (m.media?.data) {
       const [own] = await db.attachment.findMany({ where: { inboundId: row.id, kind: m.media.kind }, take: 1 });
@@ -106,8 +114,27 @@ export class Intake {
     return this.process(row, now);
   }
 
-  /** Processes a stored message; also used at start-up for messages a crash left unanswered. */
-  async process(row: Row, now: Date): Promise<IntakeResult> {
+  /**
+   * Answers stored messages nobody holds (a crash, an instance that died): at start and periodically on every
+   * instance. Each is claimed first, so instances running this at once take different ones. Returns how many.
+   */
+  async recover(now: Date, batch = 100): Promise<number> {
+    let answered = 0;
+    for (;;) {
+      const rows = await unclaimedMessages(this.deps.db, now, batch);
+      let took = 0;
+      for (const row of rows) {
+        if (!(await claimMessage(this.deps.db, row.id, now))) continue; // another instance's pass took it
+        await this.process(row, now);
+        took++;
+      }
+      answered += took;
+      if (rows.length < batch || took === 0) return answered;
+    }
+  }
+
+  /** Processes a stored message this instance has claimed. */
+  private async process(row: Row, now: Date): Promise<IntakeResult> {
     try {
       return await this.decide(row, now);
     } catch (err) {

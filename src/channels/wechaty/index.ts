@@ -8,6 +8,7 @@ import type { Channel, ChannelHealth, ChannelState, InboundMessage, OutboundMess
 import { inboundMessageSchema } from "../types.ts";
 import type { Logger } from "../../log.ts";
 import { MEDIA_LIMITS } from "../../media/check.ts";
+import type { ChannelLease } from "../lease.ts";
 
 export interface WechatyChannelOptions {
   name: string;
@@ -16,6 +17,8 @@ export interface WechatyChannelOptions {
   puppetToken?: string;
   log: Logger;
   onMessage: (message: InboundMessage) => Promise<void>;
+  /** One login per account: with several instances, only the lease's holder logs in (the others stand by). */
+  lease?: ChannelLease;
 }
 
 const RESTART_DELAYS_MS = [5_000, 15_000, 60_000, 300_000];
@@ -32,14 +35,29 @@ export class WechatyChannel implements Channel {
   private stopping = false;
   /** The login QR code's content while a scan is awaited, drawn on the console (never sent to an outside site). */
   private qrcode: string | undefined;
+  /** Another instance holds the login (the lease): this one does not connect. */
+  private standingBy = false;
 
   constructor(private readonly opts: WechatyChannelOptions) {}
 
   health(): ChannelHealth {
+    if (this.standingBy) return this.opts.lease!.standby();
     return { state: this.state, ...(this.detail ? { detail: this.detail } : {}), ...(this.qrcode && this.state === "waiting_for_login" ? { qrcode: this.qrcode } : {}) };
   }
 
+  /** Logs in; with a lease, once this instance holds it (and logs out if another instance takes it over). */
   async start(): Promise<void> {
+    const lease = this.opts.lease;
+    if (!lease) return this.connect();
+    this.standingBy = true;
+    await lease.keep(async (held) => {
+      this.standingBy = !held;
+      if (held) await this.connect();
+      else await this.disconnect();
+    });
+  }
+
+  private async connect(): Promise<void> {
     this.stopping = false;
     this.state = "starting";
     const bot = WechatyBuilder.build({
@@ -76,6 +94,13 @@ export class WechatyChannel implements Channel {
   }
 
   async stop(): Promise<void> {
+    this.opts.lease?.stopKeeping();
+    await this.disconnect();
+    this.standingBy = false;
+    await this.opts.lease?.release();
+  }
+
+  private async disconnect(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
@@ -130,7 +155,7 @@ export class WechatyChannel implements Channel {
       const old = this.bot;
       this.bot = null;
       await old?.stop().catch(() => undefined);
-      if (!this.stopping) await this.start();
+      if (!this.stopping) await this.connect();
     }, delay);
     this.restartTimer.unref();
   }

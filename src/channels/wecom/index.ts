@@ -3,7 +3,8 @@
 //   (message/send) or an app group chat (appchat/send), photos included, and act on cases by writing to the app.
 // - "wecom-kf": 微信客服 for residents. Its callback carries only a token; the messages are pulled with sync_msg
 //   from a cursor kept in the database, and answered with send_msg within its window (5 messages in the
-//   48 hours after the resident's last message).
+//   48 hours after the resident's last message). With several instances one pulls: the holder of the channel's
+//   lease (../lease.ts); a nudge that reaches another instance is left in the database for the holder.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { Db } from "../../db.ts";
@@ -13,6 +14,7 @@ import { CallbackCrypto, CallbackError, parseXml } from "../wechat/callback.ts";
 import { parseMessage, readCallbackMessage } from "../wechat/messages.ts";
 import { UndeliverableError, type Channel, type ChannelHealth, type InboundMessage, type MediaRef, type OutboundMessage, type SendReceipt } from "../types.ts";
 import { MEDIA_LIMITS } from "../../media/check.ts";
+import type { ChannelLease } from "../lease.ts";
 
 export interface WecomOptions {
   corpId: string;
@@ -156,6 +158,9 @@ const FROM_RESIDENT = 3;
 const SESSION_CLOSED = new Set([95018]);
 
 /** 微信客服 for residents. A chat is one resident on one 客服 account: "open_kfid:external_userid". */
+/** A 微信客服 nudge left for the lease's holder: ChannelCursor rows keyed by account, the callback's token as cursor. */
+const NUDGE = "wecom-kf-nudge:";
+
 export class WecomKfChannel implements Channel {
   readonly name = "wecom-kf" as const;
   readonly pushes = true;
@@ -167,16 +172,39 @@ export class WecomKfChannel implements Channel {
     readonly app: WecomApp,
     /** Takes each resident's message, in order; resolves when it is stored. */
     private readonly onMessage: (message: InboundMessage) => Promise<void>,
+    /** One puller per account: with several instances, the lease's holder pulls. */
+    private readonly lease?: ChannelLease,
   ) {}
 
-  /** Reads on from where each account stopped, in case a nudge came while the service was down. */
+  /** Reads on from where each account stopped, in case a nudge came while the service was down (or went to another instance). */
   async start() {
+    if (!this.lease) return this.catchUp();
+    await this.lease.keep(
+      async (held) => (held ? this.catchUp() : undefined),
+      () => this.takeNudges(),
+    );
+  }
+  async stop() {
+    await this.lease?.release();
+  }
+  health(): ChannelHealth {
+    if (this.lease?.heldElsewhere) return this.lease.standby();
+    return this.app.health();
+  }
+
+  private async catchUp() {
     const cursors = await this.app.opts.db.channelCursor.findMany({ where: { key: { startsWith: "wecom-kf:" } } });
     for (const c of cursors) void this.sync(c.key.slice("wecom-kf:".length)).catch(() => undefined);
+    await this.takeNudges();
   }
-  async stop() {}
-  health(): ChannelHealth {
-    return this.app.health();
+
+  /** Nudges that reached instances without the lease, pulled here (each taken once: the row is deleted first). */
+  private async takeNudges() {
+    const db = this.app.opts.db;
+    for (const n of await db.channelCursor.findMany({ where: { key: { startsWith: NUDGE } } })) {
+      const { count } = await db.channelCursor.deleteMany({ where: { key: n.key, updatedAt: n.updatedAt } });
+      if (count) void this.sync(n.key.slice(NUDGE.length), n.cursor || undefined).catch(() => undefined);
+    }
   }
   fetchMedia(ref: MediaRef) {
     return this.app.fetchMedia(ref);
@@ -188,6 +216,7 @@ export class WecomKfChannel implements Channel {
    * (and the intake takes each message id once).
    */
   sync(openKfId: string, token?: string): Promise<void> {
+    if (this.lease && !this.lease.holds(this.app.opts.clock())) return this.pullElsewhere(openKfId, token);
     const running = this.syncing.get(openKfId);
     if (running) {
       running.again = true;
@@ -206,6 +235,14 @@ export class WecomKfChannel implements Channel {
     })();
     this.syncing.set(openKfId, entry);
     return entry.done;
+  }
+
+  /** Without the lease: pulls if nobody holds it; else leaves the nudge (and its token) to the holder. */
+  private async pullElsewhere(openKfId: string, token?: string): Promise<void> {
+    const now = this.app.opts.clock();
+    if (await this.lease!.take(now)) return this.sync(openKfId, token);
+    const key = `${NUDGE}${openKfId}`;
+    await this.app.opts.db.channelCursor.upsert({ where: { key }, create: { key, cursor: token ?? "", updatedAt: now }, update: { cursor: token ?? "", updatedAt: now } });
   }
 
   private async pull(openKfId: string, token?: string) {

@@ -33,8 +33,8 @@ export default async function orgView() {
 
 // ---- channels ----
 
-const CHANNEL_STATES = { up: "已连接", starting: "启动中", waiting_for_login: "等待扫码登录", down: "异常", stopped: "已停止", off: "未启用" };
-const STATE_CLASS = { up: "ok", starting: "info", waiting_for_login: "warn", down: "bad", stopped: "bad", off: "" };
+const CHANNEL_STATES = { up: "已连接", starting: "启动中", waiting_for_login: "等待扫码登录", down: "异常", stopped: "已停止", standby: "待命（另一实例连接中）", off: "未启用" };
+const STATE_CLASS = { up: "ok", starting: "info", waiting_for_login: "warn", down: "bad", stopped: "bad", standby: "info", off: "" };
 /** Channels whose address is pasted into WeChat's or WeCom's admin as the callback URL. */
 const CALLBACK_CHANNELS = new Set(["wechat-mp", "wecom", "wecom-kf"]);
 /** While a channel is coming up or waits for its QR code to be scanned, the card looks again this often. */
