@@ -15,6 +15,8 @@ export const settingsSchema = z.object({
   chasePoints: z.array(z.number().gt(0).lt(1)).max(5).default([0.5, 0.8]),
   /** Raise an overdue case to the street this many hours after it was raised to the community (二级督办). */
   secondEscalationHours: z.number().positive().default(24),
+  /** Raise it on to the district this many hours after it was raised to the street (三级督办), where a district is kept. */
+  thirdEscalationHours: z.number().positive().default(24),
   /** Tell the resident the case is still being handled after this many days without news. */
   stillHandlingDays: z.number().positive().default(3),
   /** Ask for the resident's satisfaction this many hours after resolution (回访). */
@@ -79,6 +81,7 @@ export const SETTING_LABELS: Record<keyof Settings, { label: string; hint: strin
   autoDispatch: { label: "自动派单", hint: "机器人有把握的工单直接派给主责单位" },
   chasePoints: { label: "催办节点", hint: "在时限过去的这些比例时催办，如 [0.5, 0.8]" },
   secondEscalationHours: { label: "二级督办（小时）", hint: "一级督办后多少小时仍未办结，升级到街道" },
+  thirdEscalationHours: { label: "三级督办（小时）", hint: "二级督办后多少小时仍未办结，升级到区（设有区一级时）" },
   stillHandlingDays: { label: "进展告知（天）", hint: "多少天没有消息时告诉居民仍在办理" },
   surveyDelayHours: { label: "回访延迟（小时）", hint: "办结后多少小时请居民评价" },
   surveyReminderHours: { label: "回访提醒（小时）", hint: "未评价时多少小时后提醒一次" },

@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Context, Middleware } from "koa";
 import type { Db } from "../db.ts";
 import { AppError, AuthenticationError, AuthorizationError } from "../errors.ts";
+import { CITY_WIDE_ONLY, scopeOf } from "../org/scope.ts";
 
 export const SESSION_COOKIE = "minhu_session";
 const SESSION_HOURS = 12;
@@ -16,6 +17,8 @@ export interface SessionUser {
   role: "worker" | "admin";
   gridIds: number[];
   unitIds: number[];
+  /** An administrator of this district or street (org/scope.ts); null: the whole city. */
+  areaId: number | null;
   /** Signed in with a generated password: only these routes answer until they have set their own. */
   mustChangePassword: boolean;
 }
@@ -39,8 +42,14 @@ export async function endSession(db: Db, ctx: Context) {
   ctx.cookies.set(SESSION_COOKIE, "", { httpOnly: true, sameSite: "strict", expires: new Date(0), overwrite: true });
 }
 
-/** Signed in, not disabled, one of `roles`; changes also need the session's CSRF token in `x-csrf-token`. */
-export function requireUser(db: Db, roles: SessionUser["role"][], now: () => Date): Middleware {
+/**
+ * Signed in, not disabled, one of `roles`; changes also need the session's CSRF token in `x-csrf-token`. Sets
+ * ctx.state.scope (org/scope.ts). A route for administrators only is city-wide unless it says `areaAdmins`: an
+ * administrator of a district or a street is refused there, so a new admin route is closed to them until it
+ * applies their scope.
+ */
+export function requireUser(db: Db, roles: SessionUser["role"][], now: () => Date, opts: { areaAdmins?: boolean } = {}): Middleware {
+  const adminOnly = !roles.includes("worker");
   return async function signedIn(ctx, next) {
     const token = ctx.cookies.get(SESSION_COOKIE);
     const session = token ? await db.session.findUnique({ where: { tokenHash: hash(token) }, include: { user: true } }) : null;
@@ -50,8 +59,10 @@ export function requireUser(db: Db, roles: SessionUser["role"][], now: () => Dat
     }
     const u = session.user;
     if (!roles.includes(u.role as SessionUser["role"])) throw AuthorizationError();
+    if (adminOnly && u.areaId && !opts.areaAdmins) throw AuthorizationError(CITY_WIDE_ONLY);
     if (u.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(ctx.path)) throw new AppError("password_change_required", 403, "请先修改初始密码");
-    ctx.state.user = { id: u.id, username: u.username, displayName: u.displayName, role: u.role, gridIds: u.gridIds, unitIds: u.unitIds, mustChangePassword: u.mustChangePassword } as SessionUser;
+    ctx.state.user = { id: u.id, username: u.username, displayName: u.displayName, role: u.role, gridIds: u.gridIds, unitIds: u.unitIds, areaId: u.areaId, mustChangePassword: u.mustChangePassword } as SessionUser;
+    ctx.state.scope = await scopeOf(db, u);
     ctx.state.csrfToken = session.csrfToken;
     ctx.state.sessionId = session.id;
     await next();

@@ -7,7 +7,7 @@ import { forgetName } from "./throttle.ts";
 
 export async function createUser(
   db: Db,
-  u: { username: string; displayName: string; role: "worker" | "admin"; gridIds?: number[]; unitIds?: number[]; password?: string },
+  u: { username: string; displayName: string; role: "worker" | "admin"; gridIds?: number[]; unitIds?: number[]; areaId?: number | null; password?: string },
 ) {
   const password = u.password ?? generatePassword();
   const passwordHash = await hashPassword(password);
@@ -20,6 +20,7 @@ export async function createUser(
           role: u.role,
           gridIds: u.gridIds ?? [],
           unitIds: u.unitIds ?? [],
+          areaId: u.areaId ?? null,
           passwordHash,
           mustChangePassword: u.password === undefined,
         },

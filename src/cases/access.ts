@@ -1,18 +1,19 @@
 // Who may see and do what on a case: one policy for the API, the console and the chat commands.
 // A unit sees a case only once it has been dispatched to it, as lead or cooperating unit; a cooperating unit only
-// adds notes; a worker sees their grids' cases and the cases dispatched to their units; administrators and
-// worker tokens see all. A case someone may not see reads exactly like a case that does not exist.
+// adds notes; a worker sees their grids' cases and the cases dispatched to their units, a district's or a street's
+// administrator those of its grids and units (org/scope.ts); the city's administrators and worker tokens see all. A case someone may not see reads exactly like a case that does not exist.
 import type { Db, Prisma } from "../db.ts";
 import { actionsFrom, type Actor, type CaseAction } from "../domain/caseMachine.ts";
 import type { CaseStatus } from "../domain/case.ts";
+import type { Scope } from "../org/scope.ts";
 
 /** Whoever asks: an API token, a console session, or a unit writing in its work chat. */
 export interface CaseViewer {
   role: "unit" | "worker" | "admin";
   /** A unit's own id (unit tokens and unit chats). */
   unitId: number | null;
-  /** A signed-in worker's grids and units; null means every case. */
-  scope: { gridIds: number[]; unitIds: number[] } | null;
+  /** A signed-in worker's grids and units, or a district's or street's administrator's (org/scope.ts); null means every case. */
+  scope: Scope | null;
 }
 
 /** The one answer for a case that is missing or not the asker's, so numbers cannot be probed. */

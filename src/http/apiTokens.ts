@@ -5,6 +5,7 @@ import type { Middleware } from "koa";
 import type { Db } from "../db.ts";
 import { AuthenticationError } from "../errors.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
+import type { Scope } from "../org/scope.ts";
 
 /** Who is calling: a system or unit with an API token, or a person signed in to the console. */
 export interface Principal {
@@ -15,8 +16,8 @@ export interface Principal {
   role: "unit" | "worker" | "admin";
   /** A unit token's unit. */
   unitId: number | null;
-  /** A signed-in worker's scope; null means every case (administrators, worker tokens). */
-  scope: { gridIds: number[]; unitIds: number[] } | null;
+  /** A signed-in worker's grids and units, or a district's or street's administrator's area (org/scope.ts); null means every case (the city's administrators, worker tokens). */
+  scope: Scope | null;
 }
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
@@ -77,7 +78,7 @@ export function requirePrincipal(db: Db, now: () => Date): Middleware {
         name: u.displayName,
         role: u.role,
         unitId: null,
-        scope: u.role === "admin" ? null : { gridIds: (u.gridIds as number[]) ?? [], unitIds: (u.unitIds as number[]) ?? [] },
+        scope: ctx.state.scope as Scope | null,
       } satisfies Principal;
       await next();
     });

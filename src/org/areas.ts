@@ -2,7 +2,8 @@
 // grid, the served group a message came from, the building and grid an appeal names), and as administrators keep it.
 import { refuseDuplicate, type Db } from "../db.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
-import { AppError, NotFoundError, ValidationError } from "../errors.ts";
+import { AppError, AuthorizationError, NotFoundError, ValidationError } from "../errors.ts";
+import { areasIn, type Scope } from "./scope.ts";
 
 export const AREA_LEVELS = ["city", "district", "street", "community", "grid", "building"] as const;
 export type AreaLevel = (typeof AREA_LEVELS)[number];
@@ -20,10 +21,13 @@ export interface Place {
   gridId: number | null;
 }
 
-/** The areas above a case's grid, nearest first (community, street); without a grid, the streets. */
-export async function escalationChain(db: Db, gridId: number | null): Promise<number[]> {
+/**
+ * The areas above a case's grid, nearest first (community, street, district, city); without a grid, the area of
+ * its lead unit (`unitAreaId`, when it has one) and those above it; without either, the first street.
+ */
+export async function escalationChain(db: Db, gridId: number | null, unitAreaId: number | null = null): Promise<number[]> {
   const chain: number[] = [];
-  let area = gridId ? await db.area.findUnique({ where: { id: gridId } }) : null;
+  let area = gridId ? await db.area.findUnique({ where: { id: gridId } }) : unitAreaId ? { id: 0, parentId: unitAreaId } : null;
   while (area?.parentId) {
     area = await db.area.findUnique({ where: { id: area.parentId } });
     if (area) chain.push(area.id);
@@ -33,6 +37,22 @@ export async function escalationChain(db: Db, gridId: number | null): Promise<nu
     chain.push(...streets.map((s) => s.id));
   }
   return chain;
+}
+
+/** For each grid, the area of `level` above it (its street, its district …), for KPIs that roll up. */
+export async function gridsAbove(db: Db, level: AreaLevel): Promise<Map<number, { id: number; name: string }>> {
+  const areas = new Map((await db.area.findMany({ where: { level: { not: "building" } }, select: { id: true, name: true, level: true, parentId: true } })).map((a) => [a.id, a]));
+  const out = new Map<number, { id: number; name: string }>();
+  for (const grid of areas.values()) {
+    if (grid.level !== "grid") continue;
+    for (let a = areas.get(grid.parentId ?? -1), depth = 0; a && depth < AREA_LEVELS.length; a = areas.get(a.parentId ?? -1), depth++) {
+      if (a.level === level) {
+        out.set(grid.id, { id: a.id, name: a.name });
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** The served group a message came from: by its chat id, or by its name (room ids change when WeChat logs in again). */
@@ -63,39 +83,54 @@ export async function placeOf(db: Db, text: string, group: { gridId: number | nu
   return { location, buildingId: building?.id ?? null, gridId: group?.gridId ?? building?.parentId ?? null };
 }
 
-/** The parent must exist and sit one level up; a city has none, and a district or a street may have none. */
-async function checkParent(db: Db, level: AreaLevel, parentId: number | null): Promise<void> {
+/**
+ * The parent must exist and sit one level up; a city has none, and a district or a street may have none. An
+ * administrator of a district or a street names a parent in it (one elsewhere reads as one that does not exist), and
+ * adds nothing at the top.
+ */
+async function checkParent(db: Db, level: AreaLevel, parentId: number | null, scope: Scope | null): Promise<void> {
   const want = PARENT_LEVEL[level];
   if (!want) {
     if (parentId) throw ValidationError(`${LEVEL_LABELS[level]}没有上级区域`, { field: "parentId" });
+    if (scope?.area) throw ValidationError(`请选择上级区域`, { field: "parentId" });
     return;
   }
-  if (!parentId && MAY_BE_TOP.has(level)) return;
-  const parent = parentId ? await db.area.findUnique({ where: { id: parentId } }) : null;
+  if (!parentId && MAY_BE_TOP.has(level) && !scope?.area) return;
+  const parent = parentId ? await db.area.findFirst({ where: { AND: [{ id: parentId }, areasIn(scope)] } }) : null;
   if (!parent || parent.level !== want) throw ValidationError(`请选择上级${LEVEL_LABELS[want]}`, { field: "parentId" });
 }
 
+/** An area the administrator may change: in their scope (else not found) and below their own area (the level above keeps that). */
+async function keptArea(db: Db, id: number, scope: Scope | null) {
+  const area = await db.area.findFirst({ where: { AND: [{ id }, areasIn(scope)] } });
+  if (!area) throw NotFoundError("区域不存在");
+  if (area.id === scope?.area?.id) throw AuthorizationError(`${area.name}由上级管理员维护，只能修改其下级区域`);
+  return area;
+}
+
 /** Adds an area under a parent one level up; a name its parent already has is a conflict. */
-export async function createArea(db: Db, area: { level: AreaLevel; name: string; parentId: number | null }) {
-  await checkParent(db, area.level, area.parentId);
+export async function createArea(db: Db, area: { level: AreaLevel; name: string; parentId: number | null }, scope: Scope | null = null) {
+  await checkParent(db, area.level, area.parentId, scope);
   return refuseDuplicate(() => db.area.create({ data: area }), `同一上级下已有“${area.name}”`);
 }
 
 /** Renames an area or moves it under another parent of the level above. */
-export async function changeArea(db: Db, id: number, changes: { name?: string; parentId?: number | null }): Promise<void> {
-  const area = await db.area.findUnique({ where: { id } });
-  if (!area) throw NotFoundError("区域不存在");
-  if (changes.parentId !== undefined) await checkParent(db, area.level as AreaLevel, changes.parentId);
+export async function changeArea(db: Db, id: number, changes: { name?: string; parentId?: number | null }, scope: Scope | null = null): Promise<void> {
+  const area = await keptArea(db, id, scope);
+  if (changes.parentId !== undefined) await checkParent(db, area.level as AreaLevel, changes.parentId, scope);
   await refuseDuplicate(() => db.area.update({ where: { id }, data: changes }), `同一上级下已有“${changes.name}”`);
 }
 
-/** Deletes an area nothing hangs on; one with sub-areas, groups, units or cases is refused, naming what it still has. */
-export async function deleteArea(db: Db, id: number): Promise<void> {
-  const area = await db.area.findUnique({ where: { id }, include: { _count: { select: { children: true, groups: true, units: true, casesInGrid: true, casesInBuilding: true } } } });
-  if (!area) throw NotFoundError("区域不存在");
+/**
+ * Deletes an area nothing hangs on; one with sub-areas, groups, units, cases or the administrators scoped to it is
+ * refused, naming what it still has.
+ */
+export async function deleteArea(db: Db, id: number, scope: Scope | null = null): Promise<void> {
+  await keptArea(db, id, scope);
+  const area = await db.area.findUniqueOrThrow({ where: { id }, include: { _count: { select: { children: true, groups: true, units: true, casesInGrid: true, casesInBuilding: true, admins: true } } } });
   const c = area._count;
-  if (c.children || c.groups || c.units || c.casesInGrid || c.casesInBuilding) {
-    throw new AppError("in_use", 409, `“${area.name}”仍有${[c.children && "下级区域", c.groups && "群", c.units && "单位", (c.casesInGrid || c.casesInBuilding) && "工单"].filter(Boolean).join("、")}，不能删除`);
+  if (c.children || c.groups || c.units || c.casesInGrid || c.casesInBuilding || c.admins) {
+    throw new AppError("in_use", 409, `“${area.name}”仍有${[c.children && "下级区域", c.groups && "群", c.units && "单位", (c.casesInGrid || c.casesInBuilding) && "工单", c.admins && "管理员"].filter(Boolean).join("、")}，不能删除`);
   }
   await db.area.delete({ where: { id } });
 }

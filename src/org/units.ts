@@ -1,6 +1,7 @@
 // The units cases are sent to (departments, property companies, committees …), as administrators keep them; how each
 // is reached is in contacts.ts.
 import { refuseDuplicate, type Db } from "../db.ts";
+import { checkOwnArea, unitsIn, type Scope } from "./scope.ts";
 import { NotFoundError } from "../errors.ts";
 
 export interface UnitInput {
@@ -9,8 +10,9 @@ export interface UnitInput {
   areaId: number | null;
 }
 
-/** Adds a unit; a name already used is a conflict. */
-export async function createUnit(db: Db, unit: UnitInput): Promise<{ id: number }> {
+/** Adds a unit (in an area of the scope's); a name already used is a conflict. */
+export async function createUnit(db: Db, unit: UnitInput, scope: Scope | null = null): Promise<{ id: number }> {
+  await checkOwnArea(db, scope, unit.areaId);
   return refuseDuplicate(() => db.unit.create({ data: unit }), `已有单位“${unit.name}”`);
 }
 
@@ -18,9 +20,10 @@ export async function createUnit(db: Db, unit: UnitInput): Promise<{ id: number 
  * Changes a unit; a name already used is a conflict. The responsibility list shows lead units by name, so the
  * cached list is reloaded.
  */
-export async function changeUnit(deps: { db: Db; reference: { reload(): Promise<unknown> } }, id: number, changes: Partial<UnitInput>): Promise<void> {
+export async function changeUnit(deps: { db: Db; reference: { reload(): Promise<unknown> } }, id: number, changes: Partial<UnitInput>, scope: Scope | null = null): Promise<void> {
   const { db } = deps;
-  if (!(await db.unit.findUnique({ where: { id } }))) throw NotFoundError("单位不存在");
+  if (!(await db.unit.findFirst({ where: { AND: [{ id }, unitsIn(scope)] } }))) throw NotFoundError("单位不存在");
+  await checkOwnArea(db, scope, changes.areaId);
   await refuseDuplicate(() => db.unit.update({ where: { id }, data: changes }), `已有单位“${changes.name}”`);
   await deps.reference.reload();
 }

@@ -1,8 +1,10 @@
-// Administrators keep the organisation as data: the area hierarchy (街道 → 社区 → 网格 → 楼栋) and who answers
-// for each area, the units and how they are reached, which chat groups the bot serves and in which grid, and the
-// run-time settings. Every change takes effect on the next message (groups, contacts and areas are read per
-// message; settings within seconds). Admin sessions only; every change is logged with who.
+// Administrators keep the organisation as data: the area hierarchy (市 → 区 → 街道 → 社区 → 网格 → 楼栋) and who
+// answers for each area, the units and how they are reached, which chat groups the bot serves and in which grid, and
+// the run-time settings. Every change takes effect on the next message (groups, contacts and areas are read per
+// message; settings within seconds). Admin sessions only; every change is logged with who. An administrator of a
+// district or a street keeps only theirs (org/scope.ts); emergency rules and settings are the city's.
 import Router from "@koa/router";
+import type Koa from "koa";
 import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
@@ -12,6 +14,7 @@ import { addContact, removeContact } from "../org/contacts.ts";
 import { changeGroup, joinedGroups, serveGroup, stopServingGroup } from "../org/groups.ts";
 import { readOrganisation } from "../org/overview.ts";
 import { changeUnit, createUnit } from "../org/units.ts";
+import { refuseAreaAdmin, type Scope } from "../org/scope.ts";
 import { addEmergencyRule, changeEmergencyRule, listEmergencyRules } from "../reference.ts";
 import { DEFAULT_SETTINGS, SETTING_LABELS, checkSettingChanges } from "../settings.ts";
 import { CHANNEL_NAMES, CONTACT_CHANNELS } from "../channels/types.ts";
@@ -68,14 +71,23 @@ export const groupUpdateSchema = z.object({
 export function adminOrgRoutes(services: Services): Router {
   const { db, log, reference } = services;
   const router = new Router({ prefix: "/api/admin" });
-  router.use(requireUser(db, ["admin"], services.clock));
+  router.use(requireUser(db, ["admin"], services.clock, { areaAdmins: true }));
   const by = (ctx: { state: { user: SessionUser } }) => ctx.state.user.id;
+  const scopeOf = (ctx: { state: { scope?: Scope | null } }) => ctx.state.scope ?? null;
+  /** What only the city's administrators keep. */
+  const cityWide: Koa.Middleware = async (ctx, next) => {
+    refuseAreaAdmin(scopeOf(ctx));
+    await next();
+  };
 
-  // ---- everything at once, for the page ----
+  // ---- everything at once, for the page: a district's or a street's administrator sees theirs ----
   router.get("/org", async (ctx) => {
-    const { areas, units, groups } = await readOrganisation(db);
+    const scope = scopeOf(ctx);
+    const { areas, units, groups } = await readOrganisation(db, scope);
     ctx.body = {
       levels: LEVEL_LABELS,
+      /** The district or street the administrator keeps (their own area's name and level are kept by the level above); null: the city. */
+      scope: scope?.area ? { areaId: scope.area.id, name: scope.area.name, level: scope.area.level } : null,
       areas: areas.map((a) => ({ id: a.id, level: a.level, name: a.name, parentId: a.parentId, contacts: a.contacts.map(contactOut) })),
       units: units.map((u) => ({ id: u.id, name: u.name, kind: u.kind, areaId: u.areaId, matters: u._count.ledMatters, contacts: u.contacts.map(contactOut) })),
       groups: groups.map((g) => ({ id: g.id, channel: g.channel, chatId: g.chatId, name: g.name, gridId: g.gridId, enabled: g.enabled, mentionRequired: g.mentionRequired })),
@@ -84,13 +96,13 @@ export function adminOrgRoutes(services: Services): Router {
 
   /** Group chats the running bot is in, marked when already served. */
   router.get("/groups/joined", async (ctx) => {
-    ctx.body = { joined: await joinedGroups({ db, log }, services.channels.values()) };
+    ctx.body = { joined: await joinedGroups({ db, log }, services.channels.values(), scopeOf(ctx)) };
   });
 
   // ---- areas ----
   router.post("/areas", async (ctx) => {
     const body = parseInput(areaSchema, ctx.request.body);
-    const area = await createArea(db, body);
+    const area = await createArea(db, body, scopeOf(ctx));
     log.info({ by: by(ctx), areaId: area.id, level: area.level }, "area created");
     ctx.status = 201;
     ctx.body = { id: area.id };
@@ -99,14 +111,14 @@ export function adminOrgRoutes(services: Services): Router {
   router.patch("/areas/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(areaUpdateSchema, ctx.request.body);
-    await changeArea(db, id, body);
+    await changeArea(db, id, body, scopeOf(ctx));
     log.info({ by: by(ctx), areaId: id }, "area changed");
     ctx.body = { id };
   });
 
   router.delete("/areas/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
-    await deleteArea(db, id);
+    await deleteArea(db, id, scopeOf(ctx));
     log.info({ by: by(ctx), areaId: id }, "area deleted");
     ctx.status = 204;
   });
@@ -114,7 +126,7 @@ export function adminOrgRoutes(services: Services): Router {
   // ---- units ----
   router.post("/units", async (ctx) => {
     const body = parseInput(unitSchema, ctx.request.body);
-    const unit = await createUnit(db, body);
+    const unit = await createUnit(db, body, scopeOf(ctx));
     log.info({ by: by(ctx), unitId: unit.id }, "unit created");
     ctx.status = 201;
     ctx.body = { id: unit.id };
@@ -123,7 +135,7 @@ export function adminOrgRoutes(services: Services): Router {
   router.patch("/units/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(unitSchema.partial(), ctx.request.body);
-    await changeUnit({ db, reference }, id, body);
+    await changeUnit({ db, reference }, id, body, scopeOf(ctx));
     log.info({ by: by(ctx), unitId: id }, "unit changed");
     ctx.body = { id };
   });
@@ -133,14 +145,14 @@ export function adminOrgRoutes(services: Services): Router {
     router.post(`/${owner}s/:id/contacts`, async (ctx) => {
       const { id } = parseInput(idParam, ctx.params);
       const body = parseInput(contactSchema, ctx.request.body);
-      const contact = await addContact(db, owner, id, body);
+      const contact = await addContact(db, owner, id, body, scopeOf(ctx));
       log.info({ by: by(ctx), [`${owner}Id`]: id, contactId: contact.id, kind: body.kind }, `${owner} contact added`);
       ctx.status = 201;
       ctx.body = { id: contact.id };
     });
     router.delete(`/${owner}-contacts/:id`, async (ctx) => {
       const { id } = parseInput(idParam, ctx.params);
-      await removeContact(db, owner, id);
+      await removeContact(db, owner, id, scopeOf(ctx));
       log.info({ by: by(ctx), contactId: id }, `${owner} contact removed`);
       ctx.status = 204;
     });
@@ -149,7 +161,7 @@ export function adminOrgRoutes(services: Services): Router {
   // ---- chat groups ----
   router.post("/groups", async (ctx) => {
     const body = parseInput(groupSchema, ctx.request.body);
-    const group = await serveGroup(db, body);
+    const group = await serveGroup(db, body, scopeOf(ctx));
     log.info({ by: by(ctx), groupId: group.id, channel: group.channel }, "group served");
     ctx.status = 201;
     ctx.body = { id: group.id };
@@ -158,25 +170,25 @@ export function adminOrgRoutes(services: Services): Router {
   router.patch("/groups/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
     const body = parseInput(groupUpdateSchema, ctx.request.body);
-    await changeGroup(db, id, body);
+    await changeGroup(db, id, body, scopeOf(ctx));
     log.info({ by: by(ctx), groupId: id, gridId: body.gridId, enabled: body.enabled, mentionRequired: body.mentionRequired }, "group changed");
     ctx.body = { id };
   });
 
   router.delete("/groups/:id", async (ctx) => {
     const { id } = parseInput(idParam, ctx.params);
-    await stopServingGroup(db, id);
+    await stopServingGroup(db, id, scopeOf(ctx));
     log.info({ by: by(ctx), groupId: id }, "group no longer served");
     ctx.status = 204;
   });
 
-  // ---- emergency rules: answered at once with the hotline, before anything slow ----
-  router.get("/emergency-rules", async (ctx) => {
+  // ---- emergency rules: answered at once with the hotline, before anything slow (the city's) ----
+  router.get("/emergency-rules", cityWide, async (ctx) => {
     const rules = await listEmergencyRules(db);
     ctx.body = { rules: rules.map((r) => ({ code: r.code, name: r.name, keywords: r.keywords, excludes: r.excludes, hotline: r.hotline, advice: r.advice, active: r.active, updatedAt: r.updatedAt })) };
   });
 
-  router.post("/emergency-rules", async (ctx) => {
+  router.post("/emergency-rules", cityWide, async (ctx) => {
     const body = parseInput(emergencyRuleSchema, ctx.request.body);
     await addEmergencyRule({ db, reference }, body);
     log.info({ by: by(ctx), rule: body.code }, "emergency rule added");
@@ -184,7 +196,7 @@ export function adminOrgRoutes(services: Services): Router {
     ctx.body = { code: body.code };
   });
 
-  router.put("/emergency-rules/:code", async (ctx) => {
+  router.put("/emergency-rules/:code", cityWide, async (ctx) => {
     const code = String(ctx.params.code);
     const body = parseInput(emergencyRuleUpdateSchema, ctx.request.body);
     await changeEmergencyRule({ db, reference }, code, body, services.clock());
@@ -192,13 +204,13 @@ export function adminOrgRoutes(services: Services): Router {
     ctx.body = { code };
   });
 
-  // ---- settings ----
-  router.get("/settings", async (ctx) => {
+  // ---- settings (the city's) ----
+  router.get("/settings", cityWide, async (ctx) => {
     ctx.body = { values: await services.settings.current(), defaults: { ...DEFAULT_SETTINGS, triggerPrefixes: services.config.TRIGGER_PREFIXES }, labels: SETTING_LABELS };
   });
 
   /** Changes some settings; each value is checked on its own and every problem is named. */
-  router.patch("/settings", async (ctx) => {
+  router.patch("/settings", cityWide, async (ctx) => {
     const changes = checkSettingChanges(parseInput(z.record(z.string(), z.unknown()), ctx.request.body));
     const values = await services.settings.update(changes);
     log.info({ by: by(ctx), keys: Object.keys(changes) }, "settings changed");

@@ -1,5 +1,6 @@
-// GET /api/kpis — 考核评价 per unit, grid or matter category (a ranking) or per day, week or month (a trend), for
-// signed-in workers (their own grids and units) and systems with a worker token.
+// GET /api/kpis — 考核评价 per unit, grid, street, district or matter category (a ranking) or per day, week or month
+// (a trend), for signed-in workers (their own grids and units), administrators (a district's or a street's: theirs)
+// and systems with a worker token. A street's or a district's row counts the cases in the grids under it.
 import Router from "@koa/router";
 import type Koa from "koa";
 import { z } from "zod";
@@ -12,17 +13,21 @@ import { computeKpis, kpisBy } from "../domain/kpi.ts";
 import { chinaDate } from "../domain/time.ts";
 import { sendTable, type Column, type TableFormat } from "../http/tables.ts";
 import { rowId } from "../http/ids.ts";
+import { gridsAbove } from "../org/areas.ts";
+import { areasUnder } from "../org/scope.ts";
 
 export const kpiQuery = z.object({
   /** unit, grid, category: a ranking; day, week, month: a trend over time (China dates). */
-  groupBy: z.enum(["unit", "grid", "category", "day", "week", "month"]).default("unit"),
+  groupBy: z.enum(["unit", "grid", "street", "district", "category", "day", "week", "month"]).default("unit"),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   gridId: rowId.optional(),
   unitId: rowId.optional(),
+  /** The cases in the grids under this area (a district, a street, a community). */
+  areaId: rowId.optional(),
 });
 
-const GROUP_LABELS = { unit: "承办单位", grid: "网格", category: "事项类别", day: "日期", week: "周（起始日）", month: "月份" } as const;
+const GROUP_LABELS = { unit: "承办单位", grid: "网格", street: "街道", district: "区", category: "事项类别", day: "日期", week: "周（起始日）", month: "月份" } as const;
 const PERIODS = new Set(["day", "week", "month"]);
 
 /** The Monday (China date) of the week an instant falls in. */
@@ -40,6 +45,7 @@ export function kpiRoutes(services: Services): Router {
     if (p.role === "unit") throw AuthorizationError("承办单位不能查看考核数据");
     const q = parseInput(kpiQuery, ctx.query);
     const now = services.clock();
+    const underArea = q.areaId ? (await areasUnder(services.db, q.areaId))?.gridIds ?? [] : null;
     const cases = await services.db.case.findMany({
       where: {
         AND: [
@@ -47,15 +53,17 @@ export function kpiRoutes(services: Services): Router {
           { createdAt: { gte: q.from, lt: q.to }, status: { notIn: ["merged", "rejected", "withdrawn"] } },
           q.gridId ? { gridId: q.gridId } : {},
           q.unitId ? { leadUnitId: q.unitId } : {},
+          underArea ? { gridId: { in: underArea } } : {},
         ],
       },
       // Only what the rates need: a year of a district's cases is tens of thousands of rows.
       select: { createdAt: true, dispatchedAt: true, responseDueAt: true, respondedAt: true, resolvedAt: true, escalationLevel: true, satisfaction: true, leadUnitId: true, gridId: true, matterId: true },
     });
-    const [units, grids, matters] = await Promise.all([
+    const [units, grids, matters, above] = await Promise.all([
       q.groupBy === "unit" ? services.db.unit.findMany({ select: { id: true, name: true } }) : [],
       q.groupBy === "grid" ? services.db.area.findMany({ where: { level: "grid" }, select: { id: true, name: true } }) : [],
       q.groupBy === "category" ? services.db.matter.findMany({ select: { id: true, name: true, category: true } }) : [],
+      q.groupBy === "street" || q.groupBy === "district" ? gridsAbove(services.db, q.groupBy) : new Map<number, { name: string }>(),
     ]);
     const unitName = new Map(units.map((u) => [u.id, u.name]));
     const gridName = new Map(grids.map((g) => [g.id, g.name]));
@@ -65,6 +73,8 @@ export function kpiRoutes(services: Services): Router {
     const key: Record<typeof q.groupBy, (c: Row) => string | null> = {
       unit: (c) => (c.leadUnitId ? unitName.get(c.leadUnitId) ?? null : null),
       grid: (c) => (c.gridId ? gridName.get(c.gridId) ?? null : null),
+      street: (c) => (c.gridId ? above.get(c.gridId)?.name ?? null : null),
+      district: (c) => (c.gridId ? above.get(c.gridId)?.name ?? null : null),
       category: (c) => (c.matterId ? category.get(c.matterId) || null : null),
       day: (c) => chinaDate(c.createdAt),
       week: (c) => chinaWeek(c.createdAt),
