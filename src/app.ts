@@ -28,6 +28,7 @@ import { adminChannelRoutes } from "./routes/adminChannels.ts";
 import { adminPlaceRoutes, placeRoutes } from "./routes/adminPlaces.ts";
 import { adminVolunteerRoutes } from "./routes/adminVolunteers.ts";
 import { bookingRoutes } from "./routes/bookings.ts";
+import { adminRoleRoutes } from "./routes/adminRoles.ts";
 
 /** Every router the app serves, in order (the authorisation test walks these, so no route escapes its table). */
 export function appRouters(services: Services): Router[] {
@@ -36,6 +37,7 @@ export function appRouters(services: Services): Router[] {
   routers.push(adminVolunteerRoutes(services));
   routers.push(hotspotRoutes(services));
   routers.push(bookingRoutes(services));
+  routers.push(adminRoleRoutes(services));
   if (services.config.simulatorEnabled) routers.push(simulatorRoutes(services));
   return routers;
 }

@@ -12,6 +12,7 @@ import { parseMatterCsv } from "./responsibility/parse.ts";
 import { applyMatterRows, recordBaseline } from "./responsibility/versions.ts";
 import { seedVolunteers } from "./volunteers/seed.ts";
 import { seedPlaces } from "./places/import.ts";
+import { seedRoles } from "./org/roleSeed.ts";
 
 export const SEED_DIR = path.resolve(import.meta.dirname, "../prisma/seed");
 
@@ -76,6 +77,8 @@ export async function seedDefaults(db: Db, log: Logger, dir = SEED_DIR): Promise
     log.info({ areas: areaIds.size, units: org.units.length, groups: org.groups.length }, "seeded organisation");
   }
 
+  // After the organisation (fillers name its areas and units), before the list (which names the roles).
+  await seedRoles(db, log, dir);
   if ((await db.matter.count()) === 0) {
     const rows = parseMatterCsv(await readFile(path.join(dir, "matters.csv")));
     const { added } = await applyMatterRows(db, rows, { author: { id: null, name: "系统" }, reason: "默认职责清单", source: "seed" });

@@ -90,9 +90,10 @@ describe("the list", () => {
     const all = await call("GET", "/api/admin/matters?pageSize=10", admin);
     expect(all.body.total).toBeGreaterThanOrEqual(30);
     expect(all.body.matters).toHaveLength(10);
-    const found = await call("GET", `/api/admin/matters?q=${encodeURIComponent("电梯 物业服务中心")}`, admin);
+    // Units and roles (属地) are searched alike: DT01 is led by the role 小区物业.
+    const found = await call("GET", `/api/admin/matters?q=${encodeURIComponent("电梯 小区物业")}`, admin);
     expect(found.body.matters.map((m: any) => m.code)).toContain("DT01");
-    expect(found.body.matters.every((m: any) => m.leadUnit?.name === "阳光花园物业服务中心" || m.cooperatingUnits.some((u: any) => u.name === "阳光花园物业服务中心"))).toBe(true);
+    expect(found.body.matters.every((m: any) => m.leadRole?.name === "小区物业" || m.cooperatingRoles.some((r: any) => r.name === "小区物业"))).toBe(true);
     expect((await call("GET", "/api/admin/matters?status=nonsense", admin)).status).toBe(400);
   });
 });
@@ -114,7 +115,7 @@ describe("importing a file", () => {
       { row: 3, field: "编码", message: "编码 DT01 与第 2 行重复" },
       { row: 4, field: "响应时限", message: "缺少响应时限" },
       { row: 5, field: "主责单位", message: "缺少主责单位" },
-      { row: 6, field: "主责单位", message: "单位“不存在的消防站”不存在" },
+      { row: 6, field: "主责单位", message: "“不存在的消防站”既不是已有的单位，也不是属地角色" },
     ]);
 
     const applied = await call("POST", "/api/admin/list/apply", admin, { ...file("清单.csv", csv), mode: "merge", strictUnits: true, reason: "测试坏行" });
@@ -132,7 +133,7 @@ describe("importing a file", () => {
       { row: 3, field: "事项名称", message: "事项名称必填" },
       { row: 4, field: "编码", message: "编码 X01 与第 2 行重复" },
       { row: 5, field: "办结时限", message: "缺少办结时限" },
-      { row: 5, field: "主责单位", message: "单位“新的单车管理站”不存在" },
+      { row: 5, field: "主责单位", message: "“新的单车管理站”既不是已有的单位，也不是属地角色" },
     ]);
     const before = await versionCount();
     const applied = await call("POST", "/api/admin/list/apply", admin, { ...file("list.xlsx", bytes), mode: "merge", strictUnits: true, reason: "坏文件" });
@@ -173,7 +174,7 @@ describe("importing a file", () => {
         code: "DT01",
         name: "电梯故障",
         fields: [
-          { field: "leadUnit", label: "主责单位", before: "阳光花园物业服务中心", after: "电梯应急维修中心" },
+          { field: "leadUnit", label: "主责单位", before: "小区物业", after: "电梯应急维修中心" },
           { field: "responseHours", label: "响应时限", before: "4 小时", after: "2 小时" },
         ],
       },
@@ -182,7 +183,7 @@ describe("importing a file", () => {
     expect(preview.body.newUnits).toEqual(["电梯应急维修中心"]);
     // Strict mode refuses the new unit.
     const strict = await call("POST", "/api/admin/list/preview", admin, { ...file("新清单.xlsx", bytes), mode: "replace", strictUnits: true });
-    expect(strict.body.errors).toEqual([{ row: rows.indexOf(dt01) + 1, field: "主责单位", message: "单位“电梯应急维修中心”不存在" }]);
+    expect(strict.body.errors).toEqual([{ row: rows.indexOf(dt01) + 1, field: "主责单位", message: "“电梯应急维修中心”既不是已有的单位，也不是属地角色" }]);
     // The preview wrote nothing.
     expect(await db.unit.findUnique({ where: { name: "电梯应急维修中心" } })).toBeNull();
 
@@ -223,7 +224,7 @@ describe("importing a file", () => {
   });
 
   it("takes a CSV with the English headers, and merge mode removes nothing", async () => {
-    const csv = "code,name,category,keywords,lead_unit,cooperating_units,response_hours,resolve_days\nWY01,物业服务质量,物业管理,物业、保洁,阳光花园物业服务中心,幸福社区居委会,12,5\nCW09,宠物粪便,宠物,狗屎,阳光花园物业服务中心,,24,3\n";
+    const csv = "code,name,category,keywords,lead_unit,cooperating_units,response_hours,resolve_days\nWY01,物业服务质量,物业管理,物业、保洁,小区物业,属地社区居委会,12,5\nCW09,宠物粪便,宠物,狗屎,阳光花园物业服务中心,,24,3\n";
     const preview = await call("POST", "/api/admin/list/preview", admin, { ...file("list.csv", csv), mode: "merge" });
     expect(preview.body.errors).toEqual([]);
     expect(preview.body.removed).toEqual([]);

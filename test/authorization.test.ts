@@ -61,6 +61,8 @@ interface Fixture {
   spareAreaId: number;
   deletableAreaId: number;
   spareUnitId: number;
+  /** A role of the territorial list no matter names (its fillers change nobody's cases). */
+  spareRoleId: number;
   spareGroupId: number;
   listVersionId: number;
   /** The first prompt version's texts (a new version made from them is valid). */
@@ -166,6 +168,16 @@ const TABLE: Row[] = [
   { route: "GET /api/bookings", guard: "identity", request: () => ({ path: "/api/bookings" }), expect: notUnits(200) },
   { route: "POST /api/bookings/:number/actions", variant: "missing booking", guard: "identity", request: () => ({ path: "/api/bookings/YY2099-999999/actions", body: { action: "confirm" } }), expect: notUnits(404) },
   { route: "GET /api/matters", guard: "identity", request: () => ({ path: `/api/matters?q=${encodeURIComponent("电梯")}` }), expect: notUnits(200) },
+  { route: "GET /api/matters/:code/units", guard: "identity", request: (f) => ({ path: `/api/matters/DT01/units?areaId=${f.gridA}` }), expect: notUnits(200) },
+  // 属地 preview at a case's place: for the people who confirm and correct cases, never a unit (whatever the case).
+  { route: "GET /api/cases/:number/units", variant: "case dispatched to the unit", guard: "identity", request: (f) => ({ path: `/api/cases/${f.caseA}/units?matter=DT01` }), expect: { ...caseInScope(200), unitToken: 403 } },
+  { route: "GET /api/cases/:number/units", variant: "missing number", guard: "identity", request: () => ({ path: `/api/cases/${MISSING}/units?matter=DT01` }), expect: { ...caseMissing, unitToken: 403 } },
+  { route: "GET /api/admin/roles", guard: "identity", request: () => ({ path: "/api/admin/roles" }), expect: adminOnly(200) },
+  { route: "POST /api/admin/roles", guard: "identity", request: () => ({ path: "/api/admin/roles", body: { code: `authz_${randomUUID().slice(0, 6)}`, name: `属地授权测试${randomUUID().slice(0, 6)}` } }), expect: adminOnly(201) },
+  { route: "PATCH /api/admin/roles/:id", guard: "identity", request: (f) => ({ path: `/api/admin/roles/${f.spareRoleId}`, body: { description: "授权测试" } }), expect: adminOnly(200) },
+  { route: "DELETE /api/admin/roles/:id", guard: "identity", request: () => ({ path: "/api/admin/roles/999999" }), expect: adminOnly(404) },
+  { route: "PUT /api/admin/roles/:id/fillers/:areaId", guard: "identity", request: (f) => ({ path: `/api/admin/roles/${f.spareRoleId}/fillers/${f.spareAreaId}`, body: { unitId: f.spareUnitId } }), expect: adminOnly(200) },
+  { route: "DELETE /api/admin/roles/:id/fillers/:areaId", guard: "identity", request: (f) => ({ path: `/api/admin/roles/${f.spareRoleId}/fillers/999999` }), expect: adminOnly(404) },
   { route: "GET /api/units", guard: "identity", request: () => ({ path: "/api/units" }), expect: notUnits(200) },
   { route: "GET /api/grids", guard: "identity", request: () => ({ path: "/api/grids" }), expect: notUnits(200) },
 
@@ -327,6 +339,7 @@ beforeAll(async () => {
     spareAreaId: (await area("授权测试楼甲")).id,
     deletableAreaId: (await area("授权测试楼乙")).id,
     spareUnitId: (await db.unit.create({ data: { name: "授权测试备用单位", kind: "other" } })).id,
+    spareRoleId: (await db.role.create({ data: { code: "authz_role", name: "属地授权测试角色" } })).id,
     spareGroupId: (await db.chatGroup.create({ data: { channel: "http", chatId: "authz-spare-group", name: "授权测试备用群", gridId: gridB, enabled: false } })).id,
     listVersionId: listVersion.id,
     prompt: await db.promptVersion.findUniqueOrThrow({ where: { id: 1 }, select: { system: true, user: true } }),

@@ -153,7 +153,9 @@ describe("pickers", () => {
   it("searches the responsibility list by name, keyword or category", async () => {
     const lift = (await get(`/api/matters?q=${encodeURIComponent("电梯")}`)).body;
     expect(lift.matters.map((m: any) => m.code)).toContain("DT01");
-    expect(lift.matters[0].leadUnit.name).toBeTruthy();
+    // Each matter names its lead: a fixed unit, or a role of the territorial list (DT01: 小区物业).
+    expect(lift.matters.every((m: any) => Boolean(m.leadUnit?.name) !== Boolean(m.leadRole?.name))).toBe(true);
+    expect(lift.matters.find((m: any) => m.code === "DT01")).toMatchObject({ leadUnit: null, leadRole: { name: "小区物业" }, cooperatingUnits: ["区市场监督管理局"] });
     const byKeyword = (await get(`/api/matters?q=${encodeURIComponent("没人收")}`)).body.matters.map((m: any) => m.code);
     expect(byKeyword).toContain("HW01");
     expect((await get("/api/matters?limit=5")).body.matters).toHaveLength(5);

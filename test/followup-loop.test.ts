@@ -146,8 +146,9 @@ describe("the follow-up loop", () => {
       const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number }, include: { events: { orderBy: { id: "asc" } } } });
       expect(kase).toMatchObject({ status: "closed", satisfaction: "satisfied" });
       // The log tells the whole story in order.
+      // (units_resolved: the lift's lead role 小区物业, filled for 幸福社区.)
       expect(kase.events.map((e) => e.type)).toEqual([
-        "opened", "dispatch", "chased", "chased", "escalated", "escalated", "accept", "chased", "chased",
+        "opened", "units_resolved", "dispatch", "chased", "chased", "escalated", "escalated", "accept", "chased", "chased",
         "resolve", "request_feedback", "reopen", "resolve", "request_feedback", "evaluate_ok",
       ]);
       // Nothing is left to do for a closed case.

@@ -29,7 +29,9 @@ describe("HTTP channel: appeals", () => {
     expect(kase.building?.name).toBe("3号楼");
     expect(kase.grid?.name).toBe("幸福社区第一网格");
     expect(kase.classSource).toBe("local");
-    expect(kase.events.map((e) => e.type)).toEqual(["opened", "dispatch"]);
+    // DT01 is led by the role 小区物业, filled for 幸福社区 by its property company (the seed's roles.json).
+    expect(kase.events.map((e) => e.type)).toEqual(["opened", "units_resolved", "dispatch"]);
+    expect(kase.events[1].note).toBe("主责：小区物业 → 阳光花园物业服务中心（按 幸福社区 确定）；配合：区市场监督管理局（清单指定）");
     // The reply was delivered in the response; the unit's notice waits for its channel (the simulator's work group).
     const outbox = await svc.services.db.outbox.findMany({ where: { caseId: kase.id }, orderBy: { id: "asc" } });
     expect(outbox.map((o) => [o.channel, o.kind, o.status])).toEqual([
@@ -99,7 +101,7 @@ describe("HTTP channel: appeals", () => {
     expect(kase.location).toContain("8号楼");
     expect(kase.building).toBeNull(); // 8号楼 is in the second grid, not this group's
     expect(kase.missingInfo).toEqual([]);
-    expect(kase.events.map((e) => e.type)).toEqual(["opened", "dispatch", "info_completed"]);
+    expect(kase.events.map((e) => e.type)).toEqual(["opened", "units_resolved", "dispatch", "info_completed"]);
 
     // Asked once: the next message from the resident is an ordinary one again.
     const later = await svc.post(PATH, groupMessage("好的谢谢", { senderId: "wx-li", senderName: "李先生", mentionsBot: false }));

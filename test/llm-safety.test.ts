@@ -83,7 +83,8 @@ function expectNoHostileWords(text: string) {
 describe("the LLM chooses, it never speaks", () => {
   it("a hostile model's phishing and phone numbers reach neither the resident nor the worker; the case is still classified", async () => {
     llm.script({ kind: "hostile", matterCode: "DT01" });
-    const { body } = await svc.post(PATH, privateMessage("电梯又坏了，上下楼太难了"));
+    // The building named: its 小区物业 (the lead role) is found, so the case goes to the unit that reads it below.
+    const { body } = await svc.post(PATH, privateMessage("3号楼电梯又坏了，上下楼太难了"));
     expect(llm.requests).toHaveLength(1); // a valid choice: no retry for the words it wrote around it
     expect(body.case).toMatchObject({ matterCode: "DT01" });
 
@@ -198,7 +199,9 @@ describe("no personal data leaves for the LLM", () => {
   async function confirmedNeighbour() {
     llm.script(answer({ matter_code: "WY04", urgency: "normal", confidence: 0.3, missing_info: [], rationale: "漏水" }));
     const first = (await svc.post(PATH, privateMessage(`我家楼上漏水，电话${OTHERS_PHONE}`, "李阿姨"))).body.case;
-    const res = await svc.post(`/api/cases/${first.number}/actions`, { action: "confirm", matterCode: "WY04" }, { authorization: `Bearer ${workerToken}` });
+    // A private message names no building: WY04's lead role (小区物业) cannot be found, so the worker names the unit.
+    const property = await svc.services.db.unit.findFirstOrThrow({ where: { name: "阳光花园物业服务中心" } });
+    const res = await svc.post(`/api/cases/${first.number}/actions`, { action: "confirm", matterCode: "WY04", leadUnitId: property.id }, { authorization: `Bearer ${workerToken}` });
     expect(res.status).toBe(200);
     const kase = await svc.services.db.case.findUniqueOrThrow({ where: { number: first.number } });
     return svc.services.db.labelledExample.findUniqueOrThrow({ where: { caseId: kase.id } });

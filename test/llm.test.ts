@@ -48,7 +48,7 @@ describe("LLM classification", () => {
     expect(req.model).toBe("test-model");
     expect(req.response_format).toEqual({ type: "json_object" });
     expect(req.messages.map((m: any) => m.role)).toEqual(["system", "user"]);
-    expect(req.messages[0].content).toContain("DT01｜电梯故障｜电梯安全｜阳光花园物业服务中心");
+    expect(req.messages[0].content).toContain("DT01｜电梯故障｜电梯安全｜小区物业");
     expect(req.messages[0].content).not.toContain("3号楼的电梯");
     expect(req.messages[1].content).toContain("3号楼的电梯从昨天开始就停了");
     expect(req.messages[1].content).toContain("阳光花园业主群");

@@ -207,8 +207,15 @@ describe("voice", () => {
     expect(mp3.status).toBe(200);
     const done = await callAs(asr, admin, "POST", `/api/cases/${r.case!.number}/actions`, { action: "transcribe", text: "5号楼楼道灯坏了一个星期" });
     expect(done.status).toBe(200);
-    const confirm = await callAs(asr, admin, "POST", `/api/cases/${r.case!.number}/actions`, { action: "confirm", matterCode: "DT01" });
+    // A private voice message says no building the service knows: 电梯故障's lead role (小区物业) cannot be found,
+    // so the worker is told why and names the unit.
+    const unknown = await callAs(asr, admin, "POST", `/api/cases/${r.case!.number}/actions`, { action: "confirm", matterCode: "DT01" });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.error.message).toContain("不知道诉求在哪个楼栋或网格，无法按属地确定“小区物业”");
+    const property = await asr.services.db.unit.findUniqueOrThrow({ where: { name: "阳光花园物业服务中心" } });
+    const confirm = await callAs(asr, admin, "POST", `/api/cases/${r.case!.number}/actions`, { action: "confirm", matterCode: "DT01", leadUnitId: property.id });
     expect(confirm.status).toBe(200);
+    expect((await asr.services.db.case.findUniqueOrThrow({ where: { number: r.case!.number } })).leadUnitId).toBe(property.id);
     const kase = await asr.services.db.case.findUniqueOrThrow({ where: { number: r.case!.number }, include: { events: true } });
     expect(kase.text).toBe("5号楼楼道灯坏了一个星期");
     expect(kase.events.map((e) => e.type)).toEqual(expect.arrayContaining(["voice_pending", "transcribe", "confirm"]));

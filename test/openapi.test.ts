@@ -19,6 +19,7 @@ import { surveyRoutes } from "../src/routes/survey.ts";
 import { adminPlaceRoutes, placeRoutes } from "../src/routes/adminPlaces.ts";
 import { hotspotRoutes } from "../src/routes/hotspots.ts";
 import { bookingRoutes } from "../src/routes/bookings.ts";
+import { adminRoleRoutes } from "../src/routes/adminRoles.ts";
 
 let svc: TestService;
 beforeAll(async () => {
@@ -42,7 +43,7 @@ describe("OpenAPI", () => {
   it("lists every route other systems can call", async () => {
     const doc: any = await (await fetch(`${svc.url}/api/openapi.json`)).json();
     const documented = new Set(Object.keys(doc.paths));
-    const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes, referenceRoutes, adminPromptRoutes, adminOrgRoutes, adminListRoutes, adminReplyRoutes, adminChannelRoutes, adminVolunteerRoutes, wechatCallbackRoutes, mediaRoutes, surveyRoutes, adminPlaceRoutes, placeRoutes, hotspotRoutes, bookingRoutes].map((r) => r(svc.services));
+    const routers = [healthRoutes, httpChannelRoutes, caseRoutes, kpiRoutes, authRoutes, referenceRoutes, adminPromptRoutes, adminOrgRoutes, adminListRoutes, adminReplyRoutes, adminChannelRoutes, adminVolunteerRoutes, wechatCallbackRoutes, mediaRoutes, surveyRoutes, adminPlaceRoutes, placeRoutes, hotspotRoutes, bookingRoutes, adminRoleRoutes].map((r) => r(svc.services));
     const served = routers.flatMap((r) => r.stack.filter((l) => l.methods.length).map((l) => String(l.path).replace(/:(\w+)/g, "{$1}").replace(/\/$/, "")));
     for (const path of new Set(served)) expect(documented, path).toContain(path === "" ? "/" : path);
   });

@@ -35,9 +35,16 @@ describe("the default list shipped in prisma/seed/matters.csv", () => {
   it("is what a fresh database starts with", async () => {
     const svc = await freshService();
     expect(await svc.services.db.matter.count()).toBe(rows.length);
-    const elevator = await svc.services.db.matter.findUniqueOrThrow({ where: { code: "DT01" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
-    expect(elevator.leadUnit?.name).toBe("阳光花园物业服务中心");
+    const elevator = await svc.services.db.matter.findUniqueOrThrow({ where: { code: "DT01" }, include: { leadUnit: true, leadRole: true, cooperatingUnits: { include: { unit: true } } } });
+    // Led by the role 小区物业 (filled per area: roles.json), cooperated on by a fixed unit of the district.
+    expect(elevator.leadUnit).toBeNull();
+    expect(elevator.leadRole?.name).toBe("小区物业");
     expect(elevator.cooperatingUnits.map((c) => c.unit.name)).toEqual(["区市场监督管理局"]);
+    // Every role the list names is a seeded role, and every street- or community-level unit name became a role.
+    const roles = new Set((await svc.services.db.role.findMany()).map((r) => r.name));
+    const named = rows.flatMap((r) => [r.leadUnit, ...r.cooperatingUnits]).filter((n): n is string => Boolean(n));
+    expect(named.filter((n) => n.startsWith("属地") && !roles.has(n))).toEqual([]);
+    expect(named.filter((n) => /街道|社区|派出所|物业服务中心/.test(n) && !roles.has(n))).toEqual([]);
   });
 
   it("marks 志愿者可认领 in its own column: YL02 (独居老人关爱) only, in the file and in a fresh database", async () => {

@@ -81,7 +81,7 @@ describe("a 志愿者可认领 appeal", () => {
     expect(kase.status).toBe("resolved");
     expect(kase.resolution).toBe("已帮忙买菜送到家");
     expect(kase.volunteerTask).toMatchObject({ status: "done", hours: 1.5 });
-    expect(kase.events.map((e) => [e.type, e.actor])).toEqual([["opened", "bot"], ["offer_volunteers", "bot"], ["volunteer_claim", "volunteer"], ["resolve", "volunteer"]]);
+    expect(kase.events.map((e) => [e.type, e.actor])).toEqual([["opened", "bot"], ["units_resolved", "bot"], ["offer_volunteers", "bot"], ["volunteer_claim", "volunteer"], ["resolve", "volunteer"]]);
 
     // The existing survey asks the resident, who rates it.
     await runUntil(new Date(clock.now().getTime() + 90 * MINUTE));
@@ -105,7 +105,7 @@ describe("a 志愿者可认领 appeal", () => {
     expect(kase.status).toBe("dispatched");
     expect(kase.volunteerTask?.status).toBe("expired");
     // The seeded 居委会 has no chat: the dispatch is recorded as unreachable, as any unit's would be.
-    expect(kase.events.map((e) => e.type)).toEqual(["opened", "offer_volunteers", "volunteer_unclaimed", "dispatch", "unit_unreachable"]);
+    expect(kase.events.map((e) => e.type)).toEqual(["opened", "units_resolved", "offer_volunteers", "volunteer_unclaimed", "dispatch", "unit_unreachable"]);
     expect(kase.leadUnitId).not.toBeNull();
     expect((await outboxTo("sim-yangguang-1")).at(-1)!.text).toContain("暂时没有志愿者认领，已转交幸福社区居委会办理");
     // A late claim is refused, saying why.

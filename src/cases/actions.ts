@@ -9,6 +9,9 @@ import type { Settings } from "../settings.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { dispatchRound, scheduleJob, type JobKind } from "../followup/schedule.ts";
 import { carryReporters, handOver, splitOff } from "./join.ts";
+import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
+import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type ResolvedUnit, type UnitResolution } from "../org/roles.ts";
+import { recordEvent } from "./records.ts";
 
 type Tx = Prisma.TransactionClient;
 export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
@@ -95,20 +98,32 @@ const SURVEY_JOBS: JobKind[] = ["survey", "survey_reminder", "survey_expire"];
 
 export const STEPS: Record<CaseAction, Step> = {
   confirm: {
-    async write({ tx, kase, input, data, record, calendar, unit }) {
+    async write(c) {
+      const { tx, kase, input, data, record, calendar, unit } = c;
+      let units: UnitResolution | null = null;
       if (input.matterCode && input.matterCode !== kase.matter?.code) {
-        const matter = await tx.matter.findFirst({ where: { code: input.matterCode, active: true }, include: { cooperatingUnits: true } });
+        const matter = await tx.matter.findFirst({ where: { code: input.matterCode, active: true }, include: MATTER_UNITS });
         if (!matter) throw new TransitionError(`职责清单中没有事项 ${input.matterCode}`, "illegal_transition");
         // The limits run from intake, on the right matter's terms.
         const due = dueTimes(calendar, kase.createdAt, matter, kase.urgency as "normal");
-        Object.assign(data, { matter: { connect: { id: matter.id } }, leadUnit: matter.leadUnitId ? { connect: { id: matter.leadUnitId } } : { disconnect: true }, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
-        await tx.caseCooperatingUnit.deleteMany({ where: { caseId: kase.id } });
-        for (const c of matter.cooperatingUnits) await tx.caseCooperatingUnit.create({ data: { caseId: kase.id, unitId: c.unitId } });
+        Object.assign(data, { matter: { connect: { id: matter.id } }, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
+        units = await resolveUnits(tx, matterInfo(matter), kase);
         record.corrected = { from: kase.matter?.code ?? null, to: matter.code };
       } else if (!kase.matter) {
         throw new TransitionError("确认前需要先选定事项", "illegal_transition");
+      } else if ((!kase.leadUnitId || (kase.unitResolution as UnitResolution | null)?.unresolved.length) && !input.leadUnitId) {
+        // Held because a role had nobody to fill it: the place may be known now, or someone named a filler since.
+        const matter = await tx.matter.findUniqueOrThrow({ where: { id: kase.matter.id }, include: MATTER_UNITS });
+        units = await resolveUnits(tx, matterInfo(matter), kase);
       }
-      if (input.leadUnitId) data.leadUnit = { connect: { id: (await unit(input.leadUnitId)).id } };
+      if (input.leadUnitId) {
+        const chosen: ResolvedUnit = { unit: await unit(input.leadUnitId), source: "worker" };
+        const base = units ?? (kase.unitResolution as UnitResolution | null) ?? { lead: null, cooperating: [], unresolved: [] };
+        units = { ...base, lead: chosen, unresolved: base.unresolved.filter((u) => u.slot !== "lead") };
+      } else if (units && leadUnresolved(units)) {
+        throw new TransitionError(`无法确定主责单位：${units.unresolved.find((u) => u.slot === "lead")!.reason}。请指定主责单位，或先为该区域指定承办单位`, "illegal_transition");
+      }
+      if (units) await writeUnits(c, units);
       // Another unit now leads a case that came back (退单): it sees the case once it is dispatched to it.
       if (record.corrected || (input.leadUnitId && input.leadUnitId !== kase.leadUnitId)) data.dispatchedAt = null;
     },
@@ -134,6 +149,9 @@ export const STEPS: Record<CaseAction, Step> = {
     async write({ kase, input, data, record, calendar, unit }) {
       const to = input.leadUnitId ? await unit(input.leadUnitId) : null;
       if (!to || to.id === kase.leadUnitId) throw new TransitionError("请选择另一个主责单位", "illegal_transition");
+      // The worker's choice, in place of however the lead unit was found before; the cooperating units stay.
+      const before = (kase.unitResolution as UnitResolution | null) ?? { lead: null, cooperating: [], unresolved: [] };
+      data.unitResolution = { ...before, lead: { unit: { id: to.id, name: to.name }, source: "worker" }, unresolved: before.unresolved.filter((u) => u.slot !== "lead") } satisfies UnitResolution as unknown as Prisma.InputJsonValue;
       // The new unit gets the matter's full limits from now, and must respond itself.
       const due = dueTimes(calendar, input.now, kase.matter ?? DEFAULT_LIMITS, kase.urgency as "normal");
       Object.assign(data, { leadUnit: { connect: { id: to.id } }, dispatchedAt: newRoundAt(kase, input.now), respondedAt: null, escalationLevel: 0, responseDueAt: due.responseDueAt, resolveDueAt: due.resolveDueAt });
@@ -301,6 +319,20 @@ export const STEPS: Record<CaseAction, Step> = {
     },
   },
 };
+
+/**
+ * A confirmation's units (a corrected matter's, found again, or the worker's lead unit): the lead, the cooperating
+ * units, the resolution kept on the case, and its line on the timeline when a role was involved.
+ */
+async function writeUnits({ tx, kase, input, data }: WriteContext, units: UnitResolution) {
+  data.leadUnit = units.lead ? { connect: { id: units.lead.unit.id } } : { disconnect: true };
+  data.unitResolution = units as unknown as Prisma.InputJsonValue;
+  await tx.caseCooperatingUnit.deleteMany({ where: { caseId: kase.id } });
+  for (const c of units.cooperating) await tx.caseCooperatingUnit.create({ data: { caseId: kase.id, unitId: c.unit.id } });
+  if (involvesRoles(units) || units.lead?.source === "worker") {
+    await recordEvent(tx, kase.id, { type: "units_resolved", actor: input.actor, actorId: input.actorId, note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: input.now });
+  }
+}
 
 function responded({ kase, input, data }: WriteContext) {
   if (!kase.respondedAt) data.respondedAt = input.now;

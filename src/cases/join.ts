@@ -6,7 +6,7 @@ import type { Prisma } from "../db.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { TransitionError } from "../domain/caseMachine.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
-import { matterInfo } from "../classify/catalogue.ts";
+import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { openCase } from "./open.ts";
 import { recordEvent, residentWrote } from "./records.ts";
 
@@ -61,7 +61,7 @@ export async function reporterRated(tx: Tx, r: { id: number; caseId: number }, a
 export async function splitOff(tx: Tx, kase: { id: number; number: string; matterId: number | null; location: string | null; gridId: number | null; buildingId: number | null; listVersionId: number | null }, p: { reporterId?: number; calendar: WorkCalendar; now: Date }) {
   const reporter = p.reporterId ? await tx.caseReporter.findFirst({ where: { id: p.reporterId, caseId: kase.id, splitAt: null } }) : null;
   if (!reporter) throw new TransitionError("请选择本工单中要拆分出去的同诉居民", "illegal_transition");
-  const matter = kase.matterId ? await tx.matter.findUnique({ where: { id: kase.matterId }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } }) : null;
+  const matter = kase.matterId ? await tx.matter.findUnique({ where: { id: kase.matterId }, include: MATTER_UNITS }) : null;
   const created = await openCase(tx, {
     now: p.now,
     text: reporter.text,

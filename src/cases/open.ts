@@ -9,6 +9,8 @@ import { chinaYear } from "../domain/time.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import type { QuestionCode } from "../classify/questions.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
+import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
+import { recordEvent } from "./records.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -47,8 +49,15 @@ export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
   return formatCaseNumber(year, seq.last);
 }
 
+/**
+ * The matter's units at the case's place (org/roles.ts). A lead role nobody fills there keeps an accepted case for
+ * a worker to dispatch by hand (待审核, the reason on its timeline), never sends it to a unit that was not meant; a
+ * cooperating role nobody fills is left out, the reason recorded the same way, and the lead unit goes ahead.
+ */
 export async function openCase(tx: Tx, p: OpenCaseProps) {
   const number = await nextCaseNumber(tx, p.now);
+  const units: UnitResolution | null = p.matter ? await resolveUnits(tx, p.matter, { gridId: p.gridId, buildingId: p.buildingId }) : null;
+  const status: CaseStatus = units && leadUnresolved(units) && p.status === "accepted" ? "needs_review" : p.status;
   // A case with no matter yet still runs on the default limits: reviewing it is on the clock too.
   const due = dueTimes(p.calendar, p.now, p.matter ?? DEFAULT_LIMITS, p.urgency);
   const cls = p.classification;
@@ -63,12 +72,13 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       residentId: p.residentId,
       origin: p.origin ?? "resident",
       matterId: p.matter?.id,
-      leadUnitId: p.matter?.leadUnit?.id,
-      cooperatingUnits: { create: (p.matter?.cooperatingUnits ?? []).map((u) => ({ unitId: u.id })) },
+      leadUnitId: units?.lead?.unit.id,
+      cooperatingUnits: { create: (units?.cooperating ?? []).map((c) => ({ unitId: c.unit.id })) },
+      unitResolution: (units ?? undefined) as Prisma.InputJsonValue | undefined,
       gridId: p.gridId,
       buildingId: p.buildingId,
       urgency: p.urgency,
-      status: p.status,
+      status,
       classSource: cls.source,
       // A rule is sure; nobody has judged a case still waiting for a worker.
       classConfidence: "confidence" in cls ? cls.confidence : cls.source === "rule" || cls.source === "worker" ? 1 : 0,
@@ -85,7 +95,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
         create: {
           type: "opened",
           actor: "bot",
-          toStatus: p.status,
+          toStatus: status,
           createdAt: p.now,
           data: {
             inboundId: p.inboundId,
@@ -97,6 +107,9 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
     },
     include: { matter: true, leadUnit: true },
   });
+  if (units && involvesRoles(units)) {
+    await recordEvent(tx, created.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now });
+  }
   if (p.inboundId) await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
   return created;
 }

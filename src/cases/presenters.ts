@@ -7,6 +7,7 @@ import { formatChinaDateTime } from "../domain/time.ts";
 import type { Column } from "../http/tables.ts";
 import type { AttachmentRow } from "../media/service.ts";
 import type { CaseWithMatter } from "./actions.ts";
+import { describeUnit, type UnitResolution } from "../org/roles.ts";
 
 type Named = { name: string } | null;
 type MatterRef = { code: string; name: string } | null;
@@ -91,7 +92,21 @@ function caseFields(k: CaseRow, now: Date) {
   };
 }
 
-type Classified = { classSource: string; classConfidence: number; classRationale: string; events?: { type: string; data: unknown }[] };
+type Classified = { classSource: string; classConfidence: number; classRationale: string; unitResolution: unknown; events?: { type: string; data: unknown }[] };
+
+/**
+ * How the case's units were found, as workers read it: each unit with its role and the area that named it
+ * ("属地街道综合行政执法队 → 明月街道综合行政执法队（按 明月街道 确定）"), and each role nobody fills there, with why.
+ */
+export function unitsShown(resolution: unknown) {
+  const r = resolution as UnitResolution | null;
+  if (!r) return null;
+  return {
+    lead: r.lead ? { unit: r.lead.unit.name, role: r.lead.role?.name ?? null, area: r.lead.area?.name ?? null, source: r.lead.source, text: describeUnit(r.lead) } : null,
+    cooperating: r.cooperating.map((c) => ({ unit: c.unit.name, role: c.role?.name ?? null, area: c.area?.name ?? null, source: c.source, text: describeUnit(c) })),
+    unresolved: r.unresolved.map((u) => ({ slot: u.slot, role: u.role.name, reason: u.reason })),
+  };
+}
 
 /** A row of the case list; in the review queue, with how the bot classified it and its alternatives' names. */
 export function caseListItem(k: CaseRow & Classified, now: Date, review: { names: Map<string, string> } | null) {
@@ -106,6 +121,8 @@ export function caseListItem(k: CaseRow & Classified, now: Date, review: { names
             rationale: k.classRationale,
             alternatives: namedAlternatives(k.events, review.names),
           },
+          // Why it waits for a worker when a role of its matter had nobody to fill it at its place.
+          unresolvedUnits: unitsShown(k.unitResolution)?.unresolved ?? [],
         }
       : {}),
   };
@@ -137,6 +154,7 @@ export function caseDetail(k: CaseDetailRow, now: Date, view: { allowedActions: 
     text: k.text,
     building: k.building?.name ?? null,
     cooperatingUnits: k.cooperatingUnits.map((c) => c.unit.name),
+    units: unitsShown(k.unitResolution),
     resolvedAt: k.resolvedAt,
     resolution: k.resolution,
     satisfaction: k.satisfaction,

@@ -5,6 +5,12 @@ export interface UnitRef {
   id: number;
   name: string;
 }
+/** A role of the territorial list (属地), filled per area: org/roles.ts. */
+export interface RoleRef {
+  id: number;
+  code: string;
+  name: string;
+}
 
 export interface MatterInfo {
   id: number;
@@ -15,8 +21,11 @@ export interface MatterInfo {
   keywords: string[];
   examples: string[];
   needsLocation: boolean;
+  /** A fixed lead unit, or a role (one of the two; neither until someone names one). */
   leadUnit: UnitRef | null;
+  leadRole: RoleRef | null;
   cooperatingUnits: UnitRef[];
+  cooperatingRoles: RoleRef[];
   responseHours: number;
   resolveDays: number;
 }
@@ -30,14 +39,23 @@ export class Catalogue {
   static async load(db: Db): Promise<Catalogue> {
     const rows = await db.matter.findMany({
       where: { active: true },
-      include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } },
+      include: MATTER_UNITS,
       orderBy: { code: "asc" },
     });
     return new Catalogue(rows.map(matterInfo));
   }
 }
 
-type MatterRow = Prisma.MatterGetPayload<{ include: { leadUnit: true; cooperatingUnits: { include: { unit: true } } } }>;
+/** What a matter row is read with: its units and roles, lead and cooperating. */
+export const MATTER_UNITS = {
+  leadUnit: true,
+  leadRole: true,
+  // In a stable order on both engines.
+  cooperatingUnits: { include: { unit: true }, orderBy: { unitId: "asc" } },
+  cooperatingRoles: { include: { role: true }, orderBy: { roleId: "asc" } },
+} as const;
+type MatterRow = Prisma.MatterGetPayload<{ include: typeof MATTER_UNITS }>;
+const roleRef = (r: { id: number; code: string; name: string }): RoleRef => ({ id: r.id, code: r.code, name: r.name });
 
 /** A matter row with its units, as the classifiers and the console read it. */
 export function matterInfo(m: MatterRow): MatterInfo {
@@ -51,7 +69,9 @@ export function matterInfo(m: MatterRow): MatterInfo {
     examples: m.examples as string[],
     needsLocation: m.needsLocation,
     leadUnit: m.leadUnit ? { id: m.leadUnit.id, name: m.leadUnit.name } : null,
+    leadRole: m.leadRole ? roleRef(m.leadRole) : null,
     cooperatingUnits: m.cooperatingUnits.map((c) => ({ id: c.unit.id, name: c.unit.name })),
+    cooperatingRoles: m.cooperatingRoles.map((c) => roleRef(c.role)),
     responseHours: m.responseHours,
     resolveDays: m.resolveDays,
   };

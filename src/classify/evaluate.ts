@@ -36,7 +36,9 @@ function catalogueFromRows(rows: MatterRow[]): Catalogue {
         examples: r.examples,
         needsLocation: r.needsLocation ?? true,
         leadUnit: r.leadUnit ? { id: 0, name: r.leadUnit } : null,
+        leadRole: null,
         cooperatingUnits: [],
+        cooperatingRoles: [],
         responseHours: r.responseHours ?? 24,
         resolveDays: r.resolveDays ?? 5,
       }))

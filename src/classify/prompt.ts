@@ -13,7 +13,8 @@ export const FULL_LIST_MAX = 60;
 /** Candidates sent for a large list: the local classifier's best guesses, so the prompt's size stays put. */
 export const CANDIDATES = 30;
 
-const matterLine = (m: MatterInfo) => [m.code, m.name, m.category, m.leadUnit?.name ?? "未指定", m.keywords.join("、"), m.description].join("｜");
+// The lead as the list names it (a role of the territorial list reads as one: "小区物业"); the model chooses the matter only.
+const matterLine = (m: MatterInfo) => [m.code, m.name, m.category, m.leadUnit?.name ?? m.leadRole?.name ?? "未指定", m.keywords.join("、"), m.description].join("｜");
 
 export function renderMatterList(catalogue: Catalogue): string {
   if (catalogue.matters.length > FULL_LIST_MAX) return `（清单共 ${catalogue.matters.length} 项，每条诉求附有最相关的候选事项，请从候选中选择）`;

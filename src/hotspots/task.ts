@@ -4,7 +4,7 @@
 import type { Db } from "../db.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
 import { TransitionError, type Actor } from "../domain/caseMachine.ts";
-import { matterInfo } from "../classify/catalogue.ts";
+import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { openCase } from "../cases/open.ts";
 import { recordEvent } from "../cases/records.ts";
 import type { CaseService } from "../cases/service.ts";
@@ -15,7 +15,7 @@ export async function taskFromHotspot(
   t: { text?: string; actor: Actor; actorId: string; now: Date },
 ) {
   return deps.db.$transaction(async (tx) => {
-    const h = await tx.hotspot.findUniqueOrThrow({ where: { id: hotspotId }, include: { area: true, matter: { include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } } } });
+    const h = await tx.hotspot.findUniqueOrThrow({ where: { id: hotspotId }, include: { area: true, matter: { include: MATTER_UNITS } } });
     if (h.status !== "open") throw new TransitionError(h.status === "tasked" ? "该热点已转为主动任务" : "该热点已忽略", "illegal_transition");
     const cases = await tx.case.findMany({ where: { id: { in: h.caseIds as number[] } }, select: { number: true, gridId: true, location: true } });
     // A building's hotspot is in its grid; a community's goes to the grid most of its cases came from.
@@ -49,7 +49,8 @@ export async function taskFromHotspot(
     await recordEvent(tx, created.id, { type: "hotspot_task", actor: t.actor, actorId: t.actorId, note: `热点 #${h.id}：${numbers}`, data: { hotspotId: h.id }, now: t.now });
     await tx.hotspot.update({ where: { id: h.id }, data: { status: "tasked", taskCaseId: created.id } });
     // The worker asked for the task: it goes to the lead unit at once, whatever the auto-dispatch setting.
-    const kase = matter.leadUnit ? await deps.cases.act(created.id, { action: "dispatch", actor: "worker", actorId: t.actorId, now: t.now }, tx) : created;
+    // Unless a role of the matter has nobody to fill it there (openCase keeps it for review, saying why).
+    const kase = created.status === "accepted" && created.leadUnitId ? await deps.cases.act(created.id, { action: "dispatch", actor: "worker", actorId: t.actorId, now: t.now }, tx) : created;
     return kase;
   });
 }

@@ -9,6 +9,7 @@ import { recordEvent } from "../cases/records.ts";
 import { joinSameProblem } from "./join.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../org/areas.ts";
+import type { UnitResolution } from "../org/roles.ts";
 import type { MediaTurns } from "./mediaTurns.ts";
 import type { Responder } from "./respond.ts";
 import { caseSummary } from "../cases/presenters.ts";
@@ -54,13 +55,16 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
       classification,
       missingInfo,
     }, attachmentIds);
+    // The units found for this place (a role may have left it for a worker to review: openCase).
+    const accepted = created.status === "accepted";
+    const cooperating = (created.unitResolution as UnitResolution | null)?.cooperating ?? [];
     const lines = [
-      status === "accepted"
+      accepted
         ? replies.render("appeal_accepted", {
             case_number: created.number,
             matter_name: matter!.name,
-            lead_unit: matter!.leadUnit?.name ?? "社区工作人员",
-            cooperating: matter!.cooperatingUnits.length ? `（配合：${matter!.cooperatingUnits.map((u) => u.name).join("、")}）` : "",
+            lead_unit: created.leadUnit?.name ?? "社区工作人员",
+            cooperating: cooperating.length ? `（配合：${cooperating.map((c) => c.unit.name).join("、")}）` : "",
             response_due: formatChinaDateTime(created.responseDueAt!),
             resolve_due: formatChinaDateTime(created.resolveDueAt!),
           })
@@ -87,7 +91,7 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
     // The building's 党员中心户 hear of it; a 志愿者可认领 appeal goes to the grid's volunteers before any unit.
     const offered = await communityOnOpen(h, tx, created, now);
     const dispatched =
-      !offered && status === "accepted" && runtime.autoDispatch && matter?.leadUnit
+      !offered && accepted && runtime.autoDispatch && created.leadUnitId
         ? await h.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx)
         : created;
     return h.out.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: caseSummary(dispatched) }, created.id);
@@ -118,7 +122,7 @@ export async function openEmergency(h: AppealDeps, turn: Turn, rule: EmergencyRu
     for (const areaId of areas) {
       await notifyArea(tx, areaId, { caseId: created.id, text: alert, kind: "emergency_alert", now, dedupeKey: `emergency:${created.id}:a${areaId}` });
     }
-    const final = matter?.leadUnit ? await h.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx) : created;
+    const final = created.status === "accepted" && created.leadUnitId ? await h.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx) : created;
     return h.out.finish(tx, row, now, { outcome: "emergency", replies: [reply], case: caseSummary(final) }, created.id);
   });
 }

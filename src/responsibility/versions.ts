@@ -3,14 +3,18 @@
 // what changed and the whole list after it. Matters are never deleted (cases point at them): removed = inactive.
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Db, Prisma } from "../db.ts";
-import { matterInfo, type MatterInfo } from "../classify/catalogue.ts";
-import { codeForName, DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS, unitKind } from "./apply.ts";
+import { MATTER_UNITS, matterInfo, type MatterInfo } from "../classify/catalogue.ts";
+import { codeForName, DEFAULT_RESOLVE_DAYS, DEFAULT_RESPONSE_HOURS } from "./apply.ts";
+import { batches, idsByName, knownNames, nameKind, type KnownNames } from "./names.ts";
 import { ListImportError, type MatterRow, type MatterTable, type RowProblem } from "./parse.ts";
 
 type Tx = Prisma.TransactionClient;
 
-/** A matter as the list holds it, units by name (what a spreadsheet has, and what a snapshot keeps). */
-export type MatterState = Omit<MatterInfo, "id" | "leadUnit" | "cooperatingUnits"> & {
+/**
+ * A matter as the list holds it, units by name (what a spreadsheet has, and what a snapshot keeps): each name a
+ * unit's or a role's (属地, names.ts), the two never alike.
+ */
+export type MatterState = Omit<MatterInfo, "id" | "leadUnit" | "leadRole" | "cooperatingUnits" | "cooperatingRoles"> & {
   leadUnit: string | null;
   cooperatingUnits: string[];
   /** 志愿者可认领: its appeals are offered to the grid's volunteers first. */
@@ -68,10 +72,11 @@ export function changedFields(before: MatterState, after: MatterState): MatterFi
   });
 }
 
-const withUnits = { leadUnit: true, cooperatingUnits: { include: { unit: true } } } as const;
+const withUnits = MATTER_UNITS;
 const stateOf = (m: Prisma.MatterGetPayload<{ include: typeof withUnits }>): [string, MatterState] => {
-  const { id: _id, leadUnit, cooperatingUnits, ...info } = matterInfo(m);
-  return [m.code, { ...info, leadUnit: leadUnit?.name ?? null, cooperatingUnits: cooperatingUnits.map((u) => u.name).sort(), volunteerClaimable: m.volunteerClaimable, active: m.active }];
+  const { id: _id, leadUnit, leadRole, cooperatingUnits, cooperatingRoles, ...info } = matterInfo(m);
+  const cooperating = [...cooperatingUnits, ...cooperatingRoles].map((u) => u.name).sort();
+  return [m.code, { ...info, leadUnit: leadUnit?.name ?? leadRole?.name ?? null, cooperatingUnits: cooperating, volunteerClaimable: m.volunteerClaimable, active: m.active }];
 };
 
 /** Every matter (active or not) by code, with units by name. */
@@ -107,15 +112,15 @@ export const snapshotOf = (list: Map<string, MatterState>): SnapshotMatter[] =>
  * What importing `table` into `current` would do. Pure: the preview and the apply (which plans again inside its
  * transaction) share it, so what was previewed is what is written — or refused, if the list moved meanwhile.
  */
-export function planImport(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions): ListPlan {
-  const planner = importPlanner(current, units, table, options);
+export function planImport(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions, roles: Set<string> = new Set()): ListPlan {
+  const planner = importPlanner(current, { units, roles }, table, options);
   for (const row of table.rows) planner.row(row);
   return planner.finish();
 }
 
 /** planImport a slice of rows at a time, the event loop served between slices (the preview, outside a transaction). */
-async function planImportInSlices(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions): Promise<ListPlan> {
-  const planner = importPlanner(current, units, table, options);
+async function planImportInSlices(current: Map<string, MatterState>, names: KnownNames, table: MatterTable, options: ImportOptions): Promise<ListPlan> {
+  const planner = importPlanner(current, names, table, options);
   for (let i = 0; i < table.rows.length; i++) {
     if (i && i % SLICE === 0) await nextTurn();
     planner.row(table.rows[i]);
@@ -124,7 +129,7 @@ async function planImportInSlices(current: Map<string, MatterState>, units: Set<
 }
 
 /** The plan built row by row (planImport's body, so that the preview can pause between rows). */
-function importPlanner(current: Map<string, MatterState>, units: Set<string>, table: MatterTable, options: ImportOptions) {
+function importPlanner(current: Map<string, MatterState>, names: KnownNames, table: MatterTable, options: ImportOptions) {
   const problems: RowProblem[] = [...table.problems];
   const newUnits = new Set<string>();
   const changes: ListChanges = { added: [], changed: [], removed: [] };
@@ -156,9 +161,9 @@ function importPlanner(current: Map<string, MatterState>, units: Set<string>, ta
     }
     const cooperating = has("cooperatingUnits") ? [...new Set(row.cooperatingUnits.filter((u) => u !== row.leadUnit))].sort() : (before?.cooperatingUnits ?? []);
     for (const [field, name] of [...(row.leadUnit ? [["主责单位", row.leadUnit]] : []), ...(has("cooperatingUnits") ? cooperating.map((u) => ["配合单位", u]) : [])]) {
-      if (units.has(name)) continue;
-      if (options.strictUnits) rowProblems.push({ line: row.line, field, message: `单位“${name}”不存在` });
-      else newUnits.add(name);
+      const kind = nameKind(name, names, options.strictUnits);
+      if (typeof kind === "object") rowProblems.push({ line: row.line, field, message: kind.problem });
+      else if (kind === "new") newUnits.add(name);
     }
     problems.push(...rowProblems);
     if (rowProblems.length) return;
@@ -207,20 +212,6 @@ export interface CommitResult {
   changes: ListChanges;
 }
 
-/** Rows written by one statement: a few thousand parameters, well inside SQLite's and PostgreSQL's limits. */
-const BATCH = 400;
-const batches = <T>(items: T[]): T[][] => Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
-
-/** The ids of units by name, the missing ones created (all in a few statements). */
-async function unitIdsByName(tx: Tx, names: string[]): Promise<Map<string, number>> {
-  const find = async (list: string[]) => (await Promise.all(batches(list).map((b) => tx.unit.findMany({ where: { name: { in: b } }, select: { id: true, name: true } })))).flat();
-  const found = await find(names);
-  const known = new Set(found.map((u) => u.name));
-  const missing = names.filter((n) => !known.has(n));
-  for (const b of batches(missing)) await tx.unit.createMany({ data: b.map((name) => ({ name, kind: unitKind(name) })) });
-  return new Map([...found, ...(missing.length ? await find(missing) : [])].map((u) => [u.name, u.id]));
-}
-
 /**
  * Writes matters (units by name, created when new) and deactivates removed ones; then the version row. In bulk:
  * the SQLite driver answers synchronously, so a statement per matter and link (some 20,000 for a new list of 5,000)
@@ -229,7 +220,7 @@ async function unitIdsByName(tx: Tx, names: string[]): Promise<Map<string, numbe
  */
 async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta: { author: Author; reason: string; source: ListSource; now?: Date }): Promise<CommitResult> {
   const names = [...new Set(targets.flatMap((m) => [...(m.leadUnit ? [m.leadUnit] : []), ...m.cooperatingUnits]))];
-  const unitIds = await unitIdsByName(tx, names);
+  const ids = await idsByName(tx, names);
   const fields = (m: MatterState) => ({
     name: m.name,
     category: m.category,
@@ -237,7 +228,8 @@ async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta
     keywords: m.keywords,
     examples: m.examples,
     needsLocation: m.needsLocation,
-    leadUnitId: m.leadUnit ? unitIds.get(m.leadUnit)! : null,
+    leadUnitId: m.leadUnit ? (ids.units.get(m.leadUnit) ?? null) : null,
+    leadRoleId: m.leadUnit ? (ids.roles.get(m.leadUnit) ?? null) : null,
     responseHours: m.responseHours,
     resolveDays: m.resolveDays,
     volunteerClaimable: m.volunteerClaimable,
@@ -250,9 +242,15 @@ async function commit(tx: Tx, targets: MatterState[], changes: ListChanges, meta
   for (const b of batches(targets.map((m) => m.code))) {
     for (const row of await tx.matter.findMany({ where: { code: { in: b } }, select: { id: true, code: true } })) matterIds.set(row.code, row.id);
   }
-  for (const b of batches([...matterIds.values()])) await tx.matterCooperatingUnit.deleteMany({ where: { matterId: { in: b } } });
-  const links = targets.flatMap((m) => [...new Set(m.cooperatingUnits)].map((name) => ({ matterId: matterIds.get(m.code)!, unitId: unitIds.get(name)! })));
+  for (const b of batches([...matterIds.values()])) {
+    await tx.matterCooperatingUnit.deleteMany({ where: { matterId: { in: b } } });
+    await tx.matterCooperatingRole.deleteMany({ where: { matterId: { in: b } } });
+  }
+  const cooperating = targets.flatMap((m) => [...new Set(m.cooperatingUnits)].map((name) => ({ matterId: matterIds.get(m.code)!, name })));
+  const links = cooperating.filter((c) => !ids.roles.has(c.name)).map((c) => ({ matterId: c.matterId, unitId: ids.units.get(c.name)! }));
+  const roleLinks = cooperating.filter((c) => ids.roles.has(c.name)).map((c) => ({ matterId: c.matterId, roleId: ids.roles.get(c.name)! }));
   for (const b of batches(links)) await tx.matterCooperatingUnit.createMany({ data: b });
+  for (const b of batches(roleLinks)) await tx.matterCooperatingRole.createMany({ data: b });
   if (changes.removed.length) await tx.matter.updateMany({ where: { code: { in: changes.removed } }, data: { active: false } });
   const version = await tx.listVersion.create({
     data: {
@@ -277,9 +275,9 @@ export const isEmpty = (c: ListChanges) => !c.added.length && !c.changed.length 
  */
 export async function previewImport(db: Db, table: MatterTable, options: ImportOptions): Promise<ListPlan & { baseVersionId: number | null; current: Map<string, MatterState> }> {
   const latest = await latestVersionId(db);
-  const units = await db.unit.findMany({ select: { name: true } });
+  const names = await knownNames(db);
   const current = await loadListInSlices(db);
-  return { ...(await planImportInSlices(current, new Set(units.map((u) => u.name)), table, options)), baseVersionId: latest, current };
+  return { ...(await planImportInSlices(current, names, table, options)), baseVersionId: latest, current };
 }
 
 const latestVersionId = async (db: Db | Tx) => (await db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true } }))?.id ?? null;
@@ -299,8 +297,8 @@ export async function applyImport(
       if (options.baseVersionId !== undefined && (await latestVersionId(tx)) !== options.baseVersionId) {
         throw new ListConflict("清单在预览之后已被修改，请重新预览后再导入");
       }
-      const units = await tx.unit.findMany({ select: { name: true } });
-      const plan = planImport(await loadList(tx), new Set(units.map((u) => u.name)), table, options);
+      const names = await knownNames(tx);
+      const plan = planImport(await loadList(tx), names.units, table, options, names.roles);
       if (plan.problems.length) throw new ListImportError(plan.problems);
       if (isEmpty(plan.changes)) return { ...plan, versionId: null };
       const { versionId } = await commit(tx, plan.targets, plan.changes, options);

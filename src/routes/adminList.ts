@@ -5,7 +5,7 @@ import Router from "@koa/router";
 import type { Context } from "koa";
 import { z } from "zod";
 import type { Services } from "../services.ts";
-import { matterInfo } from "../classify/catalogue.ts";
+import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { parseInput } from "../http/middleware.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { requireUser, type SessionUser } from "../auth/sessions.ts";
@@ -39,16 +39,26 @@ const matterFields = z.object({
   needsLocation: z.boolean(),
   volunteerClaimable: z.boolean(),
   leadUnitId: rowIdValue.nullable(),
+  /** A role of the territorial list (属地) instead of a fixed unit: give one of leadUnitId and leadRoleId. */
+  leadRoleId: rowIdValue.nullable(),
   cooperatingUnitIds: z.array(rowIdValue).max(30),
+  cooperatingRoleIds: z.array(rowIdValue).max(30),
   responseHours: z.number().int("响应时限须为整数小时").positive().max(24 * 365),
   resolveDays: z.number().int("办结时限须为整数天").positive().max(365),
   active: z.boolean(),
 });
-export const matterUpdateSchema = matterFields.partial().extend({ reason });
+const oneLead = (m: { leadUnitId?: number | null; leadRoleId?: number | null }, ctx: z.RefinementCtx) => {
+  if (m.leadUnitId && m.leadRoleId) ctx.addIssue({ code: "custom", path: ["leadRoleId"], message: "主责单位和主责角色只能选一个" });
+};
+export const matterUpdateSchema = matterFields.partial().extend({ reason }).superRefine(oneLead);
 export const matterCreateSchema = matterFields
   .partial()
-  .required({ name: true, leadUnitId: true, responseHours: true, resolveDays: true })
-  .extend({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, "编码为 1–32 位字母、数字、_ 或 -"), reason });
+  .required({ name: true, responseHours: true, resolveDays: true })
+  .extend({ code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, "编码为 1–32 位字母、数字、_ 或 -"), reason })
+  .superRefine((m, ctx) => {
+    oneLead(m, ctx);
+    if (!m.leadUnitId && !m.leadRoleId) ctx.addIssue({ code: "custom", path: ["leadUnitId"], message: "请选择主责单位或主责角色" });
+  });
 
 export const listFileSchema = z.object({
   fileName: z.string().trim().max(200).regex(/\.(csv|xlsx)$/i, "请选择 .csv 或 .xlsx 文件"),
@@ -69,7 +79,7 @@ export const versionQuery = z.object({ page: z.coerce.number().int().min(1).defa
 
 type MatterWithUnits = Awaited<ReturnType<typeof loadMatters>>[number];
 const loadMatters = (services: Services) =>
-  services.db.matter.findMany({ orderBy: { code: "asc" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
+  services.db.matter.findMany({ orderBy: { code: "asc" }, include: MATTER_UNITS });
 
 const presentMatter = (m: MatterWithUnits) => {
   const { id: _id, ...info } = matterInfo(m);
@@ -119,13 +129,27 @@ export function adminListRoutes(services: Services): Router {
     if (missing.length) throw ValidationError(`单位 ${missing.join("、")} 不存在`, { field: "leadUnitId" });
     return ids.map((id) => byId.get(id)!);
   };
-  const toPatch = async (body: Partial<z.infer<typeof matterFields>>): Promise<Partial<Omit<MatterState, "code">>> => {
-    const { leadUnitId, cooperatingUnitIds, ...rest } = body;
-    return {
-      ...rest,
-      ...(leadUnitId !== undefined ? { leadUnit: leadUnitId === null ? null : (await unitNames([leadUnitId]))[0] } : {}),
-      ...(cooperatingUnitIds !== undefined ? { cooperatingUnits: await unitNames(cooperatingUnitIds) } : {}),
-    };
+  /** Role ids → names, as the list keeps them (a role's name is never a unit's); an unknown id is a 400. */
+  const roleNames = async (ids: number[], field: string) => {
+    const roles = await db.role.findMany({ where: { id: { in: ids } } });
+    const byId = new Map(roles.map((r) => [r.id, r.name]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) throw ValidationError(`角色 ${missing.join("、")} 不存在`, { field });
+    return ids.map((id) => byId.get(id)!);
+  };
+  const toPatch = async (body: Partial<z.infer<typeof matterFields>>, code: string): Promise<Partial<Omit<MatterState, "code">>> => {
+    const { leadUnitId, leadRoleId, cooperatingUnitIds, cooperatingRoleIds, ...rest } = body;
+    const lead = leadRoleId ? (await roleNames([leadRoleId], "leadRoleId"))[0] : leadUnitId ? (await unitNames([leadUnitId]))[0] : leadUnitId === null || leadRoleId === null ? null : undefined;
+    // Units and roles are one list of names: the kind not sent keeps what the matter has.
+    const current = cooperatingUnitIds === undefined || cooperatingRoleIds === undefined ? await db.matter.findUnique({ where: { code }, include: MATTER_UNITS }) : null;
+    const cooperating =
+      cooperatingUnitIds === undefined && cooperatingRoleIds === undefined
+        ? undefined
+        : [
+            ...(cooperatingUnitIds !== undefined ? await unitNames(cooperatingUnitIds) : (current?.cooperatingUnits ?? []).map((c) => c.unit.name)),
+            ...(cooperatingRoleIds !== undefined ? await roleNames(cooperatingRoleIds, "cooperatingRoleIds") : (current?.cooperatingRoles ?? []).map((c) => c.role.name)),
+          ];
+    return { ...rest, ...(lead !== undefined ? { leadUnit: lead } : {}), ...(cooperating ? { cooperatingUnits: cooperating } : {}) };
   };
   const saved = async (ctx: Context, code: string, result: Awaited<ReturnType<typeof saveMatter>>) => {
     if (result.versionId !== null) await services.reference.reload();
@@ -144,7 +168,7 @@ export function adminListRoutes(services: Services): Router {
     const all = await loadMatters(services);
     const found = all.filter((m) => {
       if (q.status !== "all" && m.active !== (q.status === "active")) return false;
-      const hay = [m.code, m.name, m.category, m.leadUnit?.name ?? "", ...m.cooperatingUnits.map((c) => c.unit.name), ...(m.keywords as string[])].join(" ").toLowerCase();
+      const hay = [m.code, m.name, m.category, m.leadUnit?.name ?? m.leadRole?.name ?? "", ...m.cooperatingUnits.map((c) => c.unit.name), ...m.cooperatingRoles.map((c) => c.role.name), ...(m.keywords as string[])].join(" ").toLowerCase();
       return terms.every((t) => hay.includes(t));
     });
     const latest = await db.listVersion.findFirst({ orderBy: { id: "desc" }, select: { id: true, createdAt: true, authorName: true } });
@@ -162,14 +186,14 @@ export function adminListRoutes(services: Services): Router {
     const code = String(ctx.params.code);
     const body = parseInput(matterUpdateSchema, ctx.request.body);
     const { reason: why, ...fields } = body;
-    const result = await saveMatter(db, { code, create: false, patch: await toPatch(fields), author: author(ctx), reason: why, now: services.clock() }).catch(conflicts);
+    const result = await saveMatter(db, { code, create: false, patch: await toPatch(fields, code), author: author(ctx), reason: why, now: services.clock() }).catch(conflicts);
     await saved(ctx, code, result);
   });
 
   router.post("/matters", async (ctx) => {
     const body = parseInput(matterCreateSchema, ctx.request.body);
     const { reason: why, code, ...fields } = body;
-    const result = await saveMatter(db, { code, create: true, patch: await toPatch(fields), author: author(ctx), reason: why, now: services.clock() }).catch(conflicts);
+    const result = await saveMatter(db, { code, create: true, patch: await toPatch(fields, code), author: author(ctx), reason: why, now: services.clock() }).catch(conflicts);
     ctx.status = 201;
     await saved(ctx, code, result);
   });

@@ -7,8 +7,9 @@ import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { actorOf, allowedActions, CASE_NOT_FOUND, findVisibleCase, refuseAction, UNIT_ACTIONS } from "../cases/access.ts";
 import { caseNumbers, casesForExport, duplicatesOf, listCases, matterNames } from "../cases/queries.ts";
-import { alternativesOf, CASE_EXPORT_COLUMNS, caseDetail, caseListItem } from "../cases/presenters.ts";
-import { AppError, NotFoundError } from "../errors.ts";
+import { alternativesOf, CASE_EXPORT_COLUMNS, caseDetail, caseListItem, unitsShown } from "../cases/presenters.ts";
+import { resolveUnits } from "../org/roles.ts";
+import { AppError, AuthorizationError, NotFoundError } from "../errors.ts";
 import { TransitionError, type CaseAction } from "../domain/caseMachine.ts";
 import { CASE_NUMBER_EXACT, CASE_STATUSES, STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { sendTable, type TableFormat } from "../http/tables.ts";
@@ -46,6 +47,7 @@ export const listSchema = z.object({
   page: z.coerce.number().int().min(1).max(10_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(100).default(20),
 });
+export const unitsPreviewQuery = z.object({ matter: z.string().trim().min(1).max(50) });
 const numberParam = z.object({ number: z.string().regex(CASE_NUMBER_EXACT, "工单号格式应为 2026-000123") });
 
 export function caseRoutes(services: Services): Router {
@@ -121,6 +123,18 @@ export function caseRoutes(services: Services): Router {
     const p = ctx.state.principal as Principal;
     const k = await load(number, p);
     ctx.body = { duplicates: await duplicatesOf(db, k, p) };
+  });
+
+  /** Which units a matter would reach at this case's place, and how (the pickers' preview before 更正 or 确认). */
+  router.get("/:number/units", async (ctx) => {
+    const p = ctx.state.principal as Principal;
+    if (p.role === "unit") throw AuthorizationError();
+    const { number } = parseInput(numberParam, ctx.params);
+    const { matter: code } = parseInput(unitsPreviewQuery, ctx.query);
+    const k = await load(number, p);
+    const matter = (await services.reference.fresh()).catalogue.byCode.get(code);
+    if (!matter) throw NotFoundError(`职责清单中没有事项 ${code}`);
+    ctx.body = { matter: { code: matter.code, name: matter.name }, units: unitsShown(await resolveUnits(db, matter, k)) };
   });
 
   router.post("/:number/actions", async (ctx) => {

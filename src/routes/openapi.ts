@@ -15,6 +15,7 @@ import { volunteerPaths } from "./openapiVolunteers.ts";
 import { placePaths } from "./openapiPlaces.ts";
 import { hotspotPaths } from "./openapiHotspots.ts";
 import { bookingPaths } from "./openapiBookings.ts";
+import { rolePaths } from "./openapiRoles.ts";
 import { adminMatterQuery, listApplySchema, listFileSchema, matterCreateSchema, matterUpdateSchema, restoreSchema, versionQuery } from "./adminList.ts";
 
 const body = (schema: z.ZodType) => {
@@ -289,6 +290,7 @@ export const openApiDocument = {
     ...placePaths,
     ...hotspotPaths,
     ...bookingPaths,
+    ...rolePaths,
   },
 };
 

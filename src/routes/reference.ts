@@ -5,13 +5,18 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
-import { AuthorizationError } from "../errors.ts";
+import { AuthorizationError, NotFoundError } from "../errors.ts";
+import { unitsShown } from "../cases/presenters.ts";
+import { resolveUnits } from "../org/roles.ts";
+import { rowId } from "../http/ids.ts";
 
 export const matterQuery = z.object({
   /** Words in the code, name, category or keywords; all must match. */
   q: z.string().trim().max(50).optional(),
   limit: z.coerce.number().int().min(1).max(600).default(30),
 });
+
+export const areaQuery = z.object({ areaId: rowId.optional() });
 
 export function referenceRoutes(services: Services): Router {
   const { db } = services;
@@ -41,11 +46,22 @@ export function referenceRoutes(services: Services): Router {
         name: m.name,
         category: m.category,
         leadUnit: m.leadUnit,
-        cooperatingUnits: m.cooperatingUnits.map((u) => u.name),
+        /** A role instead of a fixed unit (属地): which unit it is depends on the case's place. */
+        leadRole: m.leadRole ? { code: m.leadRole.code, name: m.leadRole.name } : null,
+        cooperatingUnits: [...m.cooperatingUnits, ...m.cooperatingRoles].map((u) => u.name),
         responseHours: m.responseHours,
         resolveDays: m.resolveDays,
       })),
     };
+  });
+
+  /** Which units a matter reaches in an area (any level) and below it, and how: a preview of the territorial list. */
+  router.get("/matters/:code/units", async (ctx) => {
+    const { areaId } = parseInput(areaQuery, ctx.query);
+    const { catalogue } = await services.reference.fresh();
+    const matter = catalogue.byCode.get(String(ctx.params.code));
+    if (!matter) throw NotFoundError("职责清单中没有这个事项");
+    ctx.body = { matter: { code: matter.code, name: matter.name }, units: unitsShown(await resolveUnits(db, matter, { gridId: areaId ?? null, buildingId: null })) };
   });
 
   router.get("/units", async (ctx) => {

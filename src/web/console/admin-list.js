@@ -10,10 +10,11 @@ export default async function adminList(params) {
   const q = params.get("q") ?? "";
   const status = params.get("status") ?? "active";
   const page = Number(params.get("page") ?? 1) || 1;
-  const [data, history, { units }] = await Promise.all([
+  const [data, history, { units }, { roles }] = await Promise.all([
     api("GET", `/api/admin/matters?${qs({ q, status, page, pageSize: 50 })}`),
     api("GET", "/api/admin/list/versions"),
     reference(),
+    api("GET", "/api/admin/roles"),
   ]);
   const go = (p) => (location.hash = `#/admin/list?${qs({ q: p.q ?? q, status: p.status ?? status, page: p.page ?? 1 })}`);
   const reload = () => {
@@ -23,7 +24,7 @@ export default async function adminList(params) {
 
   const editor = h("div", {});
   const openEditor = (matter) => {
-    editor.replaceChildren(matterForm(matter, units, async () => {
+    editor.replaceChildren(matterForm(matter, units, roles, async () => {
       editor.replaceChildren();
       await reload();
     }, () => editor.replaceChildren()));
@@ -60,8 +61,8 @@ export default async function adminList(params) {
             h("td", {}, h("code", {}, m.code)),
             h("td", {}, h("b", {}, m.name)),
             h("td", { class: "small", dataset: { label: "类别" } }, m.category || "—"),
-            h("td", { dataset: { label: "主责" } }, m.leadUnit?.name ?? h("span", { class: "error" }, "未设置")),
-            h("td", { class: "small", dataset: { label: "配合" } }, m.cooperatingUnits.map((u) => u.name).join("、") || "—"),
+            h("td", { dataset: { label: "主责" } }, m.leadUnit?.name ?? (m.leadRole ? roleName(m.leadRole, roles) : h("span", { class: "error" }, "未设置"))),
+            h("td", { class: "small", dataset: { label: "配合" } }, [...m.cooperatingUnits.map((u) => u.name), ...m.cooperatingRoles.map((r) => `${r.name}（属地）`)].join("、") || "—"),
             h("td", { class: "small nowrap" }, `响应 ${m.responseHours} 小时`, h("br"), `办结 ${m.resolveDays} 个工作日`),
             h("td", { class: "claimable", dataset: { label: "志愿者可认领" } }, m.volunteerClaimable ? h("span", { class: "pill resolved" }, "可认领") : "—"),
             h("td", {}, h("span", { class: `pill ${m.active ? "resolved" : "late"}` }, m.active ? "启用" : "停用")),
@@ -80,11 +81,27 @@ export default async function adminList(params) {
 
 // ---- editing one matter -----------------------------------------------------------------------------------
 
-function matterForm(m, units, saved, cancel) {
+/** A role in the list's table, with who fills it in how many areas (the preview of the territorial list). */
+function roleName(ref, roles) {
+  const r = roles.find((x) => x.id === ref.id);
+  return h("span", { title: r ? r.fillers.map((f) => `${f.area.name}：${f.unit.name}`).join("\n") || "尚未指定" : "" }, ref.name, h("span", { class: "pill" }, `属地 · ${r?.fillers.length ?? 0} 处指定`));
+}
+
+/** Units and roles in one picker: a value is "u:<id>" or "r:<id>" (the list names either). */
+const unitOrRole = (units, roles) => [
+  h("optgroup", { label: "属地角色（按诉求所在区域确定单位）" }, roles.map((r) => h("option", { value: `r:${r.id}` }, r.name))),
+  h("optgroup", { label: "固定单位" }, units.map((u) => h("option", { value: `u:${u.id}` }, u.name))),
+];
+const picked = (values, kind) => values.filter((v) => v.startsWith(`${kind}:`)).map((v) => Number(v.slice(2)));
+
+function matterForm(m, units, roles, saved, cancel) {
   const isNew = !m;
   const field = (label, control) => h("label", { class: "field" }, h("span", { class: "muted small" }, label), control);
-  const unitOptions = units.map((u) => [u.id, u.name]);
-  const coop = new Set((m?.cooperatingUnits ?? []).map((u) => String(u.id)));
+  const lead = h("select", { name: "lead", required: true }, h("option", { value: "" }, "（请选择）"), unitOrRole(units, roles));
+  lead.value = m?.leadRole ? `r:${m.leadRole.id}` : m?.leadUnit ? `u:${m.leadUnit.id}` : "";
+  const coopSelect = h("select", { name: "cooperating", multiple: true, size: 5 }, unitOrRole(units, roles));
+  const coop = new Set([...(m?.cooperatingUnits ?? []).map((u) => `u:${u.id}`), ...(m?.cooperatingRoles ?? []).map((r) => `r:${r.id}`)]);
+  for (const o of coopSelect.querySelectorAll("option")) o.selected = coop.has(o.value);
   const form = h(
     "form",
     { class: "card matter-form", onsubmit: async (e) => {
@@ -96,8 +113,10 @@ function matterForm(m, units, saved, cancel) {
         description: f.get("description").trim(),
         keywords: splitWords(f.get("keywords")),
         examples: f.get("examples").split("\n").map((x) => x.trim()).filter(Boolean),
-        leadUnitId: f.get("leadUnitId") ? Number(f.get("leadUnitId")) : null,
-        cooperatingUnitIds: f.getAll("cooperatingUnitIds").map(Number),
+        leadUnitId: picked([f.get("lead")], "u")[0] ?? null,
+        leadRoleId: picked([f.get("lead")], "r")[0] ?? null,
+        cooperatingUnitIds: picked(f.getAll("cooperating"), "u"),
+        cooperatingRoleIds: picked(f.getAll("cooperating"), "r"),
         responseHours: Number(f.get("responseHours")),
         resolveDays: Number(f.get("resolveDays")),
         needsLocation: f.get("needsLocation") === "on",
@@ -116,8 +135,8 @@ function matterForm(m, units, saved, cancel) {
       isNew ? field("编码", h("input", { name: "code", required: true, pattern: "[A-Za-z0-9_-]{1,32}", placeholder: "如 TC03" })) : null,
       field("事项名称", h("input", { name: "name", required: true, value: m?.name ?? "" })),
       field("类别", h("input", { name: "category", value: m?.category ?? "" })),
-      field("主责单位", h("select", { name: "leadUnitId", required: true }, options(unitOptions, m?.leadUnit?.id, "（请选择）"))),
-      field("配合单位（可多选）", h("select", { name: "cooperatingUnitIds", multiple: true, size: 4 }, unitOptions.map(([v, label]) => h("option", { value: String(v), selected: coop.has(String(v)) }, label)))),
+      field("主责单位或属地角色", lead),
+      field("配合单位或属地角色（可多选）", coopSelect),
       field("响应时限（小时）", h("input", { name: "responseHours", type: "number", min: 1, step: 1, required: true, value: String(m?.responseHours ?? 24) })),
       field("办结时限（工作日）", h("input", { name: "resolveDays", type: "number", min: 1, step: 1, required: true, value: String(m?.resolveDays ?? 5) })),
       field("关键词（用、分隔）", h("input", { name: "keywords", value: (m?.keywords ?? []).join("、") })),

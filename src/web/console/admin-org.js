@@ -2,6 +2,7 @@
 // answers for each area, the units and how they are reached, and the run-time settings. Every change applies from
 // the next message.
 import { adminTabs, api, attempt, fmt, h, options, state, toast, view } from "./lib.js";
+import { rolesCard } from "./admin-roles.js";
 
 const CONTACT_KINDS = [["room", "群"], ["contact", "联系人"], ["member", "办事人员（只用于识别）"], ["webhook", "Webhook（企业微信机器人等）"], ["phone", "电话"]];
 /** Contact kinds that live in a chat channel, so they need one. */
@@ -23,7 +24,7 @@ export default async function orgView() {
     h("h1", {}, "组织与设置"),
     channelsCard(channels),
     groupsCard(org, joined.joined, gridOptions, reload),
-    areasCard(org, reload),
+    areasCard(org, reload), rolesCard(org, reload),
     unitsCard(org, reload),
     emergencyCard(emergency.rules, reload),
     settingsCard(settings),

@@ -5,27 +5,37 @@ import { api, attempt, fmt, h, options, pct, qs, reference, refreshReviewCount }
 export const act = (number, body) => api("POST", `/api/cases/${number}/actions`, body);
 
 /** A searchable picker over the whole responsibility list (hundreds of matters), with the lead unit to send it to. */
-export function matterPicker({ onPick, label = "更正为" }) {
+export function matterPicker({ onPick, label = "更正为", caseNumber = null }) {
   const input = h("input", { type: "search", placeholder: "搜索事项：名称、编码、类别或关键词", "aria-label": "搜索事项", class: "grow" });
   const list = h("ul", {});
   const unitSelect = h("select", { "aria-label": "主责单位" });
   let chosen = null;
   const go = h("button", { class: "primary", type: "button", disabled: true, onclick: () => onPick(chosen.code, unitSelect.value ? Number(unitSelect.value) : undefined) }, label);
   const info = h("span", { class: "muted small" });
+  // What the chosen matter reaches at this case's place, and how (a role is filled by the area's unit).
+  const found = h("div", { class: "small units-preview" });
   let seq = 0;
   async function search() {
     const mine = ++seq;
     const r = await api("GET", `/api/matters?${qs({ q: input.value.trim(), limit: 30 })}`);
     if (mine !== seq) return; // a later search has started
     info.textContent = r.total > r.matters.length ? `共 ${r.total} 项，显示前 ${r.matters.length} 项` : `共 ${r.total} 项`;
-    list.replaceChildren(...r.matters.map((m) => h("li", {}, h("button", { type: "button", onclick: (e) => choose(m, e.currentTarget) }, h("b", {}, m.name), h("span", { class: "muted small" }, `　${m.code} · ${m.category} · ${m.leadUnit?.name ?? "无主责单位"}`)))));
+    list.replaceChildren(...r.matters.map((m) => h("li", {}, h("button", { type: "button", onclick: (e) => choose(m, e.currentTarget) }, h("b", {}, m.name), h("span", { class: "muted small" }, `　${m.code} · ${m.category} · ${m.leadUnit?.name ?? m.leadRole?.name ?? "无主责单位"}`)))));
   }
   async function choose(m, button) {
     chosen = m;
     for (const b of list.querySelectorAll("button")) b.classList.toggle("chosen", b === button);
     const { units } = await reference();
-    unitSelect.replaceChildren(...options(units.map((u) => [u.id, u.name]), m.leadUnit?.id, "（事项默认主责单位）"));
+    unitSelect.replaceChildren(...options(units.map((u) => [u.id, u.name]), m.leadUnit?.id, m.leadRole ? "（按属地确定）" : "（事项默认主责单位）"));
     go.disabled = false;
+    found.replaceChildren();
+    if (caseNumber && m.leadRole) {
+      const r = await api("GET", `/api/cases/${caseNumber}/units?${qs({ matter: m.code })}`).catch(() => null);
+      if (chosen !== m || !r) return;
+      const lead = r.units?.lead;
+      const missing = (r.units?.unresolved ?? []).filter((u) => u.slot === "lead");
+      found.replaceChildren(lead ? h("span", { class: "muted" }, `按属地：${lead.text}`) : missing.length ? h("span", { class: "error" }, `${missing[0].reason}，请选择主责单位`) : "");
+    }
   }
   let timer;
   input.addEventListener("input", () => {
@@ -34,7 +44,7 @@ export function matterPicker({ onPick, label = "更正为" }) {
   });
   search();
   setTimeout(() => input.focus());
-  return h("div", { class: "picker" }, h("div", { class: "row" }, input, info), list, h("div", { class: "row" }, h("span", { class: "small" }, "主责单位"), unitSelect, go));
+  return h("div", { class: "picker" }, h("div", { class: "row" }, input, info), list, found, h("div", { class: "row" }, h("span", { class: "small" }, "主责单位"), unitSelect, go));
 }
 
 /** 拆分同诉: this joined resident's report becomes a case of its own (the server checks the action again). */
@@ -78,7 +88,7 @@ export function actionForms(c, duplicates, units, reload) {
 
   if (can("confirm")) {
     const holder = h("div", {});
-    forms.push(h("div", {}, h("button", { type: "button", onclick: () => holder.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => run({ action: "confirm", matterCode, leadUnitId }, "已更正") })) }, "更正事项…"), holder));
+    forms.push(h("div", {}, h("button", { type: "button", onclick: () => holder.replaceChildren(matterPicker({ caseNumber: c.number, onPick: (matterCode, leadUnitId) => run({ action: "confirm", matterCode, leadUnitId }, "已更正") })) }, "更正事项…"), holder));
   }
   if (can("reassign")) {
     const unit = h("select", { "aria-label": "改派给" }, options(units.filter((u) => u.name !== c.leadUnit).map((u) => [u.id, u.name]), "", "选择新的主责单位"));

@@ -18,8 +18,8 @@ export default async function caseView(number) {
     { class: "facts" },
     h("dt", {}, "状态"), h("dd", {}, statusPill(c), escalationPill(c)),
     h("dt", {}, "事项"), h("dd", {}, c.matter ? `${c.matter.name}（${c.matter.code}）` : "未归类"),
-    h("dt", {}, "主责单位"), h("dd", {}, c.leadUnit ?? "—"),
-    h("dt", {}, "配合单位"), h("dd", {}, c.cooperatingUnits.join("、") || "—"),
+    h("dt", {}, "主责单位"), h("dd", {}, c.leadUnit ?? "—", howFound(c.units?.lead), unresolvedLines(c.units, "lead")),
+    h("dt", {}, "配合单位"), h("dd", {}, c.cooperatingUnits.join("、") || "—", (c.units?.cooperating ?? []).filter((u) => u.source === "role").map(howFound), unresolvedLines(c.units, "cooperating")),
     h("dt", {}, "网格"), h("dd", {}, [c.grid, c.building].filter(Boolean).join(" · ") || "—"),
     h("dt", {}, "地点"), h("dd", {}, c.location ?? "—"),
     h("dt", {}, "紧急程度"), h("dd", {}, { normal: "一般", urgent: "紧急", emergency: "特急" }[c.urgency] ?? c.urgency),
@@ -70,6 +70,16 @@ export default async function caseView(number) {
       ),
     ),
   );
+}
+
+/** How a unit was found, when a role was involved: "属地… → …（按 明月街道 确定）". */
+function howFound(u) {
+  return u && u.source !== "fixed" ? h("div", { class: "muted small units-found" }, u.source === "role" ? `按属地：${u.text}` : u.text) : null;
+}
+
+/** The roles nobody fills at this case's place, with why: the case waits for a worker rather than go to a wrong unit. */
+function unresolvedLines(units, slot) {
+  return (units?.unresolved ?? []).filter((u) => u.slot === slot).map((u) => h("div", { class: "error small units-unresolved" }, `未能确定${u.role}：${u.reason}`));
 }
 
 /** 同诉: the residents who joined this case, how alike their words were, their rating; a wrong one is split off. */

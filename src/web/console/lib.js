@@ -104,6 +104,7 @@ export const EVENT_LABELS = {
   reporter_joined: "同诉并入", reporter_rated: "同诉居民评价", split: "拆分同诉", resident_message: "居民留言", hotspot_task: "热点转办",
   reporters_merged: "同诉随合并计入", reporter_took_over: "同诉居民接手",
   offer_volunteers: "交志愿者认领", volunteer_claim: "志愿者认领", volunteer_unclaimed: "无人认领转办", household_notified: "告知党员中心户", household_visit: "党员中心户走访",
+  units_resolved: "确定承办单位",
 };
 /** How an outgoing message went out (the outbox's `via`). */
 export const VIA_LABELS = {

@@ -42,6 +42,8 @@ function reviewCard(c, dispatches = true) {
     ),
     cls.source === "pending" ? h("p", { class: "small" }, "居民发来的是语音，", h("a", { href: `#/cases/${c.number}` }, "打开详情收听并补录文字"), "，再确认事项。") : null,
     cls.rationale ? h("p", { class: "muted small" }, `依据：${cls.rationale}`) : null,
+    // A role of the matter nobody fills at this place: why it waits here instead of going to a unit.
+    (c.unresolvedUnits ?? []).map((u) => h("p", { class: "error small" }, `${u.slot === "lead" ? "主责" : "配合"}单位未能确定：${u.reason}`)),
     cls.alternatives.length
       ? h("div", { class: "alts" }, h("span", { class: "muted small" }, "其他可能："), cls.alternatives.slice(0, 4).map((a) =>
           h("button", { type: "button", onclick: () => attempt(() => act(c.number, { action: "confirm", matterCode: a.code }).then(() => done(`${c.number} 已改为“${a.name}”${dispatches ? "并派单" : ""}`))) }, `${a.name} ${pct(a.score)}`)))
@@ -50,7 +52,7 @@ function reviewCard(c, dispatches = true) {
       "div",
       { class: "row" },
       confirm,
-      h("button", { type: "button", onclick: () => picker.replaceChildren(matterPicker({ onPick: (matterCode, leadUnitId) => attempt(() => act(c.number, { action: "confirm", matterCode, leadUnitId }).then(() => done(`${c.number} 已更正${dispatches ? "并派单" : ""}`))) })) }, "更正事项…"),
+      h("button", { type: "button", onclick: () => picker.replaceChildren(matterPicker({ caseNumber: c.number, onPick: (matterCode, leadUnitId) => attempt(() => act(c.number, { action: "confirm", matterCode, leadUnitId }).then(() => done(`${c.number} 已更正${dispatches ? "并派单" : ""}`))) })) }, "更正事项…"),
       h("button", { type: "button", onclick: async () => {
         const reason = prompt("不予受理的原因（会告知居民）：");
         if (reason) await attempt(() => act(c.number, { action: "reject", text: reason }).then(() => done(`${c.number} 已不予受理`)));
