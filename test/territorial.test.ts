@@ -264,6 +264,34 @@ describe("roles as administrators keep them", () => {
     expect(await db().areaRoleUnit.count({ where: { roleId: r.id, areaId: grid.id } })).toBe(0);
   });
 
+  it("are the city's; a street's administrator names fillers in their own street only, with their own units", async () => {
+    const { createUser } = await import("../src/auth/users.ts");
+    const { signIn } = await import("./helpers/session.ts");
+    const mingyue = await db().area.findFirstOrThrow({ where: { name: "明月街道" } });
+    await createUser(db(), { username: "mingyue-admin", displayName: "明月街道管理员", role: "admin", areaId: mingyue.id, password: "mingyue-admin-pass" });
+    const street = await signIn(svc, "mingyue-admin", "mingyue-admin-pass");
+    const police = await role("属地派出所");
+    const own = await db().area.findFirstOrThrow({ where: { name: "明月社区" } });
+    const other = await db().area.findFirstOrThrow({ where: { name: "幸福社区" } });
+    const ownUnit = await db().unit.findUniqueOrThrow({ where: { name: "明月社区居委会" } });
+    const otherUnit = await db().unit.findUniqueOrThrow({ where: { name: "阳光派出所" } });
+
+    // What is the city's is refused; another street's area or unit reads as one that does not exist.
+    expect((await call("POST", "/api/admin/roles", { code: "mingyue_x", name: "属地明月专用" }, street)).status).toBe(403);
+    expect((await call("PATCH", `/api/admin/roles/${police.id}`, { name: "属地派出所（改）" }, street)).status).toBe(403);
+    expect((await call("PUT", `/api/admin/roles/${police.id}/fillers/${other.id}`, { unitId: ownUnit.id }, street)).body.error.message).toBe("区域不存在");
+    expect((await call("PUT", `/api/admin/roles/${police.id}/fillers/${own.id}`, { unitId: otherUnit.id }, street)).body.error.message).toBe("单位不存在");
+    const yangguang = await db().area.findFirstOrThrow({ where: { name: "阳光街道" } });
+    expect((await call("DELETE", `/api/admin/roles/${police.id}/fillers/${yangguang.id}`, undefined, street)).status).toBe(404);
+    expect(await db().areaRoleUnit.count({ where: { roleId: police.id, areaId: yangguang.id } })).toBe(1);
+
+    expect((await call("PUT", `/api/admin/roles/${police.id}/fillers/${own.id}`, { unitId: ownUnit.id }, street)).status).toBe(200);
+    const listed = (await call("GET", "/api/admin/roles", undefined, street)).body.roles.find((r: any) => r.id === police.id);
+    // Their own street's fillers, not 阳光街道's.
+    expect(listed.fillers.map((f: any) => f.area.name).sort()).toEqual(["明月社区", "明月街道"].sort());
+    await call("DELETE", `/api/admin/roles/${police.id}/fillers/${own.id}`, undefined, street);
+  });
+
   it("are listed with their fillers; a role and a unit never share a name; a role in use is not deleted", async () => {
     const list = (await call("GET", "/api/admin/roles")).body.roles;
     const property = list.find((r: any) => r.name === "小区物业");

@@ -1,8 +1,11 @@
-// The roles of the territorial list as administrators keep them: the roles themselves (a name never a unit's), and
-// which unit fills each role in which area (one per area and role; the areas below inherit it). How a case's
-// units follow from them is roles.ts.
+// The roles of the territorial list as administrators keep them: the roles themselves (a name never a unit's; the
+// city's, like the list), and which unit fills each role in which area (one per area and role; the areas below
+// inherit it) — a district's or a street's administrator names fillers in their own areas, with their own units
+// (org/scope.ts). How a case's units follow from them is roles.ts.
 import { refuseDuplicate, type Db } from "../db.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
+import { placeChain } from "./roles.ts";
+import { areasIn, hasArea, unitsIn, type Scope } from "./scope.ts";
 
 export interface RoleInput {
   code: string;
@@ -10,12 +13,17 @@ export interface RoleInput {
   description: string;
 }
 
-/** Every role with how many matters name it, and its fillers (area and unit), in a stable order. */
-export async function listRoles(db: Db) {
+/**
+ * Every role with how many matters name it, and its fillers (area and unit), in a stable order. A district's or a
+ * street's administrator sees the fillers in their areas and in the areas above theirs (which theirs inherit).
+ */
+export async function listRoles(db: Db, scope: Scope | null = null) {
+  const above = scope?.area ? (await placeChain(db, { gridId: scope.area.id, buildingId: null })).slice(1).map((a) => a.id) : [];
+  const where = scope?.area ? { area: { OR: [areasIn(scope), { id: { in: above } }] } } : {};
   return db.role.findMany({
     orderBy: { id: "asc" },
     include: {
-      fillers: { orderBy: [{ areaId: "asc" }], include: { unit: { select: { id: true, name: true } }, area: { select: { id: true, name: true, level: true } } } },
+      fillers: { where, orderBy: [{ areaId: "asc" }], include: { unit: { select: { id: true, name: true } }, area: { select: { id: true, name: true, level: true } } } },
       _count: { select: { ledMatters: true, cooperatingIn: true } },
     },
   });
@@ -51,12 +59,15 @@ export async function deleteRole(db: Db, id: number): Promise<void> {
   await db.role.delete({ where: { id } });
 }
 
-/** Names the unit that fills a role for an area (and, unless they name their own, every area below it). */
-export async function setRoleFiller(db: Db, f: { roleId: number; areaId: number; unitId: number }): Promise<void> {
+/**
+ * Names the unit that fills a role for an area (and, unless they name their own, every area below it). Another
+ * street's area or unit reads, for a street's administrator, as one that does not exist.
+ */
+export async function setRoleFiller(db: Db, f: { roleId: number; areaId: number; unitId: number }, scope: Scope | null = null): Promise<void> {
   const [role, area, unit] = await Promise.all([
     db.role.findUnique({ where: { id: f.roleId } }),
-    db.area.findUnique({ where: { id: f.areaId } }),
-    db.unit.findUnique({ where: { id: f.unitId } }),
+    db.area.findFirst({ where: { AND: [{ id: f.areaId }, areasIn(scope)] } }),
+    db.unit.findFirst({ where: { AND: [{ id: f.unitId }, unitsIn(scope)] } }),
   ]);
   if (!role) throw NotFoundError("角色不存在");
   if (!area) throw ValidationError("区域不存在", { field: "areaId" });
@@ -69,7 +80,8 @@ export async function setRoleFiller(db: Db, f: { roleId: number; areaId: number;
 }
 
 /** The area no longer names its own filler: the one above it (if any) serves it again. */
-export async function removeRoleFiller(db: Db, f: { roleId: number; areaId: number }): Promise<void> {
+export async function removeRoleFiller(db: Db, f: { roleId: number; areaId: number }, scope: Scope | null = null): Promise<void> {
+  if (!(await hasArea(db, scope, f.areaId))) throw NotFoundError("该区域没有指定这个角色的承办单位");
   const { count } = await db.areaRoleUnit.deleteMany({ where: { roleId: f.roleId, areaId: f.areaId } });
   if (!count) throw NotFoundError("该区域没有指定这个角色的承办单位");
 }

@@ -3,6 +3,9 @@
 // of them names its own; a lead role nobody fills sends the case to review. Shown on the organisation page.
 import { api, attempt, h, options } from "./lib.js";
 
+/** Nearest first, for the fillers of the areas above a district's or a street's administrator's own. */
+const RANK = { building: 0, grid: 1, community: 2, street: 3, district: 4, city: 5 };
+
 /** The card: who fills each role in each street and community (own or inherited), and the forms to change it. */
 export function rolesCard(org, reload) {
   const card = h("section", { class: "card roles" }, h("h2", {}, "属地角色与承办单位"), h("p", { class: "muted small" }, "加载中…"));
@@ -18,12 +21,14 @@ function rolesContent(org, roles, reload) {
       const own = role.fillers.find((f) => f.area.id === a.id);
       if (own) return { unit: own.unit.name, from: a.id === area.id ? null : a.name };
     }
-    return null;
+    // A district's or a street's administrator: the areas above theirs are not on the page, their fillers are.
+    const above = role.fillers.filter((f) => !byId.has(f.area.id)).sort((x, y) => RANK[x.area.level] - RANK[y.area.level])[0];
+    return above ? { unit: above.unit.name, from: above.area.name } : null;
   };
   // Columns: every street and community (the levels a role is usually filled at), in the tree's order.
   const columns = [];
   const walk = (parentId) => {
-    for (const a of org.areas.filter((x) => x.parentId === parentId)) {
+    for (const a of org.areas.filter((x) => (parentId === null ? !byId.has(x.parentId) : x.parentId === parentId))) {
       if (a.level === "street" || a.level === "community") columns.push(a);
       if (a.level !== "grid" && a.level !== "building") walk(a.id);
     }
@@ -70,6 +75,7 @@ function rolesContent(org, roles, reload) {
     table,
     assign,
     h("details", {}, h("summary", { class: "small" }, `各区域的指定（${roles.reduce((n, r) => n + r.fillers.length, 0)}）`), own),
-    h("details", {}, h("summary", { class: "small" }, "新增角色"), add),
+    // Roles are the city's: a district's or a street's administrator names fillers only.
+    org.scope ? null : h("details", {}, h("summary", { class: "small" }, "新增角色"), add),
   ];
 }
