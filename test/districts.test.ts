@@ -261,6 +261,100 @@ describe("accounts", () => {
   });
 });
 
+describe("what else a street keeps: hotspots, bookings, volunteers, places, pickers", () => {
+  const same = async (as: Session, method: string, path: string, missingPath: string, body?: unknown) => {
+    const theirs = await call(as, method, path, body);
+    const missing = await call(as, method, missingPath, body);
+    expect(theirs.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+    expect(theirs.status, `${method} ${path}`).toBe(missing.status);
+    expect(theirs.body, `${method} ${path}`).toEqual(missing.body);
+  };
+  const csv = (lines: string[]) => ({ fileName: "x.csv", content: Buffer.from(lines.join("\n")).toString("base64") });
+
+  it("阳光街道's hotspot is not in 明月街道's list, nor tasked or dismissed by its administrator", async () => {
+    const db = svc.services.db;
+    const matter = await db.matter.findUniqueOrThrow({ where: { code: "SZ01" } });
+    const now = new Date();
+    const hotspot = await db.hotspot.create({ data: { key: `districts-${Date.now()}`, kind: "repeat", matterId: matter.id, areaId: id["幸福社区"], count: 3, caseIds: [], firstSeenAt: now, lastSeenAt: now } });
+    expect((await call(yangguang, "GET", "/api/hotspots")).body.hotspots.map((h: { id: number }) => h.id)).toContain(hotspot.id);
+    expect((await call(mingyue, "GET", "/api/hotspots")).body.hotspots.map((h: { id: number }) => h.id)).not.toContain(hotspot.id);
+    await same(mingyue, "POST", `/api/hotspots/${hotspot.id}/dismiss`, `/api/hotspots/${MISSING_ID}/dismiss`);
+    await same(mingyue, "POST", `/api/hotspots/${hotspot.id}/task`, `/api/hotspots/${MISSING_ID}/task`, {});
+    expect((await db.hotspot.findUniqueOrThrow({ where: { id: hotspot.id } })).status).toBe("open");
+  });
+
+  it("阳光街道's bookings are not in 明月街道's list, and stepping one reads as a missing booking", async () => {
+    const db = svc.services.db;
+    const place = await db.servicePlace.findUniqueOrThrow({ where: { code: "XF-CANTEEN" }, include: { services: true } });
+    const service = place.services.find((x) => x.bookable)!;
+    const booking = await db.serviceRequest.create({ data: { number: "YY2026-990001", placeId: place.id, serviceId: service.id, channel: "http", chatId: "wx-districts", isGroup: false, text: "预约送餐", slotAt: new Date(Date.now() + 86400_000), status: "requested", createdAt: new Date() } });
+    expect((await call(yangguang, "GET", "/api/bookings")).body.bookings.map((b: { number: string }) => b.number)).toContain(booking.number);
+    expect((await call(mingyue, "GET", "/api/bookings")).body.bookings.map((b: { number: string }) => b.number)).not.toContain(booking.number);
+    await same(mingyue, "POST", `/api/bookings/${booking.number}/actions`, "/api/bookings/YY2099-999999/actions", { action: "decline", note: "不归我们" });
+    expect((await db.serviceRequest.findUniqueOrThrow({ where: { id: booking.id } })).status).toBe("requested");
+  });
+
+  it("阳光街道's volunteers and 党员中心户 are not 明月街道's to see, change, claim for or import over", async () => {
+    const db = svc.services.db;
+    const li = await db.volunteer.findFirstOrThrow({ where: { name: "李红" } });
+    const zhang = await db.partyHousehold.findFirstOrThrow({ where: { name: { startsWith: "张建国" } } });
+    const page = (await call(mingyue, "GET", "/api/admin/volunteers")).body;
+    expect(page.volunteers).toEqual([]);
+    expect(page.households).toEqual([]);
+    expect(page.areas.map((a: { name: string }) => a.name).filter((n: string) => !n.startsWith("明月") && !n.endsWith("幢"))).toEqual([]);
+    expect((await call(yangguang, "GET", "/api/admin/volunteers")).body.volunteers.map((v: { name: string }) => v.name)).toContain("李红");
+    await same(mingyue, "PATCH", `/api/admin/volunteers/${li.id}`, `/api/admin/volunteers/${MISSING_ID}`, { active: false });
+    await same(mingyue, "PATCH", `/api/admin/households/${zhang.id}`, `/api/admin/households/${MISSING_ID}`, { active: false });
+    await same(mingyue, "POST", `/api/admin/households/${zhang.id}/notes`, `/api/admin/households/${MISSING_ID}/notes`, { number: ygCase, text: "走访" });
+    await same(mingyue, "POST", `/api/admin/volunteer-tasks/${ygCase}/claim`, `/api/admin/volunteer-tasks/${ygCase}/claim`, { volunteerId: li.id });
+    const gridA = (await db.area.findFirstOrThrow({ where: { name: "幸福社区第一网格" } })).id;
+    const addTo = async (gridId: number) => call(mingyue, "POST", "/api/admin/volunteers", { name: "越界志愿者", gridId });
+    expect((await addTo(gridA)).body).toEqual((await addTo(MISSING_ID)).body);
+    expect((await addTo(gridA)).status).toBe(400);
+    const imported = await call(mingyue, "POST", "/api/admin/volunteers/import", csv(["姓名,网格", "越界志愿者,幸福社区第一网格"]));
+    expect(imported.status).toBe(422);
+    expect(JSON.stringify(imported.body)).toContain("没有网格“幸福社区第一网格”");
+    // A household of the same name in the other street is not overwritten: theirs is added beside it.
+    const households = await call(mingyue, "POST", "/api/admin/households/import", csv(["户名,网格,楼栋", `${zhang.name},明月社区第一网格,1幢`]));
+    expect(households.status, JSON.stringify(households.body)).toBe(200);
+    expect(households.body).toEqual({ added: 1, changed: 0 });
+    expect((await db.partyHousehold.findUniqueOrThrow({ where: { id: zhang.id }, include: { buildings: { include: { building: true } } } })).buildings.map((b) => b.building.name).sort()).toEqual(["10号楼", "9号楼"]);
+    expect((await call(mingyue, "PATCH", "/api/admin/volunteers/matters/SZ01", { volunteerClaimable: true })).status).toBe(403);
+    expect((await db.volunteer.findUniqueOrThrow({ where: { id: li.id } })).active).toBe(true);
+    expect(await db.volunteer.count({ where: { name: "越界志愿者" } })).toBe(0);
+  });
+
+  it("阳光街道's service places are not 明月街道's to list, change or import over", async () => {
+    const db = svc.services.db;
+    const canteen = await db.servicePlace.findUniqueOrThrow({ where: { code: "XF-CANTEEN" } });
+    expect((await call(mingyue, "GET", "/api/admin/places")).body.places).toEqual([]);
+    expect((await call(yangguang, "GET", "/api/admin/places")).body.places.map((p: { code: string }) => p.code)).toContain("XF-CANTEEN");
+    await same(mingyue, "PATCH", `/api/admin/places/${canteen.id}`, `/api/admin/places/${MISSING_ID}`, { name: "被改名的食堂" });
+    await same(mingyue, "POST", `/api/admin/places/${canteen.id}/contacts`, `/api/admin/places/${MISSING_ID}/contacts`, { kind: "phone", address: "12345" });
+    const create = (areaId: number) => call(mingyue, "POST", "/api/admin/places", { code: `MY-${areaId}`, name: "越界场所", kind: "other", address: "某路1号", areaId });
+    const theirs = await create(id["幸福社区"]);
+    expect(theirs.status).toBe(400);
+    expect(theirs.body).toEqual({ ...(await create(MISSING_ID)).body });
+    const HEADER = "编码,名称,类型,地址,所属区域";
+    const named = await call(mingyue, "POST", "/api/admin/places/import", csv([HEADER, "MY-X,越界场所,其他,某路1号,幸福社区"]));
+    expect(named.status).toBe(422);
+    expect(JSON.stringify(named.body)).toContain("区域“幸福社区”不存在");
+    const overwrite = await call(mingyue, "POST", "/api/admin/places/import", csv([HEADER, "XF-CANTEEN,明月食堂,其他,明月路1号,明月社区"]));
+    expect(overwrite.status).toBe(409);
+    expect((await db.servicePlace.findUniqueOrThrow({ where: { id: canteen.id } })).name).toBe(canteen.name);
+  });
+
+  it("the pickers offer a street's own grids, and units of its own, the district's and no area's — not the other street's", async () => {
+    const grids = (await call(yangguang, "GET", "/api/grids")).body.grids;
+    expect(grids.map((g: { name: string }) => g.name)).toEqual(["幸福社区第一网格", "幸福社区第二网格", "和平社区第一网格"]);
+    expect(grids[0]).toMatchObject({ street: "阳光街道", streetId: id["阳光街道"], district: "新城区" });
+    const units = (await call(yangguang, "GET", "/api/units")).body.units.map((u: { name: string }) => u.name);
+    expect(units).toEqual(expect.arrayContaining(["阳光派出所", "区市政设施管理中心"]));
+    expect(units.filter((n: string) => n.startsWith("明月"))).toEqual([]);
+    expect((await call(city, "GET", "/api/units")).body.units.map((u: { name: string }) => u.name)).toContain("明月派出所");
+  });
+});
+
 describe("督办 up to the district", () => {
   it("raises a 明月街道 case nobody signs for to its community, a day later its street, a day after that the district — and no further", { timeout: 60_000 }, async () => {
     const clock = new FakeClock(cst("2026-11-02T10:00")); // a Monday

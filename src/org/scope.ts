@@ -15,6 +15,8 @@ export interface AreaScope {
   name: string;
   /** The area and every area below it but the buildings (a city keeps hundreds of thousands; a building is in when its grid is). */
   areaIds: number[];
+  /** The areas above it (its district, its city), whose units its cases may be sent to. */
+  aboveIds: number[];
 }
 
 /** What a viewer may see; null for everything (an administrator without an area, a worker token). */
@@ -47,9 +49,11 @@ export async function areasUnder(db: Db | Prisma.TransactionClient, areaId: numb
 export async function areaScope(db: Db | Prisma.TransactionClient, areaId: number): Promise<Scope> {
   const under = await areasUnder(db, areaId);
   // An area an administrator is scoped to cannot be deleted (onDelete: Restrict); should it vanish, they see nothing.
-  if (!under) return { gridIds: [], unitIds: [], area: { id: areaId, level: "", name: "", areaIds: [] } };
+  if (!under) return { gridIds: [], unitIds: [], area: { id: areaId, level: "", name: "", areaIds: [], aboveIds: [] } };
   const { top, areaIds, gridIds } = under;
-  const scope: Scope = { gridIds, unitIds: [], area: { id: top.id, level: top.level, name: top.name, areaIds } };
+  const aboveIds: number[] = [];
+  for (let a = await db.area.findUnique({ where: { id: top.id } }); a?.parentId && aboveIds.length < 10; a = await db.area.findUnique({ where: { id: a.parentId } })) aboveIds.push(a.parentId);
+  const scope: Scope = { gridIds, unitIds: [], area: { id: top.id, level: top.level, name: top.name, areaIds, aboveIds } };
   scope.unitIds = (await db.unit.findMany({ where: { area: areasIn(scope) }, select: { id: true } })).map((u) => u.id);
   return scope;
 }
@@ -75,6 +79,13 @@ export function areasKept(scope: Scope | null): Prisma.AreaWhereInput {
 
 /** Units in the scope's areas. */
 export const unitsIn = (scope: Scope | null): Prisma.UnitWhereInput => (scope?.area ? { area: areasIn(scope) } : {});
+/**
+ * The units a viewer is offered to send a case to (the pickers): everyone's for most; a district's or a street's
+ * administrator's own, those of the district and city above them, and those of no area (a city-wide company) — not
+ * another street's.
+ */
+export const unitsOffered = (scope: Scope | null): Prisma.UnitWhereInput =>
+  scope?.area ? { OR: [{ areaId: null }, { areaId: { in: scope.area.aboveIds } }, unitsIn(scope)] } : {};
 /** Served groups of the scope's grids. */
 export const groupsIn = (scope: Scope | null): Prisma.ChatGroupWhereInput => (scope?.area ? { gridId: { in: scope.gridIds } } : {});
 /** Volunteers of the scope's grids. */
@@ -83,6 +94,12 @@ export const volunteersIn = (scope: Scope | null): Prisma.VolunteerWhereInput =>
 export const householdsIn = (scope: Scope | null): Prisma.PartyHouseholdWhereInput => (scope?.area ? { buildings: { some: { building: areasIn(scope) } } } : {});
 /** Service places of the scope's areas. */
 export const placesIn = (scope: Scope | null): Prisma.ServicePlaceWhereInput => (scope?.area ? { area: areasIn(scope) } : {});
+
+/** The service places a district's or a street's administrator keeps (their bookings too); undefined: every place. */
+export async function placeIdsIn(db: Db | Prisma.TransactionClient, scope: Scope | null): Promise<number[] | undefined> {
+  if (!scope?.area) return undefined;
+  return (await db.servicePlace.findMany({ where: placesIn(scope), select: { id: true } })).map((p) => p.id);
+}
 
 /** Whether an area id is in the scope (a building: when its grid is). */
 export async function hasArea(db: Db | Prisma.TransactionClient, scope: Scope | null, id: number): Promise<boolean> {

@@ -219,7 +219,8 @@ export function presentBooking(r: BookingRecord) {
 }
 
 /** The bookings, newest slot first, of one place or all, in one status or all (at most 500). */
-export async function listBookings(db: Db, filter: { placeId?: number; status?: RequestStatus }) {
-  const rows = await db.serviceRequest.findMany({ where: { ...(filter.placeId ? { placeId: filter.placeId } : {}), ...(filter.status ? { status: filter.status } : {}) }, orderBy: [{ slotAt: "desc" }, { id: "desc" }], take: 500, include });
+export async function listBookings(db: Db, filter: { placeId?: number; status?: RequestStatus; placeIds?: number[] }) {
+  const where = { AND: [filter.placeId ? { placeId: filter.placeId } : {}, filter.placeIds ? { placeId: { in: filter.placeIds } } : {}, filter.status ? { status: filter.status } : {}] };
+  const rows = await db.serviceRequest.findMany({ where, orderBy: [{ slotAt: "desc" }, { id: "desc" }], take: 500, include });
   return rows.map(presentBooking);
 }

@@ -9,6 +9,7 @@ import { LIST_LIMITS, ListFileRefused, ListImportError, type RowProblem } from "
 import { kindOf } from "./kinds.ts";
 import { WEEKDAYS, WEEKDAY_LABELS, type Weekday } from "./hours.ts";
 import { placeSchema, savePlaces, type PlaceInput } from "./service.ts";
+import { areasIn, type Scope } from "../org/scope.ts";
 
 /** The file's columns: header → field. */
 const COLUMNS = {
@@ -37,9 +38,9 @@ function servicesCell(v: string) {
     });
 }
 
-/** Area names → ids: a name unknown to the database is a problem of its row. */
-async function areaIdsByName(db: Db): Promise<Map<string, number>> {
-  const areas = await db.area.findMany({ select: { id: true, name: true }, orderBy: { id: "asc" } });
+/** Area names → ids (of the scope's areas: another street's reads as unknown): a name unknown is a problem of its row. */
+async function areaIdsByName(db: Db, scope: Scope | null = null): Promise<Map<string, number>> {
+  const areas = await db.area.findMany({ where: areasIn(scope), select: { id: true, name: true }, orderBy: { id: "asc" } });
   const byName = new Map<string, number>();
   for (const a of areas) if (!byName.has(a.name)) byName.set(a.name, a.id);
   return byName;
@@ -65,7 +66,7 @@ function checkRow(raw: Record<string, unknown>, line: number, areas: Map<string,
 }
 
 /** The rows of a place file: every row's problems, or the places. Over a limit throws ListFileRefused. */
-export async function readPlaceFile(db: Db, fileName: string, bytes: Buffer): Promise<{ places: PlaceInput[]; problems: RowProblem[] }> {
+export async function readPlaceFile(db: Db, fileName: string, bytes: Buffer, scope: Scope | null = null): Promise<{ places: PlaceInput[]; problems: RowProblem[] }> {
   if (bytes.length > LIST_LIMITS.fileBytes) throw new ListFileRefused("file_too_large", `文件不能超过 ${LIST_LIMITS.fileBytes / 1024 / 1024} MB`);
   let records: string[][];
   try {
@@ -79,7 +80,7 @@ export async function readPlaceFile(db: Db, fileName: string, bytes: Buffer): Pr
   const absent = REQUIRED.filter((f) => !fields.includes(f));
   if (absent.length) return { places: [], problems: [{ line: 1, message: `缺少列：${absent.map((f) => LABEL[f]).join("、")}（表头应为 ${PLACE_FILE_HEADER.join(",")}）` }] };
 
-  const areas = await areaIdsByName(db);
+  const areas = await areaIdsByName(db, scope);
   const places: PlaceInput[] = [];
   const problems: RowProblem[] = [];
   const seen = new Map<string, number>();

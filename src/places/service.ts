@@ -3,10 +3,11 @@
 // save many at once (an import), list. A place is deactivated, never deleted: bookings refer to it.
 import { z } from "zod";
 import { refuseDuplicate, type Db, type Prisma } from "../db.ts";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { KIND_LABELS, PLACE_KINDS } from "./kinds.ts";
 import { dayHours, readDayHours, readWeekHours, weekHours } from "./hours.ts";
 import type { PlaceFacts } from "./answers.ts";
+import { areasIn, checkOwnArea, placesIn, type Scope } from "../org/scope.ts";
 import { rowIdValue } from "../http/ids.ts";
 
 const text = (max: number) => z.string().trim().max(max);
@@ -44,16 +45,20 @@ export type PlaceChanges = z.infer<typeof placeUpdateSchema>;
 const include = { services: { orderBy: { id: "asc" } }, contacts: { orderBy: { id: "asc" } }, area: true } as const satisfies Prisma.ServicePlaceInclude;
 export type PlaceRecord = Prisma.ServicePlaceGetPayload<{ include: typeof include }>;
 
-/** Every place (or the active ones), with services, contacts and its area. */
-export function listPlaces(db: Db, opts: { activeOnly?: boolean } = {}): Promise<PlaceRecord[]> {
-  return db.servicePlace.findMany({ where: opts.activeOnly ? { active: true } : {}, orderBy: { id: "asc" }, include });
+/** Every place (or the active ones) of the scope (org/scope.ts), with services, contacts and its area. */
+export function listPlaces(db: Db, opts: { activeOnly?: boolean; scope?: Scope | null } = {}): Promise<PlaceRecord[]> {
+  return db.servicePlace.findMany({ where: { ...(opts.activeOnly ? { active: true } : {}), ...placesIn(opts.scope ?? null) }, orderBy: { id: "asc" }, include });
 }
 
-/** The areas a place names must exist; every unknown id is named. */
-async function checkAreas(db: Db | Prisma.TransactionClient, input: { areaId?: number | null; servedAreaIds?: number[] }): Promise<void> {
+/**
+ * The areas a place names must exist (for a district's or a street's administrator: be theirs, and a place of theirs
+ * has an area); every unknown id is named, another street's alike.
+ */
+async function checkAreas(db: Db | Prisma.TransactionClient, input: { areaId?: number | null; servedAreaIds?: number[] }, scope: Scope | null = null): Promise<void> {
+  await checkOwnArea(db, scope, input.areaId);
   const ids = [...new Set([...(input.areaId ? [input.areaId] : []), ...(input.servedAreaIds ?? [])])];
   if (!ids.length) return;
-  const found = new Set((await db.area.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((a) => a.id));
+  const found = new Set((await db.area.findMany({ where: { AND: [{ id: { in: ids } }, areasIn(scope)] }, select: { id: true } })).map((a) => a.id));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length) throw ValidationError(`区域 ${missing.join("、")} 不存在`, { field: "areaId" });
 }
@@ -71,8 +76,8 @@ async function replaceServices(tx: Prisma.TransactionClient, placeId: number, se
 }
 
 /** Adds a place with its services; a code already used is a conflict. */
-export async function createPlace(db: Db, input: PlaceInput): Promise<{ id: number }> {
-  await checkAreas(db, input);
+export async function createPlace(db: Db, input: PlaceInput, scope: Scope | null = null): Promise<{ id: number }> {
+  await checkAreas(db, input, scope);
   return refuseDuplicate(
     () => db.servicePlace.create({ data: { ...fields(input), code: input.code, services: { create: input.services } }, select: { id: true } }),
     `已有编码为“${input.code}”的场所`,
@@ -80,9 +85,9 @@ export async function createPlace(db: Db, input: PlaceInput): Promise<{ id: numb
 }
 
 /** Changes a place; `services`, when given, is the whole new set. */
-export async function changePlace(db: Db, id: number, changes: PlaceChanges): Promise<void> {
-  if (!(await db.servicePlace.findUnique({ where: { id } }))) throw NotFoundError("场所不存在");
-  await checkAreas(db, changes);
+export async function changePlace(db: Db, id: number, changes: PlaceChanges, scope: Scope | null = null): Promise<void> {
+  if (!(await db.servicePlace.findFirst({ where: { AND: [{ id }, placesIn(scope)] } }))) throw NotFoundError("场所不存在");
+  await checkAreas(db, changes, scope);
   await db.$transaction(async (tx) => {
     await tx.servicePlace.update({ where: { id }, data: fields(changes) });
     if (changes.services) await replaceServices(tx, id, changes.services);
@@ -90,12 +95,16 @@ export async function changePlace(db: Db, id: number, changes: PlaceChanges): Pr
 }
 
 /** Saves places by code in one transaction (an import): new codes added, known ones changed; counts both. */
-export async function savePlaces(db: Db, inputs: PlaceInput[]): Promise<{ added: number; changed: number }> {
-  for (const input of inputs) await checkAreas(db, input);
+export async function savePlaces(db: Db, inputs: PlaceInput[], scope: Scope | null = null): Promise<{ added: number; changed: number }> {
+  for (const input of inputs) await checkAreas(db, input, scope);
   return db.$transaction(async (tx) => {
     let added = 0;
     for (const input of inputs) {
       const known = await tx.servicePlace.findUnique({ where: { code: input.code } });
+      // Another street's place is not theirs to overwrite: its code is taken, as when they add one by hand.
+      if (known && scope?.area && !(await tx.servicePlace.findFirst({ where: { AND: [{ id: known.id }, placesIn(scope)] } }))) {
+        throw new AppError("conflict", 409, `已有编码为“${input.code}”的场所`);
+      }
       const place = await tx.servicePlace.upsert({ where: { code: input.code }, create: { ...fields(input), code: input.code }, update: fields(input) });
       await replaceServices(tx, place.id, input.services);
       if (!known) added++;

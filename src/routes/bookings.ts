@@ -1,7 +1,8 @@
 // Bookings (预约) of the places' services on the console and through the API: the list, and a worker's step
 // (confirm, propose another time, decline, done, cancel) — the same steps the staff take in their work chat.
-// Who may: administrators, workers and worker tokens, for every place; units none. Bookings are not cases: a
-// place serves a community or a street, not a grid, so the cases' grid scope does not fit them.
+// Who may: administrators, workers and worker tokens, for every place; units none; a district's or a street's
+// administrator for its places only (org/scope.ts: another's booking reads as a missing one). Bookings are not
+// cases: a place serves a community or a street, not a grid, so a worker's grid scope does not fit them.
 import Router from "@koa/router";
 import { z } from "zod";
 import type { Services } from "../services.ts";
@@ -10,6 +11,7 @@ import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
 import { AppError, AuthorizationError, NotFoundError } from "../errors.ts";
 import { BOOKING_NOT_FOUND, listBookings, presentBooking, stepBooking } from "../places/bookings.ts";
 import { REQUEST_NUMBER_EXACT, REQUEST_STATUSES, REQUEST_STATUS_LABELS } from "../places/requests.ts";
+import { placeIdsIn } from "../org/scope.ts";
 import { rowId } from "../http/ids.ts";
 
 export const bookingListSchema = z.object({
@@ -40,7 +42,8 @@ export function bookingRoutes(services: Services): Router {
 
   router.get("/", async (ctx) => {
     const q = parseInput(bookingListSchema, ctx.query);
-    ctx.body = { bookings: await listBookings(db, q), statusLabels: REQUEST_STATUS_LABELS };
+    const placeIds = await placeIdsIn(db, (ctx.state.principal as Principal).scope);
+    ctx.body = { bookings: await listBookings(db, { ...q, placeIds }), statusLabels: REQUEST_STATUS_LABELS };
   });
 
   router.post("/:number/actions", async (ctx) => {
@@ -49,7 +52,8 @@ export function bookingRoutes(services: Services): Router {
     const now = services.clock();
     await services.replies.fresh(db);
     const deps = { db, replies: services.replies, runtimeSettings: services.settings, calendar: services.cases.calendar, log: services.log };
-    const stepped = await stepBooking(deps, number, { action: body.action, by: "worker", at: body.at ? new Date(body.at) : undefined, note: body.note, now });
+    const placeIds = await placeIdsIn(db, (ctx.state.principal as Principal).scope);
+    const stepped = await stepBooking(deps, number, { action: body.action, by: "worker", at: body.at ? new Date(body.at) : undefined, note: body.note, now }, { placeIds });
     if (!stepped.ok) {
       if (stepped.message.startsWith(BOOKING_NOT_FOUND)) throw NotFoundError(BOOKING_NOT_FOUND);
       throw new AppError("booking_refused", 409, stepped.message);

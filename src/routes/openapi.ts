@@ -90,6 +90,7 @@ export const openApiDocument = {
     "/api/kpis": {
       get: {
         summary: "考核评价：响应率、解决率、满意率、综合得分（含定义）",
+        description: "groupBy=street / district 按街道、区汇总其下各网格的工单；areaId 只统计该区域（区、街道、社区）下网格的工单。区或街道管理员只看到本辖区的工单。",
         parameters: query(kpiQuery),
         responses: { "200": ok("{groupBy, groupLabel, total, definitions, rows}"), ...errors },
       },
@@ -98,7 +99,7 @@ export const openApiDocument = {
     "/api/kpis/export.csv": { get: { summary: "考核评价导出（CSV）", parameters: query(kpiQuery), responses: { "200": ok("CSV"), ...errors } } },
     "/api/matters": { get: { summary: "职责清单事项检索（编码、名称、类别、关键词）", parameters: query(matterQuery), responses: { "200": ok("{total, matters}"), ...errors } } },
     "/api/units": { get: { summary: "承办单位列表", responses: { "200": ok("{units}"), ...errors } } },
-    "/api/grids": { get: { summary: "网格列表（含所属社区、街道）", responses: { "200": ok("{grids}"), ...errors } } },
+    "/api/grids": { get: { summary: "网格列表（含所属社区、街道、区；区或街道管理员只列本辖区）", responses: { "200": ok("{grids}"), ...errors } } },
     "/api/admin/prompts": {
       get: { summary: "分类提示词的全部版本（管理员），含最近评测", security: [{ session: [] }], responses: { "200": ok("{llm, placeholders, versions}"), ...errors } },
       post: { summary: "保存为新版本（不启用）；占位符不合规返回 400", security: [{ session: [] }], requestBody: body(promptSchema), responses: { "201": ok("{id}"), ...errors } },
@@ -210,8 +211,14 @@ export const openApiDocument = {
     "/api/auth/logout": { post: { summary: "退出登录", security: [{ session: [] }], responses: { "204": ok("已退出") } } },
     "/api/auth/me": { get: { summary: "当前登录用户", security: [{ session: [] }], responses: { "200": ok("{user, csrfToken, now}：now 为服务端时间"), "401": ok("未登录") } } },
     "/api/users": {
-      get: { summary: "账号列表（管理员）", security: [{ session: [] }], responses: { "200": ok("{users}"), ...errors } },
-      post: { summary: "创建账号（管理员），返回只显示一次的初始密码", security: [{ session: [] }], requestBody: body(createSchema), responses: { "201": ok("{id, username, password}"), "409": ok("用户名已被使用"), ...errors } },
+      get: { summary: "账号列表（管理员；区或街道管理员只列本辖区的工作人员）", security: [{ session: [] }], responses: { "200": ok("{users}"), ...errors } },
+      post: {
+        summary: "创建账号（管理员），返回只显示一次的初始密码",
+        description: "areaId：管理员的管理范围（一个区或街道），不填为全市。区或街道管理员只能为本辖区的网格和单位创建工作人员账号，不能创建管理员（403）。",
+        security: [{ session: [] }],
+        requestBody: body(createSchema),
+        responses: { "201": ok("{id, username, password}"), "409": ok("用户名已被使用"), ...errors },
+      },
     },
     "/api/users/{id}": {
       patch: {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Services } from "../services.ts";
 import { parseInput } from "../http/middleware.ts";
 import { requirePrincipal, type Principal } from "../http/apiTokens.ts";
+import { areasIn, unitsOffered } from "../org/scope.ts";
 import { AuthorizationError, NotFoundError } from "../errors.ts";
 import { unitsShown } from "../cases/presenters.ts";
 import { resolveUnits } from "../org/roles.ts";
@@ -64,15 +65,23 @@ export function referenceRoutes(services: Services): Router {
     ctx.body = { matter: { code: matter.code, name: matter.name }, units: unitsShown(await resolveUnits(db, matter, { gridId: areaId ?? null, buildingId: null })) };
   });
 
+  /** Units to pick from (a district's or a street's administrator: not another street's, org/scope.ts). */
   router.get("/units", async (ctx) => {
-    const units = await db.unit.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, kind: true } });
+    const units = await db.unit.findMany({ where: unitsOffered((ctx.state.principal as Principal).scope), orderBy: { name: "asc" }, select: { id: true, name: true, kind: true } });
     ctx.body = { units };
   });
 
-  /** Grids, with their community and street, for filters. */
+  /** Grids, with their community, street and district, for filters (a district's or a street's administrator: theirs). */
   router.get("/grids", async (ctx) => {
-    const grids = await db.area.findMany({ where: { level: "grid" }, orderBy: { id: "asc" }, include: { parent: { include: { parent: true } } } });
-    ctx.body = { grids: grids.map((g) => ({ id: g.id, name: g.name, community: g.parent?.name ?? null, street: g.parent?.parent?.name ?? null })) };
+    const scope = (ctx.state.principal as Principal).scope;
+    const grids = await db.area.findMany({ where: { AND: [{ level: "grid" }, areasIn(scope)] }, orderBy: { id: "asc" }, include: { parent: { include: { parent: { include: { parent: true } } } } } });
+    ctx.body = {
+      grids: grids.map((g) => {
+        const street = g.parent?.parent ?? null;
+        const district = street?.parent?.level === "district" ? street.parent : null;
+        return { id: g.id, name: g.name, community: g.parent?.name ?? null, street: street?.name ?? null, streetId: street?.id ?? null, district: district?.name ?? null, districtId: district?.id ?? null };
+      }),
+    };
   });
 
   return router;

@@ -7,6 +7,7 @@ import { csvRecords } from "../responsibility/csv.ts";
 import { xlsxRecords } from "../responsibility/xlsx.ts";
 import { LIST_LIMITS, ListFileRefused, ListImportError, type RowProblem } from "../responsibility/limits.ts";
 import { HELPER_CHANNELS, householdName, personName, phoneText, setHouseholdBuildings, type HouseholdInput, type VolunteerInput } from "./registers.ts";
+import { areasIn, householdsIn, type Scope } from "../org/scope.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -78,8 +79,9 @@ const volunteerRow = z.object({
 });
 
 /** Reads a volunteers file: 姓名, 电话, 同意告知电话, 网格 (by name), 渠道, 聊天账号, 类型, 技能, 服务时间, 党员. */
-export async function readVolunteerFile(db: Db, fileName: string, bytes: Buffer): Promise<VolunteerInput[]> {
-  const grids = await db.area.findMany({ where: { level: "grid" } });
+export async function readVolunteerFile(db: Db, fileName: string, bytes: Buffer, scope: Scope | null = null): Promise<VolunteerInput[]> {
+  // A district's or a street's administrator names their own grids (another street's reads as no such grid).
+  const grids = await db.area.findMany({ where: { AND: [{ level: "grid" }, areasIn(scope)] } });
   return readRegisterFile(fileName, bytes, {
     headers: {
       姓名: "name", name: "name", 电话: "phone", phone: "phone", 同意告知电话: "sharePhone", share_phone: "sharePhone", 网格: "grid", grid: "grid", ...CHAT_HEADERS,
@@ -90,6 +92,7 @@ export async function readVolunteerFile(db: Db, fileName: string, bytes: Buffer)
     resolve: ({ grid, ...rest }, problem) => {
       const matches = grid ? grids.filter((g) => g.name === grid) : [];
       if (grid && matches.length !== 1) problem("网格", matches.length ? `网格“${grid}”有重名，请在控制台逐个添加` : `没有网格“${grid}”`);
+      if (!grid && scope?.area) problem("网格", "请填写网格");
       return { ...rest, gridId: matches.length === 1 ? matches[0].id : null, active: true };
     },
   });
@@ -143,8 +146,8 @@ function findBuilding(areas: AreaRow[], entry: string, rowArea: string | null, p
 }
 
 /** Reads a 党员中心户 file: 户名, 电话, 联系户数, 网格/社区, 楼栋 (several, by name in that area), 渠道, 聊天账号, 备注. */
-export async function readHouseholdFile(db: Db, fileName: string, bytes: Buffer): Promise<HouseholdInput[]> {
-  const areas = await db.area.findMany({ where: { level: { in: ["community", "grid", "building"] } }, select: { id: true, level: true, name: true, parentId: true } });
+export async function readHouseholdFile(db: Db, fileName: string, bytes: Buffer, scope: Scope | null = null): Promise<HouseholdInput[]> {
+  const areas = await db.area.findMany({ where: { AND: [{ level: { in: ["community", "grid", "building"] } }, areasIn(scope)] }, select: { id: true, level: true, name: true, parentId: true } });
   return readRegisterFile(fileName, bytes, {
     headers: {
       户名: "name", 党员中心户: "name", name: "name", 电话: "phone", phone: "phone", 联系户数: "families", families: "families",
@@ -188,10 +191,10 @@ export const importVolunteers = (db: Db, rows: VolunteerInput[]) =>
     update: (tx, id, row) => tx.volunteer.update({ where: { id }, data: row }),
   });
 
-/** A household of the same name is updated (its buildings are the file's), others added. */
-export const importHouseholds = (db: Db, rows: HouseholdInput[]) =>
+/** A household of the same name (of the scope's: another street's namesake is not theirs) is updated (its buildings are the file's), others added. */
+export const importHouseholds = (db: Db, rows: HouseholdInput[], scope: Scope | null = null) =>
   writeRegister(db, rows, {
-    find: (tx, row) => tx.partyHousehold.findFirst({ where: { name: row.name }, orderBy: { id: "asc" } }),
+    find: (tx, row) => tx.partyHousehold.findFirst({ where: { name: row.name, ...householdsIn(scope) }, orderBy: { id: "asc" } }),
     create: async (tx, { buildingIds, ...h }) => setHouseholdBuildings(tx, (await tx.partyHousehold.create({ data: h })).id, buildingIds),
     update: async (tx, id, { buildingIds, ...h }) => {
       await tx.partyHousehold.update({ where: { id }, data: h });

@@ -28,11 +28,14 @@ export async function volunteerMonth(db: Db, volunteerId: number, month: string)
   return { tasks: rows.reduce((n, r) => n + r.tasks, 0), hours: Math.round(rows.reduce((n, r) => n + r.hours, 0) * 100) / 100 };
 }
 
-/** Per grid (all grids, or one), its volunteers who finished tasks in the month: most hours first, then most tasks. */
-export async function monthlyRanking(db: Db, month: string, gridId?: number) {
+/**
+ * Per grid (all grids, or one; of `gridIds` only, a district's or a street's), its volunteers who finished tasks in
+ * the month: most hours first, then most tasks.
+ */
+export async function monthlyRanking(db: Db, month: string, gridId?: number, gridIds?: number[]) {
   const { from, to } = monthBounds(month);
   const done = await db.volunteerTask.findMany({
-    where: { status: "done", doneAt: { gte: from, lt: to }, volunteerId: { not: null }, ...(gridId ? { gridId } : {}) },
+    where: { status: "done", doneAt: { gte: from, lt: to }, volunteerId: { not: null }, AND: [gridId ? { gridId } : {}, gridIds ? { gridId: { in: gridIds } } : {}] },
     include: { volunteer: true },
   });
   const grids = await db.area.findMany({ where: { id: { in: [...new Set(done.map((t) => t.gridId).filter((g): g is number => g !== null))] } } });

@@ -6,6 +6,7 @@ import type { Db, Prisma } from "../db.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { CHANNEL_NAMES } from "../channels/types.ts";
 import { rowIdValue } from "../http/ids.ts";
+import { areasIn, householdsIn, volunteersIn, type Scope } from "../org/scope.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -56,32 +57,38 @@ export const householdSchema = householdFields.superRefine(bothOrNeither);
 export const householdUpdateSchema = householdFields.partial().superRefine(bothOrNeither);
 export type HouseholdInput = z.infer<typeof householdSchema>;
 
-/** The areas must exist at this level (a volunteer's grid, a household's buildings). */
-async function checkLevel(db: Db | Tx, ids: number[], level: "grid" | "building") {
-  if (!ids.length) return;
-  const found = await db.area.count({ where: { id: { in: ids }, level } });
+/**
+ * The areas must exist at this level (a volunteer's grid, a household's buildings) and, for a district's or a
+ * street's administrator, be theirs (another street's reads as none; and a volunteer of theirs has a grid).
+ */
+async function checkLevel(db: Db | Tx, ids: number[], level: "grid" | "building", scope: Scope | null = null) {
+  if (!ids.length) {
+    if (scope?.area && level === "grid") throw ValidationError("请选择一个网格");
+    return;
+  }
+  const found = await db.area.count({ where: { AND: [{ id: { in: ids }, level }, areasIn(scope)] } });
   if (found !== new Set(ids).size) throw ValidationError(level === "grid" ? "请选择一个网格" : "请选择楼栋");
 }
 
-export async function createVolunteer(db: Db, v: VolunteerInput) {
-  await checkLevel(db, v.gridId ? [v.gridId] : [], "grid");
+export async function createVolunteer(db: Db, v: VolunteerInput, scope: Scope | null = null) {
+  await checkLevel(db, v.gridId ? [v.gridId] : [], "grid", scope);
   return db.volunteer.create({ data: v });
 }
 
-export async function changeVolunteer(db: Db, id: number, v: z.infer<typeof volunteerUpdateSchema>) {
-  if (!(await db.volunteer.findUnique({ where: { id } }))) throw NotFoundError("志愿者不存在");
-  await checkLevel(db, v.gridId ? [v.gridId] : [], "grid");
+export async function changeVolunteer(db: Db, id: number, v: z.infer<typeof volunteerUpdateSchema>, scope: Scope | null = null) {
+  if (!(await db.volunteer.findFirst({ where: { AND: [{ id }, volunteersIn(scope)] } }))) throw NotFoundError("志愿者不存在");
+  if (v.gridId !== undefined) await checkLevel(db, v.gridId ? [v.gridId] : [], "grid", scope);
   return db.volunteer.update({ where: { id }, data: v });
 }
 
-export async function createHousehold(db: Db, { buildingIds, ...h }: HouseholdInput) {
-  await checkLevel(db, buildingIds, "building");
+export async function createHousehold(db: Db, { buildingIds, ...h }: HouseholdInput, scope: Scope | null = null) {
+  await checkLevel(db, buildingIds, "building", scope);
   return db.partyHousehold.create({ data: { ...h, buildings: { create: [...new Set(buildingIds)].map((buildingId) => ({ buildingId })) } } });
 }
 
-export async function changeHousehold(db: Db, id: number, { buildingIds, ...h }: z.infer<typeof householdUpdateSchema>) {
-  if (!(await db.partyHousehold.findUnique({ where: { id } }))) throw NotFoundError("党员中心户不存在");
-  if (buildingIds) await checkLevel(db, buildingIds, "building");
+export async function changeHousehold(db: Db, id: number, { buildingIds, ...h }: z.infer<typeof householdUpdateSchema>, scope: Scope | null = null) {
+  if (!(await db.partyHousehold.findFirst({ where: { AND: [{ id }, householdsIn(scope)] } }))) throw NotFoundError("党员中心户不存在");
+  if (buildingIds) await checkLevel(db, buildingIds, "building", scope);
   return db.$transaction(async (tx) => {
     if (buildingIds) await setHouseholdBuildings(tx, id, buildingIds);
     return tx.partyHousehold.update({ where: { id }, data: h });
@@ -94,12 +101,12 @@ export async function setHouseholdBuildings(tx: Tx, householdId: number, buildin
   await tx.partyHouseholdBuilding.createMany({ data: [...new Set(buildingIds)].map((buildingId) => ({ householdId, buildingId })) });
 }
 
-/** Both registers, for the page. */
-export async function readRegisters(db: Db) {
+/** Both registers (a district's or a street's part of them), for the page. */
+export async function readRegisters(db: Db, scope: Scope | null = null) {
   const [volunteers, households, grids] = await Promise.all([
-    db.volunteer.findMany({ orderBy: [{ gridId: "asc" }, { id: "asc" }], include: { grid: true } }),
-    db.partyHousehold.findMany({ orderBy: { id: "asc" }, include: { buildings: { include: { building: true } } } }),
-    db.area.findMany({ where: { level: { in: ["grid", "building"] } }, orderBy: { id: "asc" } }),
+    db.volunteer.findMany({ where: volunteersIn(scope), orderBy: [{ gridId: "asc" }, { id: "asc" }], include: { grid: true } }),
+    db.partyHousehold.findMany({ where: householdsIn(scope), orderBy: { id: "asc" }, include: { buildings: { include: { building: true } } } }),
+    db.area.findMany({ where: { AND: [{ level: { in: ["grid", "building"] } }, areasIn(scope)] }, orderBy: { id: "asc" } }),
   ]);
   return { volunteers, households, grids };
 }
