@@ -57,7 +57,7 @@ export const openApiDocument = {
         summary: "HTTP 渠道：提交一条居民消息，返回机器人的回复和工单",
         description: "设置 HTTP_CHANNEL_TOKEN 时需 Bearer 令牌，否则只接受本机请求。同一 messageId 重复提交返回第一次的结果。",
         requestBody: body(httpMessageSchema),
-        responses: { "200": ok("{replies, case?, outcome, ignored?}"), ...errors },
+        responses: { "200": ok("{replies, case?, outcome, ignored?}"), ...errors, "503": ok("同一条消息正由另一实例处理且未在 8 秒内完成（error.id = in_progress）：稍后重发，得到它的结果") },
       },
     },
     "/api/cases": {
