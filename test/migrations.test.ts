@@ -61,6 +61,24 @@ describe("migrations at start", () => {
     }
   });
 
+  it("let a second instance start beside a running one on the same database (SQLite: the CLI needs the file to itself)", { timeout: 60_000 }, async () => {
+    const database = await emptyDatabase();
+    try {
+      await applyMigrations(database.url);
+      const running = await openDb(database.url);
+      await running.area.count();
+      try {
+        // It waited out the busy timeout and failed ("unknown variant `SocketTimeout`") while the first held the file.
+        await applyMigrations(database.url);
+        await running.area.count();
+      } finally {
+        await running.$disconnect();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
   it("on PostgreSQL, roll a failing migration back whole and record it nowhere; report one changed since it was applied", { timeout: 60_000 }, async () => {
     const server = testPostgresUrl();
     const dir = mkdtempSync(path.join(os.tmpdir(), "minhu-pg-migrations-"));
