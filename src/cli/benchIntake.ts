@@ -110,48 +110,64 @@ console.error(
   `bench:intake on ${options.db} (${databases.describe()}): ${options.scenarios.join(", ")} × ${options.instances.join(", ")} instance(s), ` +
     `concurrency ${options.concurrency}, ${options.requests} requests after ${options.warmup} warm-up; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`,
 );
+/** One scenario at one instance count: bare Koa first, then the service on a fresh database; its JSON line. */
+async function runOne(name: string, instances: number, bare: Instance[]): Promise<void> {
+  const scenario = all[name];
+  const tag = `${name} ×${instances}`;
+  const ceiling = await measure(`${tag} bare Koa`, bare, scenario);
+  const database = await databases.fresh();
+  console.error(`${tag}: starting ${instances} service process(es)…`);
+  const service = await startService(instances, serviceEnv(database.url, database.dataDir));
+  stopping = [...bare, ...service];
+  let ours: Measured;
+  try {
+    ours = await measure(`${tag} minhu`, service, scenario);
+  } finally {
+    // What the service logged as warnings and errors, when requests failed, to say why.
+    const problems = service.flatMap((s) => s.problems());
+    await stopAll(service);
+    stopping = [...bare];
+    if (problems.length) console.error(`${tag}: the service's last warnings and errors:\n${problems.join("\n")}`);
+  }
+  const ratio = Math.round((ours.perSecond / ceiling.perSecond) * 10_000) / 10_000;
+  console.log(
+    JSON.stringify({
+      db: options.db,
+      scenario: name,
+      instances,
+      concurrency: options.concurrency,
+      requests: options.requests,
+      perSecond: ours.perSecond,
+      p50Ms: ours.p50Ms,
+      p99Ms: ours.p99Ms,
+      errors: ours.result.errors,
+      bareKoaPerSecond: ceiling.perSecond,
+      bareKoaP99Ms: ceiling.p99Ms,
+      ratio,
+    }),
+  );
+  failed += ours.result.errors + ceiling.result.errors;
+  const reasons = [...ours.result.reasons, ...[...ceiling.result.reasons].map(([r, n]) => [`bare Koa: ${r}`, n] as const)].map(([r, n]) => `${n}× ${r}`).join("; ");
+  const line =
+    `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, errors ${ours.result.errors}` +
+    `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms  |  ${(ratio * 100).toFixed(2)}%${reasons ? `\n           errors: ${reasons}` : ""}`;
+  console.error(line);
+  summary.push(line);
+}
+
 try {
   for (const instances of options.instances) {
     const bare = await startBareKoa(instances);
     stopping = [...bare];
     for (const name of options.scenarios) {
-      const scenario = all[name];
-      const tag = `${name} ×${instances}`;
-      const ceiling = await measure(`${tag} bare Koa`, bare, scenario);
-      const database = await databases.fresh();
-      console.error(`${tag}: starting ${instances} service process(es)…`);
-      const service = await startService(instances, serviceEnv(database.url, database.dataDir));
-      stopping = [...bare, ...service];
-      let ours: Measured;
       try {
-        ours = await measure(`${tag} minhu`, service, scenario);
-      } finally {
-        await stopAll(service);
-        stopping = [...bare];
+        await runOne(name, instances, bare);
+      } catch (err) {
+        // One run that cannot start is reported and the others still run.
+        failed++;
+        summary.push(`${name.padEnd(8)} ×${instances}  did not run: ${(err as Error).message.split("\n")[0]}`);
+        console.error(`${name} ×${instances}: did not run: ${(err as Error).message}`);
       }
-      const ratio = Math.round((ours.perSecond / ceiling.perSecond) * 10_000) / 10_000;
-      console.log(
-        JSON.stringify({
-          db: options.db,
-          scenario: name,
-          instances,
-          concurrency: options.concurrency,
-          requests: options.requests,
-          perSecond: ours.perSecond,
-          p50Ms: ours.p50Ms,
-          p99Ms: ours.p99Ms,
-          errors: ours.result.errors,
-          bareKoaPerSecond: ceiling.perSecond,
-          bareKoaP99Ms: ceiling.p99Ms,
-          ratio,
-        }),
-      );
-      failed += ours.result.errors + ceiling.result.errors;
-      const reasons = [...ours.result.reasons].map(([r, n]) => `${n}× ${r}`).join("; ");
-      summary.push(
-        `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, errors ${ours.result.errors}` +
-          `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms  |  ${(ratio * 100).toFixed(2)}%${reasons ? `\n           errors: ${reasons}` : ""}`,
-      );
     }
     await stopAll(bare);
     stopping = [];
@@ -161,6 +177,6 @@ try {
 }
 console.error(`\nbench:intake on ${options.db}, concurrency ${options.concurrency}, ${options.requests} requests each:\n${summary.join("\n")}`);
 if (failed) {
-  console.error(`${failed} requests were not answered as expected (see errors above)`);
+  console.error(`${failed} requests were not answered as expected, or runs did not run (see above)`);
   process.exitCode = 1;
 }

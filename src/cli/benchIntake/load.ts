@@ -45,12 +45,15 @@ function post(agent: http.Agent, url: URL, payload: string, timeoutMs: number): 
 
 /** Why a request failed, as a short reason (HTTP status, network error, or the checker's word). */
 function judge(res: { status: number; text: string }, check: LoadPlan["check"]): string | null {
-  if (res.status !== 200) return `HTTP ${res.status}`;
   let body: unknown;
   try {
     body = JSON.parse(res.text);
   } catch {
-    return "answer is not JSON";
+    return res.status === 200 ? "answer is not JSON" : `HTTP ${res.status}`;
+  }
+  if (res.status !== 200) {
+    const id = (body as { error?: { id?: unknown } } | null)?.error?.id;
+    return `HTTP ${res.status}${typeof id === "string" ? ` ${id}` : ""}`;
   }
   return check(body);
 }

@@ -11,6 +11,8 @@ export interface Instance {
   base: string;
   /** For figures read from the process (issue 15's RSS at start and after so many messages). */
   pid: number;
+  /** The last warnings and errors it logged (pino's JSON lines, level 40 and up), to say why requests failed. */
+  problems(): string[];
   stop(): Promise<void>;
 }
 
@@ -55,11 +57,15 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  // The last lines it wrote, to say why when it fails.
+  // The last lines it wrote, to say why when it fails to start, and its last warnings and errors.
   const tail: string[] = [];
+  const problems: string[] = [];
   const keep = (chunk: Buffer) => {
-    tail.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    const lines = chunk.toString("utf8").split("\n").filter(Boolean);
+    tail.push(...lines);
     tail.splice(0, Math.max(0, tail.length - 30));
+    problems.push(...lines.filter((l) => /^\{"level":(4|5|6)0\b/.test(l)));
+    problems.splice(0, Math.max(0, problems.length - 10));
   };
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
@@ -75,6 +81,7 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
     kind,
     base,
     pid: child.pid!,
+    problems: () => [...problems],
     async stop() {
       if (exited) return;
       child.kill("SIGTERM");
@@ -106,15 +113,18 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
  * together once it is ready, as a second and third machine would join.
  */
 export async function startService(count: number, env: Record<string, string>): Promise<Instance[]> {
-  const first = await start("minhu", "src/main.ts", env, 180_000);
-  const rest = await Promise.allSettled(Array.from({ length: count - 1 }, () => start("minhu", "src/main.ts", env, 180_000)));
-  const started = [first, ...rest.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))];
-  const failed = rest.find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) {
+  const started: Instance[] = [];
+  try {
+    started.push(await start("minhu", "src/main.ts", env, 180_000));
+    const rest = await Promise.allSettled(Array.from({ length: count - 1 }, () => start("minhu", "src/main.ts", env, 180_000)));
+    started.push(...rest.flatMap((r) => (r.status === "fulfilled" ? [r.value] : [])));
+    const failed = rest.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return started;
+  } catch (err) {
     await stopAll(started);
-    throw failed.reason;
+    throw err;
   }
-  return started;
 }
 
 export async function startBareKoa(count: number): Promise<Instance[]> {
