@@ -1,19 +1,20 @@
 // 组织与设置: how each channel is doing, which groups the bot serves and their grids, the area hierarchy and who
-// answers for each area, the units and how they are reached, and the run-time settings. Every change applies from
-// the next message.
+// answers for each area, the units and how they are reached (admin-areas.js), and the run-time settings. Every
+// change applies from the next message. A district's or a street's administrator sees theirs, without what is the
+// city's (channels, emergency rules, settings).
 import { adminTabs, api, attempt, fmt, h, options, state, toast, view } from "./lib.js";
 import { rolesCard } from "./admin-roles.js";
+import { areasCard, CONTACT_CHANNELS, unitsCard } from "./admin-areas.js";
 
-const CONTACT_KINDS = [["room", "群"], ["contact", "联系人"], ["member", "办事人员（只用于识别）"], ["webhook", "Webhook（企业微信机器人等）"], ["phone", "电话"]];
-/** Contact kinds that live in a chat channel, so they need one. */
-const CHAT_KINDS = ["room", "contact", "member"];
 const CHANNELS = [["wechaty", "微信"], ["simulator", "模拟器"], ["http", "HTTP"]];
-const CONTACT_CHANNELS = [["wechaty", "微信"], ["wecom", "企业微信"], ["simulator", "模拟器"]];
 const channelLabel = (name) => [...CHANNELS, ...CONTACT_CHANNELS].find(([c]) => c === name)?.[1] ?? name;
-const UNIT_KINDS = [["department", "职能部门"], ["property", "物业"], ["committee", "居委会"], ["street_office", "街道办"], ["utility", "公用事业"], ["other", "其他"]];
 
 export default async function orgView() {
-  const [org, joined, settings, emergency, channels] = await Promise.all([api("GET", "/api/admin/org"), api("GET", "/api/admin/groups/joined"), api("GET", "/api/admin/settings"), api("GET", "/api/admin/emergency-rules"), api("GET", "/api/admin/channels")]);
+  const cityWide = !state.user.area;
+  const [org, joined, settings, emergency, channels] = await Promise.all([
+    api("GET", "/api/admin/org"), api("GET", "/api/admin/groups/joined"),
+    ...(cityWide ? [api("GET", "/api/admin/settings"), api("GET", "/api/admin/emergency-rules"), api("GET", "/api/admin/channels")] : []),
+  ]);
   state.units = null; // pickers elsewhere read units and grids afresh after changes here
   const reload = () => orgView();
   const grids = org.areas.filter((a) => a.level === "grid");
@@ -21,14 +22,12 @@ export default async function orgView() {
 
   view.replaceChildren(
     adminTabs("/admin/org"),
-    h("h1", {}, "组织与设置"),
-    channelsCard(channels),
+    h("h1", {}, cityWide ? "组织与设置" : `组织（${org.scope.name}）`),
+    cityWide ? channelsCard(channels) : h("p", { class: "muted small" }, `您管理${org.scope.name}及其下级区域、单位和服务的群；渠道、紧急规则和运行设置由市级管理员统一管理。`),
     groupsCard(org, joined.joined, gridOptions, reload),
     areasCard(org, reload), rolesCard(org, reload),
     unitsCard(org, reload),
-    emergencyCard(emergency.rules, reload),
-    settingsCard(settings),
-    templatesCard(settings),
+    ...(cityWide ? [emergencyCard(emergency.rules, reload), settingsCard(settings), templatesCard(settings)] : []),
   );
 }
 
@@ -226,71 +225,6 @@ function groupsCard(org, joined, gridOptions, reload) {
   );
 }
 
-// ---- areas ----
-
-function areasCard(org, reload) {
-  const children = (parentId) => org.areas.filter((a) => a.parentId === parentId);
-  const CHILD = { street: "community", community: "grid", grid: "building", building: null };
-  const node = (a) => {
-    const childLevel = CHILD[a.level];
-    const name = h("input", { value: a.name, "aria-label": `${org.levels[a.level]}名称`, class: "inline-name" });
-    return h(
-      "li",
-      { dataset: { area: a.name } },
-      h(
-        "div",
-        { class: "row" },
-        h("span", { class: "pill" }, org.levels[a.level]),
-        name,
-        h("button", { type: "button", class: "link", onclick: () => attempt(() => api("PATCH", `/api/admin/areas/${a.id}`, { name: name.value }).then(reload), "已改名") }, "改名"),
-        h("button", { type: "button", class: "link", onclick: () => confirm(`删除“${a.name}”？`) && attempt(() => api("DELETE", `/api/admin/areas/${a.id}`).then(reload), "已删除") }, "删除"),
-        childLevel ? h("button", { type: "button", class: "link", onclick: () => { const n = prompt(`在“${a.name}”下新增${org.levels[childLevel]}，名称：`); if (n) attempt(() => api("POST", "/api/admin/areas", { level: childLevel, name: n, parentId: a.id }).then(reload), "已新增"); } }, `＋${org.levels[childLevel]}`) : null,
-      ),
-      a.level !== "building" ? contactsBlock(a.contacts, `/api/admin/areas/${a.id}/contacts`, "/api/admin/area-contacts", reload, "督办联系方式") : null,
-      h("ul", { class: "tree" }, children(a.id).map(node)),
-    );
-  };
-  return h(
-    "section",
-    { class: "card" },
-    h("h2", {}, "区域（街道 → 社区 → 网格 → 楼栋）"),
-    h("p", { class: "muted small" }, "超时工单按 网格 → 社区 → 街道 逐级督办，发往各级的联系方式。"),
-    h("ul", { class: "tree" }, children(null).map(node)),
-    h("button", { type: "button", onclick: () => { const n = prompt("新增街道，名称："); if (n) attempt(() => api("POST", "/api/admin/areas", { level: "street", name: n, parentId: null }).then(reload), "已新增"); } }, "＋街道"),
-  );
-}
-
-/** A list of contacts with a small form to add one. */
-function contactsBlock(contacts, addPath, deletePath, reload, label) {
-  const kind = h("select", { "aria-label": "联系方式类型" }, options(CONTACT_KINDS, "room"));
-  const channel = h("select", { "aria-label": "联系方式渠道" }, options(CONTACT_CHANNELS, "wechaty"));
-  const address = h("input", { placeholder: "群 ID / 微信或企业微信账号 / URL / 电话", "aria-label": "联系地址" });
-  const name = h("input", { placeholder: "名称（可选）", "aria-label": "联系方式名称" });
-  kind.addEventListener("change", () => (channel.hidden = !CHAT_KINDS.includes(kind.value)));
-  return h(
-    "details",
-    { class: "contacts" },
-    h("summary", { class: "small" }, `${label}（${contacts.length}）`),
-    h("ul", {}, contacts.map((c) => h("li", { class: "small" }, `${CONTACT_KINDS.find(([k]) => k === c.kind)?.[1] ?? c.kind}${c.channel ? `（${channelLabel(c.channel)}）` : ""}：${c.name ? `${c.name} ` : ""}${c.address} `, h("button", { type: "button", class: "link", onclick: () => attempt(() => api("DELETE", `${deletePath}/${c.id}`).then(reload), "已删除") }, "删除")))),
-    h("div", { class: "row" }, kind, channel, address, name, h("button", { type: "button", onclick: () => attempt(() => api("POST", addPath, { kind: kind.value, channel: CHAT_KINDS.includes(kind.value) ? channel.value : undefined, address: address.value, name: name.value || undefined }).then(reload), "已添加") }, "添加")),
-  );
-}
-
-// ---- units ----
-
-function unitsCard(org, reload) {
-  const name = h("input", { placeholder: "单位名称", "aria-label": "新单位名称" });
-  const kind = h("select", { "aria-label": "新单位类型" }, options(UNIT_KINDS, "department"));
-  return h(
-    "section",
-    { class: "card" },
-    h("h2", {}, `承办单位（${org.units.length}）`),
-    h("ul", { class: "units" }, org.units.map((u) =>
-      h("li", { dataset: { unit: u.name } }, h("b", {}, u.name), h("span", { class: "muted small" }, ` ${UNIT_KINDS.find(([k]) => k === u.kind)?.[1] ?? u.kind} · 主责 ${u.matters} 项`), u.contacts.length ? null : h("span", { class: "pill late" }, "无联系方式"), contactsBlock(u.contacts, `/api/admin/units/${u.id}/contacts`, "/api/admin/unit-contacts", reload, "派单联系方式")))),
-    h("div", { class: "row" }, name, kind, h("button", { type: "button", onclick: () => attempt(() => api("POST", "/api/admin/units", { name: name.value, kind: kind.value }).then(reload), "已新增单位") }, "新增单位")),
-  );
-}
-
 // ---- emergency rules ----
 
 const words = (s) => s.split(/[\s,，、]+/).filter(Boolean);
@@ -353,6 +287,7 @@ function settingsCard({ values, defaults, labels }) {
       autoDispatch: inputs.autoDispatch.checked,
       chasePoints: list(inputs.chasePoints.value).map(Number),
       secondEscalationHours: Number(inputs.secondEscalationHours.value),
+      thirdEscalationHours: Number(inputs.thirdEscalationHours.value),
       stillHandlingDays: Number(inputs.stillHandlingDays.value),
       surveyDelayHours: Number(inputs.surveyDelayHours.value),
       surveyReminderHours: Number(inputs.surveyReminderHours.value),
@@ -382,6 +317,7 @@ function settingsCard({ values, defaults, labels }) {
       field("autoDispatch", inputs.autoDispatch),
       field("chasePoints", inputs.chasePoints),
       field("secondEscalationHours", num("secondEscalationHours")),
+      field("thirdEscalationHours", num("thirdEscalationHours")),
       field("stillHandlingDays", num("stillHandlingDays")),
       field("surveyDelayHours", num("surveyDelayHours")),
       field("surveyReminderHours", num("surveyReminderHours")),

@@ -9,7 +9,7 @@ const RANK = { building: 0, grid: 1, community: 2, street: 3, district: 4, city:
 /** The card: who fills each role in each street and community (own or inherited), and the forms to change it. */
 export function rolesCard(org, reload) {
   const card = h("section", { class: "card roles" }, h("h2", {}, "属地角色与承办单位"), h("p", { class: "muted small" }, "加载中…"));
-  api("GET", "/api/admin/roles").then((data) => card.replaceChildren(...rolesContent(org, data.roles, reload)), () => card.replaceChildren(h("h2", {}, "属地角色与承办单位"), h("p", { class: "error" }, "加载失败")));
+  api("GET", "/api/admin/roles").then((data) => card.replaceChildren(...rolesContent(org, data.roles, reload).filter((x) => x !== null)), () => card.replaceChildren(h("h2", {}, "属地角色与承办单位"), h("p", { class: "error" }, "加载失败")));
   return card;
 }
 

@@ -1,5 +1,6 @@
 // 账号 (administrators): accounts (create, disable, reset a password) and the API tokens other systems use (when
-// each was last used, revoke). Passwords the server generates are shown once, here, and never again.
+// each was last used, revoke). Passwords the server generates are shown once, here, and never again. The city's
+// administrators make administrators of a district or a street; those keep their own workers (no tokens).
 import { adminTabs, api, attempt, fmt, h, options, reference, state, view } from "./lib.js";
 
 const TOKEN_STATUS = { active: ["有效", "ok"], expired: ["已过期", "warn"], revoked: ["已吊销", "bad"] };
@@ -15,8 +16,14 @@ function showOnce(text, password) {
 }
 
 export default async function usersView() {
-  const [{ users }, { tokens }, { grids, units }] = await Promise.all([api("GET", "/api/users"), api("GET", "/api/tokens"), reference()]);
+  const cityWide = !state.user.area;
+  const [{ users }, { tokens }, { grids, units }] = await Promise.all([api("GET", "/api/users"), cityWide ? api("GET", "/api/tokens") : { tokens: [] }, reference()]);
   const gridName = new Map(grids.map((g) => [g.id, g.name]));
+  // Districts and streets an administrator may be given (from the grids under them).
+  const areas = new Map();
+  for (const g of grids) if (g.districtId) areas.set(g.districtId, `区 · ${g.district}`);
+  for (const g of grids) if (g.streetId) areas.set(g.streetId, `街道 · ${g.street}`);
+  const areaName = new Map([...areas].map(([id, label]) => [id, label.split(" · ")[1]]));
   const unitName = new Map(units.map((u) => [u.id, u.name]));
   const form = h(
     "form",
@@ -29,6 +36,7 @@ export default async function usersView() {
         role: f.get("role"),
         gridIds: f.getAll("gridIds").map(Number),
         unitIds: f.getAll("unitIds").map(Number),
+        ...(f.get("role") === "admin" ? { areaId: Number(f.get("areaId")) || null } : {}),
       };
       await attempt(async () => {
         const r = await api("POST", "/api/users", body);
@@ -40,7 +48,8 @@ export default async function usersView() {
     h("div", { class: "row" },
       h("input", { name: "username", placeholder: "用户名（字母数字）", required: true, "aria-label": "用户名" }),
       h("input", { name: "displayName", placeholder: "姓名", required: true, "aria-label": "姓名" }),
-      h("select", { name: "role", "aria-label": "角色" }, options([["worker", "社区工作人员"], ["admin", "管理员"]], "worker"))),
+      h("select", { name: "role", "aria-label": "角色" }, options(cityWide ? [["worker", "社区工作人员"], ["admin", "管理员"]] : [["worker", "社区工作人员"]], "worker")),
+      cityWide ? h("select", { name: "areaId", "aria-label": "管理员的管理范围" }, options([...areas], "", "管理员范围：全市")) : null),
     h("div", { class: "row small" }, "负责网格：", grids.map((g) => h("label", {}, h("input", { type: "checkbox", name: "gridIds", value: String(g.id) }), g.name))),
     h("div", { class: "row small" }, "负责单位：", h("select", { name: "unitIds", multiple: true, size: 4, "aria-label": "负责单位" }, options(units.map((u) => [u.id, u.name])))),
     h("button", { class: "primary", type: "submit" }, "创建"),
@@ -89,10 +98,10 @@ export default async function usersView() {
       h("thead", {}, h("tr", {}, ["用户名", "姓名", "角色", "范围", "状态", ""].map((x) => h("th", {}, x)))),
       h("tbody", {}, users.map((u) => h("tr", { dataset: { id: String(u.id) } },
         h("td", {}, u.username), h("td", {}, u.displayName), h("td", {}, u.role === "admin" ? "管理员" : "社区工作人员"),
-        h("td", { class: "small" }, u.role === "admin" ? "全部" : [...u.gridIds.map((id) => gridName.get(id)), ...u.unitIds.map((id) => unitName.get(id))].filter(Boolean).join("、") || "（未分配）"),
+        h("td", { class: "small" }, u.role === "admin" ? (u.areaId ? areaName.get(u.areaId) ?? "本辖区" : "全市") : [...u.gridIds.map((id) => gridName.get(id)), ...u.unitIds.map((id) => unitName.get(id))].filter(Boolean).join("、") || "（未分配）"),
         h("td", {}, u.disabled ? "已停用" : u.mustChangePassword ? h("span", { class: "muted" }, "待本人设置密码") : "正常"),
         h("td", {}, accountActions(u))))))),
     form,
-    tokensSection,
+    cityWide ? tokensSection : null,
   );
 }

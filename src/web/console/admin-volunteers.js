@@ -1,7 +1,7 @@
 // 志愿者与党员中心户: the volunteers register (add, stop, import a CSV/XLSX file), which matters volunteers may claim,
 // the recent volunteer tasks (a claim taken by phone recorded for a volunteer), the month's ranking per grid, and
 // the 党员中心户 with their buildings (a note or a visit told on the phone recorded for them).
-import { adminTabs, api, attempt, fileBase64, fmt, h, options, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fileBase64, fmt, h, options, state, toast, view } from "./lib.js";
 
 const CHANNELS = [["simulator", "模拟器"], ["wechaty", "微信"], ["wecom", "企业微信"], ["wechat-mp", "服务号"], ["wecom-kf", "微信客服"], ["http", "HTTP 接口"]];
 const KINDS = [["volunteer", "红色志愿者"], ["partner", "红色合伙人"]];
@@ -26,7 +26,8 @@ async function volunteersView(month) {
     tasksCard(data, gridName, reload),
     rankingCard(ranking, (m) => volunteersView(m)),
     volunteersCard(data, grids, gridName, reload),
-    mattersCard(data.matters, reload),
+    // Which matters volunteers may claim is the city's list.
+    state.user.area ? null : mattersCard(data.matters, reload),
     householdsCard(data, buildings, buildingLabel, reload),
   );
 }

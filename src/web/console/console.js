@@ -2,7 +2,7 @@
 // No build step: ES modules served as they are. This module signs in and routes; the workers' pages are review.js,
 // case-list.js, case-detail.js (with case-actions.js) and kpi.js; helpers in lib.js; the administrators' pages in
 // admin-*.js, loaded when opened.
-import { api, attempt, countdown, h, hooks, refreshReviewCount, serverNow, state, view } from "./lib.js";
+import { adminPages, api, attempt, countdown, h, hooks, refreshReviewCount, serverNow, state, view } from "./lib.js";
 import reviewView from "./review.js";
 import casesView from "./case-list.js";
 import caseView from "./case-detail.js";
@@ -46,8 +46,12 @@ function signedIn({ user, csrfToken, now }) {
   state.skew = now ? new Date(now).getTime() - Date.now() : 0;
   state.csrf = csrfToken;
   document.querySelector(".top").hidden = false;
-  document.getElementById("who").textContent = `${user.displayName}（${user.role === "admin" ? "管理员" : "社区工作人员"}）`;
-  for (const el of document.querySelectorAll("[data-admin]")) el.hidden = user.role !== "admin";
+  document.getElementById("who").textContent = `${user.displayName}（${user.role === "admin" ? `${user.area ? `${user.area.name}` : ""}管理员` : "社区工作人员"}）`;
+  for (const el of document.querySelectorAll("[data-admin]")) {
+    el.hidden = user.role !== "admin";
+    // A district's or a street's administrator starts at their organisation (the prompts are the city's).
+    if (el.tagName === "A") el.setAttribute("href", `#${adminPages()[0][0]}`);
+  }
 }
 
 document.getElementById("logout").addEventListener("click", async () => {
@@ -95,7 +99,7 @@ async function route() {
     else if (path === "/hotspots") await (await import("./hotspots.js")).default(params);
     else if (path === "/bookings") await (await import("./bookings.js")).default(params);
     else if (path === "/password") await (await import("./account.js")).default();
-    else if (ADMIN_PAGES[path] && state.user.role === "admin") await (await import(ADMIN_PAGES[path].module)).default(params);
+    else if (ADMIN_PAGES[path] && state.user.role === "admin" && adminPages().some(([p]) => p === path)) await (await import(ADMIN_PAGES[path].module)).default(params);
     else await reviewView();
     if (!state.user.mustChangePassword) refreshReviewCount();
   } catch (err) {

@@ -1,5 +1,5 @@
-// 考核评价: the KPIs (三率 and the composite score) for a period, ranked by unit, grid or category, with a trend,
-// ECharts' charts, the table, the exports and the definitions.
+// 考核评价: the KPIs (三率 and the composite score) for a period, ranked by unit, grid, street, district or category,
+// with a trend, ECharts' charts, the table, the exports and the definitions; one district or street may be chosen.
 import { api, chinaDayStart, h, options, pct, qs, reference, serverNow, view } from "./lib.js";
 
 function monthRange(offset = 0) {
@@ -20,7 +20,15 @@ export default async function kpiView(params) {
   const period = q.period ?? "month";
   const range = period === "month" ? monthRange(0) : period === "last" ? monthRange(-1) : period === "all" ? {} : dayRange(q.fromDay, q.toDay);
   const groupBy = q.groupBy ?? "unit";
-  const scope = { gridId: q.gridId, unitId: q.unitId };
+  const scope = { gridId: q.gridId, unitId: q.unitId, areaId: q.areaId };
+  // The districts and streets the grids are in (the viewer's own grids only, for a district's or a street's administrator).
+  const areas = new Map();
+  for (const g of grids) {
+    if (g.districtId) areas.set(g.districtId, `区 · ${g.district}`);
+  }
+  for (const g of grids) {
+    if (g.streetId) areas.set(g.streetId, `街道 · ${g.street}`);
+  }
   const [ranking, trend] = await Promise.all([
     api("GET", `/api/kpis?${qs({ groupBy, ...range, ...scope })}`),
     api("GET", `/api/kpis?${qs({ groupBy: period === "all" ? "month" : "day", ...range, ...scope })}`),
@@ -32,7 +40,8 @@ export default async function kpiView(params) {
     h("select", { name: "period", "aria-label": "时段" }, options([["month", "本月"], ["last", "上月"], ["all", "全部"], ["custom", "自定义"]], period)),
     period === "custom" ? h("label", { class: "small" }, "自", h("input", { name: "fromDay", type: "date", value: q.fromDay ?? "", "aria-label": "开始日期" })) : null,
     period === "custom" ? h("label", { class: "small" }, "至", h("input", { name: "toDay", type: "date", value: q.toDay ?? "", "aria-label": "结束日期（含）" })) : null,
-    h("select", { name: "groupBy", "aria-label": "排名维度" }, options([["unit", "按承办单位"], ["grid", "按网格"], ["category", "按事项类别"]], groupBy)),
+    h("select", { name: "groupBy", "aria-label": "排名维度" }, options([["unit", "按承办单位"], ["grid", "按网格"], ["street", "按街道"], ["district", "按区"], ["category", "按事项类别"]], groupBy)),
+    h("select", { name: "areaId", "aria-label": "区或街道" }, options([...areas], q.areaId, "全部区、街道")),
     h("select", { name: "gridId", "aria-label": "网格" }, options(grids.map((g) => [g.id, g.name]), q.gridId, "全部网格")),
     h("select", { name: "unitId", "aria-label": "承办单位" }, options(units.map((u) => [u.id, u.name]), q.unitId, "全部承办单位")),
   );

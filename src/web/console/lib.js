@@ -92,8 +92,9 @@ export function countdown(iso) {
 }
 
 export const statusPill = (c) => h("span", { class: `pill ${c.status}` }, c.statusLabel);
-/** 督办 / 二级督办 beside the status, when the case has been escalated. */
-export const escalationPill = (c) => (c.escalationLevel ? h("span", { class: "pill late" }, c.escalationLevel > 1 ? "二级督办" : "督办") : null);
+/** 督办 / 二级督办 (the street) / 三级督办 (the district) beside the status, when the case has been escalated. */
+const ESCALATION_LABELS = ["", "督办", "二级督办", "三级督办"];
+export const escalationPill = (c) => (c.escalationLevel ? h("span", { class: "pill late" }, ESCALATION_LABELS[Math.min(c.escalationLevel, 3)]) : null);
 export const SOURCE_LABELS = { llm: "大模型", local: "本地分类器", rule: "规则", worker: "人工", pending: "待人工（语音）" };
 export const EVENT_LABELS = {
   opened: "受理", confirm: "确认", dispatch: "派单", reassign: "改派", accept: "签收", start: "开始办理", resolve: "办结", return: "退单",
@@ -154,10 +155,14 @@ export function lightbox(src, alt) {
   return overlay;
 }
 
+/** The administrators' pages; those marked city-wide are the city's administrators' only (a district's or a street's keep the rest for their area). */
+export const ADMIN_TABS = [["/admin/prompts", "提示词", true], ["/admin/replies", "回复文案", true], ["/admin/list", "职责清单", true], ["/admin/org", "组织与设置"], ["/admin/places", "服务场所"], ["/admin/volunteers", "志愿者"], ["/users", "账号"]];
+/** The pages this administrator has. */
+export const adminPages = () => ADMIN_TABS.filter(([, , cityWide]) => !cityWide || !state.user?.area);
+
 /** The tabs above every administrators' page. */
 export function adminTabs(active) {
-  const tabs = [["/admin/prompts", "提示词"], ["/admin/replies", "回复文案"], ["/admin/list", "职责清单"], ["/admin/org", "组织与设置"], ["/admin/places", "服务场所"], ["/admin/volunteers", "志愿者"], ["/users", "账号"]];
-  return h("nav", { class: "tabs" }, tabs.map(([path, label]) => h("a", { href: `#${path}`, class: path === active ? "active" : "" }, label)));
+  return h("nav", { class: "tabs" }, adminPages().map(([path, label]) => h("a", { href: `#${path}`, class: path === active ? "active" : "" }, label)));
 }
 
 /** A chosen file's bytes as base64, as the import routes take them. */
