@@ -158,6 +158,26 @@ describe("the territorial list", () => {
     expect((await detail(res.body.case.number)).units.unresolved[0].reason).toBe("不知道诉求在哪个楼栋或网格，无法按属地确定“属地街道综合行政执法队”");
   });
 
+  it("finds the units again at the place a resident gives when asked where, for the worker who confirms it", async () => {
+    const res = await svc.post("/api/channels/http/messages", {
+      messageId: `private-where-${Date.now()}`, chatId: "wx-private-where", isGroup: false, senderId: "wx-private-where", senderName: "王女士", text: "电梯坏了，一直没人来修", mentionsBot: false,
+    });
+    expect(res.body.case).toMatchObject({ matterCode: "DT01", status: "needs_review", leadUnit: null });
+    const kase = await db().case.findUniqueOrThrow({ where: { number: res.body.case.number } });
+    expect(kase.missingInfo).toContain("location");
+    const answered = await svc.post("/api/channels/http/messages", {
+      messageId: `private-where-2-${Date.now()}`, chatId: "wx-private-where", isGroup: false, senderId: "wx-private-where", senderName: "王女士", text: "在3号楼2单元", mentionsBot: false,
+    });
+    expect(answered.body.outcome).toBe("answer");
+    const shown = await detail(res.body.case.number);
+    // Still the worker's to confirm, now with the unit found and nothing left unexplained.
+    expect(shown).toMatchObject({ status: "needs_review", leadUnit: "阳光花园物业服务中心", building: "3号楼" });
+    expect(shown.units.unresolved).toEqual([]);
+    expect(shown.units.lead.text).toBe("小区物业 → 阳光花园物业服务中心（按 幸福社区 确定）");
+    expect((await call("POST", `/api/cases/${res.body.case.number}/actions`, { action: "confirm" })).status).toBe(200);
+    expect((await detail(res.body.case.number)).status).toBe("dispatched");
+  });
+
   it("keeps a fixed unit for the whole city, whatever the place; a cooperating role nobody fills is left out, saying why", async () => {
     const s = await street("江岸街道");
     // 道路清扫 names one fixed unit and nothing else: nothing to explain on the timeline.

@@ -3,6 +3,8 @@
 // None changes a case's status; each records an event saying what happened.
 import type { Prisma } from "../db.ts";
 import type { Actor } from "../domain/caseMachine.ts";
+import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
+import { leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -67,6 +69,27 @@ export async function completeInfo(tx: Tx, kase: { id: number; location: string 
     include: { matter: true, leadUnit: true },
   });
   await recordEvent(tx, kase.id, { type: "info_completed", actor: "resident", note: a.text, data: { inboundId: a.inboundId }, now: a.now });
+  return (await unitsAtAnsweredPlace(tx, updated, a.now)) ?? updated;
+}
+
+/**
+ * A case waiting for a worker because nobody knew where it was, so its lead role had nobody to fill it: the units
+ * are found again at the place the resident gave, for the worker who confirms it (the status stays theirs to move).
+ */
+async function unitsAtAnsweredPlace(tx: Tx, kase: { id: number; status: string; matterId: number | null; gridId: number | null; buildingId: number | null; unitResolution: unknown }, now: Date) {
+  const held = kase.unitResolution as UnitResolution | null;
+  if (kase.status !== "needs_review" || !kase.matterId || !held || !leadUnresolved(held)) return null;
+  const matter = await tx.matter.findUniqueOrThrow({ where: { id: kase.matterId }, include: MATTER_UNITS });
+  const units = await resolveUnits(tx, matterInfo(matter), kase);
+  if (leadUnresolved(units)) return null;
+  await tx.caseCooperatingUnit.deleteMany({ where: { caseId: kase.id } });
+  for (const c of units.cooperating) await tx.caseCooperatingUnit.create({ data: { caseId: kase.id, unitId: c.unit.id } });
+  const updated = await tx.case.update({
+    where: { id: kase.id },
+    data: { leadUnitId: units.lead?.unit.id ?? null, unitResolution: units as unknown as Prisma.InputJsonValue },
+    include: { matter: true, leadUnit: true },
+  });
+  await recordEvent(tx, kase.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now });
   return updated;
 }
 

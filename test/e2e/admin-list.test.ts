@@ -33,7 +33,7 @@ async function snap(page: Page, name: string) {
 
 /** The list as it is now, as the export writes it, with DT01 given to another unit, ZA02 left out and GX01 added. */
 async function changedListFile(): Promise<string> {
-  const matters = await svc.services.db.matter.findMany({ where: { active: true }, orderBy: { code: "asc" }, include: { leadUnit: true, cooperatingUnits: { include: { unit: true } } } });
+  const matters = await svc.services.db.matter.findMany({ where: { active: true }, orderBy: { code: "asc" }, include: { leadUnit: true, leadRole: true, cooperatingUnits: { include: { unit: true } }, cooperatingRoles: { include: { role: true } } } });
   const wb = new ExcelJS.Workbook();
   const sheet = wb.addWorksheet("职责清单");
   sheet.addRow(["编码", "事项名称", "类别", "说明", "关键词", "主责单位", "配合单位", "响应时限", "办结时限", "示例诉求", "需定位"]);
@@ -41,7 +41,8 @@ async function changedListFile(): Promise<string> {
     if (m.code === "ZA02") continue;
     sheet.addRow([
       m.code, m.name, m.category, m.description, (m.keywords as string[]).join("、"),
-      m.code === "DT01" ? "区市场监督管理局" : m.leadUnit?.name, m.cooperatingUnits.map((c) => c.unit.name).sort().join("、"),
+      // Units and roles (属地) by name, as the list keeps them.
+      m.code === "DT01" ? "区市场监督管理局" : (m.leadUnit ?? m.leadRole)?.name, [...m.cooperatingUnits.map((c) => c.unit.name), ...m.cooperatingRoles.map((c) => c.role.name)].sort().join("、"),
       m.responseHours, m.resolveDays, (m.examples as string[]).join("|"), m.needsLocation ? "是" : "否",
     ]);
   }
@@ -63,7 +64,8 @@ describe("the responsibility list editor", () => {
     await page.getByRole("button", { name: "登录" }).click();
     await page.getByRole("link", { name: "职责清单" }).click();
     await page.locator("table.matters").waitFor();
-    expect(await page.locator('table.matters tr[data-code="DT01"]').textContent()).toContain("阳光花园物业服务中心");
+    // DT01 is led by the role 小区物业 (属地), filled in each community that names a company.
+    expect(await page.locator('table.matters tr[data-code="DT01"]').textContent()).toMatch(/小区物业属地 · \d+ 处指定/);
     await snap(page, "desktop");
 
     await page.getByLabel("选择清单文件").setInputFiles(file);
@@ -74,7 +76,7 @@ describe("the responsibility list editor", () => {
     expect([await stat("新增"), await stat("修改"), await stat("停用"), await stat("问题")]).toEqual(["1", "1", "1", "0"]);
     const text = await preview.textContent();
     expect(text).toContain("GX01 共享单车乱停放");
-    expect(text).toContain("主责单位：阳光花园物业服务中心 → 区市场监督管理局");
+    expect(text).toContain("主责单位：小区物业 → 区市场监督管理局");
     expect(text).toContain("ZA02");
     await snap(page, "preview");
 

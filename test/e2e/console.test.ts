@@ -77,7 +77,10 @@ describe("the workers' console", () => {
     const choice = card.locator(".picker li button", { hasText: "物业服务质量" });
     await choice.waitFor();
     await choice.click();
-    await expect.poll(() => card.getByLabel("主责单位").inputValue()).not.toBe("");
+    // 物业服务质量 is led by the role 小区物业: the picker says which unit that is at this case's place, and leaves
+    // the unit to the server (no unit chosen) unless the worker picks another.
+    await expect.poll(() => card.locator(".units-preview").textContent()).toBe("按属地：小区物业 → 阳光花园物业服务中心（按 幸福社区 确定）");
+    expect(await card.getByLabel("主责单位").inputValue()).toBe("");
     await snap(page, "picker-phone");
     await card.getByRole("button", { name: "更正为" }).click();
     await expect.poll(() => page.locator(".empty").textContent()).toContain("待审核队列已清空");
@@ -119,7 +122,8 @@ describe("the workers' console", () => {
     await snap(page, "detail-phone");
 
     const events = await db.caseEvent.findMany({ where: { caseId: corrected.id, actor: "worker" }, orderBy: { id: "asc" } });
-    expect(events.map((e) => e.type)).toEqual(["confirm", "internal_note", "public_note", "accept", "resolve"]);
+    // units_resolved: the correction's units, found at the case's place (物业服务质量 is led by the role 小区物业).
+    expect(events.map((e) => e.type)).toEqual(["units_resolved", "confirm", "internal_note", "public_note", "accept", "resolve"]);
     expect(new Set(events.map((e) => e.actorId))).toEqual(new Set([expect.stringMatching(/^user:\d+$/)]));
     // Only the public note reached the resident.
     const toResident = await db.outbox.findMany({ where: { caseId: corrected.id, kind: "progress" } });

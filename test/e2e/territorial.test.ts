@@ -79,8 +79,9 @@ describe("the territorial list in the browser", () => {
     await roles.getByLabel("承办单位", { exact: true }).selectOption({ label: "和平社区居委会" });
     await roles.getByRole("button", { name: "承担" }).click();
     await expect.poll(() => roles.locator('tr[data-role="属地社区居委会"] td[data-label="和平社区"]').textContent()).toBe("和平社区居委会");
-    await roles.scrollIntoViewIfNeeded();
-    await roles.screenshot({ path: "/tmp/h2-roles.png" });
+    // The page's own view of the card, below the console's fixed bar.
+    await page.evaluate("window.scrollTo(0, document.querySelector('section.roles').getBoundingClientRect().top + window.scrollY - 56)");
+    await page.screenshot({ path: "/tmp/h2-roles.png" });
     expect(await db.areaRoleUnit.count({ where: { areaId: heping.parentId!, unitId: unit.id } })).toBe(1);
     expect(errors).toEqual([]);
   });
