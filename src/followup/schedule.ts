@@ -1,5 +1,5 @@
 // Scheduling durable jobs. A job's key says what it is for; scheduling the same purpose twice is harmless.
-import type { Db, Prisma } from "../db.ts";
+import { isUniqueViolation, type Db, type Prisma } from "../db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -24,6 +24,19 @@ export async function scheduleJob(
   return tx.job.create({
     data: { kind: job.kind, dedupeKey, dueAt: job.dueAt, caseId: job.caseId ?? null, payload: job.payload ?? {}, createdAt: job.now },
   });
+}
+
+/**
+ * scheduleJob outside a transaction, where instances starting together may each create the same job (the nightly
+ * ones): the one that loses the race finds it made.
+ */
+export async function scheduleOnce(db: Db, job: Parameters<typeof scheduleJob>[1]) {
+  try {
+    return await scheduleJob(db, job);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    return db.job.findUniqueOrThrow({ where: { dedupeKey: `${job.kind}:${job.key}` } });
+  }
 }
 
 /** Marks a case's pending jobs of these kinds as no longer needed. */

@@ -2,7 +2,7 @@
 // then schedules itself for the next night.
 import type { JobHandler } from "../scheduler.ts";
 import { done, type JobContext } from "../context.ts";
-import { scheduleJob } from "../schedule.ts";
+import { scheduleOnce } from "../schedule.ts";
 import { chinaDate } from "../../domain/time.ts";
 import { detectHotspots } from "../../hotspots/detect.ts";
 import { nextNight } from "./retention.ts";
@@ -10,7 +10,7 @@ import { nextNight } from "./retention.ts";
 export async function ensureHotspotsScheduled(ctx: Pick<JobContext, "db">, now: Date) {
   // 02:30: the day's cases are in, and retention (03:00) has not yet masked anything.
   const at = nextNight(now, "02:30");
-  await scheduleJob(ctx.db, { kind: "hotspots", key: chinaDate(at), dueAt: at, now });
+  await scheduleOnce(ctx.db, { kind: "hotspots", key: chinaDate(at), dueAt: at, now });
 }
 
 export function hotspotsJob(ctx: JobContext): JobHandler {

@@ -5,7 +5,7 @@
 // with the resident's names, like the case's own text and its rationale.
 import type { JobHandler } from "../scheduler.ts";
 import { done, type JobContext } from "../context.ts";
-import { scheduleJob } from "../schedule.ts";
+import { scheduleOnce } from "../schedule.ts";
 import { redactPersonalData } from "../../domain/redact.ts";
 import { chinaDate } from "../../domain/time.ts";
 import { anonymised } from "../../cases/records.ts";
@@ -21,7 +21,7 @@ export function nextNight(now: Date, time = "03:00"): Date {
 
 export async function ensureRetentionScheduled(ctx: Pick<JobContext, "db">, now: Date) {
   const at = nextNight(now);
-  await scheduleJob(ctx.db, { kind: "retention", key: chinaDate(at), dueAt: at, now });
+  await scheduleOnce(ctx.db, { kind: "retention", key: chinaDate(at), dueAt: at, now });
 }
 
 export function retentionJob(ctx: JobContext): JobHandler {
