@@ -26,7 +26,7 @@ const line = z.strictObject({
 const letters = readLetters(fromRoot("../shared/datasets"));
 
 describe("npm run bench:intake", () => {
-  it("runs 40 appeals through one service process and bare Koa, every one answered with a case of its own, and cleans up", async () => {
+  it("runs 40 appeals through one service process and bare Koa, every one answered with a case, and cleans up", async () => {
     // On the suite's PostgreSQL run (TEST_POSTGRES_URL), the bench's PostgreSQL path is the one checked.
     const server = testPostgresUrl();
     const args = ["--import", "tsx", "src/cli/benchIntake.ts", "--requests", "40", "--warmup", "5", "--instances", "1", "--scenarios", "appeals", ...(server ? ["--db", "postgres"] : [])];
@@ -40,19 +40,28 @@ describe("npm run bench:intake", () => {
     if (!server) expect(dir && existsSync(dir)).toBe(false);
   }, 120_000);
 
-  it("counts as errors an appeal answered without a case, a case number given twice, and chatter answered", () => {
+  it("counts as errors an appeal answered without a case and chatter answered; says how many joined an open case", () => {
     const { appeals, chatter } = scenarios(letters, "t");
     const check = appeals.checker();
     const answer = (number: string) => ({ outcome: "appeal", case: { number }, replies: [{ chatId: "yangguang-owners", text: "已受理" }] });
     expect(check(answer("2026-000001"))).toBeNull();
     expect(check(answer("2026-000002"))).toBeNull();
-    expect(check(answer("2026-000001"))).toBe("case number given to an earlier appeal");
+    // The same problem joining an open case (同诉) is a right answer, and said.
+    expect(check(answer("2026-000001"))).toBeNull();
+    expect([...check.notes]).toEqual([["joined an open case (同诉: a case number given again)", 1]]);
+    expect(check({ outcome: "appeal", replies: [{ chatId: "yangguang-owners", text: "已受理" }] })).toMatch(/^answer: outcome appeal, case: /);
     expect(check({ outcome: "chat", replies: [{ chatId: "yangguang-owners", text: "您好" }] })).toMatch(/^answer: outcome chat, /);
     // A new checker for a new run: numbers are remembered per run only.
-    expect(appeals.checker()(answer("2026-000001"))).toBeNull();
+    const again = appeals.checker();
+    again(answer("2026-000001"));
+    expect(again.notes.size).toBe(0);
     const quiet = chatter.checker();
     expect(quiet({ outcome: "not_addressed", replies: [] })).toBeNull();
-    expect(quiet({ outcome: "appeal", replies: [{ chatId: "x", text: "已受理" }] })).toMatch(/^answer: outcome appeal/);
+    expect(quiet({ outcome: "not_addressed", replies: [{ chatId: "x", text: "您好" }] })).toMatch(/^answer: outcome not_addressed/);
+    expect(quiet({ outcome: "appeal", case: { number: "2026-000003" }, replies: [{ chatId: "x", text: "已受理" }] })).toMatch(/^answer: outcome appeal/);
+    // Emergency words are answered even when nobody asked the bot.
+    expect(quiet({ outcome: "emergency", case: { number: "2026-000004" }, replies: [{ chatId: "x", text: "已通知" }] })).toBeNull();
+    expect([...quiet.notes]).toEqual([["emergency words answered", 1]]);
   });
 
   it("sends each request as a new message from a new resident, with texts that differ", () => {

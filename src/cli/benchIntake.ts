@@ -71,6 +71,8 @@ function progress(label: string, total: number) {
 
 interface Measured {
   result: LoadResult;
+  /** Right answers worth a word, from the scenario's checker. */
+  notes: Map<string, number>;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -89,7 +91,7 @@ async function measure(label: string, targets: Instance[], scenario: Scenario): 
   shown.end();
   // Right answers per second: a failed request does not count as served.
   const round = (x: number) => Math.round(x * 10) / 10;
-  return { result, perSecond: round((result.requests - result.errors) / result.seconds), p50Ms: round(percentile(result.latencies, 0.5)), p99Ms: round(percentile(result.latencies, 0.99)) };
+  return { result, notes: check.notes, perSecond: round((result.requests - result.errors) / result.seconds), p50Ms: round(percentile(result.latencies, 0.5)), p99Ms: round(percentile(result.latencies, 0.99)) };
 }
 
 const summary: string[] = [];
@@ -148,9 +150,12 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
   );
   failed += ours.result.errors + ceiling.result.errors;
   const reasons = [...ours.result.reasons, ...[...ceiling.result.reasons].map(([r, n]) => [`bare Koa: ${r}`, n] as const)].map(([r, n]) => `${n}× ${r}`).join("; ");
+  const retried = ours.result.retried ? [[`sent again on a fresh connection (the kept-alive one was closed)`, ours.result.retried] as const] : [];
+  const notes = [...ours.notes, ...retried].map(([r, n]) => `${n}× ${r}`).join("; ");
   const line =
     `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, errors ${ours.result.errors}` +
-    `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms  |  ${(ratio * 100).toFixed(2)}%${reasons ? `\n           errors: ${reasons}` : ""}`;
+    `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms  |  ${(ratio * 100).toFixed(2)}%` +
+    `${reasons ? `\n           errors: ${reasons}` : ""}${notes ? `\n           answered: ${notes}` : ""}`;
   console.error(line);
   summary.push(line);
 }

@@ -24,9 +24,26 @@ export interface LoadResult {
   errors: number;
   /** How many errors of each kind. */
   reasons: Map<string, number>;
+  /** Requests sent again on a fresh socket (see post). */
+  retried: number;
 }
 
-function post(agent: http.Agent, url: URL, payload: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+/**
+ * One POST; sent again once when a kept-alive socket turned out closed (the server closed it idle as the request
+ * went out: Node's documented race, `reusedSocket` + ECONNRESET). The message did not arrive, and a message sent
+ * twice gets its first answer anyway (its messageId).
+ */
+async function post(agent: http.Agent, url: URL, payload: string, timeoutMs: number, retried: () => void): Promise<{ status: number; text: string }> {
+  try {
+    return await postOnce(agent, url, payload, timeoutMs);
+  } catch (err) {
+    if (!(err as { reusedSocket?: boolean }).reusedSocket || (err as NodeJS.ErrnoException).code !== "ECONNRESET") throw err;
+    retried();
+    return postOnce(agent, url, payload, timeoutMs);
+  }
+}
+
+function postOnce(agent: http.Agent, url: URL, payload: string, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent, timeout: timeoutMs, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
@@ -38,7 +55,7 @@ function post(agent: http.Agent, url: URL, payload: string, timeoutMs: number): 
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", reject);
+    req.on("error", (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.end(payload);
   });
 }
@@ -65,6 +82,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const reasons = new Map<string, number>();
   let next = 0;
   let errors = 0;
+  let retried = 0;
   const started = performance.now();
   const worker = async () => {
     while (next < plan.count) {
@@ -74,7 +92,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       const t = performance.now();
       let reason: string | null;
       try {
-        reason = judge(await post(pool.agent, pool.url, payload, plan.timeoutMs), plan.check);
+        reason = judge(await post(pool.agent, pool.url, payload, plan.timeoutMs, () => retried++), plan.check);
       } catch (err) {
         reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       }
@@ -89,7 +107,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   await Promise.all(Array.from({ length: Math.min(plan.concurrency, plan.count) }, worker));
   const seconds = (performance.now() - started) / 1000;
   for (const p of pools) p.agent.destroy();
-  return { requests: plan.count, seconds, latencies: latencies.sort((a, b) => a - b), errors, reasons };
+  return { requests: plan.count, seconds, latencies: latencies.sort((a, b) => a - b), errors, reasons, retried };
 }
 
 /** The nearest-rank percentile of sorted values (p in 0–1). */

@@ -12,8 +12,21 @@ export interface Scenario {
   name: string;
   /** The i-th request's body for POST /api/channels/http/messages. */
   message(i: number): Record<string, unknown>;
-  /** A fresh checker per run (it may remember what it saw: no case number twice); null: a good answer. */
-  checker(): (body: unknown) => string | null;
+  /** A fresh checker per run (it may remember what it saw: the case numbers given). */
+  checker(): Checker;
+}
+
+export interface Checker {
+  /** null: a right answer; else why not (counted as an error). */
+  (body: unknown): string | null;
+  /** Right answers worth a word (how many of each): a 同诉 join, an emergency in chatter. */
+  notes: Map<string, number>;
+}
+
+function checker(check: (body: unknown, note: (what: string) => void) => string | null): Checker {
+  const notes = new Map<string, number>();
+  const note = (what: string) => void notes.set(what, (notes.get(what) ?? 0) + 1);
+  return Object.assign((body: unknown) => check(body, note), { notes });
 }
 
 /** Letters from the shared dataset (appeals-dev.tsv: text<TAB>label), by path, never copied into the project. */
@@ -52,7 +65,11 @@ const appealAnswer = z.object({
   case: z.object({ number: z.string().min(1) }),
   replies: z.array(z.object({ chatId: z.string(), text: z.string().min(1) })).min(1),
 });
-const chatterAnswer = z.object({ outcome: z.literal("not_addressed"), replies: z.array(z.unknown()).length(0) });
+const chatterAnswer = z.union([
+  z.object({ outcome: z.literal("not_addressed"), replies: z.array(z.unknown()).length(0) }),
+  // Emergency words are answered in a served group even when nobody asked the bot (the emergency rules).
+  z.object({ outcome: z.literal("emergency"), case: z.object({ number: z.string().min(1) }), replies: z.array(z.unknown()).min(1) }),
+]);
 
 function problem(error: z.ZodError, body: unknown): string {
   const outcome = typeof body === "object" && body && "outcome" in body ? String((body as { outcome: unknown }).outcome) : "none";
@@ -70,24 +87,29 @@ export function scenarios(letters: string[], runId: string): Record<string, Scen
       name: "appeals",
       message: (i) => ({ ...base("appeal", i), text: `@小民 ${appealText(i)}`, mentionsBot: true }),
       checker() {
-        // Each appeal opens a case of its own: a number given twice means one joined another (同诉) or was lost.
+        // Each appeal opens a case of its own, unless it is the same problem as an open one (同诉: the dataset holds
+        // letters written twice, a little changed), which it joins: a number given again is counted and said (the
+        // answer does not tell a join apart; test/same-problem.test.ts holds that only the same problem joins).
         const numbers = new Set<string>();
-        return (body) => {
+        return checker((body, note) => {
           const parsed = appealAnswer.safeParse(body);
           if (!parsed.success) return problem(parsed.error, body);
-          if (numbers.has(parsed.data.case.number)) return "case number given to an earlier appeal";
+          if (numbers.has(parsed.data.case.number)) note("joined an open case (同诉: a case number given again)");
           numbers.add(parsed.data.case.number);
           return null;
-        };
+        });
       },
     },
     chatter: {
       name: "chatter",
       message: (i) => ({ ...base("chatter", i), text: chatterText(i), mentionsBot: false }),
-      checker: () => (body) => {
-        const parsed = chatterAnswer.safeParse(body);
-        return parsed.success ? null : problem(parsed.error, body);
-      },
+      checker: () =>
+        checker((body, note) => {
+          const parsed = chatterAnswer.safeParse(body);
+          if (!parsed.success) return problem(parsed.error, body);
+          if (parsed.data.outcome === "emergency") note("emergency words answered");
+          return null;
+        }),
     },
   };
 }
