@@ -71,12 +71,6 @@ export function areasIn(scope: Scope | null): Prisma.AreaWhereInput {
   if (!scope?.area) return {};
   return { OR: [{ id: { in: scope.area.areaIds } }, { level: "building", parentId: { in: scope.gridIds } }] };
 }
-
-/** The areas an administrator may rename, move or delete: those below their own (the level above keeps theirs). */
-export function areasKept(scope: Scope | null): Prisma.AreaWhereInput {
-  return scope?.area ? { AND: [areasIn(scope), { id: { not: scope.area.id } }] } : {};
-}
-
 /** Units in the scope's areas. */
 export const unitsIn = (scope: Scope | null): Prisma.UnitWhereInput => (scope?.area ? { area: areasIn(scope) } : {});
 /**
@@ -114,13 +108,6 @@ export async function hasArea(db: Db | Prisma.TransactionClient, scope: Scope | 
 export async function checkOwnArea(db: Db | Prisma.TransactionClient, scope: Scope | null, areaId: number | null | undefined, message = "请选择所属区域"): Promise<void> {
   if (!scope?.area || areaId === undefined) return;
   if (!areaId || !(await hasArea(db, scope, areaId))) throw ValidationError(message, { field: "areaId" });
-}
-
-/** The ids among `ids` outside the scope (nothing without one). */
-export async function areasOutside(db: Db | Prisma.TransactionClient, scope: Scope | null, ids: number[]): Promise<number[]> {
-  if (!scope?.area || !ids.length) return [];
-  const inside = new Set((await db.area.findMany({ where: { AND: [{ id: { in: ids } }, areasIn(scope)] }, select: { id: true } })).map((a) => a.id));
-  return ids.filter((id) => !inside.has(id));
 }
 
 /**
