@@ -2,6 +2,7 @@
 // PostgreSQL (pg adapter), as DATABASE_URL says. Both clients are generated from one schema (see
 // src/migrations/postgresSchema.ts), so they have the same models; the code is typed against SQLite's.
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import type pg from "pg";
 import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import { AppError } from "./errors.ts";
 import { engineOf, MIGRATIONS_DIRS, type Engine } from "./migrations/engines.ts";
@@ -44,8 +45,23 @@ export async function openDb(url: string, o: { poolSize?: number } = {}): Promis
   if (engineOf(url) === "postgres") {
     // Loaded only when used: the PostgreSQL client and its query compiler are not needed on SQLite.
     const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([import("./generated/prisma-pg/client.ts"), import("@prisma/adapter-pg")]);
-    const db = new PgClient({ adapter: new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }) }) as unknown as Db;
+    // Under a burst, transactions wait for a pool connection and for each other (the year's case-number row) longer
+    // than Prisma's defaults allow (2 s to start, 5 s to finish), and an appeal would fail rather than wait its turn.
+    const db = new PgClient({
+      adapter: new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }),
+      transactionOptions: { maxWait: 15_000, timeout: 30_000 },
+    }) as unknown as Db;
     await db.$queryRawUnsafe("SELECT 1");
+    const { default: pgModule } = await import("pg");
+    // Two connections of its own for counters taken outside a transaction (see nextInSequence), so taking one
+    // never waits for the pool that open transactions hold.
+    counterPools.set(db, new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true }));
+    const disconnect = db.$disconnect.bind(db);
+    db.$disconnect = async () => {
+      await counterPools.get(db)?.end();
+      counterPools.delete(db);
+      await disconnect();
+    };
     return db;
   }
   const db = new PrismaClient({ adapter: new ImmediateTransactions({ url, timeout: 5000 }) });
@@ -71,6 +87,24 @@ export async function assertMigrated(db: Db): Promise<void> {
   if (missing.length) {
     throw new Error(`The database is missing migrations (${missing.join(", ")}). "npm start" applies them (or "npm run migrate").`);
   }
+}
+
+const counterPools = new WeakMap<object, pg.Pool>();
+
+/**
+ * The next value of the year's case counter (CaseSequence), committed at once, outside any transaction — on
+ * PostgreSQL. Taken inside a case's transaction, the year's row would stay locked until that transaction ends, and
+ * every new case in the city would wait for the one before it; a case whose transaction then fails leaves a gap
+ * in the numbers. On SQLite (writers take turns anyway) null: the caller takes it inside its transaction.
+ */
+export async function nextInSequence(db: Db, year: number): Promise<number | null> {
+  const pool = counterPools.get(db);
+  if (!pool) return null;
+  const { rows } = await pool.query<{ last: number }>(
+    `INSERT INTO "CaseSequence" ("year", "last") VALUES ($1, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseSequence"."last" + 1 RETURNING "last"`,
+    [year],
+  );
+  return rows[0].last;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Opens a case (工单) inside the caller's transaction: readable number, due times, units, and its first event
 // ("opened"); the one place a case is created.
-import type { Prisma } from "../db.ts";
+import { nextInSequence, type Db, type Prisma } from "../db.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import type { Classification } from "../classify/types.ts";
 import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
@@ -15,6 +15,8 @@ import { recordEvent } from "./records.ts";
 type Tx = Prisma.TransactionClient;
 
 export interface OpenCaseProps {
+  /** Its number, when taken ahead (reserveCaseNumber); else the next of the year, taken here. */
+  number?: string | null;
   now: Date;
   text: string;
   location: string | null;
@@ -43,6 +45,13 @@ export interface OpenCaseProps {
   listVersionId: number | null;
 }
 
+/** A case number taken ahead of the case's transaction where the engine wants that (PostgreSQL: nextInSequence), else null. */
+export async function reserveCaseNumber(db: Db, now: Date): Promise<string | null> {
+  const year = chinaYear(now);
+  const last = await nextInSequence(db, year);
+  return last === null ? null : formatCaseNumber(year, last);
+}
+
 export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
   const year = chinaYear(now);
   const seq = await tx.caseSequence.upsert({ where: { year }, create: { year, last: 1 }, update: { last: { increment: 1 } } });
@@ -55,7 +64,7 @@ export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
  * cooperating role nobody fills is left out, the reason recorded the same way, and the lead unit goes ahead.
  */
 export async function openCase(tx: Tx, p: OpenCaseProps) {
-  const number = await nextCaseNumber(tx, p.now);
+  const number = p.number ?? (await nextCaseNumber(tx, p.now));
   const units: UnitResolution | null = p.matter ? await resolveUnits(tx, p.matter, { gridId: p.gridId, buildingId: p.buildingId }) : null;
   const status: CaseStatus = units && leadUnresolved(units) && p.status === "accepted" ? "needs_review" : p.status;
   // A case with no matter yet still runs on the default limits: reviewing it is on the clock too.

@@ -4,7 +4,7 @@ import type { Prisma } from "../db.ts";
 import { knownQuestions } from "../classify/questions.ts";
 import type { CaseStatus } from "../domain/case.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
-import { openCase, type OpenCaseProps } from "../cases/open.ts";
+import { openCase, reserveCaseNumber, type OpenCaseProps } from "../cases/open.ts";
 import { recordEvent } from "../cases/records.ts";
 import { joinSameProblem } from "./join.ts";
 import { notifyArea } from "../followup/notify.ts";
@@ -158,6 +158,7 @@ async function openCaseFor(
 ) {
   const { row } = turn;
   const created = await openCase(tx, {
+    number: await reserveCaseNumber(h.db, turn.now),
     now: turn.now,
     text: turn.text,
     location: place.location,
