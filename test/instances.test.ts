@@ -9,14 +9,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freshDatabase, startService, type TestDatabase } from "./helpers/service.ts";
+import { testPostgresUrl } from "./helpers/database.ts";
 import { fromRoot, ROOT } from "./helpers/paths.ts";
 import { cst, HOUR, MINUTE } from "./helpers/clock.ts";
 import { openDb, type Db } from "../src/db.ts";
 import { PROCESSING_LEASE_MS } from "../src/intake/claims.ts";
 
-// 2,000 as the issue asks with INSTANCES_APPEALS=2000 (some 9 minutes on two cores, where it overloads the machine:
-// the appeals are CPU-bound, 4–7 a second across the three); by default fewer, to keep the suite short.
-const APPEALS = Number(process.env.INSTANCES_APPEALS ?? 300);
+// On PostgreSQL 2,000 appeals, as the issue asks (about 3 minutes on two cores). On SQLite, where the three processes
+// take turns writing one file, 300 by default (INSTANCES_APPEALS=2000 runs the full count: some 10 minutes).
+const APPEALS = Number(process.env.INSTANCES_APPEALS ?? (testPostgresUrl() ? 2000 : 300));
 const IN_FLIGHT = 6;
 const START = cst("2026-11-02T09:00"); // a Monday morning
 
