@@ -4,8 +4,10 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { inject } from "vitest";
+import { adminQuery, postgresDatabaseUrl } from "../../src/migrations/server.ts";
+
+export { adminQuery, postgresDatabaseUrl } from "../../src/migrations/server.ts";
 
 export interface TestDatabase {
   url: string;
@@ -18,24 +20,6 @@ export interface TestDatabase {
 export function testPostgresUrl(): string | null {
   const url = process.env.TEST_POSTGRES_URL?.trim();
   return url ? url : null;
-}
-
-/** The URL of database `name` on the server at `serverUrl`. */
-export function postgresDatabaseUrl(serverUrl: string, name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** Runs one statement as the server's administrator (CREATE / DROP DATABASE cannot run inside a pool's transaction). */
-export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 let counter = 0;

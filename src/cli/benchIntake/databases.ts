@@ -4,8 +4,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { applyMigrations } from "../../migrations/apply.ts";
+import { adminQuery, postgresDatabaseUrl as databaseUrl } from "../../migrations/server.ts";
 
 export type BenchEngine = "sqlite" | "postgres";
 
@@ -13,24 +13,6 @@ export interface BenchDatabase {
   url: string;
   /** The service's DATA_DIR and media folder for this run. */
   dataDir: string;
-}
-
-/** The URL of database `name` on the server at `serverUrl`. */
-function databaseUrl(serverUrl: string, name: string): string {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-/** CREATE and DROP DATABASE run outside a transaction, on a connection of their own. */
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export class BenchDatabases {
