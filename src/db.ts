@@ -55,7 +55,11 @@ export async function openDb(url: string, o: { poolSize?: number } = {}): Promis
     const { default: pgModule } = await import("pg");
     // Two connections of its own for counters taken outside a transaction (see nextInSequence), so taking one
     // never waits for the pool that open transactions hold.
-    counterPools.set(db, new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true }));
+    const counters = new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true });
+    // An idle connection the server closes (a restart, an administrator) is dropped from the pool and the next
+    // counter opens another; without a listener its error would end the process.
+    counters.on("error", () => undefined);
+    counterPools.set(db, counters);
     const disconnect = db.$disconnect.bind(db);
     db.$disconnect = async () => {
       await counterPools.get(db)?.end();
