@@ -37,8 +37,40 @@ class ImmediateTransactions extends PrismaBetterSQLite3 {
     const client = (adapter as unknown as { client: { prepare(sql: string): unknown } }).client;
     const prepare = client.prepare.bind(client);
     client.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
-    return adapter;
+    return countStatements(adapter);
   }
+}
+
+/** SQL statements this process has sent to the database (BEGIN and COMMIT included), for the benchmarks. */
+export const statementsSent = { count: 0 };
+
+interface Queryable {
+  queryRaw(...args: unknown[]): Promise<unknown>;
+  executeRaw(...args: unknown[]): Promise<unknown>;
+}
+
+/** Counts each statement an adapter (or one of its transactions) sends; a transaction's BEGIN as one. */
+function countStatements<T extends object>(adapter: T): T {
+  const count = (q: Queryable) => {
+    const { queryRaw, executeRaw } = q;
+    q.queryRaw = (...args) => (statementsSent.count++, queryRaw.apply(q, args));
+    q.executeRaw = (...args) => (statementsSent.count++, executeRaw.apply(q, args));
+    return q;
+  };
+  const a = count(adapter as unknown as Queryable) as Queryable & { startTransaction(...args: unknown[]): Promise<Queryable> };
+  const start = a.startTransaction;
+  a.startTransaction = async (...args) => {
+    statementsSent.count++;
+    return count(await start.apply(a, args));
+  };
+  return adapter;
+}
+
+/** A driver adapter factory whose adapters count their statements. */
+function counted<F extends { connect(): Promise<object> }>(factory: F): F {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => countStatements(await connect());
+  return factory;
 }
 
 export async function openDb(url: string, o: { poolSize?: number } = {}): Promise<Db> {
@@ -48,7 +80,7 @@ export async function openDb(url: string, o: { poolSize?: number } = {}): Promis
     // Under a burst, transactions wait for a pool connection and for each other (the year's case-number row) longer
     // than Prisma's defaults allow (2 s to start, 5 s to finish), and an appeal would fail rather than wait its turn.
     const db = new PgClient({
-      adapter: new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }),
+      adapter: counted(new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 })),
       transactionOptions: { maxWait: 15_000, timeout: 30_000 },
     }) as unknown as Db;
     await db.$queryRawUnsafe("SELECT 1");
@@ -104,6 +136,7 @@ const counterPools = new WeakMap<object, pg.Pool>();
 export async function nextInSequence(db: Db, year: number): Promise<number | null> {
   const pool = counterPools.get(db);
   if (!pool) return null;
+  statementsSent.count++;
   const { rows } = await pool.query<{ last: number }>(
     `INSERT INTO "CaseSequence" ("year", "last") VALUES ($1, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseSequence"."last" + 1 RETURNING "last"`,
     [year],

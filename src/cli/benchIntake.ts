@@ -76,6 +76,16 @@ interface Measured {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** CPU time of the processes measured (all instances), per message, in milliseconds. */
+  cpuMsPerMessage: number;
+  /** SQL statements sent, per message. */
+  statementsPerMessage: number;
+}
+
+/** CPU milliseconds and statements of the instances, summed. */
+async function figures(targets: Instance[]): Promise<{ cpuMs: number; statements: number }> {
+  const stats = await Promise.all(targets.map((t) => t.stats()));
+  return { cpuMs: stats.reduce((a, s) => a + (s.cpu.user + s.cpu.system) / 1000, 0), statements: stats.reduce((a, s) => a + s.statements, 0) };
 }
 
 /** Warm-up, then the measured requests, numbered after the warm-up's so every message is new. */
@@ -87,11 +97,15 @@ async function measure(label: string, targets: Instance[], scenario: Scenario): 
     if (warm.errors) console.error(`${label}: ${warm.errors} of ${options.warmup} warm-up requests failed (${[...warm.reasons.keys()].join("; ")})`);
   }
   const shown = progress(label, options.requests);
+  const before = await figures(targets);
   const result = await runLoad({ ...plan, first: options.warmup, count: options.requests, progress: shown.tick });
+  const after = await figures(targets);
   shown.end();
   // Right answers per second: a failed request does not count as served.
   const round = (x: number) => Math.round(x * 10) / 10;
-  return { result, notes: check.notes, perSecond: round((result.requests - result.errors) / result.seconds), p50Ms: round(percentile(result.latencies, 0.5)), p99Ms: round(percentile(result.latencies, 0.99)) };
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  return { result, notes: check.notes, perSecond: round((result.requests - result.errors) / result.seconds), p50Ms: round(percentile(result.latencies, 0.5)), p99Ms: round(percentile(result.latencies, 0.99)),
+    cpuMsPerMessage: round2((after.cpuMs - before.cpuMs) / result.requests), statementsPerMessage: round((after.statements - before.statements) / result.requests) };
 }
 
 const summary: string[] = [];
@@ -143,8 +157,11 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
       p50Ms: ours.p50Ms,
       p99Ms: ours.p99Ms,
       errors: ours.result.errors,
+      cpuMsPerMessage: ours.cpuMsPerMessage,
+      statementsPerMessage: ours.statementsPerMessage,
       bareKoaPerSecond: ceiling.perSecond,
       bareKoaP99Ms: ceiling.p99Ms,
+      bareKoaCpuMsPerMessage: ceiling.cpuMsPerMessage,
       ratio,
     }),
   );
@@ -153,8 +170,8 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
   const retried = ours.result.retried ? [[`sent again on a fresh connection (the kept-alive one was closed)`, ours.result.retried] as const] : [];
   const notes = [...ours.notes, ...retried].map(([r, n]) => `${n}× ${r}`).join("; ");
   const line =
-    `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, errors ${ours.result.errors}` +
-    `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms  |  ${(ratio * 100).toFixed(2)}%` +
+    `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, ${ours.cpuMsPerMessage} CPU ms and ${ours.statementsPerMessage} statements a message, errors ${ours.result.errors}` +
+    `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms, ${ceiling.cpuMsPerMessage} CPU ms  |  ${(ratio * 100).toFixed(2)}%` +
     `${reasons ? `\n           errors: ${reasons}` : ""}${notes ? `\n           answered: ${notes}` : ""}`;
   console.error(line);
   summary.push(line);

@@ -11,9 +11,19 @@ export interface Instance {
   base: string;
   /** For figures read from the process (issue 15's RSS at start and after so many messages). */
   pid: number;
+  /** Its own figures, asked over the IPC channel: statements sent, CPU used, memory. */
+  stats(): Promise<ProcessStats>;
   /** The last warnings and errors it logged (pino's JSON lines, level 40 and up), to say why requests failed. */
   problems(): string[];
   stop(): Promise<void>;
+}
+
+export interface ProcessStats {
+  /** SQL statements sent since start (0 for bare Koa). */
+  statements: number;
+  /** process.cpuUsage(): microseconds. */
+  cpu: { user: number; system: number };
+  memory: NodeJS.MemoryUsage;
 }
 
 /** A port nothing listens on now (the child binds it a moment later). */
@@ -52,10 +62,12 @@ export function serviceEnv(databaseUrl: string, dataDir: string): Record<string,
 
 async function start(kind: Instance["kind"], entry: string, env: Record<string, string>, readyWithinMs: number): Promise<Instance> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry], {
+  // --profile DIR (BENCH_PROFILE_DIR): each service process writes a CPU profile there when it stops.
+  const profile = kind === "minhu" && process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   // The last lines it wrote, to say why when it fails to start, and its last warnings and errors.
   const tail: string[] = [];
@@ -82,6 +94,15 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
     base,
     pid: child.pid!,
     problems: () => [...problems],
+    stats: () =>
+      new Promise<ProcessStats>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${kind} instance did not answer "stats" within 10 s`)), 10_000);
+        child.once("message", (m) => {
+          clearTimeout(timer);
+          resolve(m as ProcessStats);
+        });
+        child.send("stats");
+      }),
     async stop() {
       if (exited) return;
       child.kill("SIGTERM");
