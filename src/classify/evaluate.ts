@@ -7,6 +7,8 @@ import type { LlmClassifier } from "./llm.ts";
 import { parseMatterCsv, parseMatterFile, type MatterRow } from "../responsibility/parse.ts";
 import { codeForName } from "../responsibility/apply.ts";
 import { seededRandom, shuffle } from "./random.ts";
+import { expectedCalibrationError, SHORT_MAX_CHARS } from "./calibration.ts";
+import { shortWindow } from "./calibrationFit.ts";
 
 export interface Labelled {
   text: string;
@@ -73,7 +75,24 @@ export interface EvalOptions {
   /** Cascade: the local classifier decides at or above this probability. */
   threshold?: number;
   seed?: number;
+  /** Short messages labelled by hand, measured by the local classifier trained on all of `train`. */
+  shortTest?: Labelled[];
   progress?: (done: number, total: number) => void;
+}
+
+/** The local classifier's confidence on one kind of text: how well calibrated, and what the cascade would do. */
+export interface ConfidenceReport {
+  n: number;
+  /** Expected calibration error (10 bins) of the confidence the cascade uses, and of the uncalibrated one. */
+  ece: number;
+  eceUncalibrated: number;
+  /** At the threshold: the share decided locally, their precision, and the share sent to the LLM. */
+  coverage: number;
+  localPrecision: number | null;
+  llmCallsPerAppeal: number;
+  /** The same with the uncalibrated confidence (the cascade before calibration). */
+  uncalibrated: { coverage: number; localPrecision: number | null; llmCallsPerAppeal: number };
+  tradeoff: { threshold: number; coverage: number; localPrecision: number | null }[];
 }
 
 export interface EvalReport {
@@ -93,6 +112,18 @@ export interface EvalReport {
   confusions: { actual: string; predicted: string; count: number }[];
   /** What a cascade would decide locally at each threshold, from the local classifier's confidences. */
   tradeoff?: { threshold: number; coverage: number; localPrecision: number | null }[];
+  /**
+   * The local classifier's confidence at the threshold (0.9 unless given): on the test texts longer than a
+   * WeChat message, on short ones (the test texts of 60 characters or fewer and the first 20–40 characters of
+   * each longer one), and on the hand-labelled short messages when given.
+   */
+  confidence?: { threshold: number; long: ConfidenceReport; short: ConfidenceReport; handLabelled?: ConfidenceReport };
+}
+
+interface ConfidencePoint {
+  p: number;
+  raw: number;
+  right: boolean;
 }
 
 /** Disjoint folds of 0..n-1, shuffled with a fixed seed. */
@@ -111,21 +142,29 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const total = rounds.reduce((n, r) => n + r.test.length, 0);
   const pairs: { predicted: string | null; actual: string; local: boolean }[] = [];
   const confidences: { p: number; right: boolean }[] = [];
+  const long: ConfidencePoint[] = [];
+  const short: ConfidencePoint[] = [];
+  const windows = seededRandom((o.seed ?? 7) + 1);
+  const threshold = o.threshold ?? 0.9;
   let llmCalls = 0;
   let promptChars = 0;
   const started = performance.now();
 
   for (const round of rounds) {
-    const local = o.classifier === "llm" ? null : LearnedClassifier.train(round.train.map((e) => ({ text: e.text, label: e.code })));
+    const local = o.classifier === "llm" ? null : LearnedClassifier.train(round.train.map((e) => ({ text: e.text, label: e.code })), o.catalogue);
     for (const item of round.test) {
       // In the service (the administrators' evaluation) other work goes on between appeals.
       if (pairs.length % 50 === 49) await new Promise((r) => setImmediate(r));
       let predicted: string | null = null;
       let decidedLocally = false;
       if (local) {
-        const top = local.ranked(item.text, o.catalogue)[0];
-        if (top) confidences.push({ p: top.p, right: top.code === item.code });
-        if (o.classifier === "local" || (top && top.p >= (o.threshold ?? 0.9))) {
+        const ranked = local.ranked(item.text, o.catalogue);
+        const top = ranked[0];
+        const p = local.confidence(item.text, ranked);
+        if (top) confidences.push({ p, right: top.code === item.code });
+        if (top) (item.text.length > SHORT_MAX_CHARS ? long : short).push({ p, raw: top.p, right: top.code === item.code });
+        if (item.text.length > SHORT_MAX_CHARS) short.push(...confidencePoints(local, [{ text: shortWindow(item.text, windows), code: item.code }], o.catalogue));
+        if (o.classifier === "local" || (top && p >= threshold)) {
           predicted = top?.code ?? null;
           decidedLocally = true;
         }
@@ -145,7 +184,41 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
       o.progress?.(pairs.length, total);
     }
   }
-  return { ...score(pairs, o.catalogue), confusions: confusions(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}), ...(confidences.length ? { tradeoff: tradeoff(confidences) } : {}) };
+  let handLabelled: ConfidenceReport | undefined;
+  if (o.shortTest?.length && o.classifier !== "llm") {
+    const local = LearnedClassifier.train(o.train.map((e) => ({ text: e.text, label: e.code })), o.catalogue);
+    handLabelled = confidenceReport(confidencePoints(local, o.shortTest, o.catalogue), threshold);
+  }
+  const confidence = long.length || short.length ? { threshold, long: confidenceReport(long, threshold), short: confidenceReport(short, threshold), ...(handLabelled ? { handLabelled } : {}) } : undefined;
+  return { ...score(pairs, o.catalogue), confusions: confusions(pairs, o.catalogue), llmCalls, llmCallsPerAppeal: ratio(llmCalls, pairs.length), meanPromptChars: llmCalls ? Math.round(promptChars / llmCalls) : 0, msPerAppeal: round4((performance.now() - started) / Math.max(1, pairs.length)), ...(o.folds ? { folds: o.folds } : {}), ...(o.classifier === "cascade" ? { threshold: o.threshold ?? 0.9 } : {}), ...(confidences.length ? { tradeoff: tradeoff(confidences) } : {}), ...(confidence ? { confidence } : {}) };
+}
+
+function confidencePoints(local: LearnedClassifier, items: Labelled[], catalogue: Catalogue): ConfidencePoint[] {
+  return items.flatMap((item) => {
+    const ranked = local.ranked(item.text, catalogue);
+    return ranked[0] ? [{ p: local.confidence(item.text, ranked), raw: ranked[0].p, right: ranked[0].code === item.code }] : [];
+  });
+}
+
+function atThreshold(points: { p: number; right: boolean }[], threshold: number) {
+  const decided = points.filter((c) => c.p >= threshold);
+  return {
+    coverage: ratio(decided.length, points.length),
+    localPrecision: decided.length ? ratio(decided.filter((c) => c.right).length, decided.length) : null,
+    llmCallsPerAppeal: ratio(points.length - decided.length, points.length),
+  };
+}
+
+function confidenceReport(points: ConfidencePoint[], threshold: number): ConfidenceReport {
+  const raw = points.map((c) => ({ p: c.raw, right: c.right }));
+  return {
+    n: points.length,
+    ece: round4(expectedCalibrationError(points)),
+    eceUncalibrated: round4(expectedCalibrationError(raw)),
+    ...atThreshold(points, threshold),
+    uncalibrated: atThreshold(raw, threshold),
+    tradeoff: tradeoff(points),
+  };
 }
 
 const round4 = (x: number) => Number(x.toFixed(4));

@@ -10,6 +10,8 @@ import { redactPersonalData } from "../domain/redact.ts";
 import { LinearTextModel } from "./linear.ts";
 import { NeighbourIndex } from "./neighbours.ts";
 import { WorkerTrainer, type LabelledExample, type Learned, type ModelTrainer } from "./trainer.ts";
+import type { Catalogue } from "./catalogue.ts";
+import { MIN_CALIBRATION_EXAMPLES } from "./calibrationFit.ts";
 
 export type LabelledText = LabelledExample;
 export type { Learned };
@@ -28,6 +30,8 @@ export class LearningStore {
     private readonly db: Db,
     private readonly log: Logger,
     private readonly trainer: ModelTrainer = new WorkerTrainer(),
+    /** The responsibility list in force: given, each training learns the confidence calibration for it too. */
+    private readonly catalogue?: () => Catalogue,
   ) {}
 
   /** The model and the example index in force now (swapped whole after each retraining). */
@@ -54,6 +58,8 @@ export class LearningStore {
     }
     this.current = train(this.examples);
     if (this.examples.length) this.log.info({ examples: this.examples.length, ms: Math.round(performance.now() - started) }, "trained the local classifier");
+    // The calibration takes several trainings (cross-validation): it joins from the worker thread.
+    if (this.catalogue && this.examples.length >= MIN_CALIBRATION_EXAMPLES) void this.retrain();
   }
 
   /**
@@ -85,7 +91,7 @@ export class LearningStore {
    * kept, with the index as it is (the examples added to it still count).
    */
   retrain(): Promise<void> {
-    this.current = { model: this.current.model, neighbours: this.upToDate(this.current.neighbours) };
+    this.current = { ...this.current, neighbours: this.upToDate(this.current.neighbours) };
     if (this.training) {
       this.again = true;
       return this.training;
@@ -97,16 +103,17 @@ export class LearningStore {
         // An index built in full from these very examples needs no rebuild (start-up has just built it).
         const index = !(this.current.neighbours?.exact && this.current.neighbours.size === examples.length);
         if (labelCount(examples) < 2 && !index) {
-          this.current = { model: null, neighbours: this.current.neighbours };
+          this.current = { model: null, neighbours: this.current.neighbours, calibration: null };
           continue;
         }
         const started = performance.now();
         try {
-          const learned = await this.trainer.train(examples, { index });
+          const matters = this.catalogue?.().matters;
+          const learned = await this.trainer.train(examples, { index, ...(matters?.length ? { matters } : {}) });
           if (this.closed) return;
           // Examples learned while the thread worked are added to its index, as to the one in force.
-          this.current = { model: learned.model, neighbours: this.upToDate(learned.neighbours ?? this.current.neighbours) };
-          this.log.info({ examples: examples.length, index, ms: Math.round(performance.now() - started) }, "retrained the local classifier");
+          this.current = { model: learned.model, neighbours: this.upToDate(learned.neighbours ?? this.current.neighbours), calibration: learned.calibration ?? null };
+          this.log.info({ examples: examples.length, index, calibrated: Boolean(learned.calibration), ms: Math.round(performance.now() - started) }, "retrained the local classifier");
         } catch (err) {
           if (this.closed) return;
           this.log.error({ err, examples: examples.length }, "retraining the local classifier failed; the previous model stays in force");

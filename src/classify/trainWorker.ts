@@ -8,10 +8,10 @@ const port = parentPort!;
 port.on("message", (request: TrainRequest) => {
   let reply: TrainReply;
   try {
-    const { model, neighbours } = trainHere(request.examples, { index: request.index });
+    const { model, neighbours, calibration } = trainHere(request.examples, { index: request.index, matters: request.matters });
     const sentModel = model?.toTransfer();
     const sentIndex = neighbours?.toTransfer();
-    reply = { id: request.id, model: sentModel?.data ?? null, neighbours: sentIndex?.data ?? null };
+    reply = { id: request.id, model: sentModel?.data ?? null, neighbours: sentIndex?.data ?? null, calibration: calibration ?? null };
     port.postMessage(reply, [...(sentModel?.transfer ?? []), ...(sentIndex?.transfer ?? [])]);
   } catch (err) {
     reply = { id: request.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };

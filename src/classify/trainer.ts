@@ -5,21 +5,30 @@ import { Worker } from "node:worker_threads";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { LinearTextModel, type TransferredModel } from "./linear.ts";
 import { NeighbourIndex, type TransferredIndex } from "./neighbours.ts";
+import { checkCalibration, type Calibration } from "./calibration.ts";
+import { fitConfidenceCalibration } from "./calibrationFit.ts";
+import { Catalogue, type MatterInfo } from "./catalogue.ts";
 
 export interface LabelledExample {
   text: string;
   label: string;
 }
 
-/** The model (none below two labels) and the example index (none when not asked for, or no examples). */
+/**
+ * The model (none below two labels), the example index (none when not asked for, or no examples) and the
+ * confidence calibration (none without the list, or with too few examples: the raw confidence stays).
+ */
 export interface Learned {
   model: LinearTextModel | null;
   neighbours: NeighbourIndex | null;
+  calibration?: Calibration | null;
 }
 
 export interface TrainOptions {
   /** Build the example index too (false: the caller's index is already exact for these examples). */
   index: boolean;
+  /** The responsibility list's matters: given, the confidence calibration is learned too (calibrationFit.ts). */
+  matters?: MatterInfo[];
 }
 
 export interface ModelTrainer {
@@ -33,14 +42,16 @@ export interface TrainRequest {
   id: number;
   examples: LabelledExample[];
   index: boolean;
+  matters?: MatterInfo[];
 }
-export type TrainReply = { id: number; model: TransferredModel | null; neighbours: TransferredIndex | null } | { id: number; error: string };
+export type TrainReply = { id: number; model: TransferredModel | null; neighbours: TransferredIndex | null; calibration: Calibration | null } | { id: number; error: string };
 
 /** What a training produces, on the thread that runs it. */
-export function trainHere(examples: LabelledExample[], { index }: TrainOptions): Learned {
+export function trainHere(examples: LabelledExample[], { index, matters }: TrainOptions): Learned {
   return {
     model: new Set(examples.map((e) => e.label)).size >= 2 ? LinearTextModel.train(examples) : null,
     neighbours: index && examples.length ? NeighbourIndex.build(examples) : null,
+    calibration: matters ? fitConfidenceCalibration(examples, new Catalogue(matters)) : null,
   };
 }
 
@@ -68,14 +79,14 @@ export class WorkerTrainer implements ModelTrainer {
 
   constructor(private readonly entry: URL = new URL("./trainWorker.mjs", import.meta.url)) {}
 
-  train(examples: LabelledExample[], { index }: TrainOptions): Promise<Learned> {
+  train(examples: LabelledExample[], { index, matters }: TrainOptions): Promise<Learned> {
     if (this.closed) return Promise.reject(new Error("the model trainer is closed"));
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { worker, examples, resolve, reject });
       worker.ref();
-      const request: TrainRequest = { id, examples, index };
+      const request: TrainRequest = { id, examples, index, matters };
       worker.postMessage(request);
     });
   }
@@ -101,6 +112,7 @@ export class WorkerTrainer implements ModelTrainer {
         waiter.resolve({
           model: reply.model && LinearTextModel.fromTransfer(reply.model),
           neighbours: reply.neighbours && NeighbourIndex.fromTransfer(reply.neighbours, waiter.examples),
+          calibration: reply.calibration && checkCalibration(reply.calibration),
         });
       } catch (err) {
         waiter.reject(err as Error);
