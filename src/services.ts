@@ -99,7 +99,8 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   await replies.fresh(db);
 
   const settings = new SettingsStore(db);
-  const learning = new LearningStore(db, log);
+  // Given the list, each training also learns the confidence calibration the cascade's threshold reads.
+  const learning = new LearningStore(db, log, undefined, () => reference.catalogue);
   const masked = await maskStoredExamples(db);
   if (masked) log.info({ examples: masked }, "masked personal data in stored examples");
   await learning.load();
