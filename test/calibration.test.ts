@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { calibrate, expectedCalibrationError, fitCalibration, fitLogistic, SHORT_MAX_CHARS, type CalibrationPoint } from "../src/classify/calibration.ts";
 import { shortWindow } from "../src/classify/calibrationFit.ts";
-import { catalogueFromFile } from "../src/classify/evaluate.ts";
+import { catalogueFromFile, evaluate } from "../src/classify/evaluate.ts";
 import { FallbackClassifier } from "../src/classify/index.ts";
 import { LearnedClassifier } from "../src/classify/learned.ts";
 import { LearningStore } from "../src/classify/learning.ts";
@@ -161,5 +161,27 @@ describe("the cascade on short appeals", () => {
     const callsAfter = await calls(calibrated);
     expect(callsBefore).toBeGreaterThan(50);
     expect(callsAfter).toBeLessThan(0.8 * callsBefore);
+  }, 60_000);
+});
+
+describe("npm run eval's confidence report", () => {
+  it("gives ECE and LLM calls per appeal for long and short texts, calibrated and not", async () => {
+    const code = (e: { text: string; label: string }) => ({ text: e.text, code: e.label });
+    const test = heldOut.slice(0, 150).map(code);
+    const report = await evaluate({ catalogue, train: train.slice(0, 400).map(code), test, classifier: "local", calibrate: true, shortTest: [{ text: "工地老板拖欠农民工工资三个月了", code: "C5" }] });
+    const { threshold, long, short, handLabelled } = report.confidence!;
+    expect(threshold).toBe(0.9);
+    const longTexts = test.filter((t) => t.text.length > SHORT_MAX_CHARS).length;
+    expect(long.n).toBe(longTexts);
+    // Every short test text once, and every long one once more as its first 20–40 characters.
+    expect(short.n).toBe(test.length);
+    expect(handLabelled?.n).toBe(1);
+    for (const r of [long, short]) {
+      expect(r.llmCallsPerAppeal).toBeCloseTo(1 - r.coverage, 3);
+      expect(r.ece).toBeGreaterThanOrEqual(0);
+      expect(r.ece).toBeLessThan(r.eceUncalibrated);
+      expect(r.tradeoff.map((t) => t.threshold)).toContain(0.9);
+    }
+    expect(short.llmCallsPerAppeal).toBeLessThan(short.uncalibrated.llmCallsPerAppeal);
   }, 60_000);
 });

@@ -75,6 +75,12 @@ export interface EvalOptions {
   /** Cascade: the local classifier decides at or above this probability. */
   threshold?: number;
   seed?: number;
+  /**
+   * Learn the confidence calibration within each training set (cross-validation inside it, as the service's
+   * training thread does) and decide with it; off, the raw confidence (the administrators' evaluation, which
+   * reports accuracy only, stays as fast).
+   */
+  calibrate?: boolean;
   /** Short messages labelled by hand, measured by the local classifier trained on all of `train`. */
   shortTest?: Labelled[];
   progress?: (done: number, total: number) => void;
@@ -151,7 +157,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
 
   for (const round of rounds) {
-    const local = o.classifier === "llm" ? null : LearnedClassifier.train(round.train.map((e) => ({ text: e.text, label: e.code })), o.catalogue);
+    const local = o.classifier === "llm" ? null : LearnedClassifier.train(round.train.map((e) => ({ text: e.text, label: e.code })), o.calibrate ? o.catalogue : undefined);
     for (const item of round.test) {
       // In the service (the administrators' evaluation) other work goes on between appeals.
       if (pairs.length % 50 === 49) await new Promise((r) => setImmediate(r));
@@ -186,7 +192,7 @@ export async function evaluate(o: EvalOptions): Promise<EvalReport> {
   }
   let handLabelled: ConfidenceReport | undefined;
   if (o.shortTest?.length && o.classifier !== "llm") {
-    const local = LearnedClassifier.train(o.train.map((e) => ({ text: e.text, label: e.code })), o.catalogue);
+    const local = LearnedClassifier.train(o.train.map((e) => ({ text: e.text, label: e.code })), o.calibrate ? o.catalogue : undefined);
     handLabelled = confidenceReport(confidencePoints(local, o.shortTest, o.catalogue), threshold);
   }
   const confidence = long.length || short.length ? { threshold, long: confidenceReport(long, threshold), short: confidenceReport(short, threshold), ...(handLabelled ? { handLabelled } : {}) } : undefined;

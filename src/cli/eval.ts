@@ -46,6 +46,7 @@ try {
     threshold: values.threshold ? Number(values.threshold) : undefined,
     seed: values.seed ? Number(values.seed) : undefined,
     shortTest,
+    calibrate: true,
     progress(done, total) {
       const pct = Math.floor((100 * done) / total);
       if (pct >= last + 10 || done === total) {
