@@ -10,7 +10,7 @@ import type { SettingsStore, Settings } from "../settings.ts";
 import type { Replies } from "../texts/replies.ts";
 import { notifyArea, notifyHelpers, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { redactPersonalData } from "../domain/redact.ts";
-import { cancelJobs, dispatchRound, scheduleJob } from "../followup/schedule.ts";
+import { cancelJobs, dispatchRound, scheduleJobs } from "../followup/schedule.ts";
 import { recordEvent } from "./records.ts";
 import { caseVars } from "./presenters.ts";
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
@@ -162,6 +162,7 @@ export class CaseService {
       { phase: "response", due: kase.responseDueAt! },
       { phase: "resolve", due: kase.resolveDueAt! },
     ];
+    const jobs: Parameters<typeof scheduleJobs>[1] = [];
     for (const { phase, due } of phases) {
       const span = due.getTime() - now.getTime();
       if (span <= 0) continue;
@@ -170,11 +171,11 @@ export class CaseService {
         // Working-day limits are chased on working days.
         if (phase === "resolve") at = this.workingMoment(at);
         if (at.getTime() >= due.getTime()) continue;
-        await scheduleJob(tx, { kind: "chase", key: `${kase.id}:${round}:${phase}:${point}`, caseId: kase.id, dueAt: at, payload: { phase, point, round }, now });
+        jobs.push({ kind: "chase", key: `${kase.id}:${round}:${phase}:${point}`, caseId: kase.id, dueAt: at, payload: { phase, point, round }, now });
       }
-      await scheduleJob(tx, { kind: "escalate", key: `${kase.id}:${round}:${phase}:1`, caseId: kase.id, dueAt: due, payload: { phase, level: 1, round }, now });
+      jobs.push({ kind: "escalate", key: `${kase.id}:${round}:${phase}:1`, caseId: kase.id, dueAt: due, payload: { phase, level: 1, round }, now });
     }
-    await scheduleJob(tx, {
+    jobs.push({
       kind: "still_handling",
       key: `${kase.id}:${round}:${now.getTime()}`,
       caseId: kase.id,
@@ -182,6 +183,7 @@ export class CaseService {
       payload: { round: kase.reworkCount },
       now,
     });
+    await scheduleJobs(tx, jobs);
   }
 
   private async unit(tx: Tx, id: number) {

@@ -24,10 +24,11 @@ import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
 import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 import { awaitAnswer, claimMessage, processingLease, unclaimedMessages } from "./claims.ts";
+import { insertInbound, openQuestion, type OpenQuestion } from "./inboundSql.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
 
-type Question = Prisma.PendingQuestionGetPayload<{ include: { case: true } }>;
+type Question = OpenQuestion & { case: Prisma.CaseGetPayload<object> };
 
 export class Intake {
   private readonly inflight = new Map<string, Promise<IntakeResult>>();
@@ -71,29 +72,31 @@ export class Intake {
     let row: Row;
     try {
       // The message and what it brings (a photo, a voice message, a pin) are stored together, before anything else.
-      row = await db.$transaction(async (tx) => {
-        const created = await tx.inboundMessage.create({
-          data: {
-            channel: m.channel,
-            messageId: m.messageId,
-            chatId: m.chatId,
-            chatName: m.chatName,
-            isGroup: m.isGroup,
-            senderId: m.senderId,
-            senderName: m.senderName,
-            kind: m.kind,
-            text: m.text,
-            mentionsBot: m.mentionsBot,
-            raw: (m.raw ?? { ...m, media: m.media ? { ...m.media, data: undefined } : undefined, raw: undefined }) as Prisma.InputJsonValue,
-            receivedAt: now,
-            // Stored already claimed: whoever stores a message processes it.
-            ...processingLease(now),
-          },
-        });
-        const attachments = MediaService.rowsFor(m, created.id, now);
-        if (attachments.length) await tx.attachment.createMany({ data: attachments });
-        return created;
-      });
+      const stored = {
+        channel: m.channel,
+        messageId: m.messageId,
+        chatId: m.chatId,
+        chatName: m.chatName ?? null,
+        isGroup: m.isGroup,
+        senderId: m.senderId,
+        senderName: m.senderName ?? null,
+        kind: m.kind,
+        text: m.text,
+        mentionsBot: m.mentionsBot,
+        raw: m.raw ?? { ...m, media: m.media ? { ...m.media, data: undefined } : undefined, raw: undefined },
+        receivedAt: now,
+        // Stored already claimed: whoever stores a message processes it.
+        ...processingLease(now),
+      };
+      // Words alone are one statement; a photo, a voice message or a pin is stored with it in one transaction.
+      row = MediaService.rowsFor(m, 0, now).length
+        ? await db.$transaction(async (tx) => {
+            const created = await insertInbound(tx, stored);
+            const attachments = MediaService.rowsFor(m, created.id, now);
+            if (attachments.length) await tx.attachment.createMany({ data: attachments });
+            return created;
+          })
+        : await insertInbound(db, stored);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       row = await this.deps.db.inboundMessage.findUniqueOrThrow({
@@ -178,19 +181,20 @@ export class Intake {
     const prefixes = (await this.deps.runtimeSettings.current()).triggerPrefixes ?? settings.triggerPrefixes;
     const stripped = stripAddress(row.text, settings.botName, prefixes);
     const text = stripped.text;
+    // A group kept for appeals may take every message as for the bot.
+    const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
+    const open = await openQuestion(db, row, now);
+    // Group chatter — words not for the bot, no question of ours open, no danger — is kept and not answered.
+    if (!explicitlyAddressed && !open && row.kind === "text" && !detectEmergency(text, reference.emergencyRules)) {
+      return this.out.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+    }
+    const question = open ? { ...open, case: await db.case.findUniqueOrThrow({ where: { id: open.caseId } }) } : null;
     const resident = await db.resident.upsert({
       where: { channel_externalId: { channel: row.channel, externalId: row.senderId } },
       create: { channel: row.channel, externalId: row.senderId, displayName: row.senderName },
       update: row.senderName ? { displayName: row.senderName } : {},
     });
     const turn: Turn = { row, now, text, group, residentId: resident.id };
-    // A group kept for appeals may take every message as for the bot.
-    const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
-    const question = await db.pendingQuestion.findFirst({
-      where: { channel: row.channel, chatId: row.chatId, senderId: row.senderId, answeredAt: null, expiresAt: { gt: now } },
-      orderBy: { id: "desc" },
-      include: { case: true },
-    });
 
     // A photo, a pin or a voice message without words: kept, and paired with the words that explain it.
     if (row.kind === "image" || row.kind === "location" || row.kind === "unsupported" || (row.kind === "voice" && !text)) {

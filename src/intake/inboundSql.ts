@@ -1,0 +1,69 @@
+// The statements every message runs, written as SQL for both engines (rawSql) rather than through Prisma's query
+// API: Prisma plans each query it is given anew, about a millisecond of CPU each, and these run for every message
+// in every group. Raw rows come back typed by the columns (dates, booleans, JSON), as Prisma's own would.
+import { isUniqueViolation, rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
+import type { Row } from "./types.ts";
+
+type Tx = Prisma.TransactionClient | Db;
+
+/** A message as stored before it is processed. */
+export interface InboundInsert {
+  channel: string;
+  messageId: string;
+  chatId: string;
+  chatName: string | null;
+  isGroup: boolean;
+  senderId: string;
+  senderName: string | null;
+  kind: string;
+  text: string;
+  mentionsBot: boolean;
+  raw: unknown;
+  status: string;
+  leaseUntil: Date;
+  receivedAt: Date;
+}
+
+const COLUMNS = ["channel", "messageId", "chatId", "chatName", "isGroup", "senderId", "senderName", "kind", "text", "mentionsBot", "raw", "status", "leaseUntil", "receivedAt"] as const;
+const PLACEHOLDERS = COLUMNS.map((c) => (c === "raw" ? "?j" : c === "leaseUntil" || c === "receivedAt" ? "?t" : "?"));
+const INSERT = `INSERT INTO "InboundMessage" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${PLACEHOLDERS.join(", ")}) RETURNING *`;
+
+/** Stores a message in one statement; a message already stored is a unique violation (P2002), as with Prisma. */
+export async function insertInbound(db: Tx, m: InboundInsert): Promise<Row> {
+  const values = COLUMNS.map((c) => (c === "raw" ? JSON.stringify(m.raw ?? null) : c === "leaseUntil" || c === "receivedAt" ? sqlTime(m[c]) : m[c]));
+  try {
+    const rows = await db.$queryRawUnsafe<Row[]>(rawSql(db, INSERT), ...values);
+    return rows[0];
+  } catch (err) {
+    // A raw statement's unique violation comes as P2010 with the driver's code; said as Prisma says it.
+    if (isRawUniqueViolation(err)) throw Object.assign(new Error("InboundMessage already stored"), { code: "P2002" });
+    throw err;
+  }
+}
+
+function isRawUniqueViolation(err: unknown): boolean {
+  if (isUniqueViolation(err)) return true;
+  const e = err as { code?: string; meta?: { code?: string; driverAdapterError?: { cause?: { kind?: string } } }; message?: string };
+  if (e?.code !== "P2010") return false;
+  return e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation" || e.meta?.code === "23505" || e.meta?.code === "2067" || /UNIQUE constraint failed|duplicate key/.test(String(e.message));
+}
+
+const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "result" = ?j, "processedAt" = ?t WHERE "id" = ?`;
+const FINISH_CASE = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "result" = ?j, "processedAt" = ?t, "caseId" = ? WHERE "id" = ?`;
+
+/** Records what became of a message: its status, outcome and answer (and its case). */
+export async function finishInbound(db: Tx, id: number, f: { status: string; outcome: string; result: unknown; now: Date; caseId?: number }): Promise<void> {
+  const values = [f.status, f.outcome, JSON.stringify(f.result), sqlTime(f.now)];
+  if (f.caseId) await db.$executeRawUnsafe(rawSql(db, FINISH_CASE), ...values, f.caseId, id);
+  else await db.$executeRawUnsafe(rawSql(db, FINISH), ...values, id);
+}
+
+export type OpenQuestion = { id: number; caseId: number; kind: string };
+
+const QUESTION = `SELECT "id", "caseId", "kind" FROM "PendingQuestion" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND "answeredAt" IS NULL AND "expiresAt" > ?t ORDER BY "id" DESC LIMIT 1`;
+
+/** The question we asked this sender in this chat that is still open, if any (the latest). */
+export async function openQuestion(db: Tx, row: Pick<Row, "channel" | "chatId" | "senderId">, now: Date): Promise<OpenQuestion | null> {
+  const rows = await db.$queryRawUnsafe<OpenQuestion[]>(rawSql(db, QUESTION), row.channel, row.chatId, row.senderId, sqlTime(now));
+  return rows[0] ?? null;
+}
