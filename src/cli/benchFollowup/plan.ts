@@ -52,7 +52,7 @@ function weighted<T>(random: () => number, table: [T, number][]): T {
   return table[table.length - 1][0];
 }
 
-/** Whether case `i` (from 0) is one of the `due` share with a job due: floor spreads exactly round(n × due) of n. */
+/** Whether case `i` (from 0) is one of the `due` share with a job due: exactly ⌊n × due⌋ of the first n, evenly spread. */
 export const isDueCase = (i: number, due: number) => Math.floor((i + 1) * due + 1e-9) > Math.floor(i * due + 1e-9);
 
 export interface Batch {
