@@ -19,8 +19,12 @@ const line = z.strictObject({
   p50Ms: z.number().nonnegative(),
   p99Ms: z.number().nonnegative(),
   errors: z.number().int(),
+  // Read from the service over its IPC channel: an appeal costs CPU and statements, counted by the service itself.
+  cpuMsPerMessage: z.number().positive(),
+  statementsPerMessage: z.number().positive(),
   bareKoaPerSecond: z.number().positive(),
   bareKoaP99Ms: z.number().nonnegative(),
+  bareKoaCpuMsPerMessage: z.number().positive(),
   ratio: z.number().positive(),
 });
 const letters = readLetters(fromRoot("../shared/datasets"));

@@ -14,7 +14,8 @@ import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type Resol
 import { recordEvent } from "./records.ts";
 
 type Tx = Prisma.TransactionClient;
-export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
+export type { CaseWithMatter } from "./load.ts";
+import type { CaseWithMatter } from "./load.ts";
 
 export interface ActionInput {
   action: CaseAction;

@@ -11,6 +11,7 @@ import type { QuestionCode } from "../classify/questions.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
 import { recordEvent } from "./records.ts";
+import { withMatter } from "./load.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -70,7 +71,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
   // A case with no matter yet still runs on the default limits: reviewing it is on the clock too.
   const due = dueTimes(p.calendar, p.now, p.matter ?? DEFAULT_LIMITS, p.urgency);
   const cls = p.classification;
-  const created = await tx.case.create({
+  const row = await tx.case.create({
     data: {
       number,
       text: p.text,
@@ -114,8 +115,8 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
         },
       },
     },
-    include: { matter: true, leadUnit: true },
   });
+  const created = await withMatter(tx, row);
   if (units && involvesRoles(units)) {
     await recordEvent(tx, created.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now });
   }

@@ -5,6 +5,7 @@ import type { Prisma } from "../db.ts";
 import type { Actor } from "../domain/caseMachine.ts";
 import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
+import { updateCase } from "./load.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -58,15 +59,11 @@ export function residentWrote(tx: Tx, caseId: number, m: { text: string; inbound
  * A grid or building the answer names replaces the one guessed before.
  */
 export async function completeInfo(tx: Tx, kase: { id: number; location: string | null }, a: { text: string; place: CasePlace; inboundId: number; now: Date }) {
-  const updated = await tx.case.update({
-    where: { id: kase.id },
-    data: {
-      location: [kase.location, a.text].filter(Boolean).join("；"),
-      missingInfo: [],
-      ...(a.place.buildingId ? { buildingId: a.place.buildingId } : {}),
-      ...(a.place.gridId ? { gridId: a.place.gridId } : {}),
-    },
-    include: { matter: true, leadUnit: true },
+  const updated = await updateCase(tx, kase.id, {
+    location: [kase.location, a.text].filter(Boolean).join("；"),
+    missingInfo: [],
+    ...(a.place.buildingId ? { buildingId: a.place.buildingId } : {}),
+    ...(a.place.gridId ? { gridId: a.place.gridId } : {}),
   });
   await recordEvent(tx, kase.id, { type: "info_completed", actor: "resident", note: a.text, data: { inboundId: a.inboundId }, now: a.now });
   return (await unitsAtAnsweredPlace(tx, updated, a.now)) ?? updated;
@@ -84,11 +81,7 @@ async function unitsAtAnsweredPlace(tx: Tx, kase: { id: number; status: string; 
   if (leadUnresolved(units)) return null;
   await tx.caseCooperatingUnit.deleteMany({ where: { caseId: kase.id } });
   for (const c of units.cooperating) await tx.caseCooperatingUnit.create({ data: { caseId: kase.id, unitId: c.unit.id } });
-  const updated = await tx.case.update({
-    where: { id: kase.id },
-    data: { leadUnitId: units.lead?.unit.id ?? null, unitResolution: units as unknown as Prisma.InputJsonValue },
-    include: { matter: true, leadUnit: true },
-  });
+  const updated = await updateCase(tx, kase.id, { leadUnitId: units.lead?.unit.id ?? null, unitResolution: units as unknown as Prisma.InputJsonValue });
   await recordEvent(tx, kase.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now });
   return updated;
 }

@@ -11,6 +11,7 @@ import type { Replies } from "../texts/replies.ts";
 import { notifyArea, notifyHelpers, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { cancelJobs, dispatchRound, scheduleJobs } from "../followup/schedule.ts";
+import { loadCase, updateCase } from "./load.ts";
 import { recordEvent } from "./records.ts";
 import { caseVars } from "./presenters.ts";
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
@@ -77,7 +78,7 @@ export class CaseService {
   /** Checks the step against the lifecycle, runs the action's write, records the event, then what follows (STEPS). */
   private async apply(tx: Tx, caseId: number, input: ActionInput, settings: Settings): Promise<{ updated: CaseWithMatter; example: Example | null }> {
     const { now, action, actor } = input;
-    const kase = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
+    const kase = await loadCase(tx, caseId);
     const from = kase.status as CaseStatus;
     const to = nextStatus(from, action, actor, input.reason);
     const step = STEPS[action];
@@ -85,7 +86,7 @@ export class CaseService {
     await step.write?.(write);
     const { record } = write;
 
-    const updated = await tx.case.update({ where: { id: caseId }, data: write.data, include: { matter: true, leadUnit: true } });
+    const updated = await updateCase(tx, caseId, write.data);
     await recordEvent(tx, caseId, {
       type: action,
       actor,
@@ -149,7 +150,7 @@ export class CaseService {
         await this.act(caseId, { action: next, actor: "bot", now }, tx);
       },
       tellOn: async (caseId, template, extra = {}) => {
-        const other = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { matter: true, leadUnit: true } });
+        const other = await loadCase(tx, caseId);
         await notifyResident(tx, { caseId, text: r.render(template, { ...caseVars(other), ...extra }), kind: "progress", now, settings, dedupeKey: `${action}:${kase.id}:to:${caseId}` });
       },
     };

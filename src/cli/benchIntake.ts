@@ -1,8 +1,9 @@
-// npm run bench:intake [-- --db postgres --requests N --concurrency N --instances 1,3 --scenarios appeals,chatter
-// --warmup N] — messages per second through the HTTP channel (POST /api/channels/http/messages) at a fixed
+// npm run bench:intake [-- --db postgres --requests N --concurrency N --instances 1,3 --scenarios appeals,chatter,mixed
+// --warmup N --memory N] — messages per second through the HTTP channel (POST /api/channels/http/messages) at a fixed
 // concurrency, with one and with several service processes on one fresh database, and the same requests against
 // bare Koa in the same run as the ceiling. One JSON line per scenario × instance count on stdout; progress and a
-// summary on stderr. See cli/benchIntake/ for the scenarios, the processes, the databases and the load driver.
+// summary on stderr. --memory N then sends N mixed messages to one fresh instance and prints its resident memory at
+// start, after 10,000 and after N (a line of its own). See cli/benchIntake/ for the scenarios, the processes, the databases and the load driver.
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -27,11 +28,12 @@ const optionsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(1000).default(20),
   warmup: z.coerce.number().int().min(0).max(100_000).default(100),
   instances: counts("--instances").default([1, 3]),
-  scenarios: z.string().default("appeals,chatter").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+  scenarios: z.string().default("appeals,chatter,mixed").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
   timeoutMs: z.coerce.number().int().min(100).default(60_000),
+  memory: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });
 const { values } = parseArgs({
-  options: Object.fromEntries(["db", "requests", "concurrency", "warmup", "instances", "scenarios", "timeout-ms"].map((k) => [k, { type: "string" }])),
+  options: Object.fromEntries(["db", "requests", "concurrency", "warmup", "instances", "scenarios", "timeout-ms", "memory"].map((k) => [k, { type: "string" }])),
 });
 const parsed = optionsSchema.safeParse({ ...values, timeoutMs: values["timeout-ms"] });
 if (!parsed.success) {
@@ -177,6 +179,48 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
   summary.push(line);
 }
 
+const MB = 1024 * 1024;
+/** One fresh instance, `count` mixed messages; its memory at start, after 10,000 and at the end. */
+async function runMemory(count: number): Promise<void> {
+  const database = await databases.fresh();
+  const [service] = await startService(1, serviceEnv(database.url, database.dataDir));
+  stopping = [service];
+  const scenario = all.mixed;
+  const check = scenario.checker();
+  const plan = { targets: [service.base], path: ROUTE, concurrency: options.concurrency, body: scenario.message, check, timeoutMs: options.timeoutMs };
+  const samples: { after: number; rssMb: number; heapUsedMb: number }[] = [];
+  const sample = async (after: number) => {
+    const { memory } = await service.stats();
+    samples.push({ after, rssMb: Math.round(memory.rss / MB), heapUsedMb: Math.round(memory.heapUsed / MB) });
+  };
+  let errors = 0;
+  try {
+    await sample(0);
+    const checkpoints = [...new Set([Math.min(10_000, count), count])];
+    let sent = 0;
+    for (const at of checkpoints) {
+      const shown = progress(`memory ${sent}→${at}`, at - sent);
+      const result = await runLoad({ ...plan, first: sent, count: at - sent, progress: shown.tick });
+      shown.end();
+      errors += result.errors;
+      sent = at;
+      await sample(sent);
+    }
+  } finally {
+    await stopAll([service]);
+    stopping = [];
+  }
+  const [start, ...rest] = samples;
+  const last = rest[rest.length - 1];
+  const tenK = rest[0];
+  const growth = tenK && last && tenK !== last ? Math.round(((last.rssMb - tenK.rssMb) / tenK.rssMb) * 1000) / 10 : 0;
+  console.log(JSON.stringify({ db: options.db, scenario: "memory", messages: count, errors, samples, growthPercent: growth }));
+  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB); ${growth}% from 10,000 to ${count}; errors ${errors}`;
+  console.error(line);
+  summary.push(line);
+  failed += errors;
+}
+
 try {
   for (const instances of options.instances) {
     const bare = await startBareKoa(instances);
@@ -194,6 +238,7 @@ try {
     await stopAll(bare);
     stopping = [];
   }
+  if (options.memory) await runMemory(options.memory);
 } finally {
   await cleanUp();
 }

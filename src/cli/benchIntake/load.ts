@@ -11,7 +11,7 @@ export interface LoadPlan {
   concurrency: number;
   body(i: number): unknown;
   /** null: the answer is right; else why not. */
-  check(body: unknown): string | null;
+  check(body: unknown, i: number): string | null;
   timeoutMs: number;
   progress?(done: number, errors: number): void;
 }
@@ -61,7 +61,7 @@ function postOnce(agent: http.Agent, url: URL, payload: string, timeoutMs: numbe
 }
 
 /** Why a request failed, as a short reason (HTTP status, network error, or the checker's word). */
-function judge(res: { status: number; text: string }, check: LoadPlan["check"]): string | null {
+function judge(res: { status: number; text: string }, check: (body: unknown) => string | null): string | null {
   let body: unknown;
   try {
     body = JSON.parse(res.text);
@@ -92,7 +92,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       const t = performance.now();
       let reason: string | null;
       try {
-        reason = judge(await post(pool.agent, pool.url, payload, plan.timeoutMs, () => retried++), plan.check);
+        reason = judge(await post(pool.agent, pool.url, payload, plan.timeoutMs, () => retried++), (body) => plan.check(body, i));
       } catch (err) {
         reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       }

@@ -17,8 +17,8 @@ export interface Scenario {
 }
 
 export interface Checker {
-  /** null: a right answer; else why not (counted as an error). */
-  (body: unknown): string | null;
+  /** null: a right answer to the i-th request; else why not (counted as an error). */
+  (body: unknown, i?: number): string | null;
   /** Right answers worth a word (how many of each): a 同诉 join, an emergency in chatter. */
   notes: Map<string, number>;
 }
@@ -82,7 +82,7 @@ export function scenarios(letters: string[], runId: string): Record<string, Scen
   // Group chatter is short: the openings of the letters.
   const chatterText = textWindows(letters, 40);
   const base = (kind: string, i: number) => ({ ...DEMO_GROUP, isGroup: true, messageId: `bench-${runId}-${kind}-${i}`, senderId: `bench-${runId}-${kind}-${i}`, senderName: "居民" });
-  return {
+  const all: Record<string, Scenario> = {
     appeals: {
       name: "appeals",
       message: (i) => ({ ...base("appeal", i), text: `@小民 ${appealText(i)}`, mentionsBot: true }),
@@ -112,4 +112,16 @@ export function scenarios(letters: string[], runId: string): Record<string, Scen
         }),
     },
   };
+  // A busy day in the groups: one appeal to every nine messages of chatter, each checked as its kind.
+  all.mixed = {
+    name: "mixed",
+    message: (i) => (i % 10 === 0 ? all.appeals.message(i / 10) : all.chatter.message(i - Math.floor(i / 10) - 1)),
+    checker() {
+      const appeal = all.appeals.checker();
+      const chatter = all.chatter.checker();
+      const check = (body: unknown, i = 0) => (i % 10 === 0 ? appeal(body) : chatter(body));
+      return Object.assign(check, { get notes() { return new Map([...appeal.notes, ...chatter.notes]); } }) as Checker;
+    },
+  };
+  return all;
 }

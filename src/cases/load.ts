@@ -1,0 +1,27 @@
+// A case with its matter and lead unit, as the case actions and the presenters take it: the case from the database,
+// its matter and unit from the read cache (readCache.ts). Prisma's include would send three statements for it,
+// none of them cached, since the case is not reference data.
+import type { Db, Prisma } from "../db.ts";
+
+type Tx = Prisma.TransactionClient | Db;
+type CaseRow = Prisma.CaseGetPayload<object>;
+export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; leadUnit: true } }>;
+
+/** The case row with its matter and lead unit attached. */
+export async function withMatter(tx: Tx, kase: CaseRow): Promise<CaseWithMatter> {
+  const [matter, leadUnit] = await Promise.all([
+    kase.matterId ? tx.matter.findUnique({ where: { id: kase.matterId } }) : null,
+    kase.leadUnitId ? tx.unit.findUnique({ where: { id: kase.leadUnitId } }) : null,
+  ]);
+  return { ...kase, matter, leadUnit };
+}
+
+/** The case by id, with its matter and lead unit; throws as findUniqueOrThrow does when there is none. */
+export async function loadCase(tx: Tx, id: number): Promise<CaseWithMatter> {
+  return withMatter(tx, await tx.case.findUniqueOrThrow({ where: { id } }));
+}
+
+/** Writes the case and returns it with its matter and lead unit. */
+export async function updateCase(tx: Tx, id: number, data: Prisma.CaseUncheckedUpdateInput): Promise<CaseWithMatter> {
+  return withMatter(tx, await tx.case.update({ where: { id }, data }));
+}
