@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { calibrate, expectedCalibrationError, fitCalibration, fitLogistic, SHORT_MAX_CHARS, type CalibrationPoint } from "../src/classify/calibration.ts";
 import { shortWindow } from "../src/classify/calibrationFit.ts";
-import { catalogueFromFile, evaluate } from "../src/classify/evaluate.ts";
+import { catalogueFromFile, coverageAtPrecision, evaluate } from "../src/classify/evaluate.ts";
 import { FallbackClassifier } from "../src/classify/index.ts";
 import { LearnedClassifier } from "../src/classify/learned.ts";
 import { LearningStore } from "../src/classify/learning.ts";
@@ -73,6 +73,18 @@ describe("the calibration's math", () => {
     const mixed = [...Array.from({ length: 4 }, () => ({ p: 0.95, right: true })), ...Array.from({ length: 4 }, () => ({ p: 0.25, right: false }))];
     expect(expectedCalibrationError(mixed)).toBeCloseTo(0.15, 10);
     expect(expectedCalibrationError([{ p: 1, right: false }])).toBeCloseTo(1, 10);
+  });
+
+  it("finds the largest share of the most confident answers that is 95% right", () => {
+    // 19 right then 1 wrong among the 20 most confident (95%), then 5 wrong: the top 20 of 25.
+    const ranked = Array.from({ length: 25 }, (_, i) => ({ p: 1 - i / 100, right: i < 19 }));
+    expect(coverageAtPrecision(ranked)).toBeCloseTo(20 / 25, 4);
+    // The order is the confidence's, not the list's.
+    expect(coverageAtPrecision([...ranked].reverse())).toBeCloseTo(20 / 25, 4);
+    // Answers of equal confidence are taken together: two at 0.9, one of them wrong, is 50%, not 100% of one.
+    expect(coverageAtPrecision([{ p: 0.9, right: true }, { p: 0.9, right: false }])).toBe(0);
+    expect(coverageAtPrecision([{ p: 0.5, right: false }])).toBe(0);
+    expect(coverageAtPrecision([])).toBe(0);
   });
 
   it("calibrates short and long texts apart, and gives none from too few points", () => {
@@ -181,6 +193,9 @@ describe("npm run eval's confidence report", () => {
       expect(r.ece).toBeGreaterThanOrEqual(0);
       expect(r.ece).toBeLessThan(r.eceUncalibrated);
       expect(r.tradeoff.map((t) => t.threshold)).toContain(0.9);
+      // No threshold decides more at 95% precision than the best cut of the same ranking.
+      for (const t of r.tradeoff) if ((t.localPrecision ?? 0) >= 0.95) expect(t.coverage).toBeLessThanOrEqual(r.coverageAt95);
+      expect(r.accuracy).toBeGreaterThan(0.5);
     }
     expect(short.llmCallsPerAppeal).toBeLessThan(short.uncalibrated.llmCallsPerAppeal);
   }, 60_000);

@@ -96,8 +96,15 @@ export interface ConfidenceReport {
   coverage: number;
   localPrecision: number | null;
   llmCallsPerAppeal: number;
+  /** The share whose top answer is right, whatever the confidence. */
+  accuracy: number;
+  /**
+   * What the best threshold could reach, whatever its value: the largest share of the most confident answers
+   * that is at least 95% right (the confidence's ranking, not its calibration, limits it).
+   */
+  coverageAt95: number;
   /** The same with the uncalibrated confidence (the cascade before calibration). */
-  uncalibrated: { coverage: number; localPrecision: number | null; llmCallsPerAppeal: number };
+  uncalibrated: { coverage: number; localPrecision: number | null; llmCallsPerAppeal: number; coverageAt95: number };
   tradeoff: { threshold: number; coverage: number; localPrecision: number | null }[];
 }
 
@@ -215,6 +222,19 @@ function atThreshold(points: { p: number; right: boolean }[], threshold: number)
   };
 }
 
+/** The largest share of the most confident answers at least `precision` right (ties taken together). */
+export function coverageAtPrecision(points: { p: number; right: boolean }[], precision = 0.95): number {
+  const sorted = [...points].sort((a, b) => b.p - a.p);
+  let right = 0;
+  let most = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i].right) right++;
+    const endOfTie = i + 1 === sorted.length || sorted[i + 1].p < sorted[i].p;
+    if (endOfTie && right >= precision * (i + 1) - 1e-9) most = i + 1;
+  }
+  return ratio(most, sorted.length);
+}
+
 function confidenceReport(points: ConfidencePoint[], threshold: number): ConfidenceReport {
   const raw = points.map((c) => ({ p: c.raw, right: c.right }));
   return {
@@ -222,7 +242,9 @@ function confidenceReport(points: ConfidencePoint[], threshold: number): Confide
     ece: round4(expectedCalibrationError(points)),
     eceUncalibrated: round4(expectedCalibrationError(raw)),
     ...atThreshold(points, threshold),
-    uncalibrated: atThreshold(raw, threshold),
+    accuracy: ratio(points.filter((c) => c.right).length, points.length),
+    coverageAt95: coverageAtPrecision(points),
+    uncalibrated: { ...atThreshold(raw, threshold), coverageAt95: coverageAtPrecision(raw) },
     tradeoff: tradeoff(points),
   };
 }
