@@ -27,6 +27,8 @@ export interface OpenCaseProps {
   /** null: a proactive task (未诉先办) that no resident raised, opened from the console with no message. */
   residentId: number | null;
   inboundId: number | null;
+  /** false: the caller records the message's case itself (the intake's finish, in the same transaction). */
+  linkInbound?: boolean;
   /** resident (the default) or proactive. */
   origin?: "resident" | "proactive";
   gridId: number | null;
@@ -120,6 +122,6 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
   if (units && involvesRoles(units)) {
     await recordEvent(tx, created.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now });
   }
-  if (p.inboundId) await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
+  if (p.inboundId && p.linkInbound !== false) await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
   return created;
 }

@@ -167,6 +167,8 @@ async function openCaseFor(
     isGroup: row.isGroup,
     residentId: turn.residentId,
     inboundId: row.id,
+    // The handler's finish writes the message's case, in this transaction.
+    linkInbound: false,
     gridId: place.gridId,
     buildingId: place.buildingId,
     calendar: h.calendar,

@@ -197,10 +197,11 @@ export class MediaService {
    * it: as images where its chat carries them, as signed links elsewhere.
    */
   async forward(tx: Tx, caseId: number, ids: number[] | "all", now: Date): Promise<void> {
-    const kase = await tx.case.findUnique({ where: { id: caseId } });
-    if (!kase?.leadUnitId || !kase.dispatchedAt || !WORKING_STATUSES.includes(kase.status as CaseStatus)) return;
+    // The photos first: most cases have none, and then the case need not be read.
     const photos = await tx.attachment.findMany({ where: { caseId, kind: "image", status: "stored", ...(ids === "all" ? {} : { id: { in: ids } }) }, orderBy: { id: "asc" } });
     if (!photos.length) return;
+    const kase = await tx.case.findUnique({ where: { id: caseId } });
+    if (!kase?.leadUnitId || !kase.dispatchedAt || !WORKING_STATUSES.includes(kase.status as CaseStatus)) return;
     const expires = new Date(now.getTime() + LINK_DAYS * 86400_000);
     await notifyUnitMedia(tx, kase.leadUnitId, {
       caseId,
