@@ -4,7 +4,7 @@
 // (WeChat's 48-hour window closed) is kept as undeliverable, shown on the case, and released when the person
 // writes again.
 import path from "node:path";
-import { dbEngine, sqlTime, type Db, type Prisma } from "./db.ts";
+import { dbEngine, rawSql, sqlTime, type Db, type Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { UndeliverableError, type Channel, type Mention, type Notice, type OutboundMedia } from "./channels/types.ts";
 import { redactPersonalData } from "./domain/redact.ts";
@@ -49,26 +49,31 @@ export async function queueMessage(tx: Tx, m: QueuedMessage) {
     const existing = await tx.outbox.findUnique({ where: { dedupeKey: m.dedupeKey } });
     if (existing) return existing;
   }
-  return tx.outbox.create({
-    data: {
-      channel: m.channel,
-      chatId: m.chatId,
-      isGroup: m.isGroup,
-      text: (m.redact ?? m.isGroup) ? redactPersonalData(m.text) : m.text,
-      mentions: (m.mentions ?? []) as unknown as Prisma.InputJsonValue,
-      caseId: m.caseId ?? undefined,
-      inReplyTo: m.inReplyTo ?? undefined,
-      kind: m.kind ?? "reply",
-      quiet: m.quiet ?? false,
-      dedupeKey: m.dedupeKey,
-      attachments: m.attachments ?? [],
-      notice: m.notice as unknown as Prisma.InputJsonValue | undefined,
-      createdAt: m.now,
-      nextAttemptAt: m.sendAfter ?? m.now,
-      ...(m.deliveredNow ? { status: "sent", sentAt: m.now, via: "response" } : {}),
-    },
-  });
+  const values = [
+    m.channel,
+    m.chatId,
+    m.isGroup,
+    (m.redact ?? m.isGroup) ? redactPersonalData(m.text) : m.text,
+    JSON.stringify(m.mentions ?? []),
+    m.caseId ?? null,
+    m.inReplyTo ?? null,
+    m.kind ?? "reply",
+    m.quiet ?? false,
+    m.dedupeKey ?? null,
+    JSON.stringify(m.attachments ?? []),
+    m.notice ? JSON.stringify(m.notice) : null,
+    sqlTime(m.now),
+    sqlTime(m.sendAfter ?? m.now),
+    m.deliveredNow ? "sent" : "pending",
+    m.deliveredNow ? sqlTime(m.now) : null,
+    m.deliveredNow ? "response" : null,
+  ];
+  const [row] = await tx.$queryRawUnsafe<OutboxRow[]>(rawSql(tx, QUEUE), ...values);
+  return row;
 }
+
+/** One statement per message queued (raw SQL: every reply and notice is one, see db.ts rawSql). */
+const QUEUE = `INSERT INTO "Outbox" ("channel", "chatId", "isGroup", "text", "mentions", "caseId", "inReplyTo", "kind", "quiet", "dedupeKey", "attachments", "notice", "createdAt", "nextAttemptAt", "status", "sentAt", "via", "attempts") VALUES (?, ?, ?, ?, ?j, ?, ?, ?, ?, ?, ?j, ?j, ?t, ?t, ?, ?t, ?, 0) RETURNING *`;
 
 type OutboxRow = Prisma.OutboxGetPayload<object>;
 

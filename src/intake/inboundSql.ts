@@ -58,6 +58,17 @@ export async function finishInbound(db: Tx, id: number, f: { status: string; out
   else await db.$executeRawUnsafe(rawSql(db, FINISH), ...values, id);
 }
 
+const RESIDENT = `INSERT INTO "Resident" ("channel", "externalId", "displayName", "createdAt", "updatedAt") VALUES (?, ?, ?, ?t, ?t)
+  ON CONFLICT ("channel", "externalId") DO UPDATE SET "displayName" = COALESCE(excluded."displayName", "Resident"."displayName"),
+  "updatedAt" = CASE WHEN excluded."displayName" IS NULL THEN "Resident"."updatedAt" ELSE excluded."updatedAt" END RETURNING "id"`;
+
+/** The sender as a resident (their name as the chat gives it now); their id. */
+export async function residentOf(db: Tx, row: Pick<Row, "channel" | "senderId" | "senderName">, now: Date): Promise<number> {
+  const at = sqlTime(now);
+  const [r] = await db.$queryRawUnsafe<{ id: number }[]>(rawSql(db, RESIDENT), row.channel, row.senderId, row.senderName ?? null, at, at);
+  return r.id;
+}
+
 export type OpenQuestion = { id: number; caseId: number; kind: string };
 
 const QUESTION = `SELECT "id", "caseId", "kind" FROM "PendingQuestion" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND "answeredAt" IS NULL AND "expiresAt" > ?t ORDER BY "id" DESC LIMIT 1`;

@@ -24,7 +24,7 @@ import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
 import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 import { awaitAnswer, claimMessage, processingLease, unclaimedMessages } from "./claims.ts";
-import { insertInbound, openQuestion, type OpenQuestion } from "./inboundSql.ts";
+import { insertInbound, openQuestion, residentOf, type OpenQuestion } from "./inboundSql.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
 
@@ -189,12 +189,7 @@ export class Intake {
       return this.out.finish(db, row, now, { outcome: "not_addressed", replies: [] });
     }
     const question = open ? { ...open, case: await db.case.findUniqueOrThrow({ where: { id: open.caseId } }) } : null;
-    const resident = await db.resident.upsert({
-      where: { channel_externalId: { channel: row.channel, externalId: row.senderId } },
-      create: { channel: row.channel, externalId: row.senderId, displayName: row.senderName },
-      update: row.senderName ? { displayName: row.senderName } : {},
-    });
-    const turn: Turn = { row, now, text, group, residentId: resident.id };
+    const turn: Turn = { row, now, text, group, residentId: await residentOf(db, row, now) };
 
     // A photo, a pin or a voice message without words: kept, and paired with the words that explain it.
     if (row.kind === "image" || row.kind === "location" || row.kind === "unsupported" || (row.kind === "voice" && !text)) {
