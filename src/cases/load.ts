@@ -1,7 +1,7 @@
 // A case with its matter and lead unit, as the case actions and the presenters take it: the case from the database,
 // its matter and unit from the read cache (readCache.ts). Prisma's include would send three statements for it,
 // none of them cached, since the case is not reference data.
-import type { Db, Prisma } from "../db.ts";
+import { rawSql, type Db, type Prisma } from "../db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 type CaseRow = Prisma.CaseGetPayload<object>;
@@ -18,8 +18,13 @@ export async function withMatter(tx: Tx, kase: CaseRow): Promise<CaseWithMatter>
 
 /** The case by id, with its matter and lead unit; throws as findUniqueOrThrow does when there is none. */
 export async function loadCase(tx: Tx, id: number): Promise<CaseWithMatter> {
-  return withMatter(tx, await tx.case.findUniqueOrThrow({ where: { id } }));
+  // Raw SQL (db.ts rawSql): every case action reads its case.
+  const [kase] = await tx.$queryRawUnsafe<CaseRow[]>(rawSql(tx, CASE_BY_ID), id);
+  if (!kase) throw Object.assign(new Error(`No Case found with id ${id}`), { code: "P2025" });
+  return withMatter(tx, kase);
 }
+
+const CASE_BY_ID = `SELECT * FROM "Case" WHERE "id" = ?`;
 
 /** Writes the case and returns it with its matter and lead unit. */
 export async function updateCase(tx: Tx, id: number, data: Prisma.CaseUncheckedUpdateInput): Promise<CaseWithMatter> {

@@ -3,6 +3,7 @@
 // place's staff, in a chat registered as the place's contact, confirm, move, decline and finish them
 // ("YY2026-000001 确认", "… 改约 12月6日14:00", "… 拒绝 当天人手不足", "… 完成"). The steps are places/bookings.ts's.
 import { z } from "zod";
+import { rawSql } from "../db.ts";
 import { recogniseBookingRequest } from "../places/bookingWords.ts";
 import { requestBooking, stepBooking, type BookingDeps } from "../places/bookings.ts";
 import { OPEN_REQUEST_STATUSES, parseStaffCommand, quotedRequestNumber, REQUEST_NUMBER_PATTERN, saysAgree, saysCancel } from "../places/requests.ts";
@@ -14,6 +15,9 @@ import { stripAddress } from "./recognise.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeResult, Row, Turn } from "./types.ts";
 import { chatContactWhere } from "../org/contacts.ts";
+
+/** The resident's latest booking a place proposed another time for. */
+const PROPOSED = `SELECT "number" FROM "ServiceRequest" WHERE "residentId" = ? AND "status" = 'proposed' ORDER BY "updatedAt" DESC LIMIT 1`;
 
 export type BookingTurnDeps = BookingDeps & { out: Responder; botName: string };
 
@@ -33,7 +37,8 @@ export async function bookingTurn(h: BookingTurnDeps, turn: Turn): Promise<Intak
     const stepped = await stepBooking(h, number, { action: "cancel", by: "resident", now }, mine);
     return answer(stepped.ok ? stepped.text : h.replies.render("booking_resident_error", { error: stepped.message }));
   }
-  const proposed = await db.serviceRequest.findFirst({ where: { residentId, status: "proposed" }, orderBy: { updatedAt: "desc" } });
+  // Raw SQL (db.ts rawSql): every message for the bot asks.
+  const [proposed] = await db.$queryRawUnsafe<{ number: string }[]>(rawSql(db, PROPOSED), residentId);
   if (proposed && saysAgree(text)) {
     const stepped = await stepBooking(h, proposed.number, { action: "accept_proposal", by: "resident", now }, mine);
     return answer(stepped.ok ? stepped.text : h.replies.render("booking_resident_error", { error: stepped.message }));

@@ -4,7 +4,7 @@
 // retried by the scheduler. Photos of a case go to its lead unit once both the photo and the dispatch exist.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Db, Prisma } from "../db.ts";
+import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, InboundMessage } from "../channels/types.ts";
 import type { Replies } from "../texts/replies.ts";
@@ -19,6 +19,9 @@ import { notifyUnitMedia } from "../followup/notify.ts";
 
 type Tx = Prisma.TransactionClient;
 export type AttachmentRow = Prisma.AttachmentGetPayload<object>;
+
+/** A sender's photos and pins in a chat since a time that no case has taken yet, oldest first. */
+const LOOSE = `SELECT * FROM "Attachment" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND "caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t ORDER BY "id" ASC`;
 
 /** WeChat keeps temporary media this long; after it a fetch cannot succeed. */
 const MEDIA_LIFETIME_MS = 3 * 86400_000;
@@ -175,11 +178,9 @@ export class MediaService {
   }
 
   /** Photos and pins this resident sent in this chat since `since` that belong to no case yet. */
-  loose(db: Db | Tx, where: { channel: string; chatId: string; senderId: string; since: Date }) {
-    return db.attachment.findMany({
-      where: { channel: where.channel, chatId: where.chatId, senderId: where.senderId, caseId: null, kind: { in: ["image", "location"] }, status: { in: ["pending", "stored"] }, createdAt: { gte: where.since } },
-      orderBy: { id: "asc" },
-    });
+  loose(db: Db | Tx, where: { channel: string; chatId: string; senderId: string; since: Date }): Promise<AttachmentRow[]> {
+    // Raw SQL (db.ts rawSql): every appeal asks.
+    return db.$queryRawUnsafe<AttachmentRow[]>(rawSql(db, LOOSE), where.channel, where.chatId, where.senderId, sqlTime(where.since));
   }
 
   /** Puts attachments on a case (inside the caller's transaction); stored photos follow it to its unit. */
