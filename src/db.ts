@@ -182,8 +182,8 @@ function watched<F extends { connect(): Promise<object> }>(factory: F, cache: Re
   return factory;
 }
 
-export async function openDb(url: string, o: { poolSize?: number } = {}): Promise<Db> {
-  const cache = new ReadCache();
+export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?: number } = {}): Promise<Db> {
+  const cache = new ReadCache(o.cacheCheckMs);
   if (engineOf(url) === "postgres") {
     // Loaded only when used: the PostgreSQL client and its query compiler are not needed on SQLite.
     const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([import("./generated/prisma-pg/client.ts"), import("@prisma/adapter-pg")]);

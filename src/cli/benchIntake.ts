@@ -169,7 +169,7 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
   );
   failed += ours.result.errors + ceiling.result.errors;
   const reasons = [...ours.result.reasons, ...[...ceiling.result.reasons].map(([r, n]) => [`bare Koa: ${r}`, n] as const)].map(([r, n]) => `${n}× ${r}`).join("; ");
-  const retried = ours.result.retried ? [[`sent again on a fresh connection (the kept-alive one was closed)`, ours.result.retried] as const] : [];
+  const retried = ours.result.retried ? [[`sent again after the connection was reset`, ours.result.retried] as const] : [];
   const notes = [...ours.notes, ...retried].map(([r, n]) => `${n}× ${r}`).join("; ");
   const line =
     `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, ${ours.cpuMsPerMessage} CPU ms and ${ours.statementsPerMessage} statements a message, errors ${ours.result.errors}` +

@@ -29,17 +29,18 @@ export interface LoadResult {
 }
 
 /**
- * One POST; sent again once when a kept-alive socket turned out closed (the server closed it idle as the request
- * went out: Node's documented race, `reusedSocket` + ECONNRESET). The message did not arrive, and a message sent
- * twice gets its first answer anyway (its messageId).
+ * One POST; sent again (twice at most) when the connection was reset — a kept-alive socket the server closed idle
+ * as the request went out (Node's documented race), or one closed under load — as a gateway would send it again.
+ * A message sent twice gets its first answer (its messageId), so nothing is counted twice; each resend is counted.
  */
 async function post(agent: http.Agent, url: URL, payload: string, timeoutMs: number, retried: () => void): Promise<{ status: number; text: string }> {
-  try {
-    return await postOnce(agent, url, payload, timeoutMs);
-  } catch (err) {
-    if (!(err as { reusedSocket?: boolean }).reusedSocket || (err as NodeJS.ErrnoException).code !== "ECONNRESET") throw err;
-    retried();
-    return postOnce(agent, url, payload, timeoutMs);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await postOnce(agent, url, payload, timeoutMs);
+    } catch (err) {
+      if (attempt === 2 || (err as NodeJS.ErrnoException).code !== "ECONNRESET") throw err;
+      retried();
+    }
   }
 }
 
@@ -55,7 +56,7 @@ function postOnce(agent: http.Agent, url: URL, payload: string, timeoutMs: numbe
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on("error", (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
+    req.on("error", reject);
     req.end(payload);
   });
 }
