@@ -194,6 +194,7 @@ async function runMemory(count: number): Promise<void> {
     samples.push({ after, rssMb: Math.round(memory.rss / MB), heapUsedMb: Math.round(memory.heapUsed / MB) });
   };
   let errors = 0;
+  const reasons = new Map<string, number>();
   try {
     await sample(0);
     const checkpoints = [...new Set([Math.min(10_000, count), count])];
@@ -203,6 +204,7 @@ async function runMemory(count: number): Promise<void> {
       const result = await runLoad({ ...plan, first: sent, count: at - sent, progress: shown.tick });
       shown.end();
       errors += result.errors;
+      for (const [r, n] of result.reasons) reasons.set(r, (reasons.get(r) ?? 0) + n);
       sent = at;
       await sample(sent);
     }
@@ -215,7 +217,7 @@ async function runMemory(count: number): Promise<void> {
   const tenK = rest[0];
   const growth = tenK && last && tenK !== last ? Math.round(((last.rssMb - tenK.rssMb) / tenK.rssMb) * 1000) / 10 : 0;
   console.log(JSON.stringify({ db: options.db, scenario: "memory", messages: count, errors, samples, growthPercent: growth }));
-  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB); ${growth}% from 10,000 to ${count}; errors ${errors}`;
+  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB); ${growth}% from 10,000 to ${count}; errors ${errors}${reasons.size ? ` (${[...reasons].map(([r, n]) => `${n}× ${r}`).join("; ")})` : ""}`;
   console.error(line);
   summary.push(line);
   failed += errors;
