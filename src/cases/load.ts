@@ -2,6 +2,7 @@
 // its matter and unit from the read cache (readCache.ts). Prisma's include would send three statements for it,
 // none of them cached, since the case is not reference data.
 import { rawSql, type Db, type Prisma } from "../db.ts";
+import { updateRow } from "../rawRows.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 type CaseRow = Prisma.CaseGetPayload<object>;
@@ -28,5 +29,5 @@ const CASE_BY_ID = `SELECT * FROM "Case" WHERE "id" = ?`;
 
 /** Writes the case and returns it with its matter and lead unit. */
 export async function updateCase(tx: Tx, id: number, data: Prisma.CaseUncheckedUpdateInput): Promise<CaseWithMatter> {
-  return withMatter(tx, await tx.case.update({ where: { id }, data }));
+  return withMatter(tx, await updateRow<CaseRow>(tx, "Case", id, data as Record<string, unknown>, () => tx.case.update({ where: { id }, data })));
 }

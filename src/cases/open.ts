@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
 import { recordEvent } from "./records.ts";
 import { withMatter } from "./load.ts";
+import { insertRow } from "../rawRows.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -75,8 +76,7 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
   // A case with no matter yet still runs on the default limits: reviewing it is on the clock too.
   const due = dueTimes(p.calendar, p.now, p.matter ?? DEFAULT_LIMITS, p.urgency);
   const cls = p.classification;
-  const row = await tx.case.create({
-    data: {
+  const data = {
       number,
       text: p.text,
       location: p.location,
@@ -87,7 +87,6 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       origin: p.origin ?? "resident",
       matterId: p.matter?.id,
       leadUnitId: units?.lead?.unit.id,
-      cooperatingUnits: { create: (units?.cooperating ?? []).map((c) => ({ unitId: c.unit.id })) },
       unitResolution: (units ?? undefined) as Prisma.InputJsonValue | undefined,
       gridId: p.gridId,
       buildingId: p.buildingId,
@@ -105,21 +104,14 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       responseDueAt: due.responseDueAt,
       resolveDueAt: due.resolveDueAt,
       createdAt: p.now,
-      events: {
-        create: {
-          type: "opened",
-          actor: "bot",
-          toStatus: status,
-          createdAt: p.now,
-          data: {
-            inboundId: p.inboundId,
-            matterCode: p.matter?.code ?? null,
-            classification: cls as unknown as Prisma.InputJsonValue,
-          },
-        },
-      },
-    },
-  });
+  };
+  // One raw statement each for the case, its cooperating units and its first event (rawRows.ts).
+  const row = await insertRow<Prisma.CaseGetPayload<object>>(tx, "Case", data, () => tx.case.create({ data }));
+  const cooperating = units?.cooperating ?? [];
+  if (cooperating.length) {
+    await tx.$executeRawUnsafe(rawSql(tx, `INSERT INTO "CaseCooperatingUnit" ("caseId", "unitId") VALUES ${cooperating.map(() => "(?, ?)").join(", ")}`), ...cooperating.flatMap((c) => [row.id, c.unit.id]));
+  }
+  await recordEvent(tx, row.id, { type: "opened", actor: "bot", toStatus: status, now: p.now, data: { inboundId: p.inboundId, matterCode: p.matter?.code ?? null, classification: cls } });
   const created = await withMatter(tx, row);
   if (units && involvesRoles(units)) {
     await recordEvent(tx, created.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now });
