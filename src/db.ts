@@ -280,8 +280,11 @@ export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
 /** A time as raw SQL takes it (`?t`): ISO 8601 as Prisma's SQLite adapter writes it ("+00:00"), so text order is time order. */
 export const sqlTime = (d: Date): string => d.toISOString().replace("Z", "+00:00");
 
+/** A unique constraint refused a write: Prisma's P2002, or a raw statement's P2010 with the driver's own kind. */
 export function isUniqueViolation(err: unknown): boolean {
-  return typeof err === "object" && err !== null && (err as { code?: string }).code === "P2002";
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  return e.code === "P2002" || (e.code === "P2010" && e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation");
 }
 
 /** Runs a write; a unique violation (the name or code is taken) becomes a 409 conflict saying `message` to people. */

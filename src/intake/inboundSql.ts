@@ -1,7 +1,7 @@
 // The statements every message runs, written as SQL for both engines (rawSql) rather than through Prisma's query
 // API: Prisma plans each query it is given anew, about a millisecond of CPU each, and these run for every message
 // in every group. Raw rows come back typed by the columns (dates, booleans, JSON), as Prisma's own would.
-import { isUniqueViolation, rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
+import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { Row } from "./types.ts";
 
 type Tx = Prisma.TransactionClient | Db;
@@ -28,24 +28,11 @@ const COLUMNS = ["channel", "messageId", "chatId", "chatName", "isGroup", "sende
 const PLACEHOLDERS = COLUMNS.map((c) => (c === "raw" ? "?j" : c === "leaseUntil" || c === "receivedAt" ? "?t" : "?"));
 const INSERT = `INSERT INTO "InboundMessage" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${PLACEHOLDERS.join(", ")}) RETURNING *`;
 
-/** Stores a message in one statement; a message already stored is a unique violation (P2002), as with Prisma. */
+/** Stores a message in one statement; a message already stored is a unique violation (db.ts isUniqueViolation). */
 export async function insertInbound(db: Tx, m: InboundInsert): Promise<Row> {
   const values = COLUMNS.map((c) => (c === "raw" ? JSON.stringify(m.raw ?? null) : c === "leaseUntil" || c === "receivedAt" ? sqlTime(m[c]) : m[c]));
-  try {
-    const rows = await db.$queryRawUnsafe<Row[]>(rawSql(db, INSERT), ...values);
-    return rows[0];
-  } catch (err) {
-    // A raw statement's unique violation comes as P2010 with the driver's code; said as Prisma says it.
-    if (isRawUniqueViolation(err)) throw Object.assign(new Error("InboundMessage already stored"), { code: "P2002" });
-    throw err;
-  }
-}
-
-function isRawUniqueViolation(err: unknown): boolean {
-  if (isUniqueViolation(err)) return true;
-  const e = err as { code?: string; meta?: { code?: string; driverAdapterError?: { cause?: { kind?: string } } }; message?: string };
-  if (e?.code !== "P2010") return false;
-  return e.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation" || e.meta?.code === "23505" || e.meta?.code === "2067" || /UNIQUE constraint failed|duplicate key/.test(String(e.message));
+  const rows = await db.$queryRawUnsafe<Row[]>(rawSql(db, INSERT), ...values);
+  return rows[0];
 }
 
 const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "result" = ?j, "processedAt" = ?t WHERE "id" = ?`;
