@@ -105,11 +105,24 @@ describe("the volunteers page in the browser", () => {
     const zhang = page.locator('li[data-household="张建国家（党员中心户）"]');
     await zhang.getByLabel("张建国家（党员中心户） 的工单号").fill(ninth.case!.number);
     await zhang.getByLabel("张建国家（党员中心户） 的备注").fill("已上门查看，灯罩脱落");
+    // The worker goes to the case before the server's answer arrives: the volunteers page, reloaded after the
+    // answer, must not be drawn over the case.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    await page.route("**/api/admin/households/*/notes", async (route) => {
+      const response = await route.fetch();
+      await answered;
+      await route.fulfill({ response });
+    });
     await zhang.getByRole("button", { name: "记录走访" }).click();
     await expect.poll(async () => (await svc.services.db.caseEvent.count({ where: { type: "household_visit" } }))).toBe(1);
     await page.goto(`${svc.url}/console/#/cases/${ninth.case!.number}`);
     const visit = page.locator("ol.timeline li.visit");
     await visit.waitFor();
+    answer();
+    // The action's toast comes after its reload would have drawn.
+    await page.locator("#toast", { hasText: "已记录走访" }).waitFor();
+    expect(await page.locator("h1", { hasText: "志愿者与党员中心户" }).count()).toBe(0);
     expect(await visit.textContent()).toContain("党员中心户走访 · 张建国家（党员中心户）已上门查看，灯罩脱落");
     expect(errors).toEqual([]);
   });

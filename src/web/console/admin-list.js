@@ -1,6 +1,6 @@
 // 职责清单 (administrators): search and edit matters, import a CSV/XLSX file with a preview of what it changes,
 // export to Excel, and the list's version history. Every change needs a reason and becomes a version.
-import { adminTabs, api, attempt, fileBase64, fmt, h, options, qs, reference, state, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fileBase64, fmt, h, onThisPage, options, qs, reference, state, toast, view } from "./lib.js";
 
 const SOURCE = { seed: "初始", edit: "编辑", import: "导入", restore: "恢复" };
 const STATUS = [["active", "启用中"], ["inactive", "已停用"], ["all", "全部"]];
@@ -17,10 +17,10 @@ export default async function adminList(params) {
     api("GET", "/api/admin/roles"),
   ]);
   const go = (p) => (location.hash = `#/admin/list?${qs({ q: p.q ?? q, status: p.status ?? status, page: p.page ?? 1 })}`);
-  const reload = () => {
+  const reload = onThisPage(() => {
     state.units = null; // an import may have created units
     return adminList(params);
-  };
+  });
 
   const editor = h("div", {});
   const openEditor = (matter) => {

@@ -2,7 +2,7 @@
 // answers for each area, the units and how they are reached (admin-areas.js), and the run-time settings. Every
 // change applies from the next message. A district's or a street's administrator sees theirs, without what is the
 // city's (channels, emergency rules, settings).
-import { adminTabs, api, attempt, fmt, h, options, state, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fmt, h, onThisPage, options, state, toast, view } from "./lib.js";
 import { rolesCard } from "./admin-roles.js";
 import { areasCard, CONTACT_CHANNELS, unitsCard } from "./admin-areas.js";
 
@@ -16,7 +16,7 @@ export default async function orgView() {
     ...(cityWide ? [api("GET", "/api/admin/settings"), api("GET", "/api/admin/emergency-rules"), api("GET", "/api/admin/channels")] : []),
   ]);
   state.units = null; // pickers elsewhere read units and grids afresh after changes here
-  const reload = () => orgView();
+  const reload = onThisPage(() => orgView());
   const grids = org.areas.filter((a) => a.level === "grid");
   const gridOptions = (value) => options(grids.map((g) => [g.id, g.name]), value, "（未指定网格）");
 

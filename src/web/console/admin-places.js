@@ -1,14 +1,14 @@
 // 服务场所: the community's service places (老年食堂, 党群服务中心 …) as administrators keep them — hours per weekday
 // and on public holidays, services with prices and bookings, staff contacts — edited here or imported from a
 // CSV/XLSX file (previewed; a file with bad rows is refused whole). The bot answers residents from this data.
-import { adminTabs, api, attempt, fileBase64, h, options, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fileBase64, h, onThisPage, options, toast, view } from "./lib.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 export default async function placesView() {
   const [{ places, kinds, weekdays, fileHeader }, org] = await Promise.all([api("GET", "/api/admin/places"), api("GET", "/api/admin/org")]);
   const areas = org.areas.filter((a) => a.level === "street" || a.level === "community");
-  const reload = () => placesView();
+  const reload = onThisPage(() => placesView());
   const ctx = { kinds, weekdays, areas, reload };
   const adding = h("div", {});
   view.replaceChildren(

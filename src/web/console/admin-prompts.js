@@ -1,13 +1,13 @@
 // 提示词: the classification prompt's versions — edit and save, diff, preview on one appeal, evaluate on a
 // labelled set (with progress), activate (with the evaluation beside the active version's), roll back.
-import { adminTabs, api, attempt, fmt, h, pct, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fmt, h, onThisPage, pct, toast, view } from "./lib.js";
 
 export default async function promptsView(params) {
   const data = await api("GET", "/api/admin/prompts");
   const active = data.versions.find((v) => v.active);
   const selectedId = Number(params.get("v")) || active.id;
   const selected = await api("GET", `/api/admin/prompts/${selectedId}`);
-  const reload = (id = selectedId) => (location.hash === `#/admin/prompts?v=${id}` ? promptsView(new URLSearchParams(`v=${id}`)) : (location.hash = `#/admin/prompts?v=${id}`));
+  const reload = onThisPage((id = selectedId) => (location.hash === `#/admin/prompts?v=${id}` ? promptsView(new URLSearchParams(`v=${id}`)) : (location.hash = `#/admin/prompts?v=${id}`)));
 
   const versions = h(
     "section",

@@ -1,7 +1,7 @@
 // 志愿者与党员中心户: the volunteers register (add, stop, import a CSV/XLSX file), which matters volunteers may claim,
 // the recent volunteer tasks (a claim taken by phone recorded for a volunteer), the month's ranking per grid, and
 // the 党员中心户 with their buildings (a note or a visit told on the phone recorded for them).
-import { adminTabs, api, attempt, fileBase64, fmt, h, options, state, toast, view } from "./lib.js";
+import { adminTabs, api, attempt, fileBase64, fmt, h, onThisPage, options, state, toast, view } from "./lib.js";
 
 const CHANNELS = [["simulator", "模拟器"], ["wechaty", "微信"], ["wecom", "企业微信"], ["wechat-mp", "服务号"], ["wecom-kf", "微信客服"], ["http", "HTTP 接口"]];
 const KINDS = [["volunteer", "红色志愿者"], ["partner", "红色合伙人"]];
@@ -15,7 +15,7 @@ export default function volunteersPage() {
 /** The page, with the ranking of `month` (the server's current month unless chosen). */
 async function volunteersView(month) {
   const [data, ranking] = await Promise.all([api("GET", "/api/admin/volunteers"), api("GET", `/api/admin/volunteers/ranking${month ? `?month=${encodeURIComponent(month)}` : ""}`)]);
-  const reload = () => volunteersView(ranking.month);
+  const reload = onThisPage(() => volunteersView(ranking.month));
   const grids = data.areas.filter((a) => a.level === "grid");
   const buildings = data.areas.filter((a) => a.level === "building");
   const gridName = (id) => grids.find((g) => g.id === id)?.name ?? "未分网格";

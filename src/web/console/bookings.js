@@ -1,7 +1,7 @@
 // 预约: the bookings of the places' services, newest time first, filtered by place and status, each with the steps
 // the server allows (its `actions`): confirm, move to another time (a date and time, a word to the resident),
 // decline (with the reason), done, cancel. The resident is told by the server; the page only asks and reloads.
-import { api, attempt, fmt, h, options, qs, view } from "./lib.js";
+import { api, attempt, fmt, h, onThisPage, options, qs, view } from "./lib.js";
 
 const BUTTONS = { confirm: "确认", propose: "改约", decline: "婉拒", done: "完成", cancel: "取消预约" };
 const DONE = { confirm: "已确认，已告知居民", propose: "已建议改约，等待居民确认", decline: "已婉拒，已告知居民", done: "已完成，将请居民评价", cancel: "已取消，已告知居民" };
@@ -9,7 +9,7 @@ const DONE = { confirm: "已确认，已告知居民", propose: "已建议改约
 export default async function bookingsView(params) {
   const q = Object.fromEntries(params);
   const [{ bookings, statusLabels }, { places }] = await Promise.all([api("GET", `/api/bookings?${qs({ placeId: q.placeId, status: q.status })}`), api("GET", "/api/places")]);
-  const reload = () => bookingsView(params);
+  const reload = onThisPage(() => bookingsView(params));
 
   const rows = bookings.map((b) => {
     const when = h("input", { type: "datetime-local", "aria-label": `${b.number} 新时间`, step: "900" });

@@ -1,6 +1,6 @@
 // One case (工单详情): its facts and deadlines, the classification, the resident's photos, voice and pins, and the
 // timeline of what was said, done and sent; the actions are drawn by case-actions.js.
-import { api, countdown, escalationPill, EVENT_LABELS, fmt, h, INBOUND_KIND_LABELS, lightbox, pct, reference, serverNow, SOURCE_LABELS, statusPill, VIA_LABELS, view } from "./lib.js";
+import { api, countdown, escalationPill, EVENT_LABELS, fmt, h, INBOUND_KIND_LABELS, lightbox, onThisPage, pct, reference, serverNow, SOURCE_LABELS, statusPill, VIA_LABELS, view } from "./lib.js";
 import { actionForms, splitButton } from "./case-actions.js";
 
 /** At the same instant: what the resident said, then what was done, then what was sent. */
@@ -8,7 +8,7 @@ const ORDER = { in: 0, event: 1, out: 2 };
 
 export default async function caseView(number) {
   const [c, dups, { units }] = await Promise.all([api("GET", `/api/cases/${number}`), api("GET", `/api/cases/${number}/duplicates`), reference()]);
-  const reload = () => caseView(number);
+  const reload = onThisPage(() => caseView(number));
   const working = c.working;
   const due = (label, at, doneAt) =>
     h("dd", {}, fmt(at), " ", at && !doneAt && working ? h("span", { class: `small countdown ${new Date(at).getTime() < serverNow() ? "error" : "muted"}`, dataset: { due: at } }, countdown(at)) : doneAt ? h("span", { class: "muted small" }, `（${label} ${fmt(doneAt)}）`) : null);

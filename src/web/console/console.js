@@ -2,7 +2,7 @@
 // No build step: ES modules served as they are. This module signs in and routes; the workers' pages are review.js,
 // case-list.js, case-detail.js (with case-actions.js) and kpi.js; helpers in lib.js; the administrators' pages in
 // admin-*.js, loaded when opened.
-import { adminPages, api, attempt, countdown, h, hooks, refreshReviewCount, serverNow, state, view } from "./lib.js";
+import { adminPages, api, attempt, countdown, h, hooks, refreshReviewCount, serverNow, StaleError, state, view } from "./lib.js";
 import reviewView from "./review.js";
 import casesView from "./case-list.js";
 import caseView from "./case-detail.js";
@@ -75,6 +75,7 @@ const ADMIN_PAGES = {
 // ---- routing ----------------------------------------------------------------------------------------------
 
 async function route() {
+  state.route += 1;
   if (!state.user) {
     try {
       signedIn(await api("GET", "/api/auth/me"));
@@ -103,7 +104,7 @@ async function route() {
     else await reviewView();
     if (!state.user.mustChangePassword) refreshReviewCount();
   } catch (err) {
-    if (err.status !== 401) view.replaceChildren(h("p", { class: "error card" }, err.message));
+    if (err.status !== 401 && !(err instanceof StaleError)) view.replaceChildren(h("p", { class: "error card" }, err.message));
   }
 }
 

@@ -1,7 +1,7 @@
 // 热点 (未诉先办 · 每月一题): the hotspots the nightly pass found in this worker's areas, each with the cases behind
 // it, to be turned into a proactive task or set aside; and per month and community the problems that recur, with
 // the month before, the trend and satisfaction (ECharts and a table, exportable) — the candidates for 每月一题.
-import { api, attempt, fmt, h, options, pct, qs, view } from "./lib.js";
+import { api, attempt, fmt, h, onThisPage, options, pct, qs, view } from "./lib.js";
 
 const KIND_LABELS = { repeat: "反复出现", rising: "明显上升" };
 const STATUS_LABELS = { open: "待处理", tasked: "已转主动任务", dismissed: "已忽略" };
@@ -10,7 +10,7 @@ export default async function hotspotsView(params) {
   const q = Object.fromEntries(params);
   const months = q.months ?? "6";
   const [{ hotspots }, monthly] = await Promise.all([api("GET", `/api/hotspots?${qs({ status: q.status })}`), api("GET", `/api/hotspots/monthly?${qs({ months })}`)]);
-  const reload = () => hotspotsView(params);
+  const reload = onThisPage(() => hotspotsView(params));
   const run = (fn, done) => attempt(fn, done).then((ok) => ok && reload());
 
   const rows = hotspots.map((s) => h(

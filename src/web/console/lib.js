@@ -6,7 +6,8 @@ export const view = document.getElementById("view");
  * page the address names again (route); the page modules call these without importing console.js. */
 export const hooks = { unauthorized: () => {}, route: () => {} };
 
-export const state = { user: null, csrf: "", units: null, grids: null, skew: 0 };
+/** `route` counts the pages shown: console.js adds one each time the address changes. */
+export const state = { user: null, csrf: "", units: null, grids: null, skew: 0, route: 0 };
 /** The service's clock, which deadlines are measured by (the simulator may have moved it forward). */
 export const serverNow = () => Date.now() + state.skew;
 
@@ -35,7 +36,11 @@ export class ApiError extends Error {
   }
 }
 
+/** A read answered after the user has gone to another page: its page is not drawn over the one now shown. */
+export class StaleError extends Error {}
+
 export async function api(method, path, body) {
+  const shown = state.route;
   const res = await fetch(path, {
     method,
     credentials: "same-origin",
@@ -49,7 +54,14 @@ export async function api(method, path, body) {
     throw new ApiError(401, data);
   }
   if (!res.ok) throw new ApiError(res.status, data);
+  if (method === "GET" && shown !== state.route) throw new StaleError(path);
   return data;
+}
+
+/** `fn`, to be run later for the page shown now (a reload after an action): a no-op once another page is shown. */
+export function onThisPage(fn) {
+  const shown = state.route;
+  return (...args) => (shown === state.route ? fn(...args) : undefined);
 }
 
 export function toast(message, bad = false) {
@@ -68,7 +80,7 @@ export async function attempt(fn, done) {
     if (done) toast(done);
     return true;
   } catch (err) {
-    if (err.status !== 401) toast(err.message, true);
+    if (err.status !== 401 && !(err instanceof StaleError)) toast(err.message, true);
     return false;
   }
 }
