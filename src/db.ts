@@ -258,12 +258,12 @@ export async function nextInSequence(db: Db, year: number): Promise<number | nul
   const pool = counterPools.get(db);
   if (!pool) return null;
   statementsSent.count++;
-  const { rows } = await pool.query<{ last: number }>(
-    `INSERT INTO "CaseSequence" ("year", "last") VALUES ($1, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseSequence"."last" + 1 RETURNING "last"`,
-    [year],
-  );
+  const { rows } = await pool.query<{ last: number }>(rawSql(db, NEXT_IN_YEAR), [year]);
   return rows[0].last;
 }
+
+/** The year's case counter, one more (the row made at 1 for a new year); returns the number taken. */
+export const NEXT_IN_YEAR = `INSERT INTO "CaseSequence" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseSequence"."last" + 1 RETURNING "last"`;
 
 /**
  * Raw SQL written once for both engines: `?` for a value, `?t` for a time (an ISO string from `sqlTime`), `?j` for

@@ -4,7 +4,7 @@
 // (WeChat's 48-hour window closed) is kept as undeliverable, shown on the case, and released when the person
 // writes again.
 import path from "node:path";
-import { dbEngine, rawSql, sqlTime, type Db, type Prisma } from "./db.ts";
+import { dbEngine, sqlTime, type Db, type Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { UndeliverableError, type Channel, type Mention, type Notice, type OutboundMedia } from "./channels/types.ts";
 import { redactPersonalData } from "./domain/redact.ts";
@@ -13,6 +13,7 @@ import type { MediaFiles } from "./media/files.ts";
 import { doublingBackoff, runDue, type RetryPolicy, type RetryQueue } from "./retry.ts";
 import { recordEvent } from "./cases/records.ts";
 import { claimSkipLocked } from "./skipLocked.ts";
+import { insertRow, insertRowIfAbsent } from "./rawRows.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -44,36 +45,31 @@ export interface QueuedMessage {
 }
 
 /** Queues a message. Anything said in a group passes the personal-data filter, whatever produced it. */
-export async function queueMessage(tx: Tx, m: QueuedMessage) {
-  if (m.dedupeKey) {
-    const existing = await tx.outbox.findUnique({ where: { dedupeKey: m.dedupeKey } });
-    if (existing) return existing;
-  }
-  const values = [
-    m.channel,
-    m.chatId,
-    m.isGroup,
-    (m.redact ?? m.isGroup) ? redactPersonalData(m.text) : m.text,
-    JSON.stringify(m.mentions ?? []),
-    m.caseId ?? null,
-    m.inReplyTo ?? null,
-    m.kind ?? "reply",
-    m.quiet ?? false,
-    m.dedupeKey ?? null,
-    JSON.stringify(m.attachments ?? []),
-    m.notice ? JSON.stringify(m.notice) : null,
-    sqlTime(m.now),
-    sqlTime(m.sendAfter ?? m.now),
-    m.deliveredNow ? "sent" : "pending",
-    m.deliveredNow ? sqlTime(m.now) : null,
-    m.deliveredNow ? "response" : null,
-  ];
-  const [row] = await tx.$queryRawUnsafe<OutboxRow[]>(rawSql(tx, QUEUE), ...values);
-  return row;
+export async function queueMessage(tx: Tx, m: QueuedMessage): Promise<OutboxRow> {
+  const data = {
+    channel: m.channel,
+    chatId: m.chatId,
+    isGroup: m.isGroup,
+    text: (m.redact ?? m.isGroup) ? redactPersonalData(m.text) : m.text,
+    mentions: (m.mentions ?? []) as unknown as Prisma.InputJsonArray,
+    caseId: m.caseId ?? null,
+    inReplyTo: m.inReplyTo ?? null,
+    kind: m.kind ?? "reply",
+    quiet: m.quiet ?? false,
+    dedupeKey: m.dedupeKey ?? null,
+    attachments: m.attachments ?? [],
+    notice: m.notice as Prisma.InputJsonObject | undefined,
+    createdAt: m.now,
+    nextAttemptAt: m.sendAfter ?? m.now,
+    status: m.deliveredNow ? "sent" : "pending",
+    sentAt: m.deliveredNow ? m.now : null,
+    via: m.deliveredNow ? "response" : null,
+  };
+  if (!m.dedupeKey) return insertRow(tx, "Outbox", data, () => tx.outbox.create({ data }));
+  // A message with a key is queued once: the one queued before stands.
+  const queued = await insertRowIfAbsent(tx, "Outbox", "dedupeKey", data, async () => ((await tx.outbox.findUnique({ where: { dedupeKey: m.dedupeKey } })) ? null : tx.outbox.create({ data })));
+  return queued ?? tx.outbox.findUniqueOrThrow({ where: { dedupeKey: m.dedupeKey } });
 }
-
-/** One statement per message queued (raw SQL: every reply and notice is one, see db.ts rawSql). */
-const QUEUE = `INSERT INTO "Outbox" ("channel", "chatId", "isGroup", "text", "mentions", "caseId", "inReplyTo", "kind", "quiet", "dedupeKey", "attachments", "notice", "createdAt", "nextAttemptAt", "status", "sentAt", "via", "attempts") VALUES (?, ?, ?, ?, ?j, ?, ?, ?, ?, ?, ?j, ?j, ?t, ?t, ?, ?t, ?, 0) RETURNING *`;
 
 type OutboxRow = Prisma.OutboxGetPayload<object>;
 

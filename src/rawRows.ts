@@ -3,10 +3,10 @@
 // millisecond of CPU each. The columns' types come from the client's own datamodel. Data this cannot write as
 // Prisma would — a relation, an atomic operation ({ increment: 1 }), Prisma's null types — goes to the fallback
 // (Prisma's own call) unchanged.
+import { dataModelOf } from "./dataModel.ts";
 import { rawSql, sqlTime, type Db, type Prisma } from "./db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
-type DataModel = { models: Record<string, { fields: { name: string; kind: string; type: string }[] }> };
 
 const scalarsByModel = new Map<string, Map<string, string>>();
 
@@ -14,7 +14,7 @@ const scalarsByModel = new Map<string, Map<string, string>>();
 function scalars(tx: Tx, model: string): Map<string, string> {
   let known = scalarsByModel.get(model);
   if (!known) {
-    const { models } = (tx as unknown as { _runtimeDataModel: DataModel })._runtimeDataModel;
+    const { models } = dataModelOf(tx);
     known = new Map(models[model].fields.filter((f) => f.kind === "scalar").map((f) => [f.name, f.type]));
     scalarsByModel.set(model, known);
   }
@@ -53,12 +53,28 @@ function columns(tx: Tx, model: string, data: Record<string, unknown>): { names:
 
 /** Inserts one row (updatedAt, and createdAt when not given, as Prisma fills them: now). */
 export async function insertRow<T>(tx: Tx, model: string, data: Record<string, unknown>, fallback: () => Promise<T>): Promise<T> {
-  const types = scalars(tx, model);
-  const stamped = { ...(types.has("createdAt") ? { createdAt: new Date() } : {}), ...data, ...(types.has("updatedAt") && data.updatedAt === undefined ? { updatedAt: new Date() } : {}) };
-  const c = columns(tx, model, stamped);
+  const c = insertColumns(tx, model, data);
   if (!c) return fallback();
   const [row] = await tx.$queryRawUnsafe<T[]>(rawSql(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) RETURNING *`), ...c.values);
   return row;
+}
+
+/**
+ * Inserts one row unless one with the same value of the unique column `key` is there: the row inserted, or null.
+ * One statement where a look and an insert would be two; a transaction goes on after it on either engine.
+ */
+export async function insertRowIfAbsent<T>(tx: Tx, model: string, key: string, data: Record<string, unknown>, fallback: () => Promise<T | null>): Promise<T | null> {
+  const c = insertColumns(tx, model, data);
+  if (!c) return fallback();
+  const sql = `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) ON CONFLICT ("${key}") DO NOTHING RETURNING *`;
+  const [row] = await tx.$queryRawUnsafe<T[]>(rawSql(tx, sql), ...c.values);
+  return row ?? null;
+}
+
+function insertColumns(tx: Tx, model: string, data: Record<string, unknown>) {
+  const types = scalars(tx, model);
+  const now = new Date();
+  return columns(tx, model, { ...(types.has("createdAt") ? { createdAt: now } : {}), ...data, ...(types.has("updatedAt") && data.updatedAt === undefined ? { updatedAt: now } : {}) });
 }
 
 /** Updates the row with this id (updatedAt as Prisma sets it: now); throws as Prisma's update does when none. */

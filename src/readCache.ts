@@ -6,6 +6,7 @@
 // at their next check (every 10 s, like the list and the replies). Each reader gets a copy of its own (Prisma itself
 // writes into the results it returns), so nobody changes what another reader gets.
 import type { PrismaClient } from "./generated/prisma/client.ts";
+import { dataModelOf } from "./dataModel.ts";
 
 /** The models whose reads are cached. Not accounts, tokens or sessions: a revoked one must stop at once. */
 export const CACHED_MODELS = new Set([
@@ -31,11 +32,10 @@ export function writesCached(sql: string): boolean {
 }
 
 type Relations = Map<string, Map<string, string>>;
-type DataModel = { models: Record<string, { fields: { name: string; kind: string; type: string }[] }> };
 
 /** Which relation fields of each model lead to which model (the client's own datamodel). */
 function relationsOf(client: object): Relations {
-  const { models } = (client as unknown as { _runtimeDataModel: DataModel })._runtimeDataModel;
+  const { models } = dataModelOf(client);
   return new Map(Object.entries(models).map(([name, m]) => [name, new Map(m.fields.filter((f) => f.kind === "object").map((f) => [f.name, f.type]))]));
 }
 

@@ -2,7 +2,8 @@
 // engine — and hands Prisma what it cannot write itself (atomic operations, relations).
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb, type Db } from "../src/db.ts";
-import { insertRow, updateRow } from "../src/rawRows.ts";
+import { insertRow, insertRowIfAbsent, updateRow } from "../src/rawRows.ts";
+import { queueMessage } from "../src/outbox.ts";
 import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
 
 let db: Db | null = null;
@@ -62,5 +63,24 @@ describe("raw rows", () => {
     expect(fell).toEqual(["increment"]);
     expect((await db.case.findUniqueOrThrow({ where: { id: kase.id } })).reworkCount).toBe(1);
     await expect(updateRow(db, "Case", 999_999, { status: "closed" }, () => Promise.reject(new Error("fell back")))).rejects.toMatchObject({ code: "P2025" });
+  });
+
+  it("inserts a row with a key once: the second insert is null and leaves the first as it was, inside a transaction too", async () => {
+    const db = await open();
+    const message = (text: string) => ({ channel: "http", chatId: "c1", text, dedupeKey: "case:1:chase:1", createdAt: at, nextAttemptAt: at });
+    const never = () => Promise.reject(new Error("fell back"));
+    const first = await insertRowIfAbsent<{ id: number; text: string }>(db, "Outbox", "dedupeKey", message("第一次"), never);
+    expect(first?.text).toBe("第一次");
+    await db.$transaction(async (tx) => {
+      expect(await insertRowIfAbsent(tx, "Outbox", "dedupeKey", message("第二次"), never)).toBeNull();
+      // The transaction goes on after the refused insert (PostgreSQL aborts one after a unique violation).
+      await tx.outbox.create({ data: { ...message("另一条"), dedupeKey: "case:1:chase:2" } });
+    });
+    expect((await db.outbox.findMany({ orderBy: { id: "asc" } })).map((o) => o.text)).toEqual(["第一次", "另一条"]);
+
+    // queueMessage with a key answers the message queued before.
+    const again = await queueMessage(db, { channel: "http", chatId: "c1", isGroup: false, text: "第三次", dedupeKey: "case:1:chase:1", now: at });
+    expect(again).toMatchObject({ id: first!.id, text: "第一次" });
+    expect(await db.outbox.count()).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 // Opens a case (工单) inside the caller's transaction: readable number, due times, units, and its first event
 // ("opened"); the one place a case is created.
-import { nextInSequence, rawSql, type Db, type Prisma } from "../db.ts";
+import { NEXT_IN_YEAR, nextInSequence, rawSql, type Db, type Prisma } from "../db.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import type { Classification } from "../classify/types.ts";
 import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
@@ -55,8 +55,6 @@ export async function reserveCaseNumber(db: Db, now: Date): Promise<string | nul
   const last = await nextInSequence(db, year);
   return last === null ? null : formatCaseNumber(year, last);
 }
-
-const NEXT_IN_YEAR = `INSERT INTO "CaseSequence" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseSequence"."last" + 1 RETURNING "last"`;
 
 export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
   const year = chinaYear(now);

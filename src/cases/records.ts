@@ -1,7 +1,8 @@
 // What is written on a case besides its lifecycle steps (actions.ts, run by service.ts): each a named function,
 // so that with openCase (open.ts) these are the only writes to a case or its events outside the action table.
 // None changes a case's status; each records an event saying what happened.
-import { rawSql, sqlTime, type Prisma } from "../db.ts";
+import type { Prisma } from "../db.ts";
+import { insertRow } from "../rawRows.ts";
 import type { Actor } from "../domain/caseMachine.ts";
 import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
@@ -32,13 +33,10 @@ export function householdVisited(tx: Tx, caseId: number, v: { householdId: numbe
   return recordEvent(tx, caseId, { type: "household_visit", actor: "household", actorId: v.actorId, note: v.text, data: { householdId: v.householdId, householdName: v.householdName }, now: v.now });
 }
 
-const EVENT = `INSERT INTO "CaseEvent" ("caseId", "type", "actor", "actorId", "fromStatus", "toStatus", "note", "data", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?j, ?t) RETURNING *`;
-
-/** The one way an event joins a case's log (raw SQL: several run for every case, see db.ts rawSql). */
-export async function recordEvent(tx: Tx, caseId: number, e: EventInput): Promise<Prisma.CaseEventGetPayload<object>> {
-  const values = [caseId, e.type, e.actor, e.actorId ?? null, e.fromStatus ?? null, e.toStatus ?? null, e.note ?? null, e.data ? JSON.stringify(e.data) : null, sqlTime(e.now)];
-  const [row] = await tx.$queryRawUnsafe<Prisma.CaseEventGetPayload<object>[]>(rawSql(tx, EVENT), ...values);
-  return row;
+/** The one way an event joins a case's log (one raw statement: several run for every case, see rawRows.ts). */
+export function recordEvent(tx: Tx, caseId: number, e: EventInput): Promise<Prisma.CaseEventGetPayload<object>> {
+  const data = { caseId, type: e.type, actor: e.actor, actorId: e.actorId ?? null, fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data as Prisma.InputJsonObject | undefined, createdAt: e.now };
+  return insertRow(tx, "CaseEvent", data, () => tx.caseEvent.create({ data }));
 }
 
 /** The resident wrote about their case (quoting its number). */

@@ -3,6 +3,7 @@
 // in every group. Raw rows come back typed by the columns (dates, booleans, JSON), as Prisma's own would.
 import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { Row } from "./types.ts";
+import { insertRow } from "../rawRows.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -24,15 +25,10 @@ export interface InboundInsert {
   receivedAt: Date;
 }
 
-const COLUMNS = ["channel", "messageId", "chatId", "chatName", "isGroup", "senderId", "senderName", "kind", "text", "mentionsBot", "raw", "status", "leaseUntil", "receivedAt"] as const;
-const PLACEHOLDERS = COLUMNS.map((c) => (c === "raw" ? "?j" : c === "leaseUntil" || c === "receivedAt" ? "?t" : "?"));
-const INSERT = `INSERT INTO "InboundMessage" (${COLUMNS.map((c) => `"${c}"`).join(", ")}) VALUES (${PLACEHOLDERS.join(", ")}) RETURNING *`;
-
 /** Stores a message in one statement; a message already stored is a unique violation (db.ts isUniqueViolation). */
-export async function insertInbound(db: Tx, m: InboundInsert): Promise<Row> {
-  const values = COLUMNS.map((c) => (c === "raw" ? JSON.stringify(m.raw ?? null) : c === "leaseUntil" || c === "receivedAt" ? sqlTime(m[c]) : m[c]));
-  const rows = await db.$queryRawUnsafe<Row[]>(rawSql(db, INSERT), ...values);
-  return rows[0];
+export function insertInbound(db: Tx, m: InboundInsert): Promise<Row> {
+  const data = { ...m, raw: m.raw as Prisma.InputJsonValue };
+  return insertRow(db, "InboundMessage", data, () => db.inboundMessage.create({ data }));
 }
 
 const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "result" = ?j, "processedAt" = ?t WHERE "id" = ?`;
