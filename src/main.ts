@@ -8,7 +8,7 @@ import { createServices, recoverUnprocessed, runFollowUp } from "./services.ts";
 import { createApp } from "./app.ts";
 import { ensureFirstAdmin } from "./auth/users.ts";
 import { announceFirstAdmin } from "./auth/firstAdmin.ts";
-import { statementsSent } from "./db.ts";
+import { readCacheOf, statementsSent } from "./db.ts";
 import { applyMigrations } from "./migrations/apply.ts";
 
 async function main() {
@@ -94,7 +94,9 @@ async function main() {
   };
   // A parent that started this process with an IPC channel (the benchmarks) may ask for its figures.
   process.on("message", (m) => {
-    if (m === "stats") process.send?.({ statements: statementsSent.count, cpu: process.cpuUsage(), memory: process.memoryUsage() });
+    if (m !== "stats") return;
+    const cache = readCacheOf(services.db);
+    process.send?.({ statements: statementsSent.count, cpu: process.cpuUsage(), memory: process.memoryUsage(), readCache: cache && { entries: cache.size, hits: cache.hits, misses: cache.misses } });
   });
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));

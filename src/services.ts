@@ -22,7 +22,6 @@ import { OutboxDispatcher } from "./outbox.ts";
 import type { Channel, ChannelName } from "./channels/types.ts";
 import { HttpChannel } from "./channels/http/index.ts";
 import { SimulatorChannel } from "./channels/simulator/index.ts";
-import { WechatyChannel } from "./channels/wechaty/index.ts";
 import { WebhookChannel } from "./channels/webhook/index.ts";
 import { ChannelLease } from "./channels/lease.ts";
 import { Clock, parseOffset } from "./clock.ts";
@@ -162,6 +161,8 @@ export async function createServices(config: Config, log: Logger, overrides: Ser
   if (config.simulatorEnabled) channels.set("simulator", new SimulatorChannel());
   const puppet = overrides.wechatyPuppet ?? config.WECHATY_PUPPET;
   if (puppet) {
+    // Wechaty and its gRPC stack are loaded only for a personal account (80 MB a process that has none).
+    const { WechatyChannel } = await import("./channels/wechaty/index.ts");
     channels.set(
       "wechaty",
       new WechatyChannel({

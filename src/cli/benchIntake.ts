@@ -188,10 +188,10 @@ async function runMemory(count: number): Promise<void> {
   const scenario = all.mixed;
   const check = scenario.checker();
   const plan = { targets: [service.base], path: ROUTE, concurrency: options.concurrency, body: scenario.message, check, timeoutMs: options.timeoutMs };
-  const samples: { after: number; rssMb: number; heapUsedMb: number }[] = [];
+  const samples: { after: number; rssMb: number; heapUsedMb: number; cachedAnswers: number | null }[] = [];
   const sample = async (after: number) => {
-    const { memory } = await service.stats();
-    samples.push({ after, rssMb: Math.round(memory.rss / MB), heapUsedMb: Math.round(memory.heapUsed / MB) });
+    const { memory, readCache } = await service.stats();
+    samples.push({ after, rssMb: Math.round(memory.rss / MB), heapUsedMb: Math.round(memory.heapUsed / MB), cachedAnswers: readCache?.entries ?? null });
   };
   let errors = 0;
   const reasons = new Map<string, number>();
@@ -217,7 +217,7 @@ async function runMemory(count: number): Promise<void> {
   const tenK = rest[0];
   const growth = tenK && last && tenK !== last ? Math.round(((last.rssMb - tenK.rssMb) / tenK.rssMb) * 1000) / 10 : 0;
   console.log(JSON.stringify({ db: options.db, scenario: "memory", messages: count, errors, samples, growthPercent: growth }));
-  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB); ${growth}% from 10,000 to ${count}; errors ${errors}${reasons.size ? ` (${[...reasons].map(([r, n]) => `${n}× ${r}`).join("; ")})` : ""}`;
+  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB, ${last?.cachedAnswers ?? start.cachedAnswers ?? 0} cached answers); ${growth}% from 10,000 to ${count}; errors ${errors}${reasons.size ? ` (${[...reasons].map(([r, n]) => `${n}× ${r}`).join("; ")})` : ""}`;
   console.error(line);
   summary.push(line);
   failed += errors;

@@ -1,7 +1,6 @@
 // One way to hand a table to a spreadsheet: CSV (UTF-8 with a BOM, so Excel reads Chinese) or XLSX, with the
 // definitions of its figures on a second sheet when there are any.
 import type { Context } from "koa";
-import ExcelJS from "exceljs";
 import { formatChinaTimestamp } from "../domain/time.ts";
 
 export interface Column<T> {
@@ -28,6 +27,8 @@ export async function sendTable<T>(ctx: Context, t: { name: string; sheet?: stri
     ctx.body = "\uFEFF" + lines.join("\r\n") + "\r\n";
     return;
   }
+  // ExcelJS is loaded at the first spreadsheet (nearly 30 MB that most processes never need).
+  const { default: ExcelJS } = await import("exceljs");
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet((t.sheet ?? t.name).slice(0, 31));
   sheet.columns = t.columns.map((c, i) => ({ header: c.header, key: String(i), width: c.width ?? 12, style: c.numFmt ? { numFmt: c.numFmt } : {} }));

@@ -1,11 +1,12 @@
 // The records of an XLSX list file's first sheet, its zip checked against the limits before anything is unpacked.
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { LIST_LIMITS, ListFileRefused, ListImportError, tooManyRows } from "./limits.ts";
 import { readCentralDirectory, storedFile, unpackEntry, writeZip, ZipRefused } from "./zip.ts";
 
 /** The first worksheet's records (row numbers are the sheet's: a missing row is an empty record). */
 export async function xlsxRecords(input: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
+  const { default: Excel } = await import("exceljs"); // loaded at the first file (see http/tables.ts)
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(checkedXlsx(input) as unknown as ArrayBuffer);
   } catch (err) {

@@ -2,9 +2,11 @@
 // ceiling (bareKoa.ts), each a child process on a port of its own, ready once GET /health answers 200.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
+const startHeapMb = () => (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string } }).config.heapMb;
 
 export interface Instance {
   kind: "minhu" | "bare";
@@ -24,6 +26,8 @@ export interface ProcessStats {
   /** process.cpuUsage(): microseconds. */
   cpu: { user: number; system: number };
   memory: NodeJS.MemoryUsage;
+  /** The service's read cache (readCache.ts): answers kept, hits and misses since start. */
+  readCache?: { entries: number; hits: number; misses: number };
 }
 
 /** A port nothing listens on now (the child binds it a moment later). */
@@ -64,7 +68,9 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
   const port = await freePort();
   // --profile DIR (BENCH_PROFILE_DIR): each service process writes a CPU profile there when it stops.
   const profile = kind === "minhu" && process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", entry], {
+  // The service runs with npm start's heap ceiling (package.json config.heapMb, MINHU_HEAP_MB to change it).
+  const heap = kind === "minhu" ? [`--max-old-space-size=${process.env.MINHU_HEAP_MB || startHeapMb()}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...heap, ...profile, "--import", "tsx", entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
