@@ -4,7 +4,7 @@
 // (WeChat's 48-hour window closed) is kept as undeliverable, shown on the case, and released when the person
 // writes again.
 import path from "node:path";
-import { dbEngine, sqlTime, type Db, type Prisma } from "./db.ts";
+import { sqlTime, type Db, type Prisma } from "./db.ts";
 import type { Logger } from "./log.ts";
 import { UndeliverableError, type Channel, type Mention, type Notice, type OutboundMedia } from "./channels/types.ts";
 import { redactPersonalData } from "./domain/redact.ts";
@@ -12,8 +12,8 @@ import { afterQuietHours, inQuietHours } from "./domain/quietHours.ts";
 import type { MediaFiles } from "./media/files.ts";
 import { doublingBackoff, runDue, type RetryPolicy, type RetryQueue } from "./retry.ts";
 import { recordEvent } from "./cases/records.ts";
-import { claimSkipLocked } from "./skipLocked.ts";
-import { insertRow, insertRowIfAbsent } from "./rawRows.ts";
+import { claimRows } from "./skipLocked.ts";
+import { insertRow, insertRowIfAbsent, updateRow } from "./rawRows.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -133,24 +133,14 @@ export class OutboxDispatcher {
   /** The outbox as the retry loop sees it, for the channels that push now: pending → sending (leased) → sent | failed | undeliverable. */
   private sends(pushing: string[], quiet: QuietWindow): RetryQueue<OutboxRow, Delivery> {
     return {
-      // A row left "sending" by a process that died is due again once its lease has run out.
-      releaseExpired: (now) => this.db.outbox.updateMany({ where: { status: "sending", leaseUntil: { lt: now } }, data: { status: "pending" } }),
-      ...(dbEngine(this.db) === "postgres" ? { claimDue: (now: Date, limit: number, leaseUntil: Date) => this.claimBatch(pushing, quiet, now, limit, leaseUntil) } : {}),
-      due: (now, limit) => this.db.outbox.findMany({ where: { status: "pending", channel: { in: pushing }, nextAttemptAt: { lte: now } }, orderBy: { id: "asc" }, take: limit }),
-      // A held message whose retry (or a late start) falls in quiet hours waits for the morning.
-      hold: async (row, now) => {
-        if (!row.quiet || !inQuietHours(now, quiet)) return false;
-        await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { nextAttemptAt: afterQuietHours(now, quiet) } });
-        return true;
-      },
-      claim: async (row, leaseUntil) => {
-        const claimed = await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { status: "sending", leaseUntil, attempts: { increment: 1 } } });
-        return claimed.count === 1;
-      },
+      // A row left "sending" by a process that died is claimed again by claimDue once its lease has run out.
+      releaseExpired: async () => undefined,
+      claimDue: (now: Date, limit: number, leaseUntil: Date) => this.claimBatch(pushing, quiet, now, limit, leaseUntil),
       work: (row, now) => this.send(row, now),
       done: async (row, delivery, now) => {
         if ("undeliverable" in delivery) return this.undeliverable(row, delivery.undeliverable, now);
-        await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: now, leaseUntil: null, lastError: null, via: delivery.via } });
+        const sent = { status: "sent", sentAt: now, leaseUntil: null, lastError: null, via: delivery.via };
+        await updateRow(this.db, "Outbox", row.id, sent, () => this.db.outbox.update({ where: { id: row.id }, data: sent }));
       },
       // Given up, a message stays "failed" (its next attempt time written but never reached).
       failed: async (row, { attempts, giveUp, retryAt, message }) => {
@@ -164,24 +154,23 @@ export class OutboxDispatcher {
   }
 
   /**
-   * PostgreSQL: a batch of due sends claimed in one statement (skipLocked.ts). In quiet hours the held messages
-   * due now are moved to the morning first and left out of the claim, unclaimed and uncounted, as `hold` does.
+   * A batch of due sends claimed and read in one statement (skipLocked.ts): the pending ones due now and those
+   * whose claim's lease ran out (their claimer died). In quiet hours the held messages due now are moved to the
+   * morning first and left out of the claim, unclaimed and uncounted, as `hold` does.
    */
   private async claimBatch(pushing: string[], quiet: QuietWindow, now: Date, limit: number, leaseUntil: Date): Promise<OutboxRow[]> {
     const held = inQuietHours(now, quiet);
     if (held) {
       await this.db.outbox.updateMany({ where: { status: "pending", quiet: true, channel: { in: pushing }, nextAttemptAt: { lte: now } }, data: { nextAttemptAt: afterQuietHours(now, quiet) } });
     }
-    const ids = await claimSkipLocked(this.db, {
+    const rows = await claimRows<OutboxRow>(this.db, {
       table: "Outbox",
       set: `"status" = 'sending', "leaseUntil" = ?t, "attempts" = "attempts" + 1`,
-      where: `"status" = 'pending' AND "channel" IN (${pushing.map(() => "?").join(", ")}) AND "nextAttemptAt" <= ?t${held ? ` AND "quiet" = false` : ""}`,
+      where: `(("status" = 'pending' AND "nextAttemptAt" <= ?t) OR ("status" = 'sending' AND "leaseUntil" < ?t)) AND "channel" IN (${pushing.map(() => "?").join(", ")})${held ? ` AND "quiet" = false` : ""}`,
       orderBy: `"id"`,
       limit,
-      params: [sqlTime(leaseUntil), ...pushing, sqlTime(now)],
+      params: [sqlTime(leaseUntil), sqlTime(now), sqlTime(now), ...pushing],
     });
-    if (!ids.length) return [];
-    const rows = await this.db.outbox.findMany({ where: { id: { in: ids } }, orderBy: { id: "asc" } });
     return rows.map((r) => ({ ...r, status: "pending", attempts: r.attempts - 1 }));
   }
 

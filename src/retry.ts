@@ -36,31 +36,40 @@ export interface Failure {
 }
 
 /** One user of the loop: its table access, its work, and what becomes of a row after an attempt. */
-export interface RetryQueue<Row extends Attempted, Result> {
+export type RetryQueue<Row extends Attempted, Result> = (BatchClaims<Row> | RowClaims<Row>) & {
   /** Rows whose claim's lease ran out before `now` (their claimer died) are claimable again. */
   releaseExpired(now: Date): Promise<unknown>;
-  /**
-   * Claims at most `limit` rows due at `now` in one statement (PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers
-   * running at once take different rows instead of contending for the same ones), leased until `leaseUntil`,
-   * counting the attempt; returns them in the order they should be tried, each as it was before the claim. Rows
-   * the queue holds back are neither claimed nor returned. Without it, the loop reads `due` and `claim`s row by row.
-   */
-  claimDue?(now: Date, limit: number, leaseUntil: Date): Promise<Row[]>;
-  /** Claimable rows due at `now`, in the order they should be tried, at most `limit`. */
-  due(now: Date, limit: number): Promise<Row[]>;
-  /** Before the claim: true leaves the row unclaimed this time, its attempts uncounted (the outbox's quiet hours). */
-  hold?(row: Row, now: Date): Promise<boolean>;
-  /**
-   * Takes the row with a conditional update — only while it is still claimable — leased until `leaseUntil`,
-   * counting the attempt; false when another claimer took it first.
-   */
-  claim(row: Row, leaseUntil: Date, now: Date): Promise<boolean>;
   /** The attempt itself; a throw is a failed attempt. `row` is as it was read, before the claim. */
   work(row: Row, now: Date): Promise<Result>;
   /** Records an attempt that ended without a throw: the row is finished, whatever `result` says (a throw here fails it). */
   done(row: Row, result: Result, now: Date): Promise<void>;
   /** Records a failed attempt: claimable again at `failure.retryAt`, or given up. */
   failed(row: Row, failure: Failure): Promise<void>;
+};
+
+/** Claims by the batch. */
+interface BatchClaims<Row> {
+  /**
+   * Claims at most `limit` rows due at `now` in one statement (PostgreSQL: FOR UPDATE SKIP LOCKED, so claimers
+   * running at once take different rows instead of contending for the same ones), leased until `leaseUntil`,
+   * counting the attempt; returns them in the order they should be tried, each as it was before the claim. Rows
+   * the queue holds back are neither claimed nor returned.
+   */
+  claimDue(now: Date, limit: number, leaseUntil: Date): Promise<Row[]>;
+}
+
+/** Claims row by row: the loop reads `due` and `claim`s each. */
+interface RowClaims<Row> {
+  claimDue?: undefined;
+  /** Claimable rows due at `now`, in the order they should be tried, at most `limit`. */
+  due(now: Date, limit: number): Promise<Row[]>;
+  /** Before the claim: true leaves the row unclaimed this time, its attempts uncounted. */
+  hold?(row: Row, now: Date): Promise<boolean>;
+  /**
+   * Takes the row with a conditional update — only while it is still claimable — leased until `leaseUntil`,
+   * counting the attempt; false when another claimer took it first.
+   */
+  claim(row: Row, leaseUntil: Date, now: Date): Promise<boolean>;
 }
 
 export type Outcome<Result> = { ok: true; result: Result } | { ok: false; giveUp: boolean };

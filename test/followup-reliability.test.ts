@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
 import { cst, FakeClock, HOUR, MINUTE } from "./helpers/clock.ts";
 import { runFollowUp } from "../src/services.ts";
+import { queueMessage } from "../src/outbox.ts";
 import { fromRoot, ROOT } from "./helpers/paths.ts";
 
 const open: TestService[] = [];
@@ -134,6 +135,22 @@ describe("after downtime", () => {
     expect(rows.map((m) => `${m.kind}:${m.chatId}`)).toEqual(["escalation:sim-community-xingfu", "escalation:sim-unit-wuye"]);
     const jobs = await svc.services.db.job.findMany({ where: { case: { number }, kind: "chase", dedupeKey: { contains: ":response:" } } });
     expect(jobs.map((j) => j.outcome)).toEqual(["limit passed: escalation speaks instead", "limit passed: escalation speaks instead"]);
+  });
+
+  it("sends a message a stopped process had claimed once that claim's lease has run out, and not before", async () => {
+    const clock = new FakeClock(cst("2026-11-02T10:00"));
+    const svc = await start(clock);
+    const { db } = svc.services;
+    // Claimed by a process that stopped before sending it: "sending", leased for a minute, one attempt counted.
+    const row = await queueMessage(db, { channel: "simulator", chatId: "sim-unit-wuye", isGroup: true, text: "请处理 3号楼电梯", now: clock.now() });
+    await db.outbox.update({ where: { id: row.id }, data: { status: "sending", leaseUntil: new Date(clock.now().getTime() + MINUTE), attempts: 1 } });
+    await svc.services.dispatcher.flush(clock.now());
+    expect(await db.outbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: "sending", attempts: 1 });
+    clock.advance(MINUTE + 1000);
+    await svc.services.dispatcher.flush(clock.now());
+    expect(await db.outbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: "sent", attempts: 2, leaseUntil: null, sentAt: clock.now() });
+    await svc.services.dispatcher.flush(clock.now());
+    expect(await db.outbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: "sent", attempts: 2 });
   });
 });
 
