@@ -1,7 +1,7 @@
 // 同诉: is a new appeal the same open problem as a case already being handled? Same matter, same building (or,
 // when no building is known, the same grid and the same place words), still open, opened within the window, and
 // words alike at least as much as the setting asks (the duplicates' measure, queries.ts similarities).
-import type { Db, Prisma } from "../db.ts";
+import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { similarities } from "./queries.ts";
 
@@ -15,29 +15,24 @@ export interface AppealFacts {
 }
 
 /** Where a case must be to be the same place: the building, or the grid and the words naming the place. */
-function samePlace(a: AppealFacts): Prisma.CaseWhereInput | null {
-  if (a.buildingId) return { buildingId: a.buildingId };
+function samePlace(a: AppealFacts): { sql: string; values: unknown[] } | null {
+  if (a.buildingId) return { sql: `"buildingId" = ?`, values: [a.buildingId] };
   // Without a building or place words, "路灯不亮" in one grid could be any street: never joined.
-  if (a.gridId && a.location) return { buildingId: null, gridId: a.gridId, location: a.location };
+  if (a.gridId && a.location) return { sql: `"buildingId" IS NULL AND "gridId" = ? AND "location" = ?`, values: [a.gridId, a.location] };
   return null;
 }
+
+const CANDIDATES = (place: string) =>
+  `SELECT * FROM "Case" WHERE ${place} AND "matterId" = ? AND "status" IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(", ")})` +
+  ` AND "mergedIntoId" IS NULL AND "anonymisedAt" IS NULL AND "createdAt" >= ?t ORDER BY "id" DESC LIMIT 50`;
 
 /** The open case this appeal repeats, most alike first, with how alike; null when there is none. */
 export async function sameOpenProblem(db: Db | Prisma.TransactionClient, a: AppealFacts, s: { similarity: number; days: number }) {
   const place = samePlace(a);
   if (!place || s.similarity >= 1) return null;
-  const candidates = await db.case.findMany({
-    where: {
-      ...place,
-      matterId: a.matterId,
-      status: { in: OPEN_STATUSES },
-      mergedIntoId: null,
-      anonymisedAt: null,
-      createdAt: { gte: new Date(a.now.getTime() - s.days * 86400_000) },
-    },
-    orderBy: { id: "desc" },
-    take: 50,
-  });
+  // Raw SQL (db.ts rawSql): every appeal with a place asks it.
+  const since = sqlTime(new Date(a.now.getTime() - s.days * 86400_000));
+  const candidates = await db.$queryRawUnsafe<Prisma.CaseGetPayload<object>[]>(rawSql(db, CANDIDATES(place.sql)), ...place.values, a.matterId, since);
   if (!candidates.length) return null;
   const alike = similarities(a.text, candidates);
   const best = candidates
