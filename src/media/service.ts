@@ -22,6 +22,8 @@ export type AttachmentRow = Prisma.AttachmentGetPayload<object>;
 
 /** A sender's photos and pins in a chat since a time that no case has taken yet, oldest first. */
 const LOOSE = `SELECT * FROM "Attachment" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND "caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t ORDER BY "id" ASC`;
+/** A case's stored photos (every dispatch asks). */
+const CASE_PHOTOS = `SELECT * FROM "Attachment" WHERE "caseId" = ? AND "kind" = 'image' AND "status" = 'stored' ORDER BY "id" ASC`;
 
 /** WeChat keeps temporary media this long; after it a fetch cannot succeed. */
 const MEDIA_LIFETIME_MS = 3 * 86400_000;
@@ -199,7 +201,8 @@ export class MediaService {
    */
   async forward(tx: Tx, caseId: number, ids: number[] | "all", now: Date): Promise<void> {
     // The photos first: most cases have none, and then the case need not be read.
-    const photos = await tx.attachment.findMany({ where: { caseId, kind: "image", status: "stored", ...(ids === "all" ? {} : { id: { in: ids } }) }, orderBy: { id: "asc" } });
+    const all = await tx.$queryRawUnsafe<AttachmentRow[]>(rawSql(tx, CASE_PHOTOS), caseId);
+    const photos = ids === "all" ? all : all.filter((p) => ids.includes(p.id));
     if (!photos.length) return;
     const kase = await tx.case.findUnique({ where: { id: caseId } });
     if (!kase?.leadUnitId || !kase.dispatchedAt || !WORKING_STATUSES.includes(kase.status as CaseStatus)) return;
