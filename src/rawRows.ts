@@ -71,6 +71,19 @@ export async function insertRowIfAbsent<T>(tx: Tx, model: string, key: string, d
   return row ?? null;
 }
 
+/**
+ * Inserts many rows of the same columns in one statement, leaving out those whose `keys` (a unique index) are there
+ * already: the rows inserted (in no particular order). Null when Prisma would have to write one of them.
+ */
+export async function insertRowsIfAbsent<T>(tx: Tx, model: string, keys: string[], data: Record<string, unknown>[]): Promise<T[] | null> {
+  const rows = data.map((d) => insertColumns(tx, model, d));
+  const first = rows[0];
+  if (!first || rows.some((r) => !r || r.names.join() !== first.names.join() || r.marks.join() !== first.marks.join())) return null;
+  const values = rows.map(() => `(${first.marks.join(", ")})`).join(", ");
+  const sql = `INSERT INTO "${model}" (${first.names.join(", ")}) VALUES ${values} ON CONFLICT (${keys.map((k) => `"${k}"`).join(", ")}) DO NOTHING RETURNING *`;
+  return tx.$queryRawUnsafe<T[]>(rawSql(tx, sql), ...rows.flatMap((r) => r!.values));
+}
+
 function insertColumns(tx: Tx, model: string, data: Record<string, unknown>) {
   const types = scalars(tx, model);
   const now = new Date();

@@ -24,7 +24,8 @@ import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
 import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 import { awaitAnswer, claimMessage, processingLease, unclaimedMessages } from "./claims.ts";
-import { insertInbound, openQuestion, residentOf, type OpenQuestion } from "./inboundSql.ts";
+import { insertInbound, residentOf, type OpenQuestion } from "./inboundSql.ts";
+import { InboundWrites } from "./groupCommit.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
 
@@ -32,6 +33,7 @@ type Question = OpenQuestion & { case: Prisma.CaseGetPayload<object> };
 
 export class Intake {
   private readonly inflight = new Map<string, Promise<IntakeResult>>();
+  private readonly writes: InboundWrites;
   private readonly mediaTurns: MediaTurns;
   private readonly out: Responder;
   /** What the handlers in their own modules need: the intake's deps, its Responder and its media turns. */
@@ -39,6 +41,7 @@ export class Intake {
 
   constructor(private readonly deps: IntakeDeps) {
     this.out = new Responder(deps);
+    this.writes = new InboundWrites(deps.db);
     this.mediaTurns = new MediaTurns({
       db: deps.db,
       media: deps.media,
@@ -69,7 +72,7 @@ export class Intake {
 
   private async receiveOnce(m: InboundMessage, now: Date): Promise<IntakeResult> {
     const { db } = this.deps;
-    let row: Row;
+    let row: Row | null;
     try {
       // The message and what it brings (a photo, a voice message, a pin) are stored together, before anything else.
       const stored = {
@@ -88,7 +91,8 @@ export class Intake {
         // Stored already claimed: whoever stores a message processes it.
         ...processingLease(now),
       };
-      // Words alone are one statement; a photo, a voice message or a pin is stored with it in one transaction.
+      // Words alone go in one statement with the others of this turn (groupCommit.ts; null: stored before); a
+      // photo, a voice message or a pin is stored with it in one transaction.
       row = MediaService.rowsFor(m, 0, now).length
         ? await db.$transaction(async (tx) => {
             const created = await insertInbound(tx, stored);
@@ -96,9 +100,12 @@ export class Intake {
             if (attachments.length) await tx.attachment.createMany({ data: attachments });
             return created;
           })
-        : await insertInbound(db, stored);
+        : await this.writes.insert(stored);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
+      row = null;
+    }
+    if (!row) {
       row = await this.deps.db.inboundMessage.findUniqueOrThrow({
         where: { channel_messageId: { channel: m.channel, messageId: m.messageId } },
       });
@@ -183,10 +190,10 @@ export class Intake {
     const text = stripped.text;
     // A group kept for appeals may take every message as for the bot.
     const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
-    const open = await openQuestion(db, row, now);
+    const open = await this.writes.openQuestion(row, now);
     // Group chatter — words not for the bot, no question of ours open, no danger — is kept and not answered.
     if (!explicitlyAddressed && !open && row.kind === "text" && !detectEmergency(text, reference.emergencyRules)) {
-      return this.out.finish(db, row, now, { outcome: "not_addressed", replies: [] });
+      return this.writes.finishUnanswered(row, now);
     }
     const question = open ? { ...open, case: await db.case.findUniqueOrThrow({ where: { id: open.caseId } }) } : null;
     const turn: Turn = { row, now, text, group, residentId: await residentOf(db, row, now) };
