@@ -1,13 +1,11 @@
 // Group commit for the messages every group sends: the messages that arrive in the same turn of the event loop are
 // stored in one INSERT, their senders' open questions looked up in one SELECT, and the chatter among them (kept,
-// not answered) finished in one UPDATE. Each message is
-// still stored before anything is done with it, and each HTTP answer waits for its own statement; a batch that
-// fails is written again message by message, so one bad message cannot fail the others.
-import type { Db } from "../db.ts";
-import { rawSql, sqlTime } from "../db.ts";
+// not answered) finished in one UPDATE. Each message is still stored before anything is done with it, and each
+// HTTP answer waits for its own statement; a batch that fails is written again message by message, so one bad
+// message cannot fail the others.
+import { isUniqueViolation, rawSql, sqlTime, type Db } from "../db.ts";
 import { insertRowsIfAbsent } from "../rawRows.ts";
-import { insertInbound, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
-import { isUniqueViolation } from "../db.ts";
+import { insertInbound, statusOf, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
 import type { IntakeResult, Row } from "./types.ts";
 
 /** At most this many messages in one statement (14 values each: far below either engine's limit). */
@@ -61,7 +59,7 @@ export class InboundWrites {
   /** Records chatter as kept and not answered (with the others of this turn). */
   async finishUnanswered(row: Row, now: Date): Promise<IntakeResult> {
     await this.unanswered.add({ id: row.id, now });
-    return { outcome: "not_addressed", replies: [] };
+    return unanswered();
   }
 
   private async insertAll(messages: InboundInsert[]): Promise<(Row | null)[]> {
@@ -97,7 +95,7 @@ export class InboundWrites {
   private async finishAll(rows: { id: number; now: Date }[]): Promise<void[]> {
     for (const [at, group] of byTime(rows)) {
       const ids = group.map((r) => r.id);
-      await this.db.$executeRawUnsafe(rawSql(this.db, `${FINISH} (${ids.map(() => "?").join(", ")})`), JSON.stringify(UNANSWERED), at, ...ids);
+      await this.db.$executeRawUnsafe(rawSql(this.db, `${FINISH} (${ids.map(() => "?").join(", ")})`), statusOf("not_addressed"), JSON.stringify(unanswered()), at, ...ids);
     }
     return rows.map(() => undefined);
   }
@@ -114,5 +112,6 @@ function byTime<T extends { now: Date }>(calls: T[]): Map<string, T[]> {
 }
 
 const QUESTIONS = `SELECT "id", "caseId", "kind", "channel", "chatId", "senderId" FROM "PendingQuestion" WHERE "answeredAt" IS NULL AND "expiresAt" > ?t AND ("channel", "chatId", "senderId") IN`;
-const UNANSWERED: IntakeResult = { outcome: "not_addressed", replies: [] };
-const FINISH = `UPDATE "InboundMessage" SET "status" = 'ignored', "outcome" = 'not_addressed', "result" = ?j, "processedAt" = ?t WHERE "id" IN`;
+/** Chatter's answer: none (a new object each time: callers may add to theirs). */
+const unanswered = (): IntakeResult => ({ outcome: "not_addressed", replies: [] });
+const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = 'not_addressed', "result" = ?j, "processedAt" = ?t WHERE "id" IN`;

@@ -2,7 +2,7 @@
 // API: Prisma plans each query it is given anew, about a millisecond of CPU each, and these run for every message
 // in every group. Raw rows come back typed by the columns (dates, booleans, JSON), as Prisma's own would.
 import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
-import type { Row } from "./types.ts";
+import type { IntakeResult, Row } from "./types.ts";
 import { insertRow } from "../rawRows.ts";
 
 type Tx = Prisma.TransactionClient | Db;
@@ -52,12 +52,8 @@ export async function residentOf(db: Tx, row: Pick<Row, "channel" | "senderId" |
   return r.id;
 }
 
+/** A question we asked a sender in a chat, still open (looked up by groupCommit.ts, with the others of its turn). */
 export type OpenQuestion = { id: number; caseId: number; kind: string };
 
-const QUESTION = `SELECT "id", "caseId", "kind" FROM "PendingQuestion" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND "answeredAt" IS NULL AND "expiresAt" > ?t ORDER BY "id" DESC LIMIT 1`;
-
-/** The question we asked this sender in this chat that is still open, if any (the latest). */
-export async function openQuestion(db: Tx, row: Pick<Row, "channel" | "chatId" | "senderId">, now: Date): Promise<OpenQuestion | null> {
-  const rows = await db.$queryRawUnsafe<OpenQuestion[]>(rawSql(db, QUESTION), row.channel, row.chatId, row.senderId, sqlTime(now));
-  return rows[0] ?? null;
-}
+/** How a message's outcome is stored: kept without an answer (ignored), or processed. */
+export const statusOf = (outcome: IntakeResult["outcome"]) => (outcome === "ignored" || outcome === "not_addressed" ? "ignored" : "processed");

@@ -2,7 +2,7 @@
 // recorded with it. Every handler ends here.
 import type { Db, Prisma } from "../db.ts";
 import { queueMessage } from "../outbox.ts";
-import { finishInbound } from "./inboundSql.ts";
+import { finishInbound, statusOf } from "./inboundSql.ts";
 import type { IntakeResult, Row } from "./types.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -41,8 +41,7 @@ export class Responder {
 
   /** Records what became of the message (its outcome and answer), so a repeat returns the same. */
   async finish(tx: Tx | Db, row: Row, now: Date, result: IntakeResult, caseId?: number): Promise<IntakeResult> {
-    const status = result.outcome === "ignored" || result.outcome === "not_addressed" ? "ignored" : "processed";
-    await finishInbound(tx, row.id, { status, outcome: result.outcome, result, now, caseId });
+    await finishInbound(tx, row.id, { status: statusOf(result.outcome), outcome: result.outcome, result, now, caseId });
     return result;
   }
 
