@@ -40,35 +40,106 @@ class ImmediateTransactions extends PrismaBetterSQLite3 {
     super(config);
   }
 
+  /** What sqlRows and sqlRun use to run SQL straight on the connection (once connected). */
+  direct: Direct | null = null;
+
   override async connect() {
     const adapter = await super.connect();
     const client = (adapter as unknown as { client: { prepare(sql: string): Statement } }).client;
     const prepare = client.prepare.bind(client);
     const prepared = new Map<string, Statement>();
-    client.prepare = (sql: string) => {
-      const text = sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql;
-      let statement = prepared.get(text);
-      if (!statement) {
-        statement = prepare(text);
+    const statement = (text: string) => {
+      let found = prepared.get(text);
+      if (!found) {
+        found = prepare(text);
         // Bounded: the oldest goes (Prisma writes one text per query shape, a few hundred in all).
         if (prepared.size >= PREPARED_MAX) prepared.delete(prepared.keys().next().value!);
-        prepared.set(text, statement);
+        prepared.set(text, found);
       }
-      return reusable(statement) as unknown as Statement;
+      return found;
     };
-    return watchStatements(adapter, this.cache);
+    client.prepare = (sql: string) => reusable(statement(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql)) as unknown as Statement;
+    const gate = new TransactionGate();
+    this.direct = { statement, gate };
+    return watchStatements(gate.guard(adapter), this.cache);
   }
 }
 
+/**
+ * On SQLite every statement runs on the one connection, so a write sent outside a transaction while another
+ * caller's transaction is open (between two of its statements) would become part of it, and be undone with it when
+ * it rolls back: a message stored, answered as stored, and gone. Such a write waits here until the open
+ * transaction has ended; a read goes on (it sees what the open transaction has written so far, as before).
+ */
+class TransactionGate {
+  private last: Promise<void> = Promise.resolve();
+  /** A transaction holds the connection now. */
+  open = false;
+
+  /** Waits for the transaction open now (and every turn queued before this one) to end; returns this turn's end. */
+  turn(): Promise<() => void> {
+    let release!: () => void;
+    const before = this.last;
+    this.last = new Promise<void>((resolve) => (release = resolve));
+    return before.then(() => release);
+  }
+
+  /** Runs a write outside any transaction in its turn; a read at once. */
+  async outside<T>(sql: string, run: () => T | Promise<T>): Promise<T> {
+    if (isRead(sql)) return run();
+    const release = await this.turn();
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  }
+
+  /** The adapter with its writes and transactions taking turns. */
+  guard<T extends object>(adapter: T): T {
+    const a = adapter as unknown as Queryable & { startTransaction(...args: unknown[]): Promise<Transaction> };
+    const { queryRaw, executeRaw, startTransaction } = a;
+    a.queryRaw = (query) => this.outside(query.sql, () => queryRaw.call(a, query));
+    a.executeRaw = (query) => this.outside(query.sql, () => executeRaw.call(a, query));
+    a.startTransaction = async (...args) => {
+      const release = await this.turn();
+      try {
+        const tx = await startTransaction.apply(a, args);
+        this.open = true;
+        const { commit, rollback } = tx;
+        const end = () => {
+          this.open = false;
+          release();
+        };
+        tx.commit = () => (end(), commit.call(tx));
+        tx.rollback = () => (end(), rollback.call(tx));
+        return tx;
+      } catch (err) {
+        release();
+        throw err;
+      }
+    };
+    return adapter;
+  }
+}
+
+const isRead = (sql: string) => /^\s*SELECT\b/i.test(sql);
+
 const PREPARED_MAX = 2000;
 
-/** The part of a better-sqlite3 statement the adapter uses. */
+/** The part of a better-sqlite3 statement the adapter and sqlRows use. */
 interface Statement {
   reader: boolean;
-  columns(): unknown[];
+  columns(): { name: string; type: string | null }[];
   raw(on: boolean): Statement;
   all(args: unknown[]): unknown[];
-  run(args?: unknown[]): unknown;
+  run(args?: unknown[]): { changes: number };
+}
+
+/** SQLite's connection as sqlRows and sqlRun use it: its prepared statements, and its transactions' turns. */
+interface Direct {
+  statement(text: string): Statement;
+  gate: TransactionGate;
 }
 
 /**
@@ -212,11 +283,14 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
     readCaches.set(db, cache);
     return db;
   }
-  const base = new PrismaClient({ adapter: new ImmediateTransactions({ url, timeout: 5000 }, cache) });
+  const adapter = new ImmediateTransactions({ url, timeout: 5000 }, cache);
+  const base = new PrismaClient({ adapter });
   await base.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await base.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   await base.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   const db = cache.extend(base);
+  // Transactions' clients see it too (they inherit the client's properties); a reconnection brings a new one.
+  Object.defineProperty(db, DIRECT, { get: () => adapter.direct });
   readCaches.set(db, cache);
   return db;
 }
@@ -279,6 +353,112 @@ export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
 
 /** A time as raw SQL takes it (`?t`): ISO 8601 as Prisma's SQLite adapter writes it ("+00:00"), so text order is time order. */
 export const sqlTime = (d: Date): string => d.toISOString().replace("Z", "+00:00");
+
+const DIRECT = Symbol("sqlite connection");
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Runs raw SQL (written as rawSql takes it) and returns its rows, each column typed as Prisma's raw queries type
+ * it: declared DATETIME a Date, BOOLEAN a boolean, JSONB parsed, INTEGER and REAL a number; an expression's
+ * integer a bigint. On SQLite it runs straight on the connection, inside `db`'s transaction when `db` is one:
+ * Prisma plans every raw query it is given too (about 0.2 ms of CPU each), and these are the statements every
+ * message runs. On PostgreSQL it is Prisma's $queryRawUnsafe.
+ */
+export async function sqlRows<T>(db: Db | Tx, sql: string, ...values: unknown[]): Promise<T[]> {
+  const direct = directOf(db, sql);
+  if (!direct) return db.$queryRawUnsafe<T[]>(rawSql(db, sql), ...values);
+  return direct.run((statement) => {
+    if (!statement.reader) {
+      statement.run(sqliteValues(values));
+      return [];
+    }
+    const columns = statement.columns();
+    return (statement.raw(true).all(sqliteValues(values)) as unknown[][]).map((row) => {
+      const out: Record<string, unknown> = {};
+      columns.forEach((c, i) => (out[c.name] = sqliteValue(c.type, row[i])));
+      return out as T;
+    });
+  });
+}
+
+/** Runs raw SQL that returns no rows (as sqlRows does): how many rows it changed. */
+export async function sqlRun(db: Db | Tx, sql: string, ...values: unknown[]): Promise<number> {
+  const direct = directOf(db, sql);
+  if (!direct) return db.$executeRawUnsafe(rawSql(db, sql), ...values);
+  return direct.run((statement) => statement.run(sqliteValues(values)).changes);
+}
+
+/**
+ * SQLite's connection for `db` (a client or a transaction's) and this statement, or null: PostgreSQL, or a write
+ * the read cache must hear of (db.ts's adapters tell it; this path does not). Inside a transaction it runs at once
+ * (SQLite has one open at a time, and it is this one); outside, a write takes its turn (TransactionGate).
+ */
+function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statement) => T): Promise<T> } | null {
+  const direct = (db as unknown as { [DIRECT]?: Direct })[DIRECT];
+  if (!direct || writesCached(sql)) return null;
+  const inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function";
+  const text = rawSql(db, sql);
+  return {
+    async run(work) {
+      if (inTransaction && !direct.gate.open) throw new Error("Transaction already closed: a statement came on a transaction's client after it ended");
+      const once = () => {
+        statementsSent.count++;
+        try {
+          return work(direct.statement(text));
+        } catch (err) {
+          throw sqliteError(err);
+        }
+      };
+      return inTransaction ? once() : direct.gate.outside(sql, once);
+    },
+  };
+}
+
+function sqliteValues(values: unknown[]): unknown[] {
+  return values.map((v) => (v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? sqlTime(v) : v));
+}
+
+/** A value read from SQLite as Prisma's raw queries give it, by the column's declared type. */
+function sqliteValue(declared: string | null, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (declared?.toUpperCase()) {
+    case "INTEGER":
+    case "INT":
+    case "REAL":
+      return Number(v);
+    case "BOOLEAN":
+      return Number(v) !== 0;
+    case "DATETIME":
+      return typeof v === "string" ? new Date(isoTime(v)) : new Date(Number(v));
+    case "JSONB":
+      return JSON.parse(String(v));
+    default:
+      return v; // TEXT a string; an expression's integer a bigint, its real a number
+  }
+}
+
+/**
+ * A time as SQLite may hold it ("2026-12-01 08:30:00", "2026-12-01T08:30:00.123+00:00", a date alone) as ISO 8601
+ * that Date reads, without a zone taken as UTC: as Prisma reads it.
+ */
+function isoTime(text: string): string {
+  const m = /\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/.exec(text);
+  if (!m) return `${text}T00:00:00Z`;
+  const [time, zone, minutes] = m;
+  const zoned = zone === undefined ? `${text}Z` : zone !== "Z" && minutes === undefined ? `${text}:00` : text;
+  if (time.length === text.length) return `1970-01-01T${zoned}`;
+  const at = m.index - 1;
+  return zoned[at] === " " ? `${zoned.slice(0, at)}T${zoned.slice(at + 1)}` : zoned;
+}
+
+/** A better-sqlite3 error as Prisma would report it where callers look (isUniqueViolation). */
+function sqliteError(err: unknown): unknown {
+  const code = (err as { code?: string })?.code;
+  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+    return Object.assign(err as Error, { code: "P2010", meta: { driverAdapterError: { cause: { kind: "UniqueConstraintViolation", originalCode: code } } } });
+  }
+  return err;
+}
 
 /** A unique constraint refused a write: Prisma's P2002, or a raw statement's P2010 with the driver's own kind. */
 export function isUniqueViolation(err: unknown): boolean {

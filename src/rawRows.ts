@@ -1,10 +1,10 @@
 // Prisma's create and update of one row, for flat data (scalar columns only), as one raw statement that returns the
-// row (db.ts rawSql, both engines): for the writes every case makes, where Prisma's planner costs about a
+// row (db.ts sqlRows, both engines): for the writes every case makes, where Prisma's planner costs about a
 // millisecond of CPU each. The columns' types come from the client's own datamodel. Data this cannot write as
 // Prisma would — a relation, an atomic operation ({ increment: 1 }), Prisma's null types — goes to the fallback
 // (Prisma's own call) unchanged.
 import { dataModelOf } from "./dataModel.ts";
-import { rawSql, sqlTime, type Db, type Prisma } from "./db.ts";
+import { sqlRows, sqlTime, type Db, type Prisma } from "./db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -55,7 +55,7 @@ function columns(tx: Tx, model: string, data: Record<string, unknown>): { names:
 export async function insertRow<T>(tx: Tx, model: string, data: Record<string, unknown>, fallback: () => Promise<T>): Promise<T> {
   const c = insertColumns(tx, model, data);
   if (!c) return fallback();
-  const [row] = await tx.$queryRawUnsafe<T[]>(rawSql(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) RETURNING *`), ...c.values);
+  const [row] = await sqlRows<T>(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) RETURNING *`, ...c.values);
   return row;
 }
 
@@ -67,21 +67,23 @@ export async function insertRowIfAbsent<T>(tx: Tx, model: string, key: string, d
   const c = insertColumns(tx, model, data);
   if (!c) return fallback();
   const sql = `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) ON CONFLICT ("${key}") DO NOTHING RETURNING *`;
-  const [row] = await tx.$queryRawUnsafe<T[]>(rawSql(tx, sql), ...c.values);
+  const [row] = await sqlRows<T>(tx, sql, ...c.values);
   return row ?? null;
 }
 
 /**
- * Inserts many rows of the same columns in one statement, leaving out those whose `keys` (a unique index) are there
- * already: the rows inserted (in no particular order). Null when Prisma would have to write one of them.
+ * Inserts many rows of the same columns in one statement: the rows inserted (in no particular order). With
+ * `absentKeys` (a unique index), those whose keys are there already are left out. Null when Prisma would have to
+ * write one of them, or when they do not all have the same columns (the caller writes them one by one).
  */
-export async function insertRowsIfAbsent<T>(tx: Tx, model: string, keys: string[], data: Record<string, unknown>[]): Promise<T[] | null> {
+export async function insertRows<T>(tx: Tx, model: string, data: Record<string, unknown>[], absentKeys?: string[]): Promise<T[] | null> {
   const rows = data.map((d) => insertColumns(tx, model, d));
   const first = rows[0];
   if (!first || rows.some((r) => !r || r.names.join() !== first.names.join() || r.marks.join() !== first.marks.join())) return null;
   const values = rows.map(() => `(${first.marks.join(", ")})`).join(", ");
-  const sql = `INSERT INTO "${model}" (${first.names.join(", ")}) VALUES ${values} ON CONFLICT (${keys.map((k) => `"${k}"`).join(", ")}) DO NOTHING RETURNING *`;
-  return tx.$queryRawUnsafe<T[]>(rawSql(tx, sql), ...rows.flatMap((r) => r!.values));
+  const conflict = absentKeys ? ` ON CONFLICT (${absentKeys.map((k) => `"${k}"`).join(", ")}) DO NOTHING` : "";
+  const sql = `INSERT INTO "${model}" (${first.names.join(", ")}) VALUES ${values}${conflict} RETURNING *`;
+  return sqlRows<T>(tx, sql, ...rows.flatMap((r) => r!.values));
 }
 
 function insertColumns(tx: Tx, model: string, data: Record<string, unknown>) {
@@ -96,7 +98,7 @@ export async function updateRow<T>(tx: Tx, model: string, id: number, data: Reco
   const c = columns(tx, model, { ...data, ...(types.has("updatedAt") && data.updatedAt === undefined ? { updatedAt: new Date() } : {}) });
   if (!c || !c.names.length) return fallback();
   const sets = c.names.map((n, i) => `${n} = ${c.marks[i]}`).join(", ");
-  const [row] = await tx.$queryRawUnsafe<T[]>(rawSql(tx, `UPDATE "${model}" SET ${sets} WHERE "id" = ? RETURNING *`), ...c.values, id);
+  const [row] = await sqlRows<T>(tx, `UPDATE "${model}" SET ${sets} WHERE "id" = ? RETURNING *`, ...c.values, id);
   if (!row) throw Object.assign(new Error(`No ${model} found with id ${id}`), { code: "P2025" });
   return row;
 }

@@ -3,7 +3,7 @@
 // rows instead of all reading one batch and contending for it row by row. The follow-up scheduler uses it on
 // PostgreSQL (SQLite, one writer at a time, keeps retry.ts's read-then-conditional-update there); the outbox on
 // both engines, its batch claimed and read in one statement after every appeal.
-import { dbEngine, rawSql, type Db } from "./db.ts";
+import { dbEngine, sqlRows, type Db } from "./db.ts";
 
 export interface BatchClaim {
   /** The table, as the schema names it ("Outbox", "Job"). */
@@ -41,5 +41,5 @@ function claim<T>(db: Db, c: BatchClaim, returning: string): Promise<T[]> {
     `UPDATE "${c.table}" SET ${c.set} WHERE "id" IN (` +
     `SELECT "id" FROM "${c.table}" WHERE ${c.where} ORDER BY ${c.orderBy} LIMIT ${limit}${lock}` +
     `) RETURNING ${returning}`;
-  return db.$queryRawUnsafe<T[]>(rawSql(db, sql), ...c.params);
+  return sqlRows<T>(db, sql, ...c.params);
 }

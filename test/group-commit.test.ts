@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
 import { statementsSent } from "../src/db.ts";
-import { Batch } from "../src/intake/groupCommit.ts";
+import { Batch, InboundWrites } from "../src/intake/groupCommit.ts";
+import type { Row } from "../src/intake/types.ts";
 
 let svc: TestService | null = null;
 afterEach(async () => {
@@ -75,6 +76,79 @@ describe("group commit", () => {
     expect(answer.case?.number).toBe(asked.case!.number);
     expect(other.outcome).toBe("not_addressed");
     expect(same.outcome).toBe("not_addressed");
+  });
+});
+
+describe("what a turn's senders left open, and who they are", () => {
+  const sender = (senderId: string, senderName: string | null, chatId = "yangguang-owners") => ({ channel: "http", chatId, senderId, senderName }) as Row;
+
+  it("writes the senders of one turn as residents in one upsert: a sender twice is one resident with the name last given, a missing name keeps the known one", async () => {
+    svc = await startService();
+    const { db } = svc.services;
+    const writes = new InboundWrites(db);
+    const known = await writes.resident(sender("gc-d-1", "王阿姨"), at);
+    const before = statementsSent.count;
+    const ids = await Promise.all([
+      writes.resident(sender("gc-d-1", null), at),
+      writes.resident(sender("gc-d-2", "李叔"), at),
+      writes.resident(sender("gc-d-2", "李叔叔"), at),
+      writes.resident(sender("gc-d-3", null), at),
+    ]);
+    // One upsert where alone they would be four (and at most one of the reference data's periodic version checks).
+    expect(statementsSent.count - before).toBeGreaterThanOrEqual(1);
+    expect(statementsSent.count - before).toBeLessThanOrEqual(2);
+    expect(ids[0]).toBe(known);
+    expect(ids[1]).toBe(ids[2]);
+    expect(new Set(ids).size).toBe(3);
+    const residents = await db.resident.findMany({ where: { externalId: { startsWith: "gc-d-" } }, orderBy: { externalId: "asc" } });
+    expect(residents.map((r) => [r.id, r.externalId, r.displayName])).toEqual([
+      [ids[0], "gc-d-1", "王阿姨"],
+      [ids[1], "gc-d-2", "李叔叔"],
+      [ids[3], "gc-d-3", null],
+    ]);
+  });
+
+  it("sees in one look each sender's open question and the photos or pins of theirs that wait for words in that chat, within the window", async () => {
+    svc = await startService();
+    const { db, intake } = svc.services;
+    const writes = new InboundWrites(db);
+    const asked = await intake.receive({ ...chatter(1, "e"), senderId: "gc-e-li", text: "@小民 电梯又坏了，困难得很", mentionsBot: true }, at);
+    const kase = await db.case.findFirstOrThrow({ where: { number: asked.case!.number } });
+    const photo = (senderId: string, minutesAgo: number, extra: object = {}) => ({ kind: "image", channel: "http", chatId: "yangguang-owners", senderId, status: "stored", createdAt: new Date(at.getTime() - minutesAgo * 60_000), ...extra });
+    await db.attachment.createMany({
+      data: [
+        photo("gc-e-wang", 3),
+        photo("gc-e-zhao", 30), // before the window
+        photo("gc-e-sun", 3, { caseId: kase.id }), // on a case already
+        photo("gc-e-qian", 3, { chatId: "another-chat" }), // sent in another chat
+        photo("gc-e-zhou", 3, { kind: "voice" }), // a voice message waits for nobody's words
+      ],
+    });
+    const since = new Date(at.getTime() - 10 * 60_000);
+    const before = statementsSent.count;
+    const seen = await Promise.all(["gc-e-li", "gc-e-wang", "gc-e-zhao", "gc-e-sun", "gc-e-qian", "gc-e-zhou"].map((id) => writes.waiting(sender(id, null), at, since)));
+    expect(statementsSent.count - before).toBeGreaterThanOrEqual(1);
+    expect(statementsSent.count - before).toBeLessThanOrEqual(2);
+    expect(seen[0]).toEqual({ question: { id: expect.any(Number), caseId: kase.id, kind: "missing_info" }, media: false });
+    expect(seen.slice(1).map((w) => [w.question, w.media])).toEqual([
+      [null, true],
+      [null, false],
+      [null, false],
+      [null, false],
+      [null, false],
+    ]);
+  });
+
+  it("puts a photo sent before the words on the appeal's case, and nothing on the case of a neighbour who sent none", async () => {
+    svc = await startService();
+    const { db, intake } = svc.services;
+    await db.attachment.create({ data: { kind: "image", channel: "http", chatId: "yangguang-owners", senderId: "gc-f-wang", status: "stored", createdAt: new Date(at.getTime() - 60_000) } });
+    const withPhoto = await intake.receive({ ...chatter(1, "f"), senderId: "gc-f-wang", text: "@小民 3号楼电梯坏了两天了，按钮没反应", mentionsBot: true }, at);
+    const alone = await intake.receive({ ...chatter(2, "f"), senderId: "gc-f-li", text: "@小民 5号楼门口的路灯坏了，晚上很黑", mentionsBot: true }, at);
+    const attached = await db.attachment.findMany({ where: { senderId: { startsWith: "gc-f-" } }, include: { case: true } });
+    expect(attached.map((a) => a.case?.number)).toEqual([withPhoto.case!.number]);
+    expect(alone.case?.number).toBeTruthy();
+    expect(await db.attachment.count({ where: { case: { number: alone.case!.number } } })).toBe(0);
   });
 });
 

@@ -1,9 +1,10 @@
 // rawRows.ts writes a row as Prisma's create and update would — the same columns read back the same, on either
 // engine — and hands Prisma what it cannot write itself (atomic operations, relations).
 import { afterEach, describe, expect, it } from "vitest";
-import { openDb, type Db } from "../src/db.ts";
+import { isUniqueViolation, openDb, rawSql, sqlRows, sqlRun, sqlTime, statementsSent, type Db } from "../src/db.ts";
 import { insertRow, insertRowIfAbsent, updateRow } from "../src/rawRows.ts";
 import { queueMessage } from "../src/outbox.ts";
+import { recordEvents } from "../src/cases/records.ts";
 import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
 
 let db: Db | null = null;
@@ -82,5 +83,48 @@ describe("raw rows", () => {
     const again = await queueMessage(db, { channel: "http", chatId: "c1", isGroup: false, text: "第三次", dedupeKey: "case:1:chase:1", now: at });
     expect(again).toMatchObject({ id: first!.id, text: "第一次" });
     expect(await db.outbox.count()).toBe(2);
+  });
+
+  it("writes events that happen together in one statement, in their order, and one by one where their columns differ", async () => {
+    const db = await open();
+    const kase = await db.case.create({ data: caseData("2026-000004") });
+    const before = statementsSent.count;
+    await recordEvents(db, kase.id, [
+      { type: "opened", actor: "bot", toStatus: "accepted", data: { matterCode: "DT01" }, now: at },
+      { type: "units_resolved", actor: "bot", note: "属地：阳光花园物业", data: { unresolved: 0 }, now: at },
+    ]);
+    expect(statementsSent.count - before).toBe(1);
+    // One without data (a column left out) cannot share the statement: each is written on its own.
+    await recordEvents(db, kase.id, [
+      { type: "internal_note", actor: "worker", note: "已电话联系", now: at },
+      { type: "public_note", actor: "worker", note: "维修人员下午到", data: { by: "网格员" }, now: at },
+    ]);
+    const events = await db.caseEvent.findMany({ where: { caseId: kase.id }, orderBy: { id: "asc" } });
+    expect(events.map((e) => [e.type, e.toStatus, e.note, e.data])).toEqual([
+      ["opened", "accepted", null, { matterCode: "DT01" }],
+      ["units_resolved", null, "属地：阳光花园物业", { unresolved: 0 }],
+      ["internal_note", null, "已电话联系", null],
+      ["public_note", null, "维修人员下午到", { by: "网格员" }],
+    ]);
+    expect(events.every((e) => e.createdAt.getTime() === at.getTime())).toBe(true);
+  });
+
+  it("reads rows straight from the connection typed as Prisma's raw queries type them, in and out of a transaction", async () => {
+    const db = await open();
+    const kase = await db.case.create({ data: { ...caseData("2026-000005"), dispatchedAt: at, isGroup: false } });
+    // A time written without a zone (SQLite's CURRENT_TIMESTAMP) is read as UTC.
+    await db.$executeRawUnsafe(`UPDATE "Case" SET "updatedAt" = '2026-12-01 08:30:00' WHERE "id" = ${kase.id}`);
+    const sql = `SELECT *, COUNT(*) OVER () AS "all", 'x' AS "word", NULL AS "nothing" FROM "Case" WHERE "id" = ? AND "createdAt" <= ?t`;
+    const prismas = await db.$queryRawUnsafe<Record<string, unknown>[]>(rawSql(db, sql), kase.id, sqlTime(at));
+    const ours = await sqlRows<Record<string, unknown>>(db, sql, kase.id, sqlTime(at));
+    expect(ours).toEqual(prismas);
+    expect(ours[0]).toMatchObject({ id: kase.id, isGroup: false, dispatchedAt: at, missingInfo: ["time"], classConfidence: 0.93, word: "x", nothing: null });
+    expect((ours[0].updatedAt as Date).toISOString()).toBe("2026-12-01T08:30:00.000Z");
+    await db.$transaction(async (tx) => {
+      expect(await sqlRun(tx, `UPDATE "Case" SET "status" = ? WHERE "id" = ?`, "dispatched", kase.id)).toBe(1);
+      expect((await sqlRows<{ status: string }>(tx, `SELECT "status" FROM "Case" WHERE "id" = ?`, kase.id))[0].status).toBe("dispatched");
+    });
+    // A unique key taken is reported as Prisma reports it.
+    await expect(sqlRun(db, `INSERT INTO "Case" ("number", "text", "channel", "chatId", "isGroup", "urgency", "status", "classSource", "classConfidence", "classRationale", "missingInfo", "responseDueAt", "resolveDueAt", "createdAt", "updatedAt") SELECT "number", "text", "channel", "chatId", "isGroup", "urgency", "status", "classSource", "classConfidence", "classRationale", "missingInfo", "responseDueAt", "resolveDueAt", "createdAt", "updatedAt" FROM "Case" WHERE "id" = ?`, kase.id)).rejects.toSatisfy(isUniqueViolation);
   });
 });

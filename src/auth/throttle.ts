@@ -11,7 +11,7 @@
 // shares one address), and a name from an address that name has signed in from before (5 free) — tried from
 // there, the name's own key is left out, so a stranger guessing elsewhere does not keep the person out.
 import { createHash } from "node:crypto";
-import { rawSql, sqlTime, type Db } from "../db.ts";
+import { sqlRows, sqlRun, sqlTime, type Db } from "../db.ts";
 
 export interface ThrottleKey {
   key: string;
@@ -42,8 +42,7 @@ export type Reservation = { ok: true; keys: ThrottleKey[] } | { ok: false; retry
 /** When the first of `keys` opens again, or null when none is closed. */
 export async function closedUntil(db: Db, keys: ThrottleKey[], now: Date): Promise<Date | null> {
   if (!keys.length) return null;
-  const rows = await db.$queryRawUnsafe<{ until: string | Date | null }[]>(
-    rawSql(db, `SELECT MAX("blockedUntil") AS "until" FROM "SignInThrottle" WHERE "key" IN (${keys.map(() => "?").join(", ")}) AND "blockedUntil" > ?t AND "expiresAt" > ?t`),
+  const rows = await sqlRows<{ until: string | Date | null }>(db, `SELECT MAX("blockedUntil") AS "until" FROM "SignInThrottle" WHERE "key" IN (${keys.map(() => "?").join(", ")}) AND "blockedUntil" > ?t AND "expiresAt" > ?t`,
     ...keys.map((k) => k.key),
     iso(now),
     iso(now),
@@ -87,8 +86,7 @@ export async function forgetName(db: Db, name: string): Promise<void> {
 /** One attempt on one key, in one statement: false when the key is closed. */
 async function takeOne(db: Db, k: ThrottleKey, now: Date): Promise<boolean> {
   const at = iso(now);
-  const created = await db.$executeRawUnsafe(
-    rawSql(db, `INSERT INTO "SignInThrottle" ("key", "failures", "updatedAt", "expiresAt") VALUES (?, 0, ?t, ?t) ON CONFLICT ("key") DO NOTHING`),
+  const created = await sqlRun(db, `INSERT INTO "SignInThrottle" ("key", "failures", "updatedAt", "expiresAt") VALUES (?, 0, ?t, ?t) ON CONFLICT ("key") DO NOTHING`,
     k.key,
     at,
     later(now, KEEP_MS),
@@ -96,14 +94,13 @@ async function takeOne(db: Db, k: ThrottleKey, now: Date): Promise<boolean> {
   // Every SET expression reads the row as it was: `count` is the failures this attempt makes.
   const count = `(CASE WHEN "expiresAt" <= ?t THEN 1 ELSE "failures" + 1 END)`;
   const waits = WAITS_MIN.map((_, i) => `WHEN ${i} THEN ?t`).join(" ");
-  const rows = await db.$queryRawUnsafe<{ failures: number }[]>(
-    rawSql(db, `UPDATE "SignInThrottle" SET
+  const rows = await sqlRows<{ failures: number }>(db, `UPDATE "SignInThrottle" SET
        "blockedUntil" = CASE WHEN ${count} < ? THEN NULL ELSE CASE LEAST(${count} - ?, ${WAITS_MIN.length - 1}) ${waits} END END,
        "failures" = ${count},
        "updatedAt" = ?t,
        "expiresAt" = ?t
      WHERE "key" = ? AND ("blockedUntil" IS NULL OR "blockedUntil" <= ?t OR "expiresAt" <= ?t)
-     RETURNING "failures"`),
+     RETURNING "failures"`,
     at, k.free, at, k.free, ...WAITS_MIN.map((m) => later(now, m * 60_000)),
     at,
     at,
@@ -118,8 +115,7 @@ async function takeOne(db: Db, k: ThrottleKey, now: Date): Promise<boolean> {
 
 /** Undoes one attempt taken on a key (it was not a failure after all). */
 async function giveBack(db: Db, k: ThrottleKey): Promise<void> {
-  await db.$executeRawUnsafe(
-    rawSql(db, `UPDATE "SignInThrottle" SET "blockedUntil" = CASE WHEN "failures" - 1 < ? THEN NULL ELSE "blockedUntil" END, "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ?`),
+  await sqlRun(db, `UPDATE "SignInThrottle" SET "blockedUntil" = CASE WHEN "failures" - 1 < ? THEN NULL ELSE "blockedUntil" END, "failures" = GREATEST("failures" - 1, 0) WHERE "key" = ?`,
     k.free,
     k.key,
   );
@@ -127,8 +123,7 @@ async function giveBack(db: Db, k: ThrottleKey): Promise<void> {
 
 /** Keeps the table small: expired rows go, and past the cap the least-guessed, oldest rows. */
 export async function prune(db: Db, now: Date): Promise<void> {
-  await db.$executeRawUnsafe(
-    rawSql(db, `DELETE FROM "SignInThrottle" WHERE "expiresAt" <= ?t OR "key" IN (SELECT "key" FROM "SignInThrottle" ORDER BY "failures", "updatedAt" LIMIT GREATEST((SELECT COUNT(*) FROM "SignInThrottle") - ?, 0))`),
+  await sqlRun(db, `DELETE FROM "SignInThrottle" WHERE "expiresAt" <= ?t OR "key" IN (SELECT "key" FROM "SignInThrottle" ORDER BY "failures", "updatedAt" LIMIT GREATEST((SELECT COUNT(*) FROM "SignInThrottle") - ?, 0))`,
     iso(now),
     MAX_ROWS,
   );

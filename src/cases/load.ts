@@ -1,7 +1,7 @@
 // A case with its matter and lead unit, as the case actions and the presenters take it: the case from the database,
 // its matter and unit from the read cache (readCache.ts). Prisma's include would send three statements for it,
 // none of them cached, since the case is not reference data.
-import { rawSql, type Db, type Prisma } from "../db.ts";
+import { sqlRows, type Db, type Prisma } from "../db.ts";
 import { updateRow } from "../rawRows.ts";
 
 type Tx = Prisma.TransactionClient | Db;
@@ -19,8 +19,8 @@ export async function withMatter(tx: Tx, kase: CaseRow): Promise<CaseWithMatter>
 
 /** The case by id, with its matter and lead unit; throws as findUniqueOrThrow does when there is none. */
 export async function loadCase(tx: Tx, id: number): Promise<CaseWithMatter> {
-  // Raw SQL (db.ts rawSql): every case action reads its case.
-  const [kase] = await tx.$queryRawUnsafe<CaseRow[]>(rawSql(tx, CASE_BY_ID), id);
+  // Raw SQL (db.ts sqlRows): every case action reads its case.
+  const [kase] = await sqlRows<CaseRow>(tx, CASE_BY_ID, id);
   if (!kase) throw Object.assign(new Error(`No Case found with id ${id}`), { code: "P2025" });
   return withMatter(tx, kase);
 }

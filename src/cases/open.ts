@@ -1,6 +1,6 @@
 // Opens a case (工单) inside the caller's transaction: readable number, due times, units, and its first event
 // ("opened"); the one place a case is created.
-import { NEXT_IN_YEAR, nextInSequence, rawSql, type Db, type Prisma } from "../db.ts";
+import { NEXT_IN_YEAR, nextInSequence, sqlRows, sqlRun, type Db, type Prisma } from "../db.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import type { Classification } from "../classify/types.ts";
 import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
@@ -10,7 +10,7 @@ import { redactPersonalData } from "../domain/redact.ts";
 import type { QuestionCode } from "../classify/questions.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
-import { recordEvent } from "./records.ts";
+import { recordEvents } from "./records.ts";
 import { withMatter } from "./load.ts";
 import { insertRow } from "../rawRows.ts";
 
@@ -58,7 +58,7 @@ export async function reserveCaseNumber(db: Db, now: Date): Promise<string | nul
 
 export async function nextCaseNumber(tx: Tx, now: Date): Promise<string> {
   const year = chinaYear(now);
-  const [seq] = await tx.$queryRawUnsafe<{ last: number | bigint }[]>(rawSql(tx, NEXT_IN_YEAR), year);
+  const [seq] = await sqlRows<{ last: number | bigint }>(tx, NEXT_IN_YEAR, year);
   return formatCaseNumber(year, Number(seq.last));
 }
 
@@ -103,17 +103,18 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       resolveDueAt: due.resolveDueAt,
       createdAt: p.now,
   };
-  // One raw statement each for the case, its cooperating units and its first event (rawRows.ts).
+  // One raw statement each for the case, its cooperating units and its first events (rawRows.ts).
   const row = await insertRow<Prisma.CaseGetPayload<object>>(tx, "Case", data, () => tx.case.create({ data }));
   const cooperating = units?.cooperating ?? [];
   if (cooperating.length) {
-    await tx.$executeRawUnsafe(rawSql(tx, `INSERT INTO "CaseCooperatingUnit" ("caseId", "unitId") VALUES ${cooperating.map(() => "(?, ?)").join(", ")}`), ...cooperating.flatMap((c) => [row.id, c.unit.id]));
+    await sqlRun(tx, `INSERT INTO "CaseCooperatingUnit" ("caseId", "unitId") VALUES ${cooperating.map(() => "(?, ?)").join(", ")}`, ...cooperating.flatMap((c) => [row.id, c.unit.id]));
   }
-  await recordEvent(tx, row.id, { type: "opened", actor: "bot", toStatus: status, now: p.now, data: { inboundId: p.inboundId, matterCode: p.matter?.code ?? null, classification: cls } });
+  // Its first events in one statement: opened, and how its units were found where roles were involved.
+  await recordEvents(tx, row.id, [
+    { type: "opened", actor: "bot", toStatus: status, now: p.now, data: { inboundId: p.inboundId, matterCode: p.matter?.code ?? null, classification: cls } },
+    ...(units && involvesRoles(units) ? [{ type: "units_resolved", actor: "bot" as const, note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now }] : []),
+  ]);
   const created = await withMatter(tx, row);
-  if (units && involvesRoles(units)) {
-    await recordEvent(tx, created.id, { type: "units_resolved", actor: "bot", note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now });
-  }
   if (p.inboundId && p.linkInbound !== false) await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
   return created;
 }

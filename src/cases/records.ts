@@ -2,7 +2,7 @@
 // so that with openCase (open.ts) these are the only writes to a case or its events outside the action table.
 // None changes a case's status; each records an event saying what happened.
 import type { Prisma } from "../db.ts";
-import { insertRow } from "../rawRows.ts";
+import { insertRow, insertRows } from "../rawRows.ts";
 import type { Actor } from "../domain/caseMachine.ts";
 import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
@@ -35,8 +35,18 @@ export function householdVisited(tx: Tx, caseId: number, v: { householdId: numbe
 
 /** The one way an event joins a case's log (one raw statement: several run for every case, see rawRows.ts). */
 export function recordEvent(tx: Tx, caseId: number, e: EventInput): Promise<Prisma.CaseEventGetPayload<object>> {
-  const data = { caseId, type: e.type, actor: e.actor, actorId: e.actorId ?? null, fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data as Prisma.InputJsonObject | undefined, createdAt: e.now };
+  const data = eventRow(caseId, e);
   return insertRow(tx, "CaseEvent", data, () => tx.caseEvent.create({ data }));
+}
+
+/** Events that happen together, in one statement (in this order: their ids rise with it). */
+export async function recordEvents(tx: Tx, caseId: number, events: EventInput[]): Promise<void> {
+  if (events.length > 1 && (await insertRows(tx, "CaseEvent", events.map((e) => eventRow(caseId, e))))) return;
+  for (const e of events) await recordEvent(tx, caseId, e);
+}
+
+function eventRow(caseId: number, e: EventInput) {
+  return { caseId, type: e.type, actor: e.actor, actorId: e.actorId ?? null, fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data as Prisma.InputJsonObject | undefined, createdAt: e.now };
 }
 
 /** The resident wrote about their case (quoting its number). */

@@ -1,7 +1,7 @@
 // 同诉: is a new appeal the same open problem as a case already being handled? Same matter, same building (or,
 // when no building is known, the same grid and the same place words), still open, opened within the window, and
 // words alike at least as much as the setting asks (the duplicates' measure, queries.ts similarities).
-import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
+import { sqlRows, sqlTime, type Db, type Prisma } from "../db.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { similarities } from "./queries.ts";
 
@@ -30,9 +30,9 @@ const CANDIDATES = (place: string) =>
 export async function sameOpenProblem(db: Db | Prisma.TransactionClient, a: AppealFacts, s: { similarity: number; days: number }) {
   const place = samePlace(a);
   if (!place || s.similarity >= 1) return null;
-  // Raw SQL (db.ts rawSql): every appeal with a place asks it.
+  // Raw SQL (db.ts sqlRows): every appeal with a place asks it.
   const since = sqlTime(new Date(a.now.getTime() - s.days * 86400_000));
-  const candidates = await db.$queryRawUnsafe<Prisma.CaseGetPayload<object>[]>(rawSql(db, CANDIDATES(place.sql)), ...place.values, a.matterId, since);
+  const candidates = await sqlRows<Prisma.CaseGetPayload<object>>(db, CANDIDATES(place.sql), ...place.values, a.matterId, since);
   if (!candidates.length) return null;
   const alike = similarities(a.text, candidates);
   const best = candidates

@@ -32,6 +32,15 @@ export interface CaseServiceDeps {
   forwardPhotos?: (tx: Tx, caseId: number, now: Date) => Promise<void>;
 }
 
+/**
+ * The case as the caller holds it inside its transaction (opened there, not written since), so the action need not
+ * read it again; `photos` false when the caller knows none is on it (so none is looked for to forward).
+ */
+export interface HeldCase {
+  kase: CaseWithMatter;
+  photos: boolean;
+}
+
 type Example = { text: string; matterCode: string; source: "confirmed" | "corrected"; caseId: number };
 
 export class CaseService {
@@ -46,9 +55,9 @@ export class CaseService {
    * Applies one action in its own transaction (or the caller's). Throws TransitionError when it may not happen.
    * A confirmation in its own transaction is learned from once committed, so a refused step teaches nothing.
    */
-  async act(caseId: number, input: ActionInput, outer?: Tx): Promise<CaseWithMatter> {
+  async act(caseId: number, input: ActionInput, outer?: Tx, held?: HeldCase): Promise<CaseWithMatter> {
     const settings = await this.deps.settings.current();
-    if (outer) return (await this.apply(outer, caseId, input, settings)).updated;
+    if (outer) return (await this.apply(outer, caseId, input, settings, held)).updated;
     const { updated, example } = await this.deps.db.$transaction((tx) => this.apply(tx, caseId, input, settings));
     if (example) await this.deps.learn?.(example);
     return updated;
@@ -76,9 +85,9 @@ export class CaseService {
   }
 
   /** Checks the step against the lifecycle, runs the action's write, records the event, then what follows (STEPS). */
-  private async apply(tx: Tx, caseId: number, input: ActionInput, settings: Settings): Promise<{ updated: CaseWithMatter; example: Example | null }> {
+  private async apply(tx: Tx, caseId: number, input: ActionInput, settings: Settings, held?: HeldCase): Promise<{ updated: CaseWithMatter; example: Example | null }> {
     const { now, action, actor } = input;
-    const kase = await loadCase(tx, caseId);
+    const kase = held?.kase.id === caseId ? held.kase : await loadCase(tx, caseId);
     const from = kase.status as CaseStatus;
     const to = nextStatus(from, action, actor, input.reason);
     const step = STEPS[action];
@@ -98,7 +107,7 @@ export class CaseService {
       data: { ...(input.satisfaction ? { satisfaction: input.satisfaction } : {}), ...record },
       now,
     });
-    await step.then?.(this.followContext(tx, updated, kase, input, from, settings, record));
+    await step.then?.(this.followContext(tx, updated, kase, input, from, settings, record, held?.photos ?? true));
     const example =
       action === "confirm" && updated.matter
         ? { text: updated.text, matterCode: updated.matter.code, source: record.corrected ? ("corrected" as const) : ("confirmed" as const), caseId }
@@ -107,7 +116,7 @@ export class CaseService {
   }
 
   /** The tools an action's follow-up uses, bound to this case and transaction. */
-  private followContext(tx: Tx, kase: CaseWithMatter, before: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, record: Record<string, unknown>): FollowContext {
+  private followContext(tx: Tx, kase: CaseWithMatter, before: CaseWithMatter, input: ActionInput, from: CaseStatus, settings: Settings, record: Record<string, unknown>, photos: boolean): FollowContext {
     const { now, action } = input;
     const r = this.deps.replies;
     const vars = caseVars(kase);
@@ -141,7 +150,7 @@ export class CaseService {
       },
       scheduleDeadlines: () => this.scheduleDeadlines(tx, kase, settings, now),
       forwardPhotos: async () => {
-        await this.deps.forwardPhotos?.(tx, kase.id, now);
+        if (photos) await this.deps.forwardPhotos?.(tx, kase.id, now);
       },
       cancel: async (kinds, why) => {
         await cancelJobs(tx, kase.id, kinds, why, now);

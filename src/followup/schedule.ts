@@ -1,5 +1,5 @@
 // Scheduling durable jobs. A job's key says what it is for; scheduling the same purpose twice is harmless.
-import { isUniqueViolation, rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
+import { isUniqueViolation, sqlRun, sqlTime, type Db, type Prisma } from "../db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -37,7 +37,7 @@ export async function scheduleJobs(tx: Tx, jobs: JobInput[]): Promise<void> {
   const row = `(?, ?, ?t, ?j, ?, 'pending', 0, ?t)`;
   const sql = `INSERT INTO "Job" ("kind", "caseId", "dueAt", "payload", "dedupeKey", "status", "attempts", "createdAt") VALUES ${jobs.map(() => row).join(", ")} ON CONFLICT ("dedupeKey") DO NOTHING`;
   const values = jobs.flatMap((j) => [j.kind, j.caseId ?? null, sqlTime(j.dueAt), JSON.stringify(j.payload ?? {}), `${j.kind}:${j.key}`, sqlTime(j.now)]);
-  await tx.$executeRawUnsafe(rawSql(tx, sql), ...values);
+  await sqlRun(tx, sql, ...values);
 }
 
 /**

@@ -92,7 +92,7 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
     const offered = await communityOnOpen(h, tx, created, now);
     const dispatched =
       !offered && accepted && runtime.autoDispatch && created.leadUnitId
-        ? await h.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx)
+        ? await h.cases.act(created.id, { action: "dispatch", actor: "bot", now }, tx, { kase: created, photos: attachmentIds.length > 0 })
         : created;
     return h.out.finish(tx, row, now, { outcome: "appeal", replies: [reply], case: caseSummary(dispatched) }, created.id);
   });

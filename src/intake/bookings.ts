@@ -3,7 +3,7 @@
 // place's staff, in a chat registered as the place's contact, confirm, move, decline and finish them
 // ("YY2026-000001 确认", "… 改约 12月6日14:00", "… 拒绝 当天人手不足", "… 完成"). The steps are places/bookings.ts's.
 import { z } from "zod";
-import { rawSql } from "../db.ts";
+import { sqlRows } from "../db.ts";
 import { recogniseBookingRequest } from "../places/bookingWords.ts";
 import { requestBooking, stepBooking, type BookingDeps } from "../places/bookings.ts";
 import { OPEN_REQUEST_STATUSES, parseStaffCommand, quotedRequestNumber, REQUEST_NUMBER_PATTERN, saysAgree, saysCancel } from "../places/requests.ts";
@@ -37,9 +37,9 @@ export async function bookingTurn(h: BookingTurnDeps, turn: Turn): Promise<Intak
     const stepped = await stepBooking(h, number, { action: "cancel", by: "resident", now }, mine);
     return answer(stepped.ok ? stepped.text : h.replies.render("booking_resident_error", { error: stepped.message }));
   }
-  // Raw SQL (db.ts rawSql): every message for the bot asks.
-  const [proposed] = await db.$queryRawUnsafe<{ number: string }[]>(rawSql(db, PROPOSED), residentId);
-  if (proposed && saysAgree(text)) {
+  // Looked up only for a yes ("确认", "好的"): an appeal never waits on it.
+  const [proposed] = saysAgree(text) ? await sqlRows<{ number: string }>(db, PROPOSED, residentId) : [];
+  if (proposed) {
     const stepped = await stepBooking(h, proposed.number, { action: "accept_proposal", by: "resident", now }, mine);
     return answer(stepped.ok ? stepped.text : h.replies.render("booking_resident_error", { error: stepped.message }));
   }

@@ -1,11 +1,12 @@
 // Group commit for the messages every group sends: the messages that arrive in the same turn of the event loop are
-// stored in one INSERT, their senders' open questions looked up in one SELECT, and the chatter among them (kept,
-// not answered) finished in one UPDATE. Each message is still stored before anything is done with it, and each
+// stored in one INSERT, what their senders left open looked up in one SELECT (a question we asked, photos or pins
+// waiting for words), their senders written as residents in one upsert, and the chatter among them (kept, not
+// answered) finished in one UPDATE. Each message is still stored before anything is done with it, and each
 // HTTP answer waits for its own statement; a batch that fails is written again message by message, so one bad
 // message cannot fail the others.
-import { isUniqueViolation, rawSql, sqlTime, type Db } from "../db.ts";
-import { insertRowsIfAbsent } from "../rawRows.ts";
-import { insertInbound, statusOf, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
+import { isUniqueViolation, sqlRows, sqlRun, sqlTime, type Db } from "../db.ts";
+import { insertRows } from "../rawRows.ts";
+import { insertInbound, RESIDENT_UPSERT, statusOf, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
 import type { IntakeResult, Row } from "./types.ts";
 
 /** At most this many messages in one statement (14 values each: far below either engine's limit). */
@@ -38,17 +39,27 @@ export class Batch<In, Out> {
 export class InboundWrites {
   private readonly inserts: Batch<InboundInsert, Row | null>;
   private readonly unanswered: Batch<{ id: number; now: Date }, void>;
-  private readonly questions: Batch<{ row: Row; now: Date }, OpenQuestion | null>;
+  private readonly looks: Batch<WaitingAsk, Waiting>;
+  private readonly residents: Batch<{ row: Row; now: Date }, number>;
 
   constructor(private readonly db: Db) {
     this.inserts = new Batch((messages) => this.insertAll(messages));
     this.unanswered = new Batch((rows) => this.finishAll(rows));
-    this.questions = new Batch((asks) => this.questionsOf(asks));
+    this.looks = new Batch((asks) => this.waitingOf(asks));
+    this.residents = new Batch((rows) => this.residentsOf(rows));
   }
 
-  /** The question we asked this sender in this chat that is still open, if any (the latest). */
-  openQuestion(row: Row, now: Date): Promise<OpenQuestion | null> {
-    return this.questions.add({ row, now });
+  /**
+   * What this sender left open in this chat: the question we asked that is still open (the latest), and whether
+   * photos or pins they sent since `mediaSince` wait for a case (perhaps this message's own).
+   */
+  waiting(row: Row, now: Date, mediaSince: Date): Promise<Waiting> {
+    return this.looks.add({ row, now, mediaSince });
+  }
+
+  /** The sender as a resident (their name as the chat gives it now): their id. */
+  resident(row: Row, now: Date): Promise<number> {
+    return this.residents.add({ row, now });
   }
 
   /** Stores a message (with the others of this turn); null when it was stored before (the same channel and id). */
@@ -65,7 +76,7 @@ export class InboundWrites {
   private async insertAll(messages: InboundInsert[]): Promise<(Row | null)[]> {
     const key = (m: { channel: string; messageId: string }) => `${m.channel}\u0000${m.messageId}`;
     try {
-      const rows = await insertRowsIfAbsent<Row>(this.db, "InboundMessage", ["channel", "messageId"], messages as unknown as Record<string, unknown>[]);
+      const rows = await insertRows<Row>(this.db, "InboundMessage", messages as unknown as Record<string, unknown>[], ["channel", "messageId"]);
       if (rows) {
         const stored = new Map(rows.map((r) => [key(r), r]));
         return messages.map((m) => stored.get(key(m)) ?? null);
@@ -76,26 +87,54 @@ export class InboundWrites {
     return Promise.all(messages.map((m) => insertInbound(this.db, m).catch((err) => (isUniqueViolation(err) ? null : Promise.reject(err)))));
   }
 
-  private async questionsOf(asks: { row: Row; now: Date }[]): Promise<(OpenQuestion | null)[]> {
-    const who = (r: Pick<Row, "channel" | "chatId" | "senderId">) => `${r.channel}\u0000${r.chatId}\u0000${r.senderId}`;
-    const found = new Map<string, OpenQuestion>();
-    for (const [at, group] of byTime(asks)) {
-      const senders = [...new Map(group.map((a) => [who(a.row), a.row])).values()];
-      const rows = await this.db.$queryRawUnsafe<(OpenQuestion & { channel: string; chatId: string; senderId: string; at: string })[]>(
-        rawSql(this.db, `${QUESTIONS} (${senders.map(() => "(?, ?, ?)").join(", ")}) ORDER BY "id" DESC`),
-        at,
-        ...senders.flatMap((r) => [r.channel, r.chatId, r.senderId]),
-      );
-      // The latest for each sender (rows come newest first).
-      for (const q of rows) if (!found.has(`${at}\u0000${who(q)}`)) found.set(`${at}\u0000${who(q)}`, { id: q.id, caseId: q.caseId, kind: q.kind });
+  private async waitingOf(asks: WaitingAsk[]): Promise<Waiting[]> {
+    const found = new Map<string, Waiting>();
+    const groups = new Map<string, WaitingAsk[]>();
+    for (const a of asks) {
+      const times = `${sqlTime(a.now)}\u0000${sqlTime(a.mediaSince)}`;
+      groups.set(times, [...(groups.get(times) ?? []), a]);
     }
-    return asks.map((a) => found.get(`${sqlTime(a.now)}\u0000${who(a.row)}`) ?? null);
+    for (const [times, group] of groups) {
+      const senders = [...new Map(group.map((a) => [who(a.row), a.row])).values()];
+      const keys = senders.map(() => "(?, ?, ?)").join(", ");
+      const values = senders.flatMap((r) => [r.channel, r.chatId, r.senderId]);
+      const rows = await sqlRows<{ what: "question" | "media"; channel: string; chatId: string; senderId: string } & OpenQuestion>(
+        this.db,
+        `${QUESTIONS} (${keys}) UNION ALL ${MEDIA} (${keys}) ORDER BY "id" DESC`,
+        sqlTime(group[0].now),
+        ...values,
+        sqlTime(group[0].mediaSince),
+        ...values,
+      );
+      for (const r of rows) {
+        const key = `${times}\u0000${who(r)}`;
+        const w = found.get(key) ?? { question: null, media: false };
+        // The latest question for each sender (rows come newest first).
+        if (r.what === "question" && !w.question) w.question = { id: Number(r.id), caseId: Number(r.caseId), kind: r.kind };
+        if (r.what === "media") w.media = true;
+        found.set(key, w);
+      }
+    }
+    return asks.map((a) => found.get(`${sqlTime(a.now)}\u0000${sqlTime(a.mediaSince)}\u0000${who(a.row)}`) ?? { question: null, media: false });
+  }
+
+  private async residentsOf(calls: { row: Row; now: Date }[]): Promise<number[]> {
+    const ids = new Map<string, number>();
+    for (const [at, group] of byTime(calls)) {
+      // One row per sender (an upsert may not touch a row twice): the name last given.
+      const senders = [...new Map(group.map((c) => [resident(c.row), c.row])).values()];
+      const rows = await sqlRows<{ id: number; channel: string; externalId: string }>(this.db, RESIDENT_UPSERT(senders.length),
+        ...senders.flatMap((r) => [r.channel, r.senderId, r.senderName ?? null, at, at]),
+      );
+      for (const r of rows) ids.set(`${at}\u0000${r.channel}\u0000${r.externalId}`, Number(r.id));
+    }
+    return calls.map((c) => ids.get(`${sqlTime(c.now)}\u0000${resident(c.row)}`)!);
   }
 
   private async finishAll(rows: { id: number; now: Date }[]): Promise<void[]> {
     for (const [at, group] of byTime(rows)) {
       const ids = group.map((r) => r.id);
-      await this.db.$executeRawUnsafe(rawSql(this.db, `${FINISH} (${ids.map(() => "?").join(", ")})`), statusOf("not_addressed"), JSON.stringify(unanswered()), at, ...ids);
+      await sqlRun(this.db, `${FINISH} (${ids.map(() => "?").join(", ")})`, statusOf("not_addressed"), JSON.stringify(unanswered()), at, ...ids);
     }
     return rows.map(() => undefined);
   }
@@ -111,7 +150,16 @@ function byTime<T extends { now: Date }>(calls: T[]): Map<string, T[]> {
   return groups;
 }
 
-const QUESTIONS = `SELECT "id", "caseId", "kind", "channel", "chatId", "senderId" FROM "PendingQuestion" WHERE "answeredAt" IS NULL AND "expiresAt" > ?t AND ("channel", "chatId", "senderId") IN`;
+type WaitingAsk = { row: Row; now: Date; mediaSince: Date };
+/** What a sender left open in a chat (InboundWrites.waiting). */
+export type Waiting = { question: OpenQuestion | null; media: boolean };
+
+const who = (r: Pick<Row, "channel" | "chatId" | "senderId">) => `${r.channel}\u0000${r.chatId}\u0000${r.senderId}`;
+const resident = (r: Pick<Row, "channel" | "senderId">) => `${r.channel}\u0000${r.senderId}`;
+
+const QUESTIONS = `SELECT 'question' AS "what", "id", "caseId", "kind", "channel", "chatId", "senderId" FROM "PendingQuestion" WHERE "answeredAt" IS NULL AND "expiresAt" > ?t AND ("channel", "chatId", "senderId") IN`;
+/** Photos and pins on no case yet (as media/service.ts loose reads them), one row per sender. */
+const MEDIA = `SELECT DISTINCT 'media', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), NULL, "channel", "chatId", "senderId" FROM "Attachment" WHERE "caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t AND ("channel", "chatId", "senderId") IN`;
 /** Chatter's answer: none (a new object each time: callers may add to theirs). */
 const unanswered = (): IntakeResult => ({ outcome: "not_addressed", replies: [] });
 const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = 'not_addressed', "result" = ?j, "processedAt" = ?t WHERE "id" IN`;

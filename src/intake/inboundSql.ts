@@ -1,7 +1,7 @@
-// The statements every message runs, written as SQL for both engines (rawSql) rather than through Prisma's query
+// The statements every message runs, written as SQL for both engines (db.ts sqlRows) rather than through Prisma's query
 // API: Prisma plans each query it is given anew, about a millisecond of CPU each, and these run for every message
 // in every group. Raw rows come back typed by the columns (dates, booleans, JSON), as Prisma's own would.
-import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
+import { sqlRun, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { IntakeResult, Row } from "./types.ts";
 import { insertRow } from "../rawRows.ts";
 
@@ -37,20 +37,19 @@ const FINISH_CASE = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "r
 /** Records what became of a message: its status, outcome and answer (and its case). */
 export async function finishInbound(db: Tx, id: number, f: { status: string; outcome: string; result: unknown; now: Date; caseId?: number }): Promise<void> {
   const values = [f.status, f.outcome, JSON.stringify(f.result), sqlTime(f.now)];
-  if (f.caseId) await db.$executeRawUnsafe(rawSql(db, FINISH_CASE), ...values, f.caseId, id);
-  else await db.$executeRawUnsafe(rawSql(db, FINISH), ...values, id);
+  if (f.caseId) await sqlRun(db, FINISH_CASE, ...values, f.caseId, id);
+  else await sqlRun(db, FINISH, ...values, id);
 }
 
-const RESIDENT = `INSERT INTO "Resident" ("channel", "externalId", "displayName", "createdAt", "updatedAt") VALUES (?, ?, ?, ?t, ?t)
+/**
+ * Senders written as residents, `n` in one statement (their names as the chat gives them now, a name missing
+ * leaving the one known): each one's id, channel and externalId. The values: channel, externalId, displayName,
+ * createdAt, updatedAt for each; no sender twice (an upsert may not touch a row twice).
+ */
+export const RESIDENT_UPSERT = (n: number) => `INSERT INTO "Resident" ("channel", "externalId", "displayName", "createdAt", "updatedAt")
+  VALUES ${Array.from({ length: n }, () => "(?, ?, ?, ?t, ?t)").join(", ")}
   ON CONFLICT ("channel", "externalId") DO UPDATE SET "displayName" = COALESCE(excluded."displayName", "Resident"."displayName"),
-  "updatedAt" = CASE WHEN excluded."displayName" IS NULL THEN "Resident"."updatedAt" ELSE excluded."updatedAt" END RETURNING "id"`;
-
-/** The sender as a resident (their name as the chat gives it now); their id. */
-export async function residentOf(db: Tx, row: Pick<Row, "channel" | "senderId" | "senderName">, now: Date): Promise<number> {
-  const at = sqlTime(now);
-  const [r] = await db.$queryRawUnsafe<{ id: number }[]>(rawSql(db, RESIDENT), row.channel, row.senderId, row.senderName ?? null, at, at);
-  return r.id;
-}
+  "updatedAt" = CASE WHEN excluded."displayName" IS NULL THEN "Resident"."updatedAt" ELSE excluded."updatedAt" END RETURNING "id", "channel", "externalId"`;
 
 /** A question we asked a sender in a chat, still open (looked up by groupCommit.ts, with the others of its turn). */
 export type OpenQuestion = { id: number; caseId: number; kind: string };

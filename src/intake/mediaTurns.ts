@@ -6,7 +6,7 @@
 import type { Db } from "../db.ts";
 import type { MediaService } from "../media/service.ts";
 import type { Replies } from "../texts/replies.ts";
-import type { SettingsStore } from "../settings.ts";
+import type { Settings, SettingsStore } from "../settings.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { placeOf } from "../org/areas.ts";
 import { mediaAdded } from "../cases/records.ts";
@@ -27,11 +27,16 @@ export interface MediaTurnDeps {
   out: Responder;
 }
 
+/** Where the window for photos and pins that go with words opens, for words written at `now`. */
+export function photoWindowStart(settings: Pick<Settings, "photoWindowMinutes">, now: Date): Date {
+  return new Date(now.getTime() - settings.photoWindowMinutes * 60_000);
+}
+
 export class MediaTurns {
   constructor(private readonly deps: MediaTurnDeps) {}
 
   private async since(now: Date): Promise<Date> {
-    return new Date(now.getTime() - (await this.deps.settings.current()).photoWindowMinutes * 60_000);
+    return photoWindowStart(await this.deps.settings.current(), now);
   }
 
   /** A photo or a pin without words. */
@@ -87,7 +92,8 @@ export class MediaTurns {
     const { row, now } = turn;
     // A text brings nothing of its own; a voice message brings itself.
     const own = row.kind === "text" ? [] : await db.attachment.findMany({ where: { inboundId: row.id }, orderBy: { id: "asc" } });
-    const loose = (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since: await this.since(now) })).filter((a) => a.inboundId !== row.id);
+    // Looked up only when the intake's first look (groupCommit.ts) saw some waiting.
+    const loose = turn.mediaWaiting === false ? [] : (await media.loose(db, { channel: row.channel, chatId: row.chatId, senderId: row.senderId, since: await this.since(now) })).filter((a) => a.inboundId !== row.id);
     const all = [...loose, ...own];
     await media.fetchAll(all.map((a) => a.id), now, FETCH_WAIT_MS);
     const words = await placeOf(this.deps.db, turn.text, turn.group);

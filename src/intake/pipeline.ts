@@ -11,7 +11,7 @@ import { wellFormedStrings } from "../domain/text.ts";
 import { saysNotSolved } from "../followup/satisfaction.ts";
 import { findGroup } from "../org/areas.ts";
 import { chatContactWhere } from "../org/contacts.ts";
-import { MediaTurns } from "./mediaTurns.ts";
+import { MediaTurns, photoWindowStart } from "./mediaTurns.ts";
 import { Responder } from "./respond.ts";
 import { handleUnitCommand } from "./unitCommands.ts";
 import { handleHelperCommand } from "./volunteerCommands.ts";
@@ -24,7 +24,7 @@ import { answerPlaceQuestionTurn } from "./placeQuestions.ts";
 import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 import { awaitAnswer, claimMessage, processingLease, unclaimedMessages } from "./claims.ts";
-import { insertInbound, residentOf, type OpenQuestion } from "./inboundSql.ts";
+import { insertInbound, type OpenQuestion } from "./inboundSql.ts";
 import { InboundWrites } from "./groupCommit.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
@@ -185,18 +185,19 @@ export class Intake {
         ignored: { reason: "group_not_served", message: "该群不在服务名单中，消息已记录但不处理" },
       });
     }
-    const prefixes = (await this.deps.runtimeSettings.current()).triggerPrefixes ?? settings.triggerPrefixes;
-    const stripped = stripAddress(row.text, settings.botName, prefixes);
+    const runtime = await this.deps.runtimeSettings.current();
+    const stripped = stripAddress(row.text, settings.botName, runtime.triggerPrefixes ?? settings.triggerPrefixes);
     const text = stripped.text;
     // A group kept for appeals may take every message as for the bot.
     const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
-    const open = await this.writes.openQuestion(row, now);
+    const waiting = await this.writes.waiting(row, now, photoWindowStart(runtime, now));
+    const open = waiting.question;
     // Group chatter — words not for the bot, no question of ours open, no danger — is kept and not answered.
     if (!explicitlyAddressed && !open && row.kind === "text" && !detectEmergency(text, reference.emergencyRules)) {
       return this.writes.finishUnanswered(row, now);
     }
     const question = open ? { ...open, case: await db.case.findUniqueOrThrow({ where: { id: open.caseId } }) } : null;
-    const turn: Turn = { row, now, text, group, residentId: await residentOf(db, row, now) };
+    const turn: Turn = { row, now, text, group, residentId: await this.writes.resident(row, now), mediaWaiting: waiting.media };
 
     // A photo, a pin or a voice message without words: kept, and paired with the words that explain it.
     if (row.kind === "image" || row.kind === "location" || row.kind === "unsupported" || (row.kind === "voice" && !text)) {

@@ -79,4 +79,6 @@ export interface Turn {
   text: string;
   group: Group;
   residentId: number;
+  /** false: no photo or pin of the sender's waited for words when the message came (so none is looked for). */
+  mediaWaiting?: boolean;
 }

@@ -4,7 +4,7 @@
 // retried by the scheduler. Photos of a case go to its lead unit once both the photo and the dispatch exist.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { rawSql, sqlTime, type Db, type Prisma } from "../db.ts";
+import { sqlRows, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, InboundMessage } from "../channels/types.ts";
 import type { Replies } from "../texts/replies.ts";
@@ -181,8 +181,8 @@ export class MediaService {
 
   /** Photos and pins this resident sent in this chat since `since` that belong to no case yet. */
   loose(db: Db | Tx, where: { channel: string; chatId: string; senderId: string; since: Date }): Promise<AttachmentRow[]> {
-    // Raw SQL (db.ts rawSql): every appeal asks.
-    return db.$queryRawUnsafe<AttachmentRow[]>(rawSql(db, LOOSE), where.channel, where.chatId, where.senderId, sqlTime(where.since));
+    // Raw SQL (db.ts sqlRows): every appeal asks.
+    return sqlRows<AttachmentRow>(db, LOOSE, where.channel, where.chatId, where.senderId, sqlTime(where.since));
   }
 
   /** Puts attachments on a case (inside the caller's transaction); stored photos follow it to its unit. */
@@ -201,7 +201,7 @@ export class MediaService {
    */
   async forward(tx: Tx, caseId: number, ids: number[] | "all", now: Date): Promise<void> {
     // The photos first: most cases have none, and then the case need not be read.
-    const all = await tx.$queryRawUnsafe<AttachmentRow[]>(rawSql(tx, CASE_PHOTOS), caseId);
+    const all = await sqlRows<AttachmentRow>(tx, CASE_PHOTOS, caseId);
     const photos = ids === "all" ? all : all.filter((p) => ids.includes(p.id));
     if (!photos.length) return;
     const kase = await tx.case.findUnique({ where: { id: caseId } });
