@@ -8,6 +8,7 @@ import { AppError } from "./errors.ts";
 import { engineOf, MIGRATIONS_DIRS, type Engine } from "./migrations/engines.ts";
 import { migrationNames } from "./migrations/postgresSchema.ts";
 import { BUMP_SQL, ReadCache, writesCached } from "./readCache.ts";
+import { rowsOf, sqliteConnection, sqliteError, sqliteValues, type Query, type Queryable, type SqliteConnection, type Statement, type Transaction } from "./sqlite.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
@@ -41,146 +42,18 @@ class ImmediateTransactions extends PrismaBetterSQLite3 {
   }
 
   /** What sqlRows and sqlRun use to run SQL straight on the connection (once connected). */
-  direct: Direct | null = null;
+  connection: SqliteConnection | null = null;
 
   override async connect() {
-    const adapter = await super.connect();
-    const client = (adapter as unknown as { client: { prepare(sql: string): Statement } }).client;
-    const prepare = client.prepare.bind(client);
-    const prepared = new Map<string, Statement>();
-    const statement = (text: string) => {
-      let found = prepared.get(text);
-      if (!found) {
-        found = prepare(text);
-        // Bounded: the oldest goes (Prisma writes one text per query shape, a few hundred in all).
-        if (prepared.size >= PREPARED_MAX) prepared.delete(prepared.keys().next().value!);
-        prepared.set(text, found);
-      }
-      return found;
-    };
-    client.prepare = (sql: string) => reusable(statement(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql)) as unknown as Statement;
-    const gate = new TransactionGate();
-    this.direct = { statement, gate };
-    return watchStatements(gate.guard(adapter), this.cache);
+    const { adapter, connection } = sqliteConnection(await super.connect());
+    this.connection = connection;
+    return watchStatements(adapter, this.cache);
   }
-}
-
-/**
- * On SQLite every statement runs on the one connection, so a write sent outside a transaction while another
- * caller's transaction is open (between two of its statements) would become part of it, and be undone with it when
- * it rolls back: a message stored, answered as stored, and gone. Such a write waits here until the open
- * transaction has ended; a read goes on (it sees what the open transaction has written so far, as before).
- */
-class TransactionGate {
-  private last: Promise<void> = Promise.resolve();
-  /** A transaction holds the connection now. */
-  open = false;
-
-  /** Waits for the transaction open now (and every turn queued before this one) to end; returns this turn's end. */
-  turn(): Promise<() => void> {
-    let release!: () => void;
-    const before = this.last;
-    this.last = new Promise<void>((resolve) => (release = resolve));
-    return before.then(() => release);
-  }
-
-  /** Runs a write outside any transaction in its turn; a read at once. */
-  async outside<T>(sql: string, run: () => T | Promise<T>): Promise<T> {
-    if (isRead(sql)) return run();
-    const release = await this.turn();
-    try {
-      return await run();
-    } finally {
-      release();
-    }
-  }
-
-  /** The adapter with its writes and transactions taking turns. */
-  guard<T extends object>(adapter: T): T {
-    const a = adapter as unknown as Queryable & { startTransaction(...args: unknown[]): Promise<Transaction> };
-    const { queryRaw, executeRaw, startTransaction } = a;
-    a.queryRaw = (query) => this.outside(query.sql, () => queryRaw.call(a, query));
-    a.executeRaw = (query) => this.outside(query.sql, () => executeRaw.call(a, query));
-    a.startTransaction = async (...args) => {
-      const release = await this.turn();
-      try {
-        const tx = await startTransaction.apply(a, args);
-        this.open = true;
-        const { commit, rollback } = tx;
-        const end = () => {
-          this.open = false;
-          release();
-        };
-        tx.commit = () => (end(), commit.call(tx));
-        tx.rollback = () => (end(), rollback.call(tx));
-        return tx;
-      } catch (err) {
-        release();
-        throw err;
-      }
-    };
-    return adapter;
-  }
-}
-
-const isRead = (sql: string) => /^\s*SELECT\b/i.test(sql);
-
-const PREPARED_MAX = 2000;
-
-/** The part of a better-sqlite3 statement the adapter and sqlRows use. */
-interface Statement {
-  reader: boolean;
-  columns(): { name: string; type: string | null }[];
-  raw(on: boolean): Statement;
-  all(args: unknown[]): unknown[];
-  run(args?: unknown[]): { changes: number };
-}
-
-/** SQLite's connection as sqlRows and sqlRun use it: its prepared statements, and its transactions' turns. */
-interface Direct {
-  statement(text: string): Statement;
-  gate: TransactionGate;
-}
-
-/**
- * A prepared statement the adapter can use as if it were new. The adapter prepares every query again and binds
- * its values for good (`bind`), which better-sqlite3 allows once per statement; this keeps one prepared statement
- * per text and passes the values at each run instead. Preparing was 7% of the service's CPU under load.
- */
-function reusable(statement: Statement) {
-  let values: unknown[] = [];
-  const run = {
-    get reader() {
-      return statement.reader;
-    },
-    columns: () => statement.columns(),
-    raw: () => ({ all: () => statement.raw(true).all(values) }),
-    run: () => statement.run(values),
-  };
-  return {
-    ...run,
-    get reader() {
-      return statement.reader;
-    },
-    bind(args: unknown[]) {
-      values = args;
-      return run;
-    },
-  };
 }
 
 /** SQL statements this process has sent to the database (BEGIN and COMMIT included), for the benchmarks. */
 export const statementsSent = { count: 0 };
 
-type Query = { sql: string; args: unknown[]; argTypes: unknown[] };
-interface Queryable {
-  queryRaw(query: Query): Promise<unknown>;
-  executeRaw(query: Query): Promise<unknown>;
-}
-interface Transaction extends Queryable {
-  commit(): Promise<void>;
-  rollback(): Promise<void>;
-}
 const bump: Query = { sql: BUMP_SQL, args: [], argTypes: [] };
 
 /**
@@ -290,7 +163,7 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
   await base.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   const db = cache.extend(base);
   // Transactions' clients see it too (they inherit the client's properties); a reconnection brings a new one.
-  Object.defineProperty(db, DIRECT, { get: () => adapter.direct });
+  Object.defineProperty(db, DIRECT, { get: () => adapter.connection });
   readCaches.set(db, cache);
   return db;
 }
@@ -351,8 +224,7 @@ export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
   return sql.replace(/\?([tj]\b)?/g, (_, type?: string) => `$${++n}${type === "t" ? "::timestamp(3)" : type === "j" ? "::jsonb" : ""}`);
 }
 
-/** A time as raw SQL takes it (`?t`): ISO 8601 as Prisma's SQLite adapter writes it ("+00:00"), so text order is time order. */
-export const sqlTime = (d: Date): string => d.toISOString().replace("Z", "+00:00");
+export { sqlTime } from "./sqlite.ts";
 
 const DIRECT = Symbol("sqlite connection");
 type Tx = Prisma.TransactionClient;
@@ -367,18 +239,7 @@ type Tx = Prisma.TransactionClient;
 export async function sqlRows<T>(db: Db | Tx, sql: string, ...values: unknown[]): Promise<T[]> {
   const direct = directOf(db, sql);
   if (!direct) return db.$queryRawUnsafe<T[]>(rawSql(db, sql), ...values);
-  return direct.run((statement) => {
-    if (!statement.reader) {
-      statement.run(sqliteValues(values));
-      return [];
-    }
-    const columns = statement.columns();
-    return (statement.raw(true).all(sqliteValues(values)) as unknown[][]).map((row) => {
-      const out: Record<string, unknown> = {};
-      columns.forEach((c, i) => (out[c.name] = sqliteValue(c.type, row[i])));
-      return out as T;
-    });
-  });
+  return direct.run((statement) => rowsOf<T>(statement, sqliteValues(values)));
 }
 
 /** Runs raw SQL that returns no rows (as sqlRows does): how many rows it changed. */
@@ -394,7 +255,7 @@ export async function sqlRun(db: Db | Tx, sql: string, ...values: unknown[]): Pr
  * (SQLite has one open at a time, and it is this one); outside, a write takes its turn (TransactionGate).
  */
 function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statement) => T): Promise<T> } | null {
-  const direct = (db as unknown as { [DIRECT]?: Direct })[DIRECT];
+  const direct = (db as unknown as { [DIRECT]?: SqliteConnection })[DIRECT];
   if (!direct || writesCached(sql)) return null;
   const inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function";
   const text = rawSql(db, sql);
@@ -412,52 +273,6 @@ function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statemen
       return inTransaction ? once() : direct.gate.outside(sql, once);
     },
   };
-}
-
-function sqliteValues(values: unknown[]): unknown[] {
-  return values.map((v) => (v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? sqlTime(v) : v));
-}
-
-/** A value read from SQLite as Prisma's raw queries give it, by the column's declared type. */
-function sqliteValue(declared: string | null, v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  switch (declared?.toUpperCase()) {
-    case "INTEGER":
-    case "INT":
-    case "REAL":
-      return Number(v);
-    case "BOOLEAN":
-      return Number(v) !== 0;
-    case "DATETIME":
-      return typeof v === "string" ? new Date(isoTime(v)) : new Date(Number(v));
-    case "JSONB":
-      return JSON.parse(String(v));
-    default:
-      return v; // TEXT a string; an expression's integer a bigint, its real a number
-  }
-}
-
-/**
- * A time as SQLite may hold it ("2026-12-01 08:30:00", "2026-12-01T08:30:00.123+00:00", a date alone) as ISO 8601
- * that Date reads, without a zone taken as UTC: as Prisma reads it.
- */
-function isoTime(text: string): string {
-  const m = /\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?$/.exec(text);
-  if (!m) return `${text}T00:00:00Z`;
-  const [time, zone, minutes] = m;
-  const zoned = zone === undefined ? `${text}Z` : zone !== "Z" && minutes === undefined ? `${text}:00` : text;
-  if (time.length === text.length) return `1970-01-01T${zoned}`;
-  const at = m.index - 1;
-  return zoned[at] === " " ? `${zoned.slice(0, at)}T${zoned.slice(at + 1)}` : zoned;
-}
-
-/** A better-sqlite3 error as Prisma would report it where callers look (isUniqueViolation). */
-function sqliteError(err: unknown): unknown {
-  const code = (err as { code?: string })?.code;
-  if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
-    return Object.assign(err as Error, { code: "P2010", meta: { driverAdapterError: { cause: { kind: "UniqueConstraintViolation", originalCode: code } } } });
-  }
-  return err;
 }
 
 /** A unique constraint refused a write: Prisma's P2002, or a raw statement's P2010 with the driver's own kind. */

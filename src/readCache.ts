@@ -68,6 +68,10 @@ export class ReadCache {
   private openWrites = 0;
   private knownVersion: number | null = null;
   private checkedAt = 0;
+  /** Values made from cached reads alone (derived), with the generation they were made in. */
+  private readonly made = new Map<string, { generation: number; value: unknown }>();
+  /** How this cache asks the database for DataVersion (set by extend). */
+  private read: ((sql: string) => Promise<{ version: number | bigint }[]>) | null = null;
   hits = 0;
   misses = 0;
 
@@ -77,6 +81,26 @@ export class ReadCache {
   written(): void {
     this.generation++;
     this.entries.clear();
+    this.made.clear();
+  }
+
+  /**
+   * A value made from reads of cached tables alone (the service places' facts), kept until one of those tables is
+   * written here or in another process (as the reads themselves are). Frozen: every caller gets the same one.
+   */
+  async derived<T>(key: string, make: () => Promise<T>): Promise<T> {
+    if (this.due() && this.read) await this.check(this.read);
+    if (this.openWrites > 0) return make();
+    const kept = this.made.get(key);
+    if (kept && kept.generation === this.generation) {
+      this.hits++;
+      return kept.value as T;
+    }
+    this.misses++;
+    const generation = this.generation;
+    const value = deepFreeze(await make());
+    if (this.generation === generation && this.openWrites === 0) this.made.set(key, { generation, value });
+    return value;
   }
 
   /** A transaction wrote a cached table for the first time. */
@@ -114,6 +138,7 @@ export class ReadCache {
     const cache = this;
     const relations = relationsOf(client);
     const read = (sql: string) => client.$queryRawUnsafe<{ version: number | bigint }[]>(sql);
+    this.read = read;
     return client.$extends({
       query: {
         $allModels: {
@@ -143,4 +168,12 @@ export class ReadCache {
       },
     }) as unknown as PrismaClient;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

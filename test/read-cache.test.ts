@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { openDb, readCacheOf, statementsSent, type Db } from "../src/db.ts";
 import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
+import { loadPlaceFacts } from "../src/places/service.ts";
 
 const open: Db[] = [];
 const databases: TestDatabase[] = [];
@@ -97,5 +98,25 @@ describe("the read cache", () => {
     await db.unit.findUnique({ where: { id: unit.id }, include: { ledCases: true } });
     expect((await sent(() => db.unit.findUnique({ where: { id: unit.id }, include: { ledCases: true } }))).statements).toBeGreaterThan(0);
     expect(readCacheOf(db)!.size).toBe(0);
+  });
+
+  it("makes a value from cached reads once (the places' facts, shared and frozen), and again after a write here or in another process", async () => {
+    const { url } = await database();
+    const mine = await client(url, 0);
+    const other = await client(url);
+    const place = await other.servicePlace.create({ data: { code: "P1", name: "阳光老年食堂", kind: "canteen", address: "阳光花园3号楼" } });
+    const first = await loadPlaceFacts(mine);
+    expect(first.map((p) => p.name)).toEqual(["阳光老年食堂"]);
+    expect(await loadPlaceFacts(mine)).toBe(first);
+    expect(Object.isFrozen(first[0])).toBe(true);
+    expect(() => (first[0] as { name: string }).name = "改了").toThrow(TypeError);
+    // Another process's write is seen at the next check (every read checks here: cacheCheckMs 0).
+    await other.placeService.create({ data: { placeId: place.id, name: "助餐" } });
+    const second = await loadPlaceFacts(mine);
+    expect(second).not.toBe(first);
+    expect(second[0].services.map((s) => s.name)).toEqual(["助餐"]);
+    // This process's own write, at once.
+    await mine.servicePlace.update({ where: { id: place.id }, data: { active: false } });
+    expect(await loadPlaceFacts(mine)).toEqual([]);
   });
 });

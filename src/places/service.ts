@@ -2,7 +2,7 @@
 // prices and whether they take bookings): the one input shape (routes, import and seed), and create, change,
 // save many at once (an import), list. A place is deactivated, never deleted: bookings refer to it.
 import { z } from "zod";
-import { refuseDuplicate, type Db, type Prisma } from "../db.ts";
+import { readCacheOf, refuseDuplicate, type Db, type Prisma } from "../db.ts";
 import { AppError, NotFoundError, ValidationError } from "../errors.ts";
 import { KIND_LABELS, PLACE_KINDS } from "./kinds.ts";
 import { dayHours, readDayHours, readWeekHours, weekHours } from "./hours.ts";
@@ -129,7 +129,13 @@ export function presentPlace(p: PlaceRecord) {
 export type PresentedPlace = ReturnType<typeof presentPlace>;
 
 /** The active places and their active services, as the bot's answers read them. */
-export async function loadPlaceFacts(db: Db): Promise<PlaceFacts[]> {
+export function loadPlaceFacts(db: Db): Promise<PlaceFacts[]> {
+  // Every message for the bot asks (a booking? a question about a place?): made once per change of the places.
+  const cache = readCacheOf(db);
+  return cache ? cache.derived("placeFacts", () => readPlaceFacts(db)) : readPlaceFacts(db);
+}
+
+async function readPlaceFacts(db: Db): Promise<PlaceFacts[]> {
   const places = await db.servicePlace.findMany({ where: { active: true }, orderBy: { id: "asc" }, include: { services: { where: { active: true }, orderBy: { id: "asc" } } } });
   return places.map((p) => {
     const shown = presentPlace({ ...p, contacts: [], area: null });
