@@ -128,11 +128,20 @@ console.error(
   `bench:intake on ${options.db} (${databases.describe()}): ${options.scenarios.join(", ")} × ${options.instances.join(", ")} instance(s), ` +
     `concurrency ${options.concurrency}, ${options.requests} requests after ${options.warmup} warm-up; ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`,
 );
+/**
+ * Bare Koa's rounds per scenario: its best is the ceiling. A round of a thousand requests lasts well under a second
+ * on it, and one round's rate moved between 1,200 and 5,600/s here (the load driver shares the cores); the best of
+ * three is steadier, and the ratio against it the more cautious one.
+ */
+const BARE_ROUNDS = 3;
+
 /** One scenario at one instance count: bare Koa first, then the service on a fresh database; its JSON line. */
 async function runOne(name: string, instances: number, bare: Instance[]): Promise<void> {
   const scenario = all[name];
   const tag = `${name} ×${instances}`;
-  const ceiling = await measure(`${tag} bare Koa`, bare, scenario);
+  const rounds: Measured[] = [];
+  for (let i = 1; i <= BARE_ROUNDS; i++) rounds.push(await measure(`${tag} bare Koa (${i}/${BARE_ROUNDS})`, bare, scenario));
+  const ceiling = rounds.reduce((best, r) => (r.perSecond > best.perSecond ? r : best));
   const database = await databases.fresh();
   console.error(`${tag}: starting ${instances} service process(es)…`);
   const service = await startService(instances, serviceEnv(database.url, database.dataDir));
@@ -162,18 +171,19 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
       cpuMsPerMessage: ours.cpuMsPerMessage,
       statementsPerMessage: ours.statementsPerMessage,
       bareKoaPerSecond: ceiling.perSecond,
+      bareKoaRounds: rounds.map((r) => r.perSecond),
       bareKoaP99Ms: ceiling.p99Ms,
       bareKoaCpuMsPerMessage: ceiling.cpuMsPerMessage,
       ratio,
     }),
   );
-  failed += ours.result.errors + ceiling.result.errors;
-  const reasons = [...ours.result.reasons, ...[...ceiling.result.reasons].map(([r, n]) => [`bare Koa: ${r}`, n] as const)].map(([r, n]) => `${n}× ${r}`).join("; ");
+  failed += ours.result.errors + rounds.reduce((n, r) => n + r.result.errors, 0);
+  const reasons = [...ours.result.reasons, ...rounds.flatMap((r) => [...r.result.reasons]).map(([r, n]) => [`bare Koa: ${r}`, n] as const)].map(([r, n]) => `${n}× ${r}`).join("; ");
   const retried = ours.result.retried ? [[`sent again after the connection was reset`, ours.result.retried] as const] : [];
   const notes = [...ours.notes, ...retried].map(([r, n]) => `${n}× ${r}`).join("; ");
   const line =
     `${name.padEnd(8)} ×${instances}  minhu ${ours.perSecond}/s, p50 ${ours.p50Ms} ms, p99 ${ours.p99Ms} ms, ${ours.cpuMsPerMessage} CPU ms and ${ours.statementsPerMessage} statements a message, errors ${ours.result.errors}` +
-    `  |  bare Koa ${ceiling.perSecond}/s, p99 ${ceiling.p99Ms} ms, ${ceiling.cpuMsPerMessage} CPU ms  |  ${(ratio * 100).toFixed(2)}%` +
+    `  |  bare Koa ${ceiling.perSecond}/s (best of ${rounds.map((r) => r.perSecond).join(", ")}), p99 ${ceiling.p99Ms} ms, ${ceiling.cpuMsPerMessage} CPU ms  |  ${(ratio * 100).toFixed(2)}%` +
     `${reasons ? `\n           errors: ${reasons}` : ""}${notes ? `\n           answered: ${notes}` : ""}`;
   console.error(line);
   summary.push(line);
