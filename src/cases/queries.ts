@@ -72,8 +72,23 @@ export async function listCases(db: Db, q: CaseFilter & { page: number; pageSize
 }
 
 /** The cases of a list filter for a spreadsheet, oldest first (at most 50,000). */
-export function casesForExport(db: Db, q: CaseFilter, v: CaseViewer, now: Date) {
-  return db.case.findMany({ where: listWhere(q, v, now), orderBy: { id: "asc" }, take: 50_000, include: { matter: true, leadUnit: true, grid: true } });
+/** At most this many cases in one export. */
+export const EXPORT_MAX = 50_000;
+
+/**
+ * The cases this viewer may see, filtered like the list, oldest first, for a spreadsheet: read `page` at a time as
+ * the file is written (sendTable), so memory holds one page, not the year.
+ */
+export async function* casesForExport(db: Db, q: CaseFilter, v: CaseViewer, now: Date, page = 1000) {
+  const where = listWhere(q, v, now);
+  let after = 0;
+  for (let sent = 0; sent < EXPORT_MAX; ) {
+    const rows = await db.case.findMany({ where: { AND: [where, { id: { gt: after } }] }, orderBy: { id: "asc" }, take: Math.min(page, EXPORT_MAX - sent), include: { matter: true, leadUnit: true, grid: true } });
+    yield* rows;
+    sent += rows.length;
+    if (rows.length < page) return;
+    after = rows[rows.length - 1].id;
+  }
 }
 
 /** Names of matters by code (for the bot's alternatives). */

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-const startHeapMb = () => (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string } }).config.heapMb;
+export const startHeapMb = () => (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string } }).config.heapMb;
 
 export interface Instance {
   kind: "minhu" | "bare";
