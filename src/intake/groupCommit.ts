@@ -6,6 +6,7 @@
 // message cannot fail the others.
 import { isUniqueViolation, sqlRows, sqlRun, sqlTime, type Db } from "../db.ts";
 import { insertRows } from "../rawRows.ts";
+import { LOOSE_MEDIA } from "../media/service.ts";
 import { insertInbound, RESIDENT_UPSERT, statusOf, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
 import type { IntakeResult, Row } from "./types.ts";
 
@@ -89,12 +90,8 @@ export class InboundWrites {
 
   private async waitingOf(asks: WaitingAsk[]): Promise<Waiting[]> {
     const found = new Map<string, Waiting>();
-    const groups = new Map<string, WaitingAsk[]>();
-    for (const a of asks) {
-      const times = `${sqlTime(a.now)}\u0000${sqlTime(a.mediaSince)}`;
-      groups.set(times, [...(groups.get(times) ?? []), a]);
-    }
-    for (const [times, group] of groups) {
+    const timesOf = (a: WaitingAsk) => `${sqlTime(a.now)}\u0000${sqlTime(a.mediaSince)}`;
+    for (const [times, group] of groupedBy(asks, timesOf)) {
       const senders = [...new Map(group.map((a) => [who(a.row), a.row])).values()];
       const keys = senders.map(() => "(?, ?, ?)").join(", ");
       const values = senders.flatMap((r) => [r.channel, r.chatId, r.senderId]);
@@ -115,7 +112,7 @@ export class InboundWrites {
         found.set(key, w);
       }
     }
-    return asks.map((a) => found.get(`${sqlTime(a.now)}\u0000${sqlTime(a.mediaSince)}\u0000${who(a.row)}`) ?? { question: null, media: false });
+    return asks.map((a) => found.get(`${timesOf(a)}\u0000${who(a.row)}`) ?? { question: null, media: false });
   }
 
   private async residentsOf(calls: { row: Row; now: Date }[]): Promise<number[]> {
@@ -142,10 +139,16 @@ export class InboundWrites {
 
 /** The calls grouped by their time (each statement takes one `now`). */
 function byTime<T extends { now: Date }>(calls: T[]): Map<string, T[]> {
+  return groupedBy(calls, (c) => sqlTime(c.now));
+}
+
+function groupedBy<T>(calls: T[], keyOf: (call: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const c of calls) {
-    const at = sqlTime(c.now);
-    groups.set(at, [...(groups.get(at) ?? []), c]);
+    const key = keyOf(c);
+    const group = groups.get(key);
+    if (group) group.push(c);
+    else groups.set(key, [c]);
   }
   return groups;
 }
@@ -158,8 +161,8 @@ const who = (r: Pick<Row, "channel" | "chatId" | "senderId">) => `${r.channel}\u
 const resident = (r: Pick<Row, "channel" | "senderId">) => `${r.channel}\u0000${r.senderId}`;
 
 const QUESTIONS = `SELECT 'question' AS "what", "id", "caseId", "kind", "channel", "chatId", "senderId" FROM "PendingQuestion" WHERE "answeredAt" IS NULL AND "expiresAt" > ?t AND ("channel", "chatId", "senderId") IN`;
-/** Photos and pins on no case yet (as media/service.ts loose reads them), one row per sender. */
-const MEDIA = `SELECT DISTINCT 'media', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), NULL, "channel", "chatId", "senderId" FROM "Attachment" WHERE "caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t AND ("channel", "chatId", "senderId") IN`;
+/** Photos and pins waiting for words (media/service.ts LOOSE_MEDIA), one row per sender. */
+const MEDIA = `SELECT DISTINCT 'media', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), NULL, "channel", "chatId", "senderId" FROM "Attachment" WHERE ${LOOSE_MEDIA} AND ("channel", "chatId", "senderId") IN`;
 /** Chatter's answer: none (a new object each time: callers may add to theirs). */
 const unanswered = (): IntakeResult => ({ outcome: "not_addressed", replies: [] });
 const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = 'not_addressed', "result" = ?j, "processedAt" = ?t WHERE "id" IN`;

@@ -21,7 +21,9 @@ type Tx = Prisma.TransactionClient;
 export type AttachmentRow = Prisma.AttachmentGetPayload<object>;
 
 /** A sender's photos and pins in a chat since a time that no case has taken yet, oldest first. */
-const LOOSE = `SELECT * FROM "Attachment" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND "caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t ORDER BY "id" ASC`;
+/** Photos and pins that wait for words: on no case yet, stored or being fetched, sent since `?t` (intake/groupCommit.ts asks too). */
+export const LOOSE_MEDIA = `"caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t`;
+const LOOSE = `SELECT * FROM "Attachment" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND ${LOOSE_MEDIA} ORDER BY "id" ASC`;
 /** A case's stored photos (every dispatch asks). */
 const CASE_PHOTOS = `SELECT * FROM "Attachment" WHERE "caseId" = ? AND "kind" = 'image' AND "status" = 'stored' ORDER BY "id" ASC`;
 
