@@ -153,7 +153,7 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
       counterPools.delete(db);
       await disconnect();
     };
-    readCaches.set(db, cache);
+    keepCache(db, cache);
     return db;
   }
   const adapter = new ImmediateTransactions({ url, timeout: 5000 }, cache);
@@ -164,15 +164,17 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
   const db = cache.extend(base);
   // Transactions' clients see it too (they inherit the client's properties); a reconnection brings a new one.
   Object.defineProperty(db, DIRECT, { get: () => adapter.connection });
-  readCaches.set(db, cache);
+  keepCache(db, cache);
   return db;
 }
 
-const readCaches = new WeakMap<object, ReadCache>();
+const CACHE = Symbol("read cache");
+/** Its transactions' clients see it too (they inherit the client's properties, as DIRECT). */
+const keepCache = (db: Db, cache: ReadCache) => Object.defineProperty(db, CACHE, { value: cache });
 
-/** The read cache of a client openDb made (its figures, for the benchmarks and the tests). */
-export function readCacheOf(db: Db): ReadCache | undefined {
-  return readCaches.get(db);
+/** The read cache of a client openDb made, or of one of its transactions (for derived values, the benchmarks, the tests). */
+export function readCacheOf(db: Db | Prisma.TransactionClient): ReadCache | undefined {
+  return (db as unknown as { [CACHE]?: ReadCache })[CACHE];
 }
 
 /** Refuses to run on a database that lacks committed migrations (npm start applies them; a bare tsx run does not). */
@@ -218,8 +220,10 @@ export const NEXT_IN_YEAR = `INSERT INTO "CaseSequence" ("year", "last") VALUES 
  * GREATEST / LEAST of two values (SQLite's MAX / MIN). PostgreSQL gets numbered parameters and times cast to the
  * columns' type; SQLite compares the ISO text Prisma writes.
  */
+const sqliteRewrite = (sql: string) => sql.replace(/\?[tj]\b/g, "?").replace(/\bGREATEST\(/g, "MAX(").replace(/\bLEAST\(/g, "MIN(");
+
 export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
-  if (dbEngine(db) === "sqlite") return sql.replace(/\?[tj]\b/g, "?").replace(/\bGREATEST\(/g, "MAX(").replace(/\bLEAST\(/g, "MIN(");
+  if (dbEngine(db) === "sqlite") return sqliteRewrite(sql);
   let n = 0;
   return sql.replace(/\?([tj]\b)?/g, (_, type?: string) => `$${++n}${type === "t" ? "::timestamp(3)" : type === "j" ? "::jsonb" : ""}`);
 }
@@ -256,9 +260,11 @@ export async function sqlRun(db: Db | Tx, sql: string, ...values: unknown[]): Pr
  */
 function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statement) => T): Promise<T> } | null {
   const direct = (db as unknown as { [DIRECT]?: SqliteConnection })[DIRECT];
-  if (!direct || writesCached(sql)) return null;
-  const inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function";
-  const text = rawSql(db, sql);
+  if (!direct) return null;
+  const text = sqliteText(sql);
+  if (text === null) return null;
+  let inTransaction = transactionClients.get(db);
+  if (inTransaction === undefined) transactionClients.set(db, (inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function"));
   return {
     async run(work) {
       if (inTransaction && !direct.gate.open) throw new Error("Transaction already closed: a statement came on a transaction's client after it ended");
@@ -274,6 +280,25 @@ function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statemen
     },
   };
 }
+
+/**
+ * A statement as SQLite runs it (rawSql), or null for a write to a cached table: worked out once per text, since
+ * the three rewrites and the look for a cached table cost more than running many of them.
+ */
+function sqliteText(sql: string): string | null {
+  let text = sqliteTexts.get(sql);
+  if (text === undefined) {
+    text = writesCached(sql) ? null : sqliteRewrite(sql);
+    // Bounded: the oldest goes (a few hundred texts in all; multi-row inserts have one per row count).
+    if (sqliteTexts.size >= 2000) sqliteTexts.delete(sqliteTexts.keys().next().value!);
+    sqliteTexts.set(sql, text);
+  }
+  return text;
+}
+const sqliteTexts = new Map<string, string | null>();
+
+/** Whether a client is a transaction's (asked once: each look through Prisma's client costs). */
+const transactionClients = new WeakMap<object, boolean>();
 
 /** A unique constraint refused a write: Prisma's P2002, or a raw statement's P2010 with the driver's own kind. */
 export function isUniqueViolation(err: unknown): boolean {

@@ -170,10 +170,11 @@ export class ReadCache {
   }
 }
 
+/** Frozen through and through, a Map's values too (its type, ReadonlyMap, keeps callers from setting entries). */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+    for (const v of value instanceof Map ? value.values() : Object.values(value)) deepFreeze(v);
   }
   return value;
 }

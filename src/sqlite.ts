@@ -44,10 +44,14 @@ export function rowsOf<T>(statement: Statement, values: unknown[]): T[] {
     statement.run(values);
     return [];
   }
-  const columns = statement.columns();
-  return (statement.raw(true).all(values) as unknown[][]).map((row) => {
+  const rows = statement.raw(true).all(values) as unknown[][];
+  const { names, readers } = readersOf(statement, rows[0]?.length);
+  return rows.map((row) => {
     const out: Record<string, unknown> = {};
-    columns.forEach((c, i) => (out[c.name] = sqliteValue(c.type, row[i])));
+    for (let i = 0; i < names.length; i++) {
+      const v = row[i];
+      out[names[i]] = v === null || v === undefined ? null : readers[i](v);
+    }
     return out as T;
   });
 }
@@ -114,10 +118,12 @@ const isRead = (sql: string) => /^\s*SELECT\b/i.test(sql);
 
 const PREPARED_MAX = 2000;
 
+type Column = { name: string; type: string | null };
+
 /** The part of a better-sqlite3 statement the adapter and sqlRows use. */
 export interface Statement {
   reader: boolean;
-  columns(): { name: string; type: string | null }[];
+  columns(): Column[];
   raw(on: boolean): Statement;
   all(args: unknown[]): unknown[];
   run(args?: unknown[]): { changes: number };
@@ -140,8 +146,14 @@ function reusable(statement: Statement) {
     get reader() {
       return statement.reader;
     },
-    columns: () => statement.columns(),
-    raw: () => ({ all: () => statement.raw(true).all(values) }),
+    columns: () => columnsOf(statement),
+    raw: () => ({
+      all: () => {
+        const rows = statement.raw(true).all(values) as unknown[][];
+        columnsOf(statement, rows[0]?.length);
+        return rows;
+      },
+    }),
     run: () => statement.run(values),
   };
   return {
@@ -156,26 +168,49 @@ function reusable(statement: Statement) {
   };
 }
 
+const COLUMNS = new WeakMap<Statement, Column[]>();
+const READERS = new WeakMap<Column[], { names: string[]; readers: ((v: unknown) => unknown)[] }>();
+
+/** How each column of a statement is read (sqliteValue's choice, made once per column rather than per value). */
+function readersOf(statement: Statement, width?: number) {
+  const columns = columnsOf(statement, width);
+  let made = READERS.get(columns);
+  if (!made || made.names.length !== columns.length) READERS.set(columns, (made = { names: columns.map((c) => c.name), readers: columns.map((c) => sqliteValue(c.type)) }));
+  return made;
+}
+
+/**
+ * A prepared statement's columns, asked of SQLite once: better-sqlite3 builds them anew at every call, which for the
+ * forty columns of a case cost ten times the query itself. Asked again when a row is wider or narrower than them (a
+ * `SELECT *` prepared before a migration added a column).
+ */
+function columnsOf(statement: Statement, width?: number): Column[] {
+  let columns = COLUMNS.get(statement);
+  if (!columns) COLUMNS.set(statement, (columns = statement.columns()));
+  // In place: the adapter holds the array it was given before it read the rows.
+  else if (width !== undefined && width !== columns.length) columns.splice(0, columns.length, ...statement.columns());
+  return columns;
+}
+
 export function sqliteValues(values: unknown[]): unknown[] {
   return values.map((v) => (v === undefined ? null : typeof v === "boolean" ? (v ? 1 : 0) : v instanceof Date ? sqlTime(v) : v));
 }
 
-/** A value read from SQLite as Prisma's raw queries give it, by the column's declared type. */
-function sqliteValue(declared: string | null, v: unknown): unknown {
-  if (v === null || v === undefined) return null;
+/** How a value of a column is read from SQLite as Prisma's raw queries give it, by the column's declared type. */
+function sqliteValue(declared: string | null): (v: unknown) => unknown {
   switch (declared?.toUpperCase()) {
     case "INTEGER":
     case "INT":
     case "REAL":
-      return Number(v);
+      return Number;
     case "BOOLEAN":
-      return Number(v) !== 0;
+      return (v) => Number(v) !== 0;
     case "DATETIME":
-      return typeof v === "string" ? new Date(isoTime(v)) : new Date(Number(v));
+      return (v) => (typeof v === "string" ? new Date(isoTime(v)) : new Date(Number(v)));
     case "JSONB":
-      return JSON.parse(String(v));
+      return (v) => JSON.parse(String(v));
     default:
-      return v; // TEXT a string; an expression's integer a bigint, its real a number
+      return (v) => v; // TEXT a string; an expression's integer a bigint, its real a number
   }
 }
 

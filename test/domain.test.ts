@@ -41,6 +41,20 @@ describe("deadlines on the working-day calendar", () => {
 
   it("writes dates the way residents read them", () => {
     expect(formatChinaDateTime(cst("2026-12-04T18:00:00"))).toBe("12月4日周五 18:00");
+    // Midnight in China is 00:00 of the next day there (16:00 UTC), at a month's and a year's turn too.
+    expect(formatChinaDateTime(new Date("2026-12-31T16:00:00Z"))).toBe("1月1日周五 00:00");
+    expect(formatChinaDateTime(cst("2027-02-28T23:59:00"))).toBe("2月28日周日 23:59");
+    expect(formatChinaDateTime(cst("2028-02-29T07:05:00"))).toBe("2月29日周二 07:05");
+  });
+
+  it("writes them as Intl's zh-CN calendar in Asia/Shanghai does, at any instant", () => {
+    const intl = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "numeric", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const byIntl = (at: Date) => {
+      const p = Object.fromEntries(intl.formatToParts(at).map((x) => [x.type, x.value]));
+      return `${p.month}月${p.day}日${p.weekday} ${p.hour}:${p.minute}`;
+    };
+    // Every 7 hours and 13 minutes across four years: every hour of the day, every weekday, leap days.
+    for (let t = Date.UTC(2025, 0, 1); t < Date.UTC(2029, 0, 1); t += (7 * 60 + 13) * 60_000) expect(formatChinaDateTime(new Date(t))).toBe(byIntl(new Date(t)));
   });
 });
 

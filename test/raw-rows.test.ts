@@ -127,4 +127,17 @@ describe("raw rows", () => {
     // A unique key taken is reported as Prisma reports it.
     await expect(sqlRun(db, `INSERT INTO "Case" ("number", "text", "channel", "chatId", "isGroup", "urgency", "status", "classSource", "classConfidence", "classRationale", "missingInfo", "responseDueAt", "resolveDueAt", "createdAt", "updatedAt") SELECT "number", "text", "channel", "chatId", "isGroup", "urgency", "status", "classSource", "classConfidence", "classRationale", "missingInfo", "responseDueAt", "resolveDueAt", "createdAt", "updatedAt" FROM "Case" WHERE "id" = ?`, kase.id)).rejects.toSatisfy(isUniqueViolation);
   });
+
+  it("reads a column added after its statement was first run (the columns are asked of SQLite once per statement)", async () => {
+    const db = await open();
+    await sqlRun(db, `CREATE TABLE "Scratch" ("id" INTEGER PRIMARY KEY, "name" TEXT)`);
+    await sqlRun(db, `INSERT INTO "Scratch" ("id", "name") VALUES (?, ?)`, 1, "甲");
+    const sql = `SELECT * FROM "Scratch" ORDER BY "id"`;
+    expect(await sqlRows(db, sql)).toEqual([{ id: 1, name: "甲" }]);
+    expect(await db.$queryRawUnsafe(sql)).toEqual([{ id: 1, name: "甲" }]);
+    await sqlRun(db, `ALTER TABLE "Scratch" ADD COLUMN "done" BOOLEAN NOT NULL DEFAULT TRUE`);
+    // Both paths: straight to the connection, and through Prisma's adapter on the same prepared statement.
+    expect(await sqlRows(db, sql)).toEqual([{ id: 1, name: "甲", done: true }]);
+    expect(await db.$queryRawUnsafe(sql)).toEqual([{ id: 1, name: "甲", done: true }]);
+  });
 });

@@ -1,8 +1,9 @@
 // A case with its matter and lead unit, as the case actions and the presenters take it: the case from the database,
-// its matter and unit from the read cache (readCache.ts). Prisma's include would send three statements for it,
+// its matter and unit from memory (readCache.ts's derived values). Prisma's include would send three statements for it,
 // none of them cached, since the case is not reference data.
-import { sqlRows, type Db, type Prisma } from "../db.ts";
+import { readCacheOf, sqlRows, type Db, type Prisma } from "../db.ts";
 import { updateRow } from "../rawRows.ts";
+import { unitById } from "../org/directory.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 type CaseRow = Prisma.CaseGetPayload<object>;
@@ -11,10 +12,17 @@ export type CaseWithMatter = Prisma.CaseGetPayload<{ include: { matter: true; le
 /** The case row with its matter and lead unit attached. */
 export async function withMatter(tx: Tx, kase: CaseRow): Promise<CaseWithMatter> {
   const [matter, leadUnit] = await Promise.all([
-    kase.matterId ? tx.matter.findUnique({ where: { id: kase.matterId } }) : null,
-    kase.leadUnitId ? tx.unit.findUnique({ where: { id: kase.leadUnitId } }) : null,
+    kase.matterId ? matterById(tx, kase.matterId) : null,
+    kase.leadUnitId ? unitById(tx, kase.leadUnitId) : null,
   ]);
   return { ...kase, matter, leadUnit };
+}
+
+/** A matter of the list, kept in memory until the list changes (ReadCache.derived): every case action reads one. */
+function matterById(tx: Tx, id: number) {
+  const read = () => tx.matter.findUnique({ where: { id } });
+  const cache = readCacheOf(tx);
+  return cache ? cache.derived(`matter:${id}`, read) : read();
 }
 
 /** The case by id, with its matter and lead unit; throws as findUniqueOrThrow does when there is none. */

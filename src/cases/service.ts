@@ -12,6 +12,7 @@ import { notifyArea, notifyHelpers, notifyResident, notifyUnit } from "../follow
 import { redactPersonalData } from "../domain/redact.ts";
 import { cancelJobs, dispatchRound, scheduleJobs } from "../followup/schedule.ts";
 import { loadCase, updateCase } from "./load.ts";
+import { unitById } from "../org/directory.ts";
 import { recordEvent } from "./records.ts";
 import { caseVars } from "./presenters.ts";
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
@@ -197,7 +198,7 @@ export class CaseService {
   }
 
   private async unit(tx: Tx, id: number) {
-    const unit = await tx.unit.findUnique({ where: { id } });
+    const unit = await unitById(tx, id);
     if (!unit) throw new TransitionError("承办单位不存在", "illegal_transition");
     return unit;
   }

@@ -14,11 +14,19 @@ export interface WorkCalendar {
 export function officialCalendar(overrides: { daysOff?: Iterable<string>; workingDays?: Iterable<string> } = {}): WorkCalendar {
   const off = new Set(overrides.daysOff ?? []);
   const on = new Set(overrides.workingDays ?? []);
+  // chinese-days parses the date at every call, and each case's deadlines ask for a dozen days: asked once per date
+  // (a few thousand dates at most in years of running).
+  const official = new Map<string, boolean>();
   return {
     isWorkingDay(date) {
       if (off.has(date)) return false;
       if (on.has(date)) return true;
-      return chineseDays.isWorkday(date);
+      let working = official.get(date);
+      if (working === undefined) {
+        if (official.size >= 20_000) official.clear();
+        official.set(date, (working = chineseDays.isWorkday(date)));
+      }
+      return working;
     },
   };
 }

@@ -5,6 +5,8 @@
 //   综合得分 = weights.response × 响应率 + weights.resolution × 解决率 + weights.satisfaction × 满意率
 // "Evaluated" means the resident answered the survey (满意, 基本满意 or 不满意); 未评价 does not count.
 
+import { groupedBy } from "./collections.ts";
+
 export interface KpiCase {
   createdAt: Date;
   dispatchedAt: Date | null;
@@ -78,14 +80,7 @@ export function computeKpis(cases: KpiCase[], now: Date, opts: { basicWeight?: n
 
 /** KPIs per group (unit, grid, matter category …), largest volume first. */
 export function kpisBy<T extends KpiCase>(cases: T[], key: (c: T) => string | null, now: Date, opts?: Parameters<typeof computeKpis>[2]) {
-  const groups = new Map<string, T[]>();
-  for (const c of cases) {
-    const k = key(c) ?? "未指定";
-    let list = groups.get(k);
-    if (!list) groups.set(k, (list = []));
-    list.push(c);
-  }
-  return [...groups]
+  return [...groupedBy(cases, (c) => key(c) ?? "未指定")]
     .map(([group, list]) => ({ group, ...computeKpis(list, now, opts) }))
     .sort((a, b) => b.volume - a.volume || a.group.localeCompare(b.group));
 }

@@ -10,6 +10,7 @@ import { redactPersonalData } from "../domain/redact.ts";
 import { carriesImages, type Notice } from "../channels/types.ts";
 import type { Settings } from "../settings.ts";
 import { recordEvent, residentUpdated } from "../cases/records.ts";
+import { directoryOf } from "../org/directory.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -109,7 +110,7 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
  */
 export async function notifyContacts(
   tx: Tx,
-  contacts: ContactRow[],
+  contacts: readonly ContactRow[],
   m: { caseId: number | null; text: string | ((carriesImages: boolean) => string); attachments?: number[]; kind: string; now: Date; dedupeKey: string },
 ): Promise<number> {
   let queued = 0;
@@ -126,7 +127,7 @@ export async function notifyContacts(
 }
 
 export async function notifyUnit(tx: Tx, unitId: number, m: { caseId: number; text: string; kind: string; now: Date; dedupeKey: string }) {
-  const contacts = await tx.unitContact.findMany({ where: { unitId }, orderBy: { id: "asc" } });
+  const contacts = (await directoryOf(tx)).unitContacts.get(unitId) ?? [];
   const queued = await notifyContacts(tx, contacts, m);
   if (queued === 0) {
     await recordEvent(tx, m.caseId, { type: "unit_unreachable", actor: "bot", note: "承办单位没有可送达的联系方式", data: { unitId, kind: m.kind }, now: m.now });
@@ -146,7 +147,7 @@ export async function notifyUnitMedia(
   unitId: number,
   m: { caseId: number; attachmentIds: number[]; text: (carriesImages: boolean) => string; kind: string; now: Date; dedupeKey: string },
 ) {
-  const contacts = await tx.unitContact.findMany({ where: { unitId }, orderBy: { id: "asc" } });
+  const contacts = (await directoryOf(tx)).unitContacts.get(unitId) ?? [];
   return notifyContacts(tx, contacts, { ...m, attachments: m.attachmentIds });
 }
 

@@ -14,7 +14,7 @@ import { placesAround } from "./placeQuestions.ts";
 import { stripAddress } from "./recognise.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeResult, Row, Turn } from "./types.ts";
-import { chatContactWhere } from "../org/contacts.ts";
+import { contactsAtChat, directoryOf } from "../org/directory.ts";
 
 /** The resident's latest booking a place proposed another time for. */
 const PROPOSED = `SELECT "number" FROM "ServiceRequest" WHERE "residentId" = ? AND "status" = 'proposed' ORDER BY "updatedAt" DESC LIMIT 1`;
@@ -77,7 +77,7 @@ const commandSchema = z.object({
  * when it starts with a booking number; anything else goes on as any message would (null).
  */
 export async function handleStaffCommand(h: BookingTurnDeps, row: Row, now: Date): Promise<IntakeResult | null> {
-  const contacts = await h.db.placeContact.findMany({ where: chatContactWhere(row), select: { placeId: true } });
+  const contacts = contactsAtChat((await directoryOf(h.db)).placeContactsAt, row);
   if (!contacts.length) return null;
   const { text } = stripAddress(row.text, h.botName, []);
   const respond = (message: string) => h.out.answer(h.db, row, now, "booking", message);

@@ -9,6 +9,7 @@ import { insertRows } from "../rawRows.ts";
 import { LOOSE_MEDIA } from "../media/service.ts";
 import { insertInbound, RESIDENT_UPSERT, statusOf, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
 import type { IntakeResult, Row } from "./types.ts";
+import { groupedBy } from "../domain/collections.ts";
 
 /** At most this many messages in one statement (14 values each: far below either engine's limit). */
 const MOST = 200;
@@ -140,17 +141,6 @@ export class InboundWrites {
 /** The calls grouped by their time (each statement takes one `now`). */
 function byTime<T extends { now: Date }>(calls: T[]): Map<string, T[]> {
   return groupedBy(calls, (c) => sqlTime(c.now));
-}
-
-function groupedBy<T>(calls: T[], keyOf: (call: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const c of calls) {
-    const key = keyOf(c);
-    const group = groups.get(key);
-    if (group) group.push(c);
-    else groups.set(key, [c]);
-  }
-  return groups;
 }
 
 type WaitingAsk = { row: Row; now: Date; mediaSince: Date };

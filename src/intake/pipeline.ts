@@ -10,7 +10,7 @@ import { releaseUndeliverable } from "../outbox.ts";
 import { wellFormedStrings } from "../domain/text.ts";
 import { saysNotSolved } from "../followup/satisfaction.ts";
 import { findGroup } from "../org/areas.ts";
-import { chatContactWhere } from "../org/contacts.ts";
+import { contactsAtChat, directoryOf } from "../org/directory.ts";
 import { MediaTurns, photoWindowStart } from "./mediaTurns.ts";
 import { Responder } from "./respond.ts";
 import { handleUnitCommand } from "./unitCommands.ts";
@@ -167,8 +167,10 @@ export class Intake {
     await this.deps.replies.fresh(db);
     // A unit's own work chat: its staff act on cases here ("2026-000123 已办结 已更换灯泡").
     // A member writes from their own chat: they act for the unit, but hear through its group.
-    const unitContact = await db.unitContact.findFirst({ where: chatContactWhere(row), include: { unit: true } });
-    if (unitContact) return handleUnitCommand(this.handlers, row, now, unitContact.unit);
+    const directory = await directoryOf(db);
+    const unitContact = contactsAtChat(directory.unitContactsAt, row)[0];
+    const unit = unitContact && directory.units.get(unitContact.unitId);
+    if (unit) return handleUnitCommand(this.handlers, row, now, unit);
     // A service place's staff chat: its bookings are confirmed, moved, declined and done here ("YY2026-000001 确认").
     const staffed = await handleStaffCommand(this.handlers, row, now);
     if (staffed) return staffed;

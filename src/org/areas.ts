@@ -1,8 +1,9 @@
 // The area hierarchy (市 → 区 → 街道 → 社区 → 网格 → 楼栋): as the follow-up and the intake walk it (the areas above a
 // grid, the served group a message came from, the building and grid an appeal names), and as administrators keep it.
-import { refuseDuplicate, type Db } from "../db.ts";
+import { refuseDuplicate, type Db, type Prisma } from "../db.ts";
 import { buildingMention, findLocation } from "../domain/location.ts";
 import { AppError, AuthorizationError, NotFoundError, ValidationError } from "../errors.ts";
+import { directoryOf, groupAt } from "./directory.ts";
 import { areasIn, type Scope } from "./scope.ts";
 
 export const AREA_LEVELS = ["city", "district", "street", "community", "grid", "building"] as const;
@@ -25,17 +26,17 @@ export interface Place {
  * The areas above a case's grid, nearest first (community, street, district, city); without a grid, the area of
  * its lead unit (`unitAreaId`, when it has one) and those above it; without either, the first street.
  */
-export async function escalationChain(db: Db, gridId: number | null, unitAreaId: number | null = null): Promise<number[]> {
+export async function escalationChain(db: Db | Prisma.TransactionClient, gridId: number | null, unitAreaId: number | null = null): Promise<number[]> {
+  const { areas, firstStreetId } = await directoryOf(db);
   const chain: number[] = [];
-  let area = gridId ? await db.area.findUnique({ where: { id: gridId } }) : unitAreaId ? { id: 0, parentId: unitAreaId } : null;
-  while (area?.parentId) {
-    area = await db.area.findUnique({ where: { id: area.parentId } });
+  let area = gridId ? areas.get(gridId) : unitAreaId ? areas.get(unitAreaId) : undefined;
+  if (area && !gridId) chain.push(area.id);
+  // A loop in bad data ends where it comes round again.
+  while (area?.parentId && !chain.includes(area.parentId)) {
+    area = areas.get(area.parentId);
     if (area) chain.push(area.id);
   }
-  if (chain.length === 0) {
-    const streets = await db.area.findMany({ where: { level: "street" }, orderBy: { id: "asc" }, take: 1 });
-    chain.push(...streets.map((s) => s.id));
-  }
+  if (chain.length === 0 && firstStreetId !== null) chain.push(firstStreetId);
   return chain;
 }
 
@@ -57,11 +58,7 @@ export async function gridsAbove(db: Db, level: AreaLevel): Promise<Map<number, 
 
 /** The served group a message came from: by its chat id, or by its name (room ids change when WeChat logs in again). */
 export async function findGroup(db: Db, row: { channel: string; chatId: string; chatName: string | null }) {
-  const where = { channel: row.channel, enabled: true };
-  return (
-    (await db.chatGroup.findFirst({ where: { ...where, chatId: row.chatId } })) ??
-    (row.chatName ? await db.chatGroup.findFirst({ where: { ...where, name: row.chatName } }) : null)
-  );
+  return groupAt(await directoryOf(db), row);
 }
 
 /** Where an appeal is: the place words in the text, the building they name, and the grid (the group's, else the building's). */

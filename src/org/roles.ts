@@ -2,6 +2,7 @@
 // each area says which unit fills a role for it and everything below it. resolveUnits is the one answer to "which
 // units does this matter reach at this place, and why": the intake, the case actions and every preview use it.
 import type { Db, Prisma } from "../db.ts";
+import { directoryOf } from "./directory.ts";
 
 type Reader = Db | Prisma.TransactionClient;
 
@@ -59,9 +60,11 @@ const MAX_DEPTH = 12;
 /** The areas a place lies in, nearest first: its building (if known), grid, community, street and above. */
 export async function placeChain(db: Reader, place: PlaceRef): Promise<AreaRef[]> {
   const chain: AreaRef[] = [];
+  const { areas } = await directoryOf(db);
   let id = place.buildingId ?? place.gridId;
   while (id && chain.length < MAX_DEPTH && !chain.some((a) => a.id === id)) {
-    const area = await db.area.findUnique({ where: { id }, select: { id: true, name: true, level: true, parentId: true } });
+    // A building is read on its own (the directory keeps the areas above them).
+    const area = areas.get(id) ?? (await db.area.findUnique({ where: { id }, select: { id: true, name: true, level: true, parentId: true } }));
     if (!area) break;
     chain.push({ id: area.id, name: area.name, level: area.level });
     id = area.parentId;
@@ -77,14 +80,12 @@ export async function placeChain(db: Reader, place: PlaceRef): Promise<AreaRef[]
 export async function resolveUnits(db: Reader, matter: MatterUnits, place: PlaceRef): Promise<UnitResolution> {
   const roles = [...(matter.leadRole ? [matter.leadRole] : []), ...matter.cooperatingRoles];
   const chain = roles.length ? await placeChain(db, place) : [];
-  const fillers = chain.length
-    ? await db.areaRoleUnit.findMany({ where: { areaId: { in: chain.map((a) => a.id) }, roleId: { in: roles.map((r) => r.id) } }, include: { unit: { select: { id: true, name: true } } } })
-    : [];
+  const { roleFillers } = await directoryOf(db);
   const unresolved: UnresolvedRole[] = [];
   const fill = (role: RoleRef, slot: UnresolvedRole["slot"]): ResolvedUnit | null => {
     for (const area of chain) {
-      const f = fillers.find((x) => x.areaId === area.id && x.roleId === role.id);
-      if (f) return { unit: f.unit, source: "role", role, area };
+      const f = roleFillers.get(`${area.id}:${role.id}`);
+      if (f) return { unit: { id: f.unit.id, name: f.unit.name }, source: "role", role, area };
     }
     const reason = chain.length
       ? `“${chain[0].name}”及其上级区域都没有指定“${role.name}”由哪个单位承担`
