@@ -214,14 +214,14 @@ export async function nextInSequence(db: Db, year: number): Promise<number | nul
 /** The year's case counter, one more (the row made at 1 for a new year); returns the number taken. */
 export const NEXT_IN_YEAR = `INSERT INTO "CaseSequence" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseSequence"."last" + 1 RETURNING "last"`;
 
+const sqliteRewrite = (sql: string) => sql.replace(/\?[tj]\b/g, "?").replace(/\bGREATEST\(/g, "MAX(").replace(/\bLEAST\(/g, "MIN(");
+
 /**
  * Raw SQL written once for both engines: `?` for a value, `?t` for a time (an ISO string from `sqlTime`), `?j` for
  * JSON (a string from JSON.stringify), and
  * GREATEST / LEAST of two values (SQLite's MAX / MIN). PostgreSQL gets numbered parameters and times cast to the
  * columns' type; SQLite compares the ISO text Prisma writes.
  */
-const sqliteRewrite = (sql: string) => sql.replace(/\?[tj]\b/g, "?").replace(/\bGREATEST\(/g, "MAX(").replace(/\bLEAST\(/g, "MIN(");
-
 export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
   if (dbEngine(db) === "sqlite") return sqliteRewrite(sql);
   let n = 0;

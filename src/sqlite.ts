@@ -45,7 +45,7 @@ export function rowsOf<T>(statement: Statement, values: unknown[]): T[] {
     return [];
   }
   const rows = statement.raw(true).all(values) as unknown[][];
-  const { names, readers } = readersOf(statement, rows[0]?.length);
+  const { names, readers } = shapeOf(statement, rows[0]?.length);
   return rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) {
@@ -146,11 +146,11 @@ function reusable(statement: Statement) {
     get reader() {
       return statement.reader;
     },
-    columns: () => columnsOf(statement),
+    columns: () => shapeOf(statement).columns,
     raw: () => ({
       all: () => {
         const rows = statement.raw(true).all(values) as unknown[][];
-        columnsOf(statement, rows[0]?.length);
+        shapeOf(statement, rows[0]?.length);
         return rows;
       },
     }),
@@ -168,28 +168,23 @@ function reusable(statement: Statement) {
   };
 }
 
-const COLUMNS = new WeakMap<Statement, Column[]>();
-const READERS = new WeakMap<Column[], { names: string[]; readers: ((v: unknown) => unknown)[] }>();
-
-/** How each column of a statement is read (sqliteValue's choice, made once per column rather than per value). */
-function readersOf(statement: Statement, width?: number) {
-  const columns = columnsOf(statement, width);
-  let made = READERS.get(columns);
-  if (!made || made.names.length !== columns.length) READERS.set(columns, (made = { names: columns.map((c) => c.name), readers: columns.map((c) => sqliteValue(c.type)) }));
-  return made;
-}
+type Shape = { columns: Column[]; names: string[]; readers: ((v: unknown) => unknown)[] };
+const SHAPES = new WeakMap<Statement, Shape>();
 
 /**
- * A prepared statement's columns, asked of SQLite once: better-sqlite3 builds them anew at every call, which for the
- * forty columns of a case cost ten times the query itself. Asked again when a row is wider or narrower than them (a
- * `SELECT *` prepared before a migration added a column).
+ * A prepared statement's columns and how each is read (sqliteValue's choice), asked of SQLite once: better-sqlite3
+ * builds the columns anew at every call, which for the forty columns of a case cost ten times the query itself.
+ * Asked again when a row is wider or narrower than them (a `SELECT *` prepared before a migration added a column).
  */
-function columnsOf(statement: Statement, width?: number): Column[] {
-  let columns = COLUMNS.get(statement);
-  if (!columns) COLUMNS.set(statement, (columns = statement.columns()));
+function shapeOf(statement: Statement, width?: number): Shape {
+  const known = SHAPES.get(statement);
+  if (known && (width === undefined || width === known.columns.length)) return known;
   // In place: the adapter holds the array it was given before it read the rows.
-  else if (width !== undefined && width !== columns.length) columns.splice(0, columns.length, ...statement.columns());
-  return columns;
+  const columns = known?.columns ?? [];
+  columns.splice(0, columns.length, ...statement.columns());
+  const shape = { columns, names: columns.map((c) => c.name), readers: columns.map((c) => sqliteValue(c.type)) };
+  SHAPES.set(statement, shape);
+  return shape;
 }
 
 export function sqliteValues(values: unknown[]): unknown[] {

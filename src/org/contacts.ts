@@ -13,14 +13,6 @@ export interface ContactInput {
   name?: string;
 }
 
-/**
- * The contacts a chat is: a group is a contact of kind room; a private chat is a person's (contact, or a member
- * of a WeCom app). Units' and places' work chats are found by it.
- */
-export function chatContactWhere(chat: { isGroup: boolean; channel: string; chatId: string }) {
-  return { kind: chat.isGroup ? "room" : { in: ["contact", "member"] }, channel: chat.channel, address: chat.chatId };
-}
-
 const MISSING_OWNER: Record<ContactOwner, string> = { area: "区域不存在", unit: "单位不存在", place: "场所不存在" };
 
 /** Adds a contact to an existing area, unit or place in the scope; a missing owner (or one outside it) is not found. */

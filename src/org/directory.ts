@@ -1,6 +1,6 @@
 // The organisation as every message reads it, held in memory: the areas above the buildings, the units, who fills
 // each role where, the work chats of units and service places, and the served groups. An appeal walked the area
-// tree one row at a time (some twenty reads through Prisma's client, each a millisecond of CPU even when the read
+// tree one row at a time (some twenty reads through Prisma's client, each some 50 µs of CPU even when the read
 // cache answered it); here each is a map look-up. Made once per change of those tables (ReadCache.derived, which
 // also sees other processes' changes), frozen so that every reader shares it. Buildings stay out: a city has
 // hundreds of thousands, and a case names one, read on its own.
@@ -29,7 +29,7 @@ export interface Directory {
   roleFillers: ReadonlyMap<string, { areaId: number; roleId: number; unit: { id: number; name: string } }>;
   /** A unit's contacts, oldest first. */
   unitContacts: ReadonlyMap<number, readonly UnitContactRow[]>;
-  /** The unit contacts and the place contacts at a chat address, oldest first: by chatKey. */
+  /** The units' and the places' contacts at a chat address, oldest first (by chatKey; contactsAtChat reads them). */
   unitContactsAt: ReadonlyMap<string, readonly UnitContactRow[]>;
   placeContactsAt: ReadonlyMap<string, readonly { id: number; placeId: number; kind: string }[]>;
   /** The enabled served groups by `${channel}:${chatId}` and by `${channel}:${name}` (the oldest of a name). */
@@ -45,7 +45,10 @@ export function directoryOf(db: Reader): Promise<Directory> {
 
 const chatKey = (channel: string | null, address: string) => `${channel ?? ""}\u0000${address}`;
 
-/** The contacts at a chat as chatContactWhere (contacts.ts) picks them: a room for a group, a contact or member for a person. */
+/**
+ * The contacts a chat is: a group is a contact of kind room; a private chat is a person's (contact, or a member of
+ * a WeCom app). Units' and places' work chats are found by it.
+ */
 export function contactsAtChat<T extends { kind: string }>(at: ReadonlyMap<string, readonly T[]>, chat: { isGroup: boolean; channel: string; chatId: string }): T[] {
   const kinds = chat.isGroup ? ["room"] : ["contact", "member"];
   return (at.get(chatKey(chat.channel, chat.chatId)) ?? []).filter((c) => kinds.includes(c.kind));
