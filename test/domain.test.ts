@@ -107,6 +107,13 @@ describe("recognising messages", () => {
     expect(recogniseSmallTalk("你好，3号楼电梯坏了")).toBeNull();
   });
 
+  it("takes a question of how to use the bot only where it opens or ends the message", () => {
+    for (const t of ["怎么用？", "请问你能做什么", "这个怎么使用", "你是谁呀", "帮助"]) expect(recogniseSmallTalk(t)).toBe("help");
+    // The bench once sent this cut of a letter, and was answered with the help text.
+    expect(recogniseSmallTalk("如此玩弄文字，帮助建筑方建工集")).toBeNull();
+    expect(recogniseSmallTalk("物业不帮助我们修电梯怎么办")).toBeNull();
+  });
+
   it("finds a quoted case number", () => {
     expect(quotedCaseNumber(`请问${formatCaseNumber(2026, 123)}办得怎么样`)).toBe("2026-000123");
     expect(quotedCaseNumber("电话 13812345678")).toBeNull();

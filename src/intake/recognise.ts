@@ -31,11 +31,17 @@ export function stripAddress(text: string, botName: string, prefixes: string[]):
 
 export type SmallTalk = "help" | "thanks" | "my_cases";
 
+const HELP_WORDS = "怎么用|怎么使用|帮助|你是谁|你能做什么|能做什么|help|使用说明";
+const HELP_OPENS = new RegExp(`^(请问|你好|您好)?(${HELP_WORDS})`, "i");
+const HELP_ENDS = new RegExp(`(${HELP_WORDS})(呢|啊|呀|吗)?$`, "i");
+
 export function recogniseSmallTalk(text: string): SmallTalk | null {
   const t = text.replace(/[\s!！。.~～?？,，]+/g, "");
   if (t.length === 0) return "help";
   if (/^(你好|您好|在吗|在不在|有人吗|hi|hello|哈喽|嗨|早上好|上午好|下午好|晚上好|早|早安)(呀|啊|哦)?$/i.test(t)) return "help";
-  if (/(怎么用|怎么使用|帮助|你是谁|你能做什么|能做什么|help|使用说明)/i.test(t) && t.length <= 15) return "help";
+  // Asking how to use the bot opens or ends a short message ("怎么用", "请问你能做什么"); mid-sentence the words are
+  // part of an appeal ("……帮助建筑方……").
+  if (t.length <= 15 && (HELP_OPENS.test(t) || HELP_ENDS.test(t))) return "help";
   if (/^(谢谢|多谢|感谢|辛苦了|辛苦|好的|收到|知道了|明白了|ok|嗯嗯?|好)(你|您|了|啦|哈)*$/i.test(t)) return "thanks";
   if (/(进度|进展|怎么样了|处理得怎么样|有结果了吗|我的诉求|我的工单|办得怎么样)/.test(t) && t.length <= 20) return "my_cases";
   return null;
