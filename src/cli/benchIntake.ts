@@ -1,9 +1,10 @@
 // npm run bench:intake [-- --db postgres --requests N --concurrency N --instances 1,3 --scenarios appeals,chatter,mixed
 // --warmup N --memory N] — messages per second through the HTTP channel (POST /api/channels/http/messages) at a fixed
 // concurrency, with one and with several service processes on one fresh database, and the same requests against
-// bare Koa in the same run as the ceiling. One JSON line per scenario × instance count on stdout; progress and a
-// summary on stderr. --memory N then sends N mixed messages to one fresh instance and prints its resident memory at
-// start, after 10,000 and after N (a line of its own). See cli/benchIntake/ for the scenarios, the processes, the databases and the load driver.
+// bare Koa in the same run as the ceiling, both measured alike (three rounds on the same processes, the best
+// counting). One JSON line per scenario × instance count on stdout; progress and a summary on stderr. --memory N
+// then sends N mixed messages to one fresh instance and prints its resident memory at start, after 10,000 and after
+// N (a line of its own). See cli/benchIntake/ for the scenarios, the processes, the databases and the load driver.
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
