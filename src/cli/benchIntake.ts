@@ -190,7 +190,6 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
     }),
   );
   failed += errors + rounds.reduce((n, r) => n + r.result.errors, 0);
-  const counted = (pairs: Iterable<readonly [string, number]>) => [...summed(pairs)].map(([r, n]) => `${n}× ${r}`).join("; ");
   const reasons = counted([...mine.flatMap((r) => [...r.result.reasons]), ...rounds.flatMap((r) => [...r.result.reasons]).map(([r, n]) => [`bare Koa: ${r}`, n] as const)]);
   const retried = mine.reduce((n, r) => n + r.result.retried, 0);
   const notes = counted([...mine.flatMap((r) => [...r.notes]), ...(retried ? [[`sent again after the connection was reset`, retried] as const] : [])]);
@@ -202,11 +201,11 @@ async function runOne(name: string, instances: number, bare: Instance[]): Promis
   summary.push(line);
 }
 
-/** Counts of the same thing added up (reasons and notes, over rounds). */
-function summed(pairs: Iterable<readonly [string, number]>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const [k, n] of pairs) out.set(k, (out.get(k) ?? 0) + n);
-  return out;
+/** Counts of the same thing added up (reasons and notes, over rounds), as "3× why; 1× why else". */
+function counted(pairs: Iterable<readonly [string, number]>): string {
+  const sums = new Map<string, number>();
+  for (const [k, n] of pairs) sums.set(k, (sums.get(k) ?? 0) + n);
+  return [...sums].map(([r, n]) => `${n}× ${r}`).join("; ");
 }
 
 const MB = 1024 * 1024;
@@ -224,7 +223,7 @@ async function runMemory(count: number): Promise<void> {
     samples.push({ after, rssMb: Math.round(memory.rss / MB), heapUsedMb: Math.round(memory.heapUsed / MB), cachedAnswers: readCache?.entries ?? null });
   };
   let errors = 0;
-  const reasons = new Map<string, number>();
+  const reasons: [string, number][] = [];
   try {
     await sample(0);
     const checkpoints = [...new Set([Math.min(10_000, count), count])];
@@ -234,7 +233,7 @@ async function runMemory(count: number): Promise<void> {
       const result = await runLoad({ ...plan, first: sent, count: at - sent, progress: shown.tick });
       shown.end();
       errors += result.errors;
-      for (const [r, n] of result.reasons) reasons.set(r, (reasons.get(r) ?? 0) + n);
+      reasons.push(...result.reasons);
       sent = at;
       await sample(sent);
     }
@@ -247,7 +246,7 @@ async function runMemory(count: number): Promise<void> {
   const tenK = rest[0];
   const growth = tenK && last && tenK !== last ? Math.round(((last.rssMb - tenK.rssMb) / tenK.rssMb) * 1000) / 10 : 0;
   console.log(JSON.stringify({ db: options.db, scenario: "memory", messages: count, errors, samples, growthPercent: growth }));
-  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB, ${last?.cachedAnswers ?? start.cachedAnswers ?? 0} cached answers); ${growth}% from 10,000 to ${count}; errors ${errors}${reasons.size ? ` (${[...reasons].map(([r, n]) => `${n}× ${r}`).join("; ")})` : ""}`;
+  const line = `memory   ×1  RSS ${samples.map((s) => `${s.rssMb} MB after ${s.after}`).join(", ")} (heap ${last?.heapUsedMb ?? start.heapUsedMb} MB, ${last?.cachedAnswers ?? start.cachedAnswers ?? 0} cached answers); ${growth}% from 10,000 to ${count}; errors ${errors}${reasons.length ? ` (${counted(reasons)})` : ""}`;
   console.error(line);
   summary.push(line);
   failed += errors;
