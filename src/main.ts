@@ -10,6 +10,7 @@ import { ensureFirstAdmin } from "./auth/users.ts";
 import { announceFirstAdmin } from "./auth/firstAdmin.ts";
 import { readCacheOf, statementsSent } from "./db.ts";
 import { applyMigrations } from "./migrations/apply.ts";
+import { startWalCheckpoints } from "./walCheckpoint.ts";
 
 async function main() {
   loadDotEnv();
@@ -28,6 +29,8 @@ async function main() {
   if (migrated?.applied.length) log.info({ migrations: migrated.applied }, "applied database migrations");
   if (migrated?.changed.length) log.warn({ migrations: migrated.changed }, "applied migrations whose committed files have changed since");
   const services = await createServices(config, log);
+  // On SQLite the write-ahead log is copied into the database on a thread of its own, not in a request's commit.
+  const checkpoints = await startWalCheckpoints(services.db, log);
   const app = createApp(services);
 
   const server: Server = await new Promise((resolve, reject) => {
@@ -89,6 +92,7 @@ async function main() {
     server.close();
     for (const channel of services.channels.values()) await channel.stop();
     await services.learning.close();
+    await checkpoints?.stop();
     await services.db.$disconnect();
     process.exit(0);
   };

@@ -7,7 +7,8 @@ import { startService, type TestService } from "./helpers/service.ts";
 import { cst, FakeClock, HOUR } from "./helpers/clock.ts";
 import { createApiToken } from "../src/http/apiTokens.ts";
 import { runFollowUp } from "../src/services.ts";
-import { sameOpenProblem } from "../src/cases/sameProblem.ts";
+import { candidatesQuery, sameOpenProblem } from "../src/cases/sameProblem.ts";
+import { dbEngine, sqlRows } from "../src/db.ts";
 
 // The look for the same open problem, spied on (it runs as it is) so a test can make two appeals look at once.
 vi.mock("../src/cases/sameProblem.ts", async (importOriginal) => {
@@ -328,5 +329,32 @@ describe("the case export", () => {
     const tail = (n: string) => rows.find((r) => r.startsWith(`${n},`))!.split(",").slice(-2);
     expect(tail(number)).toEqual(["2", "居民"]);
     expect(tail(task.body.number)).toEqual(["1", "主动发现"]);
+  });
+});
+
+describe("同诉 lookup", () => {
+  // Every appeal with a place asks it. Read through Case_gridId_status_idx it went over every open case of the
+  // grid: 2 ms an appeal after a few thousand, and growing with them.
+  it.each([
+    ["a building", (grid: number, building: number) => ({ buildingId: building, gridId: grid, location: null })],
+    ["a grid and place words", (grid: number) => ({ buildingId: null, gridId: grid, location: "东门" })],
+  ])("at %s reads the cases of one matter and place by their index, not the grid's open cases", { timeout: 30_000 }, async (_, place) => {
+    const { db } = svc.services;
+    const building = await db.area.findFirstOrThrow({ where: { level: "building" } });
+    const matters = await db.matter.findMany({ take: 20, orderBy: { id: "asc" } });
+    // A busy grid: 2,000 open cases of twenty matters, at its buildings and without one, as the planner's statistics see them.
+    await db.case.createMany({
+      data: Array.from({ length: 2000 }, (_, i) => ({
+        number: `LOOKUP-${i}`, text: "路灯不亮", channel: "http", chatId: "c", isGroup: false, status: "dispatched", classSource: "local",
+        matterId: matters[i % matters.length].id, gridId: building.parentId, buildingId: i % 2 ? building.id : null, location: i % 2 ? null : "东门",
+      })),
+    });
+    await db.$executeRawUnsafe(`ANALYZE "Case"`);
+    const query = candidatesQuery({ text: "路灯不亮", matterId: matters[0].id, now: clock.now(), ...place(building.parentId!, building.id) }, 30)!;
+    const plan = await db.$transaction(async (tx) => {
+      if (dbEngine(tx) === "sqlite") return (await sqlRows<{ detail: string }>(tx, `EXPLAIN QUERY PLAN ${query.sql}`, ...query.values)).map((r) => r.detail);
+      return (await sqlRows<{ "QUERY PLAN": string }>(tx, `EXPLAIN ${query.sql}`, ...query.values)).map((r) => r["QUERY PLAN"]);
+    });
+    expect(plan.join("\n")).toContain("Case_matterId_buildingId_gridId_location_idx");
   });
 });

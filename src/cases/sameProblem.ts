@@ -26,13 +26,20 @@ const CANDIDATES = (place: string) =>
   `SELECT * FROM "Case" WHERE ${place} AND "matterId" = ? AND "status" IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(", ")})` +
   ` AND "mergedIntoId" IS NULL AND "anonymisedAt" IS NULL AND "createdAt" >= ?t ORDER BY "id" DESC LIMIT 50`;
 
+/** The query for the open cases this appeal could repeat (the newest 50 of its matter at its place); null without a place. */
+export function candidatesQuery(a: AppealFacts, days: number): { sql: string; values: unknown[] } | null {
+  const place = samePlace(a);
+  if (!place) return null;
+  const since = sqlTime(new Date(a.now.getTime() - days * 86400_000));
+  return { sql: CANDIDATES(place.sql), values: [...place.values, a.matterId, since] };
+}
+
 /** The open case this appeal repeats, most alike first, with how alike; null when there is none. */
 export async function sameOpenProblem(db: Db | Prisma.TransactionClient, a: AppealFacts, s: { similarity: number; days: number }) {
-  const place = samePlace(a);
-  if (!place || s.similarity >= 1) return null;
+  const query = candidatesQuery(a, s.days);
+  if (!query || s.similarity >= 1) return null;
   // Raw SQL (db.ts sqlRows): every appeal with a place asks it.
-  const since = sqlTime(new Date(a.now.getTime() - s.days * 86400_000));
-  const candidates = await sqlRows<Prisma.CaseGetPayload<object>>(db, CANDIDATES(place.sql), ...place.values, a.matterId, since);
+  const candidates = await sqlRows<Prisma.CaseGetPayload<object>>(db, query.sql, ...query.values);
   if (!candidates.length) return null;
   const alike = similarities(a.text, candidates);
   const best = candidates
