@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-export const startHeapMb = () => (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string } }).config.heapMb;
+const startConfig = () => (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string; semiSpaceMb: string } }).config;
+export const startHeapMb = () => startConfig().heapMb;
 
 export interface Instance {
   kind: "minhu" | "bare";
@@ -68,8 +69,9 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
   const port = await freePort();
   // --profile DIR (BENCH_PROFILE_DIR): each service process writes a CPU profile there when it stops.
   const profile = kind === "minhu" && process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  // The service runs with npm start's heap ceiling (package.json config.heapMb, MINHU_HEAP_MB to change it).
-  const heap = kind === "minhu" ? [`--max-old-space-size=${process.env.MINHU_HEAP_MB || startHeapMb()}`] : [];
+  // The service runs with npm start's heap sizes (package.json config.heapMb, MINHU_HEAP_MB to change it, and
+  // config.semiSpaceMb).
+  const heap = kind === "minhu" ? [`--max-old-space-size=${process.env.MINHU_HEAP_MB || startHeapMb()}`, `--max-semi-space-size=${startConfig().semiSpaceMb}`] : [];
   const child: ChildProcess = spawn(process.execPath, [...heap, ...profile, "--import", "tsx", entry], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
