@@ -8,6 +8,7 @@ import { AppError } from "./errors.ts";
 import { engineOf, MIGRATIONS_DIRS, type Engine } from "./migrations/engines.ts";
 import { migrationNames } from "./migrations/postgresSchema.ts";
 import { BUMP_SQL, ReadCache, writesCached } from "./readCache.ts";
+import { postgresQuery, prismaParsers, tieTransactions, transactionConnection, transactionOpened, type Parsers } from "./postgresConnection.ts";
 import { rowsOf, sqliteConnection, sqliteError, sqliteValues, type Query, type Queryable, type SqliteConnection, type Statement, type Transaction } from "./sqlite.ts";
 
 export type Db = PrismaClient;
@@ -51,8 +52,11 @@ class ImmediateTransactions extends PrismaBetterSQLite3 {
   }
 }
 
-/** SQL statements this process has sent to the database (BEGIN and COMMIT included), for the benchmarks. */
-export const statementsSent = { count: 0 };
+/**
+ * SQL statements this process has sent to the database (BEGIN and COMMIT included), for the benchmarks; `straight`:
+ * of them, those sqlRows and sqlRun ran on the connection themselves, without Prisma.
+ */
+export const statementsSent = { count: 0, straight: 0 };
 
 const bump: Query = { sql: BUMP_SQL, args: [], argTypes: [] };
 
@@ -78,15 +82,17 @@ function watchStatements<T extends object>(adapter: T, cache: ReadCache): T {
   a.executeRaw = alone(executeRaw);
   a.startTransaction = async (...args) => {
     statementsSent.count++;
-    return watchTransaction(await startTransaction.apply(a, args), cache);
+    const tx = await startTransaction.apply(a, args);
+    return watchTransaction(tx, cache, transactionOpened(tx));
   };
   return adapter;
 }
 
-function watchTransaction(tx: Transaction, cache: ReadCache): Transaction {
+function watchTransaction(tx: Transaction, cache: ReadCache, closed: () => void): Transaction {
   const { queryRaw, executeRaw, commit, rollback } = tx;
   let writes = false;
   const ended = () => {
+    closed();
     if (!writes) return;
     writes = false;
     cache.transactionEnded();
@@ -119,10 +125,14 @@ function watchTransaction(tx: Transaction, cache: ReadCache): Transaction {
   return tx;
 }
 
-/** A driver adapter factory whose adapters are watched. */
-function watched<F extends { connect(): Promise<object> }>(factory: F, cache: ReadCache): F {
+/** A driver adapter factory whose adapters are watched; `connected` is told of each. */
+function watched<F extends { connect(): Promise<object> }>(factory: F, cache: ReadCache, connected: (adapter: object) => void): F {
   const connect = factory.connect.bind(factory);
-  factory.connect = async () => watchStatements(await connect(), cache);
+  factory.connect = async () => {
+    const adapter = watchStatements(await connect(), cache);
+    connected(adapter);
+    return adapter;
+  };
   return factory;
 }
 
@@ -130,16 +140,25 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
   const cache = new ReadCache(o.cacheCheckMs);
   if (engineOf(url) === "postgres") {
     // Loaded only when used: the PostgreSQL client and its query compiler are not needed on SQLite.
-    const [{ PrismaClient: PgClient }, { PrismaPg }] = await Promise.all([import("./generated/prisma-pg/client.ts"), import("@prisma/adapter-pg")]);
+    const [{ PrismaClient: PgClient, Prisma: PgPrisma }, { PrismaPg }, { default: pgModule }] = await Promise.all([
+      import("./generated/prisma-pg/client.ts"),
+      import("@prisma/adapter-pg"),
+      import("pg"),
+    ]);
+    // The adapter's pool, for sqlRows and sqlRun outside a transaction (a reconnection brings a new one).
+    let pool: pg.Pool | null = null;
+    const connected = (adapter: object) => (pool = (adapter as { underlyingDriver(): pg.Pool }).underlyingDriver());
     // Under a burst, transactions wait for a pool connection and for each other (the year's case-number row) longer
     // than Prisma's defaults allow (2 s to start, 5 s to finish), and an appeal would fail rather than wait its turn.
     const base = new PgClient({
-      adapter: watched(new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }), cache),
+      adapter: watched(new PrismaPg({ connectionString: url, max: o.poolSize ?? 10 }), cache, connected),
       transactionOptions: { maxWait: 15_000, timeout: 30_000 },
     }) as unknown as Db;
     await base.$queryRawUnsafe("SELECT 1");
     const db = cache.extend(base);
-    const { default: pgModule } = await import("pg");
+    tieTransactions(db);
+    const parsers = prismaParsers(pgModule.types, PgPrisma.Decimal);
+    Object.defineProperty(db, POSTGRES, { get: (): PostgresDirect | null => (pool ? { pool, parsers } : null) });
     // Two connections of its own for counters taken outside a transaction (see nextInSequence), so taking one
     // never waits for the pool that open transactions hold.
     const counters = new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true });
@@ -223,7 +242,10 @@ const sqliteRewrite = (sql: string) => sql.replace(/\?[tj]\b/g, "?").replace(/\b
  * columns' type; SQLite compares the ISO text Prisma writes.
  */
 export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
-  if (dbEngine(db) === "sqlite") return sqliteRewrite(sql);
+  return dbEngine(db) === "sqlite" ? sqliteRewrite(sql) : postgresRewrite(sql);
+}
+
+function postgresRewrite(sql: string): string {
   let n = 0;
   return sql.replace(/\?([tj]\b)?/g, (_, type?: string) => `$${++n}${type === "t" ? "::timestamp(3)" : type === "j" ? "::jsonb" : ""}`);
 }
@@ -231,45 +253,52 @@ export function rawSql(db: Db | Prisma.TransactionClient, sql: string): string {
 export { sqlTime } from "./sqlite.ts";
 
 const DIRECT = Symbol("sqlite connection");
+const POSTGRES = Symbol("postgres pool");
+type PostgresDirect = { pool: pg.Pool; parsers: Parsers };
 type Tx = Prisma.TransactionClient;
 
 /**
  * Runs raw SQL (written as rawSql takes it) and returns its rows, each column typed as Prisma's raw queries type
  * it: declared DATETIME a Date, BOOLEAN a boolean, JSONB parsed, INTEGER and REAL a number; an expression's
- * integer a bigint. On SQLite it runs straight on the connection, inside `db`'s transaction when `db` is one:
- * Prisma plans every raw query it is given too (about 0.2 ms of CPU each), and these are the statements every
- * message runs. On PostgreSQL it is Prisma's $queryRawUnsafe.
+ * integer a bigint. It runs straight on the connection — inside `db`'s transaction when `db` is one (SQLite's one
+ * connection, or the PostgreSQL connection the transaction holds): Prisma plans every raw query it is given (about
+ * 0.2 ms of CPU each), and these are the statements every message runs. A write the read cache must hear of goes
+ * through Prisma (db.ts's adapters tell it; this path does not).
  */
 export async function sqlRows<T>(db: Db | Tx, sql: string, ...values: unknown[]): Promise<T[]> {
-  const direct = directOf(db, sql);
-  if (!direct) return db.$queryRawUnsafe<T[]>(rawSql(db, sql), ...values);
-  return direct.run((statement) => rowsOf<T>(statement, sqliteValues(values)));
+  const sqlite = sqliteDirect(db, sql);
+  if (sqlite) return sqlite.run((statement) => rowsOf<T>(statement, sqliteValues(values)));
+  const postgres = postgresDirect(db, sql);
+  if (postgres) return (await postgres.run<T>(values)).rows;
+  return db.$queryRawUnsafe<T[]>(rawSql(db, sql), ...values);
 }
 
 /** Runs raw SQL that returns no rows (as sqlRows does): how many rows it changed. */
 export async function sqlRun(db: Db | Tx, sql: string, ...values: unknown[]): Promise<number> {
-  const direct = directOf(db, sql);
-  if (!direct) return db.$executeRawUnsafe(rawSql(db, sql), ...values);
-  return direct.run((statement) => statement.run(sqliteValues(values)).changes);
+  const sqlite = sqliteDirect(db, sql);
+  if (sqlite) return sqlite.run((statement) => statement.run(sqliteValues(values)).changes);
+  const postgres = postgresDirect(db, sql);
+  if (postgres) return (await postgres.run(values)).rowCount;
+  return db.$executeRawUnsafe(rawSql(db, sql), ...values);
 }
 
 /**
  * SQLite's connection for `db` (a client or a transaction's) and this statement, or null: PostgreSQL, or a write
- * the read cache must hear of (db.ts's adapters tell it; this path does not). Inside a transaction it runs at once
- * (SQLite has one open at a time, and it is this one); outside, a write takes its turn (TransactionGate).
+ * to a cached table. Inside a transaction it runs at once (SQLite has one open at a time, and it is this one);
+ * outside, a write takes its turn (TransactionGate).
  */
-function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statement) => T): Promise<T> } | null {
+function sqliteDirect(db: Db | Tx, sql: string): { run<T>(work: (statement: Statement) => T): Promise<T> } | null {
   const direct = (db as unknown as { [DIRECT]?: SqliteConnection })[DIRECT];
   if (!direct) return null;
-  const text = sqliteText(sql);
+  const text = directText("sqlite", sql);
   if (text === null) return null;
-  let inTransaction = transactionClients.get(db);
-  if (inTransaction === undefined) transactionClients.set(db, (inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function"));
+  const inTransaction = isTransactionClient(db);
   return {
     async run(work) {
       if (inTransaction && !direct.gate.open) throw new Error("Transaction already closed: a statement came on a transaction's client after it ended");
       const once = () => {
         statementsSent.count++;
+        statementsSent.straight++;
         try {
           return work(direct.statement(text));
         } catch (err) {
@@ -282,22 +311,49 @@ function directOf(db: Db | Tx, sql: string): { run<T>(work: (statement: Statemen
 }
 
 /**
- * A statement as SQLite runs it (rawSql), or null for a write to a cached table: worked out once per text, since
- * the three rewrites and the look for a cached table cost more than running many of them.
+ * PostgreSQL's connection for `db` and this statement: the pool, or the connection `db`'s transaction holds; null
+ * on SQLite, for a write to a cached table, or a transaction postgresConnection.ts did not see open.
  */
-function sqliteText(sql: string): string | null {
-  let text = sqliteTexts.get(sql);
+function postgresDirect(db: Db | Tx, sql: string): { run<T>(values: unknown[]): Promise<{ rows: T[]; rowCount: number }> } | null {
+  const direct = (db as unknown as { [POSTGRES]?: PostgresDirect | null })[POSTGRES];
+  if (!direct) return null;
+  const text = directText("postgres", sql);
+  if (text === null) return null;
+  const on = transactionConnection(db, isTransactionClient(db), direct.pool);
+  if (!on) return null;
+  return {
+    run(values) {
+      statementsSent.count++;
+      statementsSent.straight++;
+      return postgresQuery(on, text, values, direct.parsers);
+    },
+  };
+}
+
+/**
+ * A statement as the engine runs it (rawSql), or null for a write to a cached table: worked out once per text,
+ * since the rewrites and the look for a cached table cost more than running many of them.
+ */
+function directText(engine: Engine, sql: string): string | null {
+  const texts = directTexts[engine];
+  let text = texts.get(sql);
   if (text === undefined) {
-    text = writesCached(sql) ? null : sqliteRewrite(sql);
+    text = writesCached(sql) ? null : engine === "sqlite" ? sqliteRewrite(sql) : postgresRewrite(sql);
     // Bounded: the oldest goes (a few hundred texts in all; multi-row inserts have one per row count).
-    if (sqliteTexts.size >= 2000) sqliteTexts.delete(sqliteTexts.keys().next().value!);
-    sqliteTexts.set(sql, text);
+    if (texts.size >= 2000) texts.delete(texts.keys().next().value!);
+    texts.set(sql, text);
   }
   return text;
 }
-const sqliteTexts = new Map<string, string | null>();
+const directTexts: Record<Engine, Map<string, string | null>> = { sqlite: new Map(), postgres: new Map() };
 
-/** Whether a client is a transaction's (asked once: each look through Prisma's client costs). */
+/** Whether a client is a transaction's (it has no $transaction; asked once: each look through Prisma's client costs). */
+function isTransactionClient(db: Db | Tx): boolean {
+  let inTransaction = transactionClients.get(db);
+  if (inTransaction === undefined) transactionClients.set(db, (inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function"));
+  return inTransaction;
+}
+
 const transactionClients = new WeakMap<object, boolean>();
 
 /** A unique constraint refused a write: Prisma's P2002, or a raw statement's P2010 with the driver's own kind. */

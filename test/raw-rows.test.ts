@@ -1,7 +1,7 @@
 // rawRows.ts writes a row as Prisma's create and update would — the same columns read back the same, on either
 // engine — and hands Prisma what it cannot write itself (atomic operations, relations).
 import { afterEach, describe, expect, it } from "vitest";
-import { isUniqueViolation, openDb, rawSql, sqlRows, sqlRun, sqlTime, statementsSent, type Db } from "../src/db.ts";
+import { dbEngine, isUniqueViolation, openDb, rawSql, sqlRows, sqlRun, sqlTime, statementsSent, type Db } from "../src/db.ts";
 import { insertRow, insertRowIfAbsent, updateRow } from "../src/rawRows.ts";
 import { queueMessage } from "../src/outbox.ts";
 import { recordEvents } from "../src/cases/records.ts";
@@ -126,6 +126,44 @@ describe("raw rows", () => {
     });
     // A unique key taken is reported as Prisma reports it.
     await expect(sqlRun(db, `INSERT INTO "Case" ("number", "text", "channel", "chatId", "isGroup", "urgency", "status", "classSource", "classConfidence", "classRationale", "missingInfo", "responseDueAt", "resolveDueAt", "createdAt", "updatedAt") SELECT "number", "text", "channel", "chatId", "isGroup", "urgency", "status", "classSource", "classConfidence", "classRationale", "missingInfo", "responseDueAt", "resolveDueAt", "createdAt", "updatedAt" FROM "Case" WHERE "id" = ?`, kase.id)).rejects.toSatisfy(isUniqueViolation);
+  });
+
+  it("runs a transaction's statements straight on the connection that transaction holds, many at once, and refuses its client once it ended", async () => {
+    const db = await open();
+    await sqlRun(db, `CREATE TABLE "Scratch" ("id" INTEGER PRIMARY KEY, "name" TEXT NOT NULL)`);
+    const before = { ...statementsSent };
+    let leaked: unknown = null;
+    // Ten transactions at once, each writing and reading its own row; the odd ones roll back. A statement run on
+    // another transaction's connection would be seen there, and kept or undone with that one.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        db.$transaction(async (tx) => {
+          leaked ??= tx;
+          await sqlRun(tx, `INSERT INTO "Scratch" ("id", "name") VALUES (?, ?)`, i + 1, `t${i}`);
+          await new Promise((r) => setTimeout(r, 5));
+          const seen = await sqlRows<{ name: string }>(tx, `SELECT "name" FROM "Scratch" WHERE "name" LIKE 't%' ORDER BY "id"`);
+          if (dbEngine(db) === "postgres") {
+            // The transaction's own session: the one Prisma's statements on it run in.
+            const [ours] = await sqlRows<{ pid: number }>(tx, `SELECT pg_backend_pid() AS "pid"`);
+            const [prismas] = await tx.$queryRawUnsafe<{ pid: number }[]>(`SELECT pg_backend_pid() AS "pid"`);
+            expect(ours.pid).toBe(prismas.pid);
+          }
+          // Its own row, and besides it only rows of transactions that had committed (SQLite's run one by one).
+          const names = seen.map((r) => r.name);
+          expect(names).toContain(`t${i}`);
+          expect(names.filter((n) => n !== `t${i}`).every((n) => Number(n.slice(1)) % 2 === 0)).toBe(true);
+          if (i % 2) throw new Error("rolled back on purpose");
+          return i;
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? "rejected" : "fulfilled")));
+    for (const o of outcomes) if (o.status === "rejected") expect(String(o.reason)).toContain("on purpose");
+    const kept = await sqlRows<{ name: string }>(db, `SELECT "name" FROM "Scratch" ORDER BY "id"`);
+    expect(kept.map((r) => r.name)).toEqual(["t0", "t2", "t4", "t6", "t8"]);
+    // Straight, not planned by Prisma: every insert and select above but Prisma's own pg_backend_pid.
+    expect(statementsSent.straight - before.straight).toBeGreaterThanOrEqual(21);
+    await expect(sqlRows(leaked as Db, `SELECT 1 AS "one"`)).rejects.toThrow(/Transaction already closed/);
   });
 
   it("reads a column added after its statement was first run (the columns are asked of SQLite once per statement)", async () => {
