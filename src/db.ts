@@ -26,7 +26,7 @@ export function dbEngine(db: Db | Prisma.TransactionClient): Engine {
  * problem) would not see each other's write, so they take a transaction-scoped advisory lock on the key.
  */
 export async function takeTurn(tx: Prisma.TransactionClient, key: string): Promise<void> {
-  if (dbEngine(tx) === "postgres") await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtext($1))", key);
+  if (dbEngine(tx) === "postgres") await sqlRun(tx, "SELECT pg_advisory_xact_lock(hashtext(?))", key);
 }
 
 /**
@@ -146,8 +146,8 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
       import("pg"),
     ]);
     // The adapter's pool, for sqlRows and sqlRun outside a transaction (a reconnection brings a new one).
-    let pool: pg.Pool | null = null;
-    const connected = (adapter: object) => (pool = (adapter as { underlyingDriver(): pg.Pool }).underlyingDriver());
+    const postgres: PostgresDirect = { pool: null, parsers: prismaParsers(pgModule.types, PgPrisma.Decimal) };
+    const connected = (adapter: object) => (postgres.pool = (adapter as { underlyingDriver(): pg.Pool }).underlyingDriver());
     // Under a burst, transactions wait for a pool connection and for each other (the year's case-number row) longer
     // than Prisma's defaults allow (2 s to start, 5 s to finish), and an appeal would fail rather than wait its turn.
     const base = new PgClient({
@@ -157,8 +157,7 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
     await base.$queryRawUnsafe("SELECT 1");
     const db = cache.extend(base);
     tieTransactions(db);
-    const parsers = prismaParsers(pgModule.types, PgPrisma.Decimal);
-    Object.defineProperty(db, POSTGRES, { get: (): PostgresDirect | null => (pool ? { pool, parsers } : null) });
+    Object.defineProperty(db, POSTGRES, { value: postgres });
     // Two connections of its own for counters taken outside a transaction (see nextInSequence), so taking one
     // never waits for the pool that open transactions hold.
     const counters = new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true });
@@ -181,8 +180,8 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
   await base.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
   await base.$executeRawUnsafe("PRAGMA foreign_keys = ON");
   const db = cache.extend(base);
-  // Transactions' clients see it too (they inherit the client's properties); a reconnection brings a new one.
-  Object.defineProperty(db, DIRECT, { get: () => adapter.connection });
+  // Transactions' clients see it too (they inherit the client's properties); a reconnection brings a new connection.
+  Object.defineProperty(db, DIRECT, { value: adapter });
   keepCache(db, cache);
   return db;
 }
@@ -254,7 +253,7 @@ export { sqlTime } from "./sqlite.ts";
 
 const DIRECT = Symbol("sqlite connection");
 const POSTGRES = Symbol("postgres pool");
-type PostgresDirect = { pool: pg.Pool; parsers: Parsers };
+type PostgresDirect = { pool: pg.Pool | null; parsers: Parsers };
 type Tx = Prisma.TransactionClient;
 
 /**
@@ -288,11 +287,11 @@ export async function sqlRun(db: Db | Tx, sql: string, ...values: unknown[]): Pr
  * outside, a write takes its turn (TransactionGate).
  */
 function sqliteDirect(db: Db | Tx, sql: string): { run<T>(work: (statement: Statement) => T): Promise<T> } | null {
-  const direct = (db as unknown as { [DIRECT]?: SqliteConnection })[DIRECT];
+  const { sqlite, inTransaction } = straightOf(db);
+  const direct = sqlite?.connection;
   if (!direct) return null;
   const text = directText("sqlite", sql);
   if (text === null) return null;
-  const inTransaction = isTransactionClient(db);
   return {
     async run(work) {
       if (inTransaction && !direct.gate.open) throw new Error("Transaction already closed: a statement came on a transaction's client after it ended");
@@ -315,11 +314,11 @@ function sqliteDirect(db: Db | Tx, sql: string): { run<T>(work: (statement: Stat
  * on SQLite, for a write to a cached table, or a transaction postgresConnection.ts did not see open.
  */
 function postgresDirect(db: Db | Tx, sql: string): { run<T>(values: unknown[]): Promise<{ rows: T[]; rowCount: number }> } | null {
-  const direct = (db as unknown as { [POSTGRES]?: PostgresDirect | null })[POSTGRES];
-  if (!direct) return null;
+  const { postgres: direct, inTransaction } = straightOf(db);
+  if (!direct?.pool) return null;
   const text = directText("postgres", sql);
   if (text === null) return null;
-  const on = transactionConnection(db, isTransactionClient(db), direct.pool);
+  const on = transactionConnection(db, inTransaction, direct.pool);
   if (!on) return null;
   return {
     run(values) {
@@ -347,14 +346,21 @@ function directText(engine: Engine, sql: string): string | null {
 }
 const directTexts: Record<Engine, Map<string, string | null>> = { sqlite: new Map(), postgres: new Map() };
 
-/** Whether a client is a transaction's (it has no $transaction; asked once: each look through Prisma's client costs). */
-function isTransactionClient(db: Db | Tx): boolean {
-  let inTransaction = transactionClients.get(db);
-  if (inTransaction === undefined) transactionClients.set(db, (inTransaction = typeof (db as { $transaction?: unknown }).$transaction !== "function"));
-  return inTransaction;
+/**
+ * What sqlRows and sqlRun run on for a client (or a transaction's client), and whether it is a transaction's (it has
+ * no $transaction): asked once per client, since each look through Prisma's client proxies costs.
+ */
+function straightOf(db: Db | Tx): Straight {
+  let found = straightClients.get(db);
+  if (!found) {
+    const c = db as unknown as { [DIRECT]?: { connection: SqliteConnection | null }; [POSTGRES]?: PostgresDirect; $transaction?: unknown };
+    found = { sqlite: c[DIRECT], postgres: c[POSTGRES], inTransaction: typeof c.$transaction !== "function" };
+    straightClients.set(db, found);
+  }
+  return found;
 }
-
-const transactionClients = new WeakMap<object, boolean>();
+type Straight = { sqlite?: { connection: SqliteConnection | null }; postgres?: PostgresDirect; inTransaction: boolean };
+const straightClients = new WeakMap<object, Straight>();
 
 /** A unique constraint refused a write: Prisma's P2002, or a raw statement's P2010 with the driver's own kind. */
 export function isUniqueViolation(err: unknown): boolean {
