@@ -68,12 +68,23 @@ export function transactionConnection(db: object, inTransaction: boolean, pool: 
 /** Runs one statement (numbered parameters) and returns its rows typed as Prisma's raw queries type them. */
 export async function postgresQuery<T>(on: pg.Pool | pg.PoolClient, text: string, values: unknown[], parsers: Parsers): Promise<{ rows: T[]; rowCount: number }> {
   try {
-    const result = await on.query({ text, values: values.map(postgresValue), types: parsers });
+    const result = await on.query({ name: statementName(text), text, values: values.map(postgresValue), types: parsers });
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
   } catch (err) {
     throw postgresError(err);
   }
 }
+
+/**
+ * A name for the statement, so that each connection parses and plans it once and then only binds it (pg keeps the
+ * names it has prepared per connection); none past the first 1,000 texts, which run unnamed.
+ */
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < 1000) statementNames.set(text, (name = `minhu_${statementNames.size}`));
+  return name;
+}
+const statementNames = new Map<string, string>();
 
 export interface Parsers {
   getTypeParser(oid: number, format?: string): (value: string) => unknown;
