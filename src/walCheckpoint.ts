@@ -39,20 +39,25 @@ export async function startWalCheckpoints(db: Db, log: Logger, o: { everyMs?: nu
   let waiting: ((c: Checkpoint) => void)[] = [];
   let stopping = false;
   let failed = false;
-  let reportedError = false;
   const fallBack = (why: string, err?: unknown) => {
     if (stopping || failed) return;
     failed = true;
     log.error({ err }, `WAL checkpoint thread ${why}; the service's connection checkpoints again`);
     autocheckpoint(db, DEFAULT_PAGES).catch(() => undefined);
   };
+  let started = false;
   const first = new Promise<boolean>((resolve) => {
     worker.on("message", (m: Checkpoint | { error: string }) => {
       if ("error" in m) {
-        if (!reportedError) log.warn({ err: m.error }, "WAL checkpoint thread: a pass failed");
-        reportedError = true;
+        // A pass that fails once it has worked (the disk full, say) hands the work back to the connection at once:
+        // left to the thread, the log would be copied only at SAFETY_PAGES.
+        if (started) {
+          fallBack("failed a pass", m.error);
+          void terminate(worker);
+        } else log.warn({ err: m.error }, "WAL checkpoint thread: its first pass failed; the service's connection checkpoints");
         return resolve(false);
       }
+      started = true;
       resolve(true);
       const resolving = waiting;
       waiting = [];
@@ -75,8 +80,9 @@ export async function startWalCheckpoints(db: Db, log: Logger, o: { everyMs?: nu
     async stop() {
       if (stopping) return;
       stopping = true;
+      if (failed) return; // the thread is gone, and the connection has the work back
       await terminate(worker);
-      if (!failed) await autocheckpoint(db, DEFAULT_PAGES).catch(() => undefined);
+      await autocheckpoint(db, DEFAULT_PAGES).catch(() => undefined);
     },
   };
 }

@@ -75,6 +75,20 @@ describe("WAL checkpoints on their own thread", () => {
     await expect.poll(() => autocheckpoint(file.db), { timeout: 5000 }).toBe(DEFAULT_PAGES);
   });
 
+  it("when a pass fails after the thread has worked, the connection takes the work back at once and the thread ends", { timeout: 30_000 }, async () => {
+    const file = await sqliteFile();
+    file.checkpoints = await startWalCheckpoints(file.db, log, { everyMs: 20 });
+    expect(await autocheckpoint(file.db)).toBe(SAFETY_PAGES);
+    const thread = file.checkpoints!.thread;
+    const exited = new Promise((resolve) => thread.once("exit", resolve));
+    // What the thread posts when a checkpoint throws (walCheckpointWorker.mjs), as a full disk would make it.
+    thread.emit("message", { error: "disk I/O error" });
+    await expect.poll(() => autocheckpoint(file.db), { timeout: 5000 }).toBe(DEFAULT_PAGES);
+    await exited;
+    await file.checkpoints!.stop();
+    expect(await autocheckpoint(file.db)).toBe(DEFAULT_PAGES);
+  });
+
   it("has no thread on PostgreSQL or without a database file", async () => {
     const fake = { $queryRawUnsafe: async () => [{ name: "main", file: "" }] } as unknown as Db;
     expect(await startWalCheckpoints(fake, log)).toBeNull();
