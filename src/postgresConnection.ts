@@ -65,26 +65,54 @@ export function transactionConnection(db: object, inTransaction: boolean, pool: 
   return tx.connection;
 }
 
-/** Runs one statement (numbered parameters) and returns its rows typed as Prisma's raw queries type them. */
+/**
+ * Runs one statement (numbered parameters) and returns its rows typed as Prisma's raw queries type them. Named, so
+ * each connection parses and plans it once and then only binds it. A table changed under a prepared statement (a
+ * newer instance's migration) fails it (isStalePrepared): every name is dropped then,
+ * so that each connection prepares its statements again, and the statement is run again unless it was in a
+ * transaction (the failure has aborted that one).
+ */
 export async function postgresQuery<T>(on: pg.Pool | pg.PoolClient, text: string, values: unknown[], parsers: Parsers): Promise<{ rows: T[]; rowCount: number }> {
-  try {
+  const run = async () => {
     const result = await on.query({ name: statementName(text), text, values: values.map(postgresValue), types: parsers });
     return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+  };
+  try {
+    return await run();
   } catch (err) {
-    throw postgresError(err);
+    if (!isStalePrepared(err)) throw postgresError(err);
+    names = { generation: names.generation + 1, byText: new Map() };
+    if ("release" in on) throw err; // a transaction's connection
+    try {
+      return await run();
+    } catch (again) {
+      throw postgresError(again);
+    }
   }
 }
 
 /**
- * A name for the statement, so that each connection parses and plans it once and then only binds it (pg keeps the
- * names it has prepared per connection); none past the first 1,000 texts, which run unnamed.
+ * The name a statement is prepared under on every connection (none past the first 1,000 texts). A `*` result list
+ * runs unnamed: a column added to its table would change what it returns.
  */
 function statementName(text: string): string | undefined {
-  let name = statementNames.get(text);
-  if (name === undefined && statementNames.size < 1000) statementNames.set(text, (name = `minhu_${statementNames.size}`));
+  if (STAR_RESULT.test(text)) return undefined;
+  let name = names.byText.get(text);
+  if (name === undefined && names.byText.size < 1000) names.byText.set(text, (name = `minhu_${names.generation}_${names.byText.size}`));
   return name;
 }
-const statementNames = new Map<string, string>();
+let names = { generation: 0, byText: new Map<string, string>() };
+const STAR_RESULT = /\b(SELECT|RETURNING)\s+(DISTINCT\s+)?("?\w+"?\.)?\*/i;
+
+/**
+ * PostgreSQL's refusal of a prepared statement whose table changed — its result type (0A000), or a column's type
+ * where its parameters' types were fixed when it was prepared (42804, which a wrong statement gives too: run again,
+ * it fails again) — or that the connection no longer has (26000).
+ */
+function isStalePrepared(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  return (code === "0A000" && /cached plan must not change result type/.test(message ?? "")) || code === "42804" || code === "26000";
+}
 
 export interface Parsers {
   getTypeParser(oid: number, format?: string): (value: string) => unknown;

@@ -21,6 +21,17 @@ function scalars(tx: Tx, model: string): Map<string, string> {
   return known;
 }
 
+/**
+ * The model's columns, named, as a statement's result list: what Prisma returns for a row. `*` would also return a
+ * column a newer instance's migration added, and on PostgreSQL a prepared `*` fails once its table gains one.
+ */
+export function modelColumns(tx: Tx, model: string): string {
+  let list = columnLists.get(model);
+  if (list === undefined) columnLists.set(model, (list = [...scalars(tx, model).keys()].map((n) => `"${n}"`).join(", ")));
+  return list;
+}
+const columnLists = new Map<string, string>();
+
 /** The columns and values of flat data, with each value's placeholder; null when Prisma must write it. */
 function columns(tx: Tx, model: string, data: Record<string, unknown>): { names: string[]; marks: string[]; values: unknown[] } | null {
   const types = scalars(tx, model);
@@ -55,7 +66,7 @@ function columns(tx: Tx, model: string, data: Record<string, unknown>): { names:
 export async function insertRow<T>(tx: Tx, model: string, data: Record<string, unknown>, fallback: () => Promise<T>): Promise<T> {
   const c = insertColumns(tx, model, data);
   if (!c) return fallback();
-  const [row] = await sqlRows<T>(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) RETURNING *`, ...c.values);
+  const [row] = await sqlRows<T>(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) RETURNING ${modelColumns(tx, model)}`, ...c.values);
   return row;
 }
 
@@ -66,7 +77,7 @@ export async function insertRow<T>(tx: Tx, model: string, data: Record<string, u
 export async function insertRowIfAbsent<T>(tx: Tx, model: string, key: string, data: Record<string, unknown>, fallback: () => Promise<T | null>): Promise<T | null> {
   const c = insertColumns(tx, model, data);
   if (!c) return fallback();
-  const sql = `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) ON CONFLICT ("${key}") DO NOTHING RETURNING *`;
+  const sql = `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) ON CONFLICT ("${key}") DO NOTHING RETURNING ${modelColumns(tx, model)}`;
   const [row] = await sqlRows<T>(tx, sql, ...c.values);
   return row ?? null;
 }
@@ -82,7 +93,7 @@ export async function insertRows<T>(tx: Tx, model: string, data: Record<string, 
   if (!first || rows.some((r) => !r || r.names.join() !== first.names.join() || r.marks.join() !== first.marks.join())) return null;
   const values = rows.map(() => `(${first.marks.join(", ")})`).join(", ");
   const conflict = absentKeys ? ` ON CONFLICT (${absentKeys.map((k) => `"${k}"`).join(", ")}) DO NOTHING` : "";
-  const sql = `INSERT INTO "${model}" (${first.names.join(", ")}) VALUES ${values}${conflict} RETURNING *`;
+  const sql = `INSERT INTO "${model}" (${first.names.join(", ")}) VALUES ${values}${conflict} RETURNING ${modelColumns(tx, model)}`;
   return sqlRows<T>(tx, sql, ...rows.flatMap((r) => r!.values));
 }
 
@@ -98,7 +109,7 @@ export async function updateRow<T>(tx: Tx, model: string, id: number, data: Reco
   const c = columns(tx, model, { ...data, ...(types.has("updatedAt") && data.updatedAt === undefined ? { updatedAt: new Date() } : {}) });
   if (!c || !c.names.length) return fallback();
   const sets = c.names.map((n, i) => `${n} = ${c.marks[i]}`).join(", ");
-  const [row] = await sqlRows<T>(tx, `UPDATE "${model}" SET ${sets} WHERE "id" = ? RETURNING *`, ...c.values, id);
+  const [row] = await sqlRows<T>(tx, `UPDATE "${model}" SET ${sets} WHERE "id" = ? RETURNING ${modelColumns(tx, model)}`, ...c.values, id);
   if (!row) throw Object.assign(new Error(`No ${model} found with id ${id}`), { code: "P2025" });
   return row;
 }

@@ -166,6 +166,23 @@ describe("raw rows", () => {
     await expect(sqlRows(leaked as Db, `SELECT 1 AS "one"`)).rejects.toThrow(/Transaction already closed/);
   });
 
+  it("reads a table changed under a statement it has run before (another instance's migration), and the next transaction runs it too", async () => {
+    const db = await open();
+    await sqlRun(db, `CREATE TABLE "Scratch" ("id" INTEGER PRIMARY KEY, "name" TEXT)`);
+    await sqlRun(db, `INSERT INTO "Scratch" ("id", "name") VALUES (?, ?)`, 1, "甲");
+    const sql = `SELECT "id", "name" FROM "Scratch" ORDER BY "id"`;
+    expect(await sqlRows(db, sql)).toEqual([{ id: 1, name: "甲" }]);
+    expect(await db.$transaction((tx) => sqlRows(tx, sql))).toEqual([{ id: 1, name: "甲" }]);
+    // The same names, another type: on PostgreSQL a statement prepared before is refused for its new result type.
+    await sqlRun(db, `DROP TABLE "Scratch"`);
+    await sqlRun(db, `CREATE TABLE "Scratch" ("id" INTEGER PRIMARY KEY, "name" INTEGER)`);
+    await sqlRun(db, `INSERT INTO "Scratch" ("id", "name") VALUES (?, ?)`, 1, 7);
+    // (An integer column reads as a bigint on SQLite, as a number on PostgreSQL.)
+    const numbers = (rows: { id: unknown; name: unknown }[]) => rows.map((r) => ({ id: Number(r.id), name: Number(r.name) }));
+    expect(numbers(await sqlRows(db, sql))).toEqual([{ id: 1, name: 7 }]);
+    expect(numbers(await db.$transaction((tx) => sqlRows(tx, sql)))).toEqual([{ id: 1, name: 7 }]);
+  });
+
   it("reads a column added after its statement was first run (the columns are asked of SQLite once per statement)", async () => {
     const db = await open();
     await sqlRun(db, `CREATE TABLE "Scratch" ("id" INTEGER PRIMARY KEY, "name" TEXT)`);

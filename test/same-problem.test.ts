@@ -350,7 +350,7 @@ describe("同诉 lookup", () => {
       })),
     });
     await db.$executeRawUnsafe(`ANALYZE "Case"`);
-    const query = candidatesQuery({ text: "路灯不亮", matterId: matters[0].id, now: clock.now(), ...place(building.parentId!, building.id) }, 30)!;
+    const query = candidatesQuery(db, { text: "路灯不亮", matterId: matters[0].id, now: clock.now(), ...place(building.parentId!, building.id) }, 30)!;
     const plan = await db.$transaction(async (tx) => {
       if (dbEngine(tx) === "sqlite") return (await sqlRows<{ detail: string }>(tx, `EXPLAIN QUERY PLAN ${query.sql}`, ...query.values)).map((r) => r.detail);
       return (await sqlRows<{ "QUERY PLAN": string }>(tx, `EXPLAIN ${query.sql}`, ...query.values)).map((r) => r["QUERY PLAN"]);

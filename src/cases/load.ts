@@ -2,7 +2,7 @@
 // its matter and unit from memory (readCache.ts's derived values). Prisma's include would send three statements for it,
 // none of them cached, since the case is not reference data.
 import { readCacheOf, sqlRows, type Db, type Prisma } from "../db.ts";
-import { updateRow } from "../rawRows.ts";
+import { modelColumns, updateRow } from "../rawRows.ts";
 import { unitById } from "../org/directory.ts";
 
 type Tx = Prisma.TransactionClient | Db;
@@ -28,12 +28,10 @@ function matterById(tx: Tx, id: number) {
 /** The case by id, with its matter and lead unit; throws as findUniqueOrThrow does when there is none. */
 export async function loadCase(tx: Tx, id: number): Promise<CaseWithMatter> {
   // Raw SQL (db.ts sqlRows): every case action reads its case.
-  const [kase] = await sqlRows<CaseRow>(tx, CASE_BY_ID, id);
+  const [kase] = await sqlRows<CaseRow>(tx, `SELECT ${modelColumns(tx, "Case")} FROM "Case" WHERE "id" = ?`, id);
   if (!kase) throw Object.assign(new Error(`No Case found with id ${id}`), { code: "P2025" });
   return withMatter(tx, kase);
 }
-
-const CASE_BY_ID = `SELECT * FROM "Case" WHERE "id" = ?`;
 
 /** Writes the case and returns it with its matter and lead unit. */
 export async function updateCase(tx: Tx, id: number, data: Prisma.CaseUncheckedUpdateInput): Promise<CaseWithMatter> {

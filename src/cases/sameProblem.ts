@@ -3,6 +3,7 @@
 // words alike at least as much as the setting asks (the duplicates' measure, queries.ts similarities).
 import { sqlRows, sqlTime, type Db, type Prisma } from "../db.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
+import { modelColumns } from "../rawRows.ts";
 import { similarities } from "./queries.ts";
 
 export interface AppealFacts {
@@ -22,21 +23,21 @@ function samePlace(a: AppealFacts): { sql: string; values: unknown[] } | null {
   return null;
 }
 
-const CANDIDATES = (place: string) =>
-  `SELECT * FROM "Case" WHERE ${place} AND "matterId" = ? AND "status" IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(", ")})` +
+const CANDIDATES = (columns: string, place: string) =>
+  `SELECT ${columns} FROM "Case" WHERE ${place} AND "matterId" = ? AND "status" IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(", ")})` +
   ` AND "mergedIntoId" IS NULL AND "anonymisedAt" IS NULL AND "createdAt" >= ?t ORDER BY "id" DESC LIMIT 50`;
 
 /** The query for the open cases this appeal could repeat (the newest 50 of its matter at its place); null without a place. */
-export function candidatesQuery(a: AppealFacts, days: number): { sql: string; values: unknown[] } | null {
+export function candidatesQuery(db: Db | Prisma.TransactionClient, a: AppealFacts, days: number): { sql: string; values: unknown[] } | null {
   const place = samePlace(a);
   if (!place) return null;
   const since = sqlTime(new Date(a.now.getTime() - days * 86400_000));
-  return { sql: CANDIDATES(place.sql), values: [...place.values, a.matterId, since] };
+  return { sql: CANDIDATES(modelColumns(db, "Case"), place.sql), values: [...place.values, a.matterId, since] };
 }
 
 /** The open case this appeal repeats, most alike first, with how alike; null when there is none. */
 export async function sameOpenProblem(db: Db | Prisma.TransactionClient, a: AppealFacts, s: { similarity: number; days: number }) {
-  const query = candidatesQuery(a, s.days);
+  const query = candidatesQuery(db, a, s.days);
   if (!query || s.similarity >= 1) return null;
   // Raw SQL (db.ts sqlRows): every appeal with a place asks it.
   const candidates = await sqlRows<Prisma.CaseGetPayload<object>>(db, query.sql, ...query.values);

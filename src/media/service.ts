@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { sqlRows, sqlTime, type Db, type Prisma } from "../db.ts";
+import { modelColumns } from "../rawRows.ts";
 import type { Logger } from "../log.ts";
 import type { Channel, InboundMessage } from "../channels/types.ts";
 import type { Replies } from "../texts/replies.ts";
@@ -23,9 +24,9 @@ export type AttachmentRow = Prisma.AttachmentGetPayload<object>;
 /** A sender's photos and pins in a chat since a time that no case has taken yet, oldest first. */
 /** Photos and pins that wait for words: on no case yet, stored or being fetched, sent since `?t` (intake/groupCommit.ts asks too). */
 export const LOOSE_MEDIA = `"caseId" IS NULL AND "kind" IN ('image', 'location') AND "status" IN ('pending', 'stored') AND "createdAt" >= ?t`;
-const LOOSE = `SELECT * FROM "Attachment" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND ${LOOSE_MEDIA} ORDER BY "id" ASC`;
+const LOOSE = (columns: string) => `SELECT ${columns} FROM "Attachment" WHERE "channel" = ? AND "chatId" = ? AND "senderId" = ? AND ${LOOSE_MEDIA} ORDER BY "id" ASC`;
 /** A case's stored photos (every dispatch asks). */
-const CASE_PHOTOS = `SELECT * FROM "Attachment" WHERE "caseId" = ? AND "kind" = 'image' AND "status" = 'stored' ORDER BY "id" ASC`;
+const CASE_PHOTOS = (columns: string) => `SELECT ${columns} FROM "Attachment" WHERE "caseId" = ? AND "kind" = 'image' AND "status" = 'stored' ORDER BY "id" ASC`;
 
 /** WeChat keeps temporary media this long; after it a fetch cannot succeed. */
 const MEDIA_LIFETIME_MS = 3 * 86400_000;
@@ -184,7 +185,7 @@ export class MediaService {
   /** Photos and pins this resident sent in this chat since `since` that belong to no case yet. */
   loose(db: Db | Tx, where: { channel: string; chatId: string; senderId: string; since: Date }): Promise<AttachmentRow[]> {
     // Raw SQL (db.ts sqlRows): every appeal asks.
-    return sqlRows<AttachmentRow>(db, LOOSE, where.channel, where.chatId, where.senderId, sqlTime(where.since));
+    return sqlRows<AttachmentRow>(db, LOOSE(modelColumns(db, "Attachment")), where.channel, where.chatId, where.senderId, sqlTime(where.since));
   }
 
   /** Puts attachments on a case (inside the caller's transaction); stored photos follow it to its unit. */
@@ -203,7 +204,7 @@ export class MediaService {
    */
   async forward(tx: Tx, caseId: number, ids: number[] | "all", now: Date): Promise<void> {
     // The photos first: most cases have none, and then the case need not be read.
-    const all = await sqlRows<AttachmentRow>(tx, CASE_PHOTOS, caseId);
+    const all = await sqlRows<AttachmentRow>(tx, CASE_PHOTOS(modelColumns(tx, "Attachment")), caseId);
     const photos = ids === "all" ? all : all.filter((p) => ids.includes(p.id));
     if (!photos.length) return;
     const kase = await tx.case.findUnique({ where: { id: caseId } });
