@@ -244,6 +244,24 @@ describe("the example index between full builds", () => {
     expect(snapshot(learning.learned.neighbours)).toEqual(snapshot(NeighbourIndex.build(rows.map((r) => ({ text: r.text, label: r.matterCode })))));
   });
 
+  it("ends the training thread once it has had nothing to do for a while, and starts it again for the next training", async () => {
+    const examples = syntheticExamples(40, 3);
+    const trainer = new WorkerTrainer(undefined, 300);
+    try {
+      expect((await trainer.train(examples, { index: false })).model?.labels).toHaveLength(3);
+      expect(trainer.running).toBe(true);
+      await expect.poll(() => trainer.running, { timeout: 5000 }).toBe(false);
+      // A training that comes while the thread is kept keeps it: it is not ended under the one after.
+      const again = trainer.train(examples.slice(0, 30), { index: true });
+      expect(trainer.running).toBe(true);
+      const learned = await again;
+      expect(learned.model?.labels).toHaveLength(3);
+      expect(learned.neighbours?.size).toBe(30);
+    } finally {
+      await trainer.close();
+    }
+  });
+
   it("equals a fresh build after the worker thread's rebuild, with the examples learned while it worked", async () => {
     const rows = syntheticExamples(60, 4).map((e) => ({ text: e.text, matterCode: e.label }));
     const learning = new LearningStore(exampleTable(rows), pino({ level: "silent" }), new WorkerTrainer());

@@ -66,8 +66,9 @@ export class InThreadTrainer implements ModelTrainer {
 }
 
 /**
- * Trains in one long-lived worker thread, started at the first training (each new thread loads jieba's
- * dictionary again). It holds the process open only while a training is under way. If the thread fails, the
+ * Trains in a worker thread, started at the first training and kept for the next ones until it has had nothing to
+ * do for idleMs (each new thread loads jieba's dictionary again). It holds the process open only while a training
+ * is under way. If the thread fails, the
  * trainings waiting on it reject, and the next one starts a new thread.
  * The same path runs under tsx and under vitest: the entry (trainWorker.mjs) registers tsx in the thread itself.
  */
@@ -76,12 +77,23 @@ export class WorkerTrainer implements ModelTrainer {
   private readonly waiting = new Map<number, { worker: Worker; examples: LabelledExample[]; resolve: (l: Learned) => void; reject: (e: Error) => void }>();
   private nextId = 1;
   private closed = false;
+  private idle: NodeJS.Timeout | null = null;
 
-  constructor(private readonly entry: URL = new URL("./trainWorker.mjs", import.meta.url)) {}
+  /** `idleMs`: how long the thread is kept with nothing to train (its isolate and jieba's dictionary, some tens of MB). */
+  constructor(
+    private readonly entry: URL = new URL("./trainWorker.mjs", import.meta.url),
+    private readonly idleMs = 10_000,
+  ) {}
+
+  /** Whether the thread is up (started by a training, ended idleMs after the last). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
 
   train(examples: LabelledExample[], { index, matters }: TrainOptions): Promise<Learned> {
     if (this.closed) return Promise.reject(new Error("the model trainer is closed"));
     const worker = (this.worker ??= this.start());
+    if (this.idle) clearTimeout(this.idle);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { worker, examples, resolve, reject });
@@ -106,7 +118,7 @@ export class WorkerTrainer implements ModelTrainer {
       const waiter = this.waiting.get(reply.id);
       if (!waiter) return;
       this.waiting.delete(reply.id);
-      if (![...this.waiting.values()].some((w) => w.worker === worker)) worker.unref();
+      if (![...this.waiting.values()].some((w) => w.worker === worker)) this.rest(worker);
       if ("error" in reply) return waiter.reject(new Error(`training in the worker thread failed: ${reply.error}`));
       try {
         waiter.resolve({
@@ -123,6 +135,18 @@ export class WorkerTrainer implements ModelTrainer {
     worker.on("error", (err) => this.failAll(worker, err));
     worker.on("exit", (code) => this.failAll(worker, new Error(`the training thread stopped (exit code ${code})`)));
     return worker;
+  }
+
+  /** Nothing left to train: the thread no longer holds the process open, and ends if nothing comes within idleMs. */
+  private rest(worker: Worker) {
+    worker.unref();
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => {
+      if (this.worker !== worker || [...this.waiting.values()].some((w) => w.worker === worker)) return;
+      this.worker = null;
+      void worker.terminate();
+    }, this.idleMs);
+    this.idle.unref();
   }
 
   /** Rejects every training waiting on this thread, which is not used again. */
