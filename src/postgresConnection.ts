@@ -80,14 +80,11 @@ export async function postgresQuery<T>(on: pg.Pool | pg.PoolClient, text: string
   try {
     return await run();
   } catch (err) {
-    if (!isStalePrepared(err)) throw postgresError(err);
-    names = { generation: names.generation + 1, byText: new Map() };
-    if ("release" in on) throw err; // a transaction's connection
-    try {
-      return await run();
-    } catch (again) {
-      throw postgresError(again);
-    }
+    const stale = isStalePrepared(err);
+    if (stale) names = { generation: names.generation + 1, byText: new Map() };
+    // On a transaction's connection (a PoolClient) the failure has aborted the transaction: it is not run again.
+    if (!stale || "release" in on) throw postgresError(err);
+    return run().catch((again) => Promise.reject(postgresError(again)));
   }
 }
 
@@ -96,12 +93,14 @@ export async function postgresQuery<T>(on: pg.Pool | pg.PoolClient, text: string
  * runs unnamed: a column added to its table would change what it returns.
  */
 function statementName(text: string): string | undefined {
-  if (STAR_RESULT.test(text)) return undefined;
   let name = names.byText.get(text);
-  if (name === undefined && names.byText.size < 1000) names.byText.set(text, (name = `minhu_${names.generation}_${names.byText.size}`));
-  return name;
+  if (name === undefined && names.byText.size < 1000) {
+    names.byText.set(text, (name = STAR_RESULT.test(text) ? null : `minhu_${names.generation}_${names.byText.size}`));
+  }
+  return name ?? undefined;
 }
-let names = { generation: 0, byText: new Map<string, string>() };
+/** Each text's name, or null for one that runs unnamed (worked out once per text). */
+let names = { generation: 0, byText: new Map<string, string | null>() };
 const STAR_RESULT = /\b(SELECT|RETURNING)\s+(DISTINCT\s+)?("?\w+"?\.)?\*/i;
 
 /**

@@ -68,8 +68,7 @@ export class InThreadTrainer implements ModelTrainer {
 /**
  * Trains in a worker thread, started at the first training and kept for the next ones until it has had nothing to
  * do for idleMs (each new thread loads jieba's dictionary again). It holds the process open only while a training
- * is under way. If the thread fails, the
- * trainings waiting on it reject, and the next one starts a new thread.
+ * is under way. If the thread fails, the trainings waiting on it reject, and the next one starts a new thread.
  * The same path runs under tsx and under vitest: the entry (trainWorker.mjs) registers tsx in the thread itself.
  */
 export class WorkerTrainer implements ModelTrainer {

@@ -6,8 +6,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
-const startConfig = () => (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string; semiSpaceMb: string; mallocArenas: string } }).config;
-export const startHeapMb = () => startConfig().heapMb;
+/** npm start's settings (package.json config). */
+const startConfig = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { config: { heapMb: string; semiSpaceMb: string; mallocArenas: string } }).config;
+export const startHeapMb = () => startConfig.heapMb;
 
 export interface Instance {
   kind: "minhu" | "bare";
@@ -71,10 +72,10 @@ async function start(kind: Instance["kind"], entry: string, env: Record<string, 
   const profile = kind === "minhu" && process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   // The service runs with npm start's heap sizes (package.json config.heapMb, MINHU_HEAP_MB to change it, and
   // config.semiSpaceMb) and its malloc arenas (config.mallocArenas, MALLOC_ARENA_MAX to change it).
-  const heap = kind === "minhu" ? [`--max-old-space-size=${process.env.MINHU_HEAP_MB || startHeapMb()}`, `--max-semi-space-size=${startConfig().semiSpaceMb}`] : [];
+  const heap = kind === "minhu" ? [`--max-old-space-size=${process.env.MINHU_HEAP_MB || startHeapMb()}`, `--max-semi-space-size=${startConfig.semiSpaceMb}`] : [];
   const child: ChildProcess = spawn(process.execPath, [...heap, ...profile, "--import", "tsx", entry], {
     cwd: ROOT,
-    env: { ...process.env, ...(kind === "minhu" ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || startConfig().mallocArenas } : {}), ...env, PORT: String(port) },
+    env: { ...process.env, ...(kind === "minhu" ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX || startConfig.mallocArenas } : {}), ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   // The last lines it wrote, to say why when it fails to start, and its last warnings and errors.
