@@ -2,7 +2,8 @@
 // ranks higher), a joined resident's rating is recorded, a worker splits a wrongly joined report off into a case
 // of its own, and a case merged into another brings its residents along. The decision "same problem?" is
 // sameProblem.ts's; these only write.
-import type { Prisma } from "../db.ts";
+import { sqlRows, sqlRun, sqlTime, type Prisma } from "../db.ts";
+import { insertRow } from "../rawRows.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { TransitionError } from "../domain/caseMachine.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
@@ -29,18 +30,27 @@ export interface Joiner {
  * counted again). Returns whether they were added, or null when the case is no longer open.
  */
 export async function reporterJoined(tx: Tx, j: Joiner): Promise<{ added: boolean } | null> {
-  const kase = await tx.case.findUnique({ where: { id: j.caseId }, select: { status: true, residentId: true } });
+  // Raw SQL (db.ts sqlRows, rawRows.ts): every 同诉 runs these, and a burst of them (a power cut: hundreds of
+  // residents in a minute) is mostly 同诉; Prisma would plan each of its five statements. The case and whether
+  // this resident is counted on it already, in one.
+  const [kase] = await sqlRows<{ status: string; residentId: number | null; counted: unknown }>(
+    tx,
+    `SELECT "status", "residentId", EXISTS (SELECT 1 FROM "CaseReporter" WHERE "caseId" = ? AND "residentId" = ? AND "splitAt" IS NULL) AS "counted" FROM "Case" WHERE "id" = ?`,
+    j.caseId,
+    j.residentId,
+    j.caseId,
+  );
   if (!kase || !OPEN_STATUSES.includes(kase.status as never)) return null;
-  await tx.inboundMessage.update({ where: { id: j.inboundId }, data: { caseId: j.caseId } });
-  const already = kase.residentId === j.residentId || (await tx.caseReporter.count({ where: { caseId: j.caseId, residentId: j.residentId, splitAt: null } })) > 0;
-  if (already) {
+  await sqlRun(tx, `UPDATE "InboundMessage" SET "caseId" = ? WHERE "id" = ?`, j.caseId, j.inboundId);
+  // PostgreSQL answers EXISTS with a boolean, SQLite with 0 or 1 (a bigint from an expression).
+  if (kase.residentId === j.residentId || Boolean(kase.counted)) {
     await residentWrote(tx, j.caseId, { text: j.text, inboundId: j.inboundId, now: j.now });
     return { added: false };
   }
-  const reporter = await tx.caseReporter.create({
-    data: { caseId: j.caseId, residentId: j.residentId, inboundId: j.inboundId, channel: j.channel, chatId: j.chatId, isGroup: j.isGroup, text: j.text, similarity: j.similarity, joinedAt: j.now },
-  });
-  await tx.case.update({ where: { id: j.caseId }, data: { reporterCount: { increment: 1 } } });
+  const data = { caseId: j.caseId, residentId: j.residentId, inboundId: j.inboundId, channel: j.channel, chatId: j.chatId, isGroup: j.isGroup, text: j.text, similarity: j.similarity, joinedAt: j.now };
+  const reporter = await insertRow<{ id: number }>(tx, "CaseReporter", data, () => tx.caseReporter.create({ data }));
+  // updatedAt as Prisma's update sets it: the time of the write.
+  await sqlRun(tx, `UPDATE "Case" SET "reporterCount" = "reporterCount" + 1, "updatedAt" = ?t WHERE "id" = ?`, sqlTime(new Date()), j.caseId);
   await recordEvent(tx, j.caseId, { type: "reporter_joined", actor: "bot", note: j.text, data: { reporterId: reporter.id, inboundId: j.inboundId, similarity: j.similarity }, now: j.now });
   return { added: true };
 }
