@@ -50,6 +50,21 @@ describe("npm run bench:intake", () => {
     if (!server) expect(dir && existsSync(dir)).toBe(false);
   }, 120_000);
 
+  it("sends a building's power cut as a burst of residents that join one case (同诉), not one case each", async () => {
+    const server = testPostgresUrl();
+    const args = ["--import", "tsx", "src/cli/benchIntake.ts", "--requests", "40", "--warmup", "5", "--instances", "1", "--scenarios", "burst", ...(server ? ["--db", "postgres"] : [])];
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...(server ? { BENCH_POSTGRES_URL: server } : {}) }, timeout: 100_000 });
+    expect(line.parse(JSON.parse(stdout.trim()))).toMatchObject({ scenario: "burst", errors: 0 });
+    // Three rounds of 45 on one database: the first few open the case (a resident who names the lift may be
+    // filed under it), every other answer gives a number the run has given before.
+    const opened = Number(/(\d+)× opened a case/.exec(stderr)?.[1]);
+    const joined = Number(/(\d+)× joined the open case/.exec(stderr)?.[1]);
+    expect(opened + joined).toBe(3 * 45);
+    expect(joined).toBeGreaterThan(10 * opened);
+    const messages = Array.from({ length: 12 }, (_, i) => scenarios(letters, "t").burst.message(i));
+    expect(new Set(messages.map((m) => m.senderId)).size).toBe(12);
+  }, 120_000);
+
   it("counts as errors an appeal answered without a case and chatter answered; says how many joined an open case", () => {
     const { appeals, chatter } = scenarios(letters, "t");
     const check = appeals.checker();

@@ -68,6 +68,9 @@ describe("同诉 (+1)", () => {
     expect(kase.reporters).toHaveLength(1);
     expect(kase.reporters[0].similarity).toBeGreaterThanOrEqual(0.6);
     expect(await svc.services.db.case.count()).toBe(1);
+    // Both messages are the case's: the joined one is linked to it as well.
+    const linked = await svc.services.db.inboundMessage.findMany({ where: { caseId: kase.id }, select: { senderId: true }, orderBy: { id: "asc" } });
+    expect(linked.map((m) => m.senderId)).toEqual(["r1", "r2"]);
 
     // The list and the detail say how many raised it; the same resident writing again is not counted twice.
     const list = await get("/api/cases?view=open");

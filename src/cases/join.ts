@@ -2,8 +2,8 @@
 // ranks higher), a joined resident's rating is recorded, a worker splits a wrongly joined report off into a case
 // of its own, and a case merged into another brings its residents along. The decision "same problem?" is
 // sameProblem.ts's; these only write.
-import { sqlRows, sqlRun, sqlTime, type Prisma } from "../db.ts";
-import { insertRow } from "../rawRows.ts";
+import { sqlRows, sqlTime, type Prisma } from "../db.ts";
+import { insertRow, modelColumns } from "../rawRows.ts";
 import { OPEN_STATUSES } from "../domain/case.ts";
 import { TransitionError } from "../domain/caseMachine.ts";
 import type { WorkCalendar } from "../domain/deadlines.ts";
@@ -12,6 +12,7 @@ import { openCase } from "./open.ts";
 import { recordEvent, residentWrote } from "./records.ts";
 
 type Tx = Prisma.TransactionClient;
+type CaseRow = Prisma.CaseGetPayload<object>;
 
 export interface Joiner {
   caseId: number;
@@ -27,11 +28,12 @@ export interface Joiner {
 
 /**
  * The resident joins the case, if it is still open: counted once (a resident who raised it already is heard, not
- * counted again). Returns whether they were added, or null when the case is no longer open.
+ * counted again). Returns whether they were added (with the case as written then), or null when the case is no
+ * longer open. The caller links the message to the case (the intake's finish, in the same transaction).
  */
-export async function reporterJoined(tx: Tx, j: Joiner): Promise<{ added: boolean } | null> {
+export async function reporterJoined(tx: Tx, j: Joiner): Promise<{ added: false } | { added: true; kase: CaseRow } | null> {
   // Raw SQL (db.ts sqlRows, rawRows.ts): every 同诉 runs these, and a burst of them (a power cut: hundreds of
-  // residents in a minute) is mostly 同诉; Prisma would plan each of its five statements. The case and whether
+  // residents in a minute) is mostly 同诉, and Prisma would plan each statement. The case and whether
   // this resident is counted on it already, in one.
   const [kase] = await sqlRows<{ status: string; residentId: number | null; counted: unknown }>(
     tx,
@@ -41,7 +43,6 @@ export async function reporterJoined(tx: Tx, j: Joiner): Promise<{ added: boolea
     j.caseId,
   );
   if (!kase || !OPEN_STATUSES.includes(kase.status as never)) return null;
-  await sqlRun(tx, `UPDATE "InboundMessage" SET "caseId" = ? WHERE "id" = ?`, j.caseId, j.inboundId);
   // PostgreSQL answers EXISTS with a boolean, SQLite with 0 or 1 (a bigint from an expression).
   if (kase.residentId === j.residentId || Boolean(kase.counted)) {
     await residentWrote(tx, j.caseId, { text: j.text, inboundId: j.inboundId, now: j.now });
@@ -50,9 +51,9 @@ export async function reporterJoined(tx: Tx, j: Joiner): Promise<{ added: boolea
   const data = { caseId: j.caseId, residentId: j.residentId, inboundId: j.inboundId, channel: j.channel, chatId: j.chatId, isGroup: j.isGroup, text: j.text, similarity: j.similarity, joinedAt: j.now };
   const reporter = await insertRow<{ id: number }>(tx, "CaseReporter", data, () => tx.caseReporter.create({ data }));
   // updatedAt as Prisma's update sets it: the time of the write.
-  await sqlRun(tx, `UPDATE "Case" SET "reporterCount" = "reporterCount" + 1, "updatedAt" = ?t WHERE "id" = ?`, sqlTime(new Date()), j.caseId);
+  const [updated] = await sqlRows<CaseRow>(tx, `UPDATE "Case" SET "reporterCount" = "reporterCount" + 1, "updatedAt" = ?t WHERE "id" = ? RETURNING ${modelColumns(tx, "Case")}`, sqlTime(new Date()), j.caseId);
   await recordEvent(tx, j.caseId, { type: "reporter_joined", actor: "bot", note: j.text, data: { reporterId: reporter.id, inboundId: j.inboundId, similarity: j.similarity }, now: j.now });
-  return { added: true };
+  return { added: true, kase: updated };
 }
 
 /**

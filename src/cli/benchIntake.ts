@@ -1,4 +1,4 @@
-// npm run bench:intake [-- --db postgres --requests N --concurrency N --instances 1,3 --scenarios appeals,chatter,mixed
+// npm run bench:intake [-- --db postgres --requests N --concurrency N --instances 1,3 --scenarios appeals,chatter,mixed,burst
 // --warmup N --memory N] — messages per second through the HTTP channel (POST /api/channels/http/messages) at a fixed
 // concurrency, with one and with several service processes on one fresh database, and the same requests against
 // bare Koa in the same run as the ceiling, both measured alike (three rounds on the same processes, the best
@@ -29,7 +29,7 @@ const optionsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(1000).default(20),
   warmup: z.coerce.number().int().min(0).max(100_000).default(100),
   instances: counts("--instances").default([1, 3]),
-  scenarios: z.string().default("appeals,chatter,mixed").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
+  scenarios: z.string().default("appeals,chatter,mixed,burst").transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean)),
   timeoutMs: z.coerce.number().int().min(100).default(60_000),
   memory: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });

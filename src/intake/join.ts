@@ -7,7 +7,7 @@ import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { sameOpenProblem } from "../cases/sameProblem.ts";
 import { reporterJoined } from "../cases/join.ts";
 import { caseSummary } from "../cases/presenters.ts";
-import { loadCase } from "../cases/load.ts";
+import { loadCase, withMatter } from "../cases/load.ts";
 import type { Responder } from "./respond.ts";
 import type { IntakeDeps, IntakeResult, Place, Turn } from "./types.ts";
 
@@ -33,7 +33,7 @@ export async function joinSameProblem(
   const joined = await reporterJoined(tx, { caseId, residentId: turn.residentId, inboundId: row.id, channel: row.channel, chatId: row.chatId, isGroup: row.isGroup, text, similarity: found.similarity, now });
   if (!joined) return null;
   await h.media.attach(tx, caseId, a.attachmentIds, now);
-  const kase = await loadCase(tx, caseId);
+  const kase = joined.added ? await withMatter(tx, joined.kase) : await loadCase(tx, caseId);
   const reply = await h.out.reply(
     tx,
     row,

@@ -71,6 +71,16 @@ const chatterAnswer = z.union([
   z.object({ outcome: z.literal("emergency"), case: z.object({ number: z.string().min(1) }), replies: z.array(z.unknown()).min(1) }),
 ]);
 
+/** What a building's residents write when its power goes (the default list's 停电与供电故障). */
+const POWER_CUT = [
+  "3号楼停电了，整栋楼都没电",
+  "我们3号楼突然停电了，什么时候能来电",
+  "3号楼又停电了，冰箱里的东西都要坏了",
+  "3号楼整栋停电一个多小时了，有人管吗",
+  "3号楼停电了，家里老人还在吸氧",
+  "3号楼没电了，电梯也停了",
+];
+
 function problem(error: z.ZodError, body: unknown): string {
   const outcome = typeof body === "object" && body && "outcome" in body ? String((body as { outcome: unknown }).outcome) : "none";
   const issue = error.issues[0];
@@ -110,6 +120,22 @@ export function scenarios(letters: string[], runId: string): Record<string, Scen
           if (parsed.data.outcome === "emergency") note("emergency words answered");
           return null;
         }),
+    },
+  };
+  // A power cut: one building's residents all report it within minutes, in their own words; the first opens the
+  // case and the others join it (同诉), each counted once. The same case number again is the right answer.
+  all.burst = {
+    name: "burst",
+    message: (i) => ({ ...base("burst", i), text: `@小民 ${POWER_CUT[i % POWER_CUT.length]}`, mentionsBot: true }),
+    checker() {
+      const numbers = new Set<string>();
+      return checker((body, note) => {
+        const parsed = appealAnswer.safeParse(body);
+        if (!parsed.success) return problem(parsed.error, body);
+        note(numbers.has(parsed.data.case.number) ? "joined the open case (同诉)" : "opened a case");
+        numbers.add(parsed.data.case.number);
+        return null;
+      });
     },
   };
   // A busy day in the groups: one appeal to every nine messages of chatter, each checked as its kind.
