@@ -72,7 +72,7 @@ const chatterAnswer = z.union([
 ]);
 
 /** What a building's residents write when its power goes (the default list's 停电与供电故障). */
-const POWER_CUT = [
+export const POWER_CUT = [
   "3号楼停电了，整栋楼都没电",
   "我们3号楼突然停电了，什么时候能来电",
   "3号楼又停电了，冰箱里的东西都要坏了",
