@@ -4,7 +4,7 @@
 // answered) finished in one UPDATE. Each message is still stored before anything is done with it, and each
 // HTTP answer waits for its own statement; a batch that fails is written again message by message, so one bad
 // message cannot fail the others.
-import { isUniqueViolation, sqlRows, sqlRun, sqlTime, type Db } from "../db.ts";
+import { dbEngine, isUniqueViolation, sqlRows, sqlRun, sqlTime, type Db } from "../db.ts";
 import { insertRows } from "../rawRows.ts";
 import { LOOSE_MEDIA } from "../media/service.ts";
 import { insertInbound, RESIDENT_UPSERT, statusOf, type InboundInsert, type OpenQuestion } from "./inboundSql.ts";
@@ -41,7 +41,7 @@ export class Batch<In, Out> {
 export class InboundWrites {
   private readonly inserts: Batch<InboundInsert, Row | null>;
   private readonly unanswered: Batch<{ id: number; now: Date }, void>;
-  private readonly looks: Batch<WaitingAsk, Waiting>;
+  private readonly looks: Batch<WaitingAsk, Waiting & { residentId?: number }>;
   private readonly residents: Batch<{ row: Row; now: Date }, number>;
 
   constructor(private readonly db: Db) {
@@ -62,6 +62,19 @@ export class InboundWrites {
   /** The sender as a resident (their name as the chat gives it now): their id. */
   resident(row: Row, now: Date): Promise<number> {
     return this.residents.add({ row, now });
+  }
+
+  /**
+   * waiting() and resident() at once, for a message known to be for the bot: on PostgreSQL the upsert rides in the
+   * look's statement (a data-modifying WITH; SQLite has none, and runs the two).
+   */
+  async waitingAsResident(row: Row, now: Date, mediaSince: Date): Promise<Waiting & { residentId: number }> {
+    if (dbEngine(this.db) === "sqlite") {
+      const [waiting, residentId] = await Promise.all([this.waiting(row, now, mediaSince), this.resident(row, now)]);
+      return { ...waiting, residentId };
+    }
+    const found = await this.looks.add({ row, now, mediaSince, resident: true });
+    return { ...found, residentId: found.residentId! };
   }
 
   /** Stores a message (with the others of this turn); null when it was stored before (the same channel and id). */
@@ -89,22 +102,32 @@ export class InboundWrites {
     return Promise.all(messages.map((m) => insertInbound(this.db, m).catch((err) => (isUniqueViolation(err) ? null : Promise.reject(err)))));
   }
 
-  private async waitingOf(asks: WaitingAsk[]): Promise<Waiting[]> {
+  private async waitingOf(asks: WaitingAsk[]): Promise<(Waiting & { residentId?: number })[]> {
     const found = new Map<string, Waiting>();
+    const residents = new Map<string, number>();
     const timesOf = (a: WaitingAsk) => `${sqlTime(a.now)}\u0000${sqlTime(a.mediaSince)}`;
     for (const [times, group] of groupedBy(asks, timesOf)) {
       const senders = [...new Map(group.map((a) => [who(a.row), a.row])).values()];
       const keys = senders.map(() => "(?, ?, ?)").join(", ");
       const values = senders.flatMap((r) => [r.channel, r.chatId, r.senderId]);
-      const rows = await sqlRows<{ what: "question" | "media"; channel: string; chatId: string; senderId: string } & OpenQuestion>(
+      // Senders to write as residents as well (PostgreSQL, waitingAsResident): one row each, the name last given.
+      const at = sqlTime(group[0].now);
+      const upserted = [...new Map(group.filter((a) => a.resident).map((a) => [resident(a.row), a.row])).values()];
+      const upsert = upserted.length ? `WITH "r" AS (${RESIDENT_UPSERT(upserted.length)}) ` : "";
+      const rows = await sqlRows<{ what: "question" | "media" | "resident"; channel: string; chatId: string; senderId: string } & OpenQuestion>(
         this.db,
-        `${QUESTIONS} (${keys}) UNION ALL ${MEDIA} (${keys}) ORDER BY "id" DESC`,
-        sqlTime(group[0].now),
+        `${upsert}${QUESTIONS} (${keys}) UNION ALL ${MEDIA} (${keys})${upsert && ` UNION ALL ${UPSERTED}`} ORDER BY "id" DESC`,
+        ...upserted.flatMap((r) => [r.channel, r.senderId, r.senderName ?? null, at, at]),
+        at,
         ...values,
         sqlTime(group[0].mediaSince),
         ...values,
       );
       for (const r of rows) {
+        if (r.what === "resident") {
+          residents.set(`${times}\u0000${r.channel}\u0000${r.senderId}`, Number(r.id));
+          continue;
+        }
         const key = `${times}\u0000${who(r)}`;
         const w = found.get(key) ?? { question: null, media: false };
         // The latest question for each sender (rows come newest first).
@@ -113,7 +136,10 @@ export class InboundWrites {
         found.set(key, w);
       }
     }
-    return asks.map((a) => found.get(`${timesOf(a)}\u0000${who(a.row)}`) ?? { question: null, media: false });
+    return asks.map((a) => {
+      const w = found.get(`${timesOf(a)}\u0000${who(a.row)}`) ?? { question: null, media: false };
+      return a.resident ? { ...w, residentId: residents.get(`${timesOf(a)}\u0000${resident(a.row)}`) } : w;
+    });
   }
 
   private async residentsOf(calls: { row: Row; now: Date }[]): Promise<number[]> {
@@ -143,7 +169,7 @@ function byTime<T extends { now: Date }>(calls: T[]): Map<string, T[]> {
   return groupedBy(calls, (c) => sqlTime(c.now));
 }
 
-type WaitingAsk = { row: Row; now: Date; mediaSince: Date };
+type WaitingAsk = { row: Row; now: Date; mediaSince: Date; resident?: boolean };
 /** What a sender left open in a chat (InboundWrites.waiting). */
 export type Waiting = { question: OpenQuestion | null; media: boolean };
 
@@ -153,6 +179,8 @@ const resident = (r: Pick<Row, "channel" | "senderId">) => `${r.channel}\u0000${
 const QUESTIONS = `SELECT 'question' AS "what", "id", "caseId", "kind", "channel", "chatId", "senderId" FROM "PendingQuestion" WHERE "answeredAt" IS NULL AND "expiresAt" > ?t AND ("channel", "chatId", "senderId") IN`;
 /** Photos and pins waiting for words (media/service.ts LOOSE_MEDIA), one row per sender. */
 const MEDIA = `SELECT DISTINCT 'media', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), NULL, "channel", "chatId", "senderId" FROM "Attachment" WHERE ${LOOSE_MEDIA} AND ("channel", "chatId", "senderId") IN`;
+/** The senders the look's WITH wrote as residents (PostgreSQL only), in the look's columns. */
+const UPSERTED = `SELECT 'resident', "id", CAST(NULL AS INTEGER), CAST(NULL AS TEXT), "channel", CAST(NULL AS TEXT), "externalId" FROM "r"`;
 /** Chatter's answer: none (a new object each time: callers may add to theirs). */
 const unanswered = (): IntakeResult => ({ outcome: "not_addressed", replies: [] });
 const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = 'not_addressed', "result" = ?j, "processedAt" = ?t WHERE "id" IN`;

@@ -25,7 +25,7 @@ import { bookingTurn, handleStaffCommand } from "./bookings.ts";
 import type { IntakeDeps, IntakeResult, Row, Turn } from "./types.ts";
 import { awaitAnswer, claimMessage, processingLease, unclaimedMessages } from "./claims.ts";
 import { insertInbound, type OpenQuestion } from "./inboundSql.ts";
-import { InboundWrites } from "./groupCommit.ts";
+import { InboundWrites, type Waiting } from "./groupCommit.ts";
 
 export type { IntakeDeps, IntakeSettings } from "./types.ts";
 
@@ -192,14 +192,16 @@ export class Intake {
     const text = stripped.text;
     // A group kept for appeals may take every message as for the bot.
     const explicitlyAddressed = !row.isGroup || row.mentionsBot || stripped.mentioned || stripped.prefixed || group?.mentionRequired === false;
-    const waiting = await this.writes.waiting(row, now, photoWindowStart(runtime, now));
+    // A message for the bot needs its sender as a resident too: looked up together.
+    const since = photoWindowStart(runtime, now);
+    const waiting: Waiting & { residentId?: number } = explicitlyAddressed ? await this.writes.waitingAsResident(row, now, since) : await this.writes.waiting(row, now, since);
     const open = waiting.question;
     // Group chatter — words not for the bot, no question of ours open, no danger — is kept and not answered.
     if (!explicitlyAddressed && !open && row.kind === "text" && !detectEmergency(text, reference.emergencyRules)) {
       return this.writes.finishUnanswered(row, now);
     }
     const question = open ? { ...open, case: await db.case.findUniqueOrThrow({ where: { id: open.caseId } }) } : null;
-    const turn: Turn = { row, now, text, group, residentId: await this.writes.resident(row, now), mediaWaiting: waiting.media };
+    const turn: Turn = { row, now, text, group, residentId: waiting.residentId ?? (await this.writes.resident(row, now)), mediaWaiting: waiting.media };
 
     // A photo, a pin or a voice message without words: kept, and paired with the words that explain it.
     if (row.kind === "image" || row.kind === "location" || row.kind === "unsupported" || (row.kind === "voice" && !text)) {
