@@ -3,7 +3,7 @@
 // again answered from what was stored, and a message the batch cannot write written on its own.
 import { afterEach, describe, expect, it } from "vitest";
 import { startService, type TestService } from "./helpers/service.ts";
-import { statementsSent } from "../src/db.ts";
+import { dbEngine, statementsSent } from "../src/db.ts";
 import { Batch, InboundWrites } from "../src/intake/groupCommit.ts";
 import type { Row } from "../src/intake/types.ts";
 
@@ -137,6 +137,36 @@ describe("what a turn's senders left open, and who they are", () => {
       [null, false],
       [null, false],
     ]);
+  });
+
+  it("looks up what each sender left open and writes them as residents at once for messages to the bot, each answered with their own", async () => {
+    svc = await startService();
+    const { db, intake } = svc.services;
+    const writes = new InboundWrites(db);
+    const asked = await intake.receive({ ...chatter(1, "f"), senderId: "gc-f-li", text: "@小民 电梯又坏了，困难得很", mentionsBot: true }, at);
+    const kase = await db.case.findFirstOrThrow({ where: { number: asked.case!.number } });
+    const li = await db.resident.findFirstOrThrow({ where: { externalId: "gc-f-li" } });
+    const since = new Date(at.getTime() - 10 * 60_000);
+    const before = statementsSent.count;
+    const [a, b, c, chat] = await Promise.all([
+      writes.waitingAsResident(sender("gc-f-li", "李叔叔"), at, since),
+      // A sender twice in the turn: one resident, with the name last given.
+      writes.waitingAsResident(sender("gc-f-wang", null), at, since),
+      writes.waitingAsResident(sender("gc-f-wang", "王阿姨"), at, since),
+      // Chatter in the same turn: looked at, not written as a resident.
+      writes.waiting(sender("gc-f-zhao", "赵大哥"), at, since),
+    ]);
+    // One statement on PostgreSQL; on SQLite the look and the upsert (and at most one periodic version check).
+    const sent = statementsSent.count - before;
+    expect(sent).toBeGreaterThanOrEqual(dbEngine(db) === "sqlite" ? 2 : 1);
+    expect(sent).toBeLessThanOrEqual(dbEngine(db) === "sqlite" ? 3 : 2);
+    expect(a).toEqual({ question: { id: expect.any(Number), caseId: kase.id, kind: "missing_info" }, media: false, residentId: li.id });
+    const wang = await db.resident.findFirstOrThrow({ where: { externalId: "gc-f-wang" } });
+    expect(wang.displayName).toBe("王阿姨");
+    expect([b, c]).toEqual([{ question: null, media: false, residentId: wang.id }, { question: null, media: false, residentId: wang.id }]);
+    expect(chat).toEqual({ question: null, media: false });
+    expect(await db.resident.count({ where: { externalId: "gc-f-zhao" } })).toBe(0);
+    expect((await db.resident.findUniqueOrThrow({ where: { id: li.id } })).displayName).toBe("李叔叔");
   });
 
   it("puts a photo sent before the words on the appeal's case, and nothing on the case of a neighbour who sent none", async () => {
