@@ -13,7 +13,8 @@ export const DEFAULT_PAGES = 1000;
 /** The log's bound while the thread works: 20,000 pages of 4 KiB, 80 MB. */
 export const SAFETY_PAGES = 20_000;
 
-export interface Checkpoint {
+/** What the thread reports after a pass that changed something (walCheckpointWorker.mjs). */
+interface Checkpoint {
   busy: number;
   /** Frames in the log, and how many of them are in the database file now. */
   log: number;
@@ -21,8 +22,6 @@ export interface Checkpoint {
 }
 
 export interface WalCheckpoints {
-  /** Waits for the thread's next report (tests). */
-  next(): Promise<Checkpoint>;
   /** The thread itself (tests end it to see the connection take the work back). */
   thread: Worker;
   stop(): Promise<void>;
@@ -36,7 +35,6 @@ export async function startWalCheckpoints(db: Db, log: Logger, o: { everyMs?: nu
   if (!main?.file) return null; // PostgreSQL has no PRAGMA; an in-memory SQLite no file
   const worker = new Worker(ENTRY, { workerData: { file: main.file, everyMs: o.everyMs ?? 200 } });
   worker.unref();
-  let waiting: ((c: Checkpoint) => void)[] = [];
   let stopping = false;
   let failed = false;
   const fallBack = (why: string, err?: unknown) => {
@@ -59,9 +57,6 @@ export async function startWalCheckpoints(db: Db, log: Logger, o: { everyMs?: nu
       }
       started = true;
       resolve(true);
-      const resolving = waiting;
-      waiting = [];
-      for (const r of resolving) r(m);
     });
     worker.once("exit", () => resolve(false));
   });
@@ -75,7 +70,6 @@ export async function startWalCheckpoints(db: Db, log: Logger, o: { everyMs?: nu
   }
   await autocheckpoint(db, SAFETY_PAGES);
   return {
-    next: () => new Promise<Checkpoint>((resolve) => waiting.push(resolve)),
     thread: worker,
     async stop() {
       if (stopping) return;
