@@ -108,12 +108,16 @@ describe("what a turn's senders left open, and who they are", () => {
     ]);
   });
 
-  it("sees in one look each sender's open question and the photos or pins of theirs that wait for words in that chat, within the window", async () => {
+  /** A service, and a case of `senderId`'s that asks them where (a question left open), for the looks to find. */
+  async function askedOneSender(senderId: string) {
     svc = await startService();
     const { db, intake } = svc.services;
-    const writes = new InboundWrites(db);
-    const asked = await intake.receive({ ...chatter(1, "e"), senderId: "gc-e-li", text: "@小民 电梯又坏了，困难得很", mentionsBot: true }, at);
-    const kase = await db.case.findFirstOrThrow({ where: { number: asked.case!.number } });
+    const asked = await intake.receive({ ...chatter(1, senderId), senderId, text: "@小民 电梯又坏了，困难得很", mentionsBot: true }, at);
+    return { db, writes: new InboundWrites(db), kase: await db.case.findFirstOrThrow({ where: { number: asked.case!.number } }) };
+  }
+
+  it("sees in one look each sender's open question and the photos or pins of theirs that wait for words in that chat, within the window", async () => {
+    const { db, writes, kase } = await askedOneSender("gc-e-li");
     const photo = (senderId: string, minutesAgo: number, extra: object = {}) => ({ kind: "image", channel: "http", chatId: "yangguang-owners", senderId, status: "stored", createdAt: new Date(at.getTime() - minutesAgo * 60_000), ...extra });
     await db.attachment.createMany({
       data: [
@@ -140,11 +144,7 @@ describe("what a turn's senders left open, and who they are", () => {
   });
 
   it("looks up what each sender left open and writes them as residents at once for messages to the bot, each answered with their own", async () => {
-    svc = await startService();
-    const { db, intake } = svc.services;
-    const writes = new InboundWrites(db);
-    const asked = await intake.receive({ ...chatter(1, "f"), senderId: "gc-f-li", text: "@小民 电梯又坏了，困难得很", mentionsBot: true }, at);
-    const kase = await db.case.findFirstOrThrow({ where: { number: asked.case!.number } });
+    const { db, writes, kase } = await askedOneSender("gc-f-li");
     const li = await db.resident.findFirstOrThrow({ where: { externalId: "gc-f-li" } });
     const since = new Date(at.getTime() - 10 * 60_000);
     const before = statementsSent.count;

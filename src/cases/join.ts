@@ -32,9 +32,8 @@ export interface Joiner {
  * longer open. The caller links the message to the case (the intake's finish, in the same transaction).
  */
 export async function reporterJoined(tx: Tx, j: Joiner): Promise<{ added: false } | { added: true; kase: CaseRow } | null> {
-  // Raw SQL (db.ts sqlRows, rawRows.ts): every 同诉 runs these, and a burst of them (a power cut: hundreds of
-  // residents in a minute) is mostly 同诉, and Prisma would plan each statement. The case and whether
-  // this resident is counted on it already, in one.
+  // Raw SQL (db.ts sqlRows, rawRows.ts): Prisma would plan each statement, and a burst (a power cut: hundreds of
+  // residents in a minute) is nearly all joins. The case and whether this resident is counted on it already, in one.
   const [kase] = await sqlRows<{ status: string; residentId: number | null; counted: unknown }>(
     tx,
     `SELECT "status", "residentId", EXISTS (SELECT 1 FROM "CaseReporter" WHERE "caseId" = ? AND "residentId" = ? AND "splitAt" IS NULL) AS "counted" FROM "Case" WHERE "id" = ?`,

@@ -43,8 +43,11 @@ export class InboundWrites {
   private readonly unanswered: Batch<{ id: number; now: Date }, void>;
   private readonly looks: Batch<WaitingAsk, Waiting & { residentId?: number }>;
   private readonly residents: Batch<{ row: Row; now: Date }, number>;
+  /** SQLite has no data-modifying WITH (waitingAsResident). */
+  private readonly sqlite: boolean;
 
   constructor(private readonly db: Db) {
+    this.sqlite = dbEngine(db) === "sqlite";
     this.inserts = new Batch((messages) => this.insertAll(messages));
     this.unanswered = new Batch((rows) => this.finishAll(rows));
     this.looks = new Batch((asks) => this.waitingOf(asks));
@@ -69,7 +72,7 @@ export class InboundWrites {
    * look's statement (a data-modifying WITH; SQLite has none, and runs the two).
    */
   async waitingAsResident(row: Row, now: Date, mediaSince: Date): Promise<Waiting & { residentId: number }> {
-    if (dbEngine(this.db) === "sqlite") {
+    if (this.sqlite) {
       const [waiting, residentId] = await Promise.all([this.waiting(row, now, mediaSince), this.resident(row, now)]);
       return { ...waiting, residentId };
     }
@@ -125,7 +128,7 @@ export class InboundWrites {
       );
       for (const r of rows) {
         if (r.what === "resident") {
-          residents.set(`${times}\u0000${r.channel}\u0000${r.senderId}`, Number(r.id));
+          residents.set(`${times}\u0000${resident(r)}`, Number(r.id));
           continue;
         }
         const key = `${times}\u0000${who(r)}`;

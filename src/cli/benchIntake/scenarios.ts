@@ -87,6 +87,20 @@ function problem(error: z.ZodError, body: unknown): string {
   return `answer: outcome ${outcome}, ${issue.path.join(".") || "body"}: ${issue.message}`;
 }
 
+/** Appeals answered with a case: a number this run has given before is noted as `again`, a new one as `first`. */
+function caseNumbers(notes: { first?: string; again: string }): Checker {
+  const numbers = new Set<string>();
+  return checker((body, note) => {
+    const parsed = appealAnswer.safeParse(body);
+    if (!parsed.success) return problem(parsed.error, body);
+    const seen = numbers.has(parsed.data.case.number);
+    if (seen) note(notes.again);
+    else if (notes.first) note(notes.first);
+    numbers.add(parsed.data.case.number);
+    return null;
+  });
+}
+
 export function scenarios(letters: string[], runId: string): Record<string, Scenario> {
   const appealText = textWindows(letters, 400);
   // Group chatter is short: the openings of the letters.
@@ -96,19 +110,10 @@ export function scenarios(letters: string[], runId: string): Record<string, Scen
     appeals: {
       name: "appeals",
       message: (i) => ({ ...base("appeal", i), text: `@小民 ${appealText(i)}`, mentionsBot: true }),
-      checker() {
-        // Each appeal opens a case of its own, unless it is the same problem as an open one (同诉: the dataset holds
-        // letters written twice, a little changed), which it joins: a number given again is counted and said (the
-        // answer does not tell a join apart; test/same-problem.test.ts holds that only the same problem joins).
-        const numbers = new Set<string>();
-        return checker((body, note) => {
-          const parsed = appealAnswer.safeParse(body);
-          if (!parsed.success) return problem(parsed.error, body);
-          if (numbers.has(parsed.data.case.number)) note("joined an open case (同诉: a case number given again)");
-          numbers.add(parsed.data.case.number);
-          return null;
-        });
-      },
+      // Each appeal opens a case of its own, unless it is the same problem as an open one (同诉: the dataset holds
+      // letters written twice, a little changed), which it joins: a number given again is counted and said (the
+      // answer does not tell a join apart; test/same-problem.test.ts holds that only the same problem joins).
+      checker: () => caseNumbers({ again: "joined an open case (同诉: a case number given again)" }),
     },
     chatter: {
       name: "chatter",
@@ -127,16 +132,7 @@ export function scenarios(letters: string[], runId: string): Record<string, Scen
   all.burst = {
     name: "burst",
     message: (i) => ({ ...base("burst", i), text: `@小民 ${POWER_CUT[i % POWER_CUT.length]}`, mentionsBot: true }),
-    checker() {
-      const numbers = new Set<string>();
-      return checker((body, note) => {
-        const parsed = appealAnswer.safeParse(body);
-        if (!parsed.success) return problem(parsed.error, body);
-        note(numbers.has(parsed.data.case.number) ? "joined the open case (同诉)" : "opened a case");
-        numbers.add(parsed.data.case.number);
-        return null;
-      });
-    },
+    checker: () => caseNumbers({ first: "opened a case", again: "joined the open case (同诉)" }),
   };
   // A busy day in the groups: one appeal to every nine messages of chatter, each checked as its kind.
   all.mixed = {
