@@ -64,10 +64,16 @@ function columns(tx: Tx, model: string, data: Record<string, unknown>): { names:
 
 /** Inserts one row (updatedAt, and createdAt when not given, as Prisma fills them: now). */
 export async function insertRow<T>(tx: Tx, model: string, data: Record<string, unknown>, fallback: () => Promise<T>): Promise<T> {
-  const c = insertColumns(tx, model, data);
-  if (!c) return fallback();
-  const [row] = await sqlRows<T>(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")}) RETURNING ${modelColumns(tx, model)}`, ...c.values);
+  const insert = insertStatement(tx, model, data);
+  if (!insert) return fallback();
+  const [row] = await sqlRows<T>(tx, `${insert.sql} RETURNING ${modelColumns(tx, model)}`, ...insert.values);
   return row;
+}
+
+/** The INSERT of one row as insertRow runs it, less its RETURNING (for a statement that does more): null when Prisma must write it. */
+export function insertStatement(tx: Tx, model: string, data: Record<string, unknown>): { sql: string; values: unknown[] } | null {
+  const c = insertColumns(tx, model, data);
+  return c && { sql: `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")})`, values: c.values };
 }
 
 /**

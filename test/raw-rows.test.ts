@@ -5,6 +5,9 @@ import { dbEngine, isUniqueViolation, openDb, rawSql, sqlRows, sqlRun, sqlTime, 
 import { insertRow, insertRowIfAbsent, updateRow } from "../src/rawRows.ts";
 import { queueMessage } from "../src/outbox.ts";
 import { recordEvents } from "../src/cases/records.ts";
+import { openCase, type OpenCaseProps } from "../src/cases/open.ts";
+import { MATTER_UNITS, matterInfo } from "../src/classify/catalogue.ts";
+import { officialCalendar } from "../src/domain/deadlines.ts";
 import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
 
 let db: Db | null = null;
@@ -107,6 +110,43 @@ describe("raw rows", () => {
       ["public_note", null, "维修人员下午到", { by: "网格员" }],
     ]);
     expect(events.every((e) => e.createdAt.getTime() === at.getTime())).toBe(true);
+  });
+
+  it("opens a case with its cooperating units and first event as Prisma reads them, on PostgreSQL in one statement for the three", async () => {
+    const db = await open();
+    const [lead, water, police] = await Promise.all(["区住建局", "区水务局", "派出所"].map((name) => db.unit.create({ data: { name } })));
+    const matter = (code: string, cooperating: number[]) =>
+      db.matter.create({ data: { code, name: `事项${code}`, leadUnitId: lead.id, cooperatingUnits: { create: cooperating.map((unitId) => ({ unitId })) } }, include: MATTER_UNITS });
+    const withTwo = matterInfo(await matter("T01", [water.id, police.id]));
+    const withNone = matterInfo(await matter("T02", []));
+    const props = (number: string, m: typeof withTwo): OpenCaseProps => ({
+      number, now: at, text: "3号楼门口水管爆了", location: "3号楼", channel: "http", chatId: "yangguang-owners", isGroup: true, residentId: null, inboundId: null,
+      gridId: null, buildingId: null, matter: m, urgency: "normal", status: "accepted", missingInfo: [], calendar: officialCalendar(), listVersionId: null,
+      classification: { source: "local", matterCode: m.code, confidence: 0.97, rationale: "关键词：水管" } as OpenCaseProps["classification"],
+    });
+    const statements = async (p: OpenCaseProps) => {
+      const before = statementsSent.count;
+      const kase = await db.$transaction((tx) => openCase(tx, p));
+      return { kase, sent: statementsSent.count - before };
+    };
+    // Once each first: the units and matters are read once, then come from memory.
+    await statements(props("2026-000008", withTwo));
+    await statements(props("2026-000009", withNone));
+    const two = await statements(props("2026-000010", withTwo));
+    const none = await statements(props("2026-000011", withNone));
+    // The cooperating units' insert is a statement of its own on SQLite only.
+    expect(two.sent - none.sent).toBe(dbEngine(db) === "postgres" ? 0 : 1);
+
+    const read = await db.case.findUniqueOrThrow({ where: { id: two.kase.id }, include: { cooperatingUnits: { orderBy: { unitId: "asc" } }, events: true, matter: true, leadUnit: true } });
+    const { cooperatingUnits, events, ...row } = read;
+    expect(two.kase).toEqual(row);
+    expect(row).toMatchObject({ number: "2026-000010", status: "accepted", leadUnitId: lead.id, matterId: withTwo.id, classConfidence: 0.97, createdAt: at });
+    expect(cooperatingUnits.map((c) => c.unitId)).toEqual([water.id, police.id]);
+    expect(events.map((e) => ({ type: e.type, actor: e.actor, actorId: e.actorId, fromStatus: e.fromStatus, toStatus: e.toStatus, note: e.note, createdAt: e.createdAt }))).toEqual([
+      { type: "opened", actor: "bot", actorId: null, fromStatus: null, toStatus: "accepted", note: null, createdAt: at },
+    ]);
+    expect(events[0].data).toEqual({ inboundId: null, matterCode: "T01", classification: props("x", withTwo).classification });
+    expect(await db.caseCooperatingUnit.count({ where: { caseId: none.kase.id } })).toBe(0);
   });
 
   it("reads rows straight from the connection typed as Prisma's raw queries type them, in and out of a transaction", async () => {

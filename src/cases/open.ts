@@ -1,6 +1,6 @@
 // Opens a case (工单) inside the caller's transaction: readable number, due times, units, and its first event
 // ("opened"); the one place a case is created.
-import { NEXT_IN_YEAR, nextInSequence, sqlRows, sqlRun, type Db, type Prisma } from "../db.ts";
+import { dbEngine, NEXT_IN_YEAR, nextInSequence, sqlRows, sqlRun, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { MatterInfo } from "../classify/catalogue.ts";
 import type { Classification } from "../classify/types.ts";
 import { formatCaseNumber, type CaseStatus, type Urgency } from "../domain/case.ts";
@@ -10,9 +10,9 @@ import { redactPersonalData } from "../domain/redact.ts";
 import type { QuestionCode } from "../classify/questions.ts";
 import { DEFAULT_LIMITS } from "../responsibility/apply.ts";
 import { involvesRoles, leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
-import { recordEvents } from "./records.ts";
+import { eventRow, recordEvents, type EventInput } from "./records.ts";
 import { withMatter } from "./load.ts";
-import { insertRow } from "../rawRows.ts";
+import { insertRow, insertStatement, modelColumns } from "../rawRows.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -47,6 +47,46 @@ export interface OpenCaseProps {
   calendar: WorkCalendar;
   /** The responsibility list's version the matter was chosen from. */
   listVersionId: number | null;
+}
+
+type CaseRow = Prisma.CaseGetPayload<object>;
+
+/** The case, its cooperating units and its first events, one raw statement each (rawRows.ts). */
+async function insertCaseInTurn(tx: Tx, data: Record<string, unknown>, cooperating: number[], events: EventInput[]): Promise<CaseRow> {
+  const row = await insertRow<CaseRow>(tx, "Case", data, () => tx.case.create({ data: data as Prisma.CaseUncheckedCreateInput }));
+  if (cooperating.length) {
+    await sqlRun(tx, `INSERT INTO "CaseCooperatingUnit" ("caseId", "unitId") VALUES ${cooperating.map(() => "(?, ?)").join(", ")}`, ...cooperating.flatMap((unitId) => [row.id, unitId]));
+  }
+  await recordEvents(tx, row.id, events);
+  return row;
+}
+
+/**
+ * On PostgreSQL the same three writes as one statement (data-modifying WITHs: one round trip where there were
+ * three, for every case opened): the events in their order, so their ids rise as insertCaseInTurn's do. Null when
+ * the case's data is not flat (Prisma must write it).
+ */
+async function insertCaseAtOnce(tx: Tx, data: Record<string, unknown>, cooperating: number[], events: EventInput[]): Promise<CaseRow | null> {
+  const insert = insertStatement(tx, "Case", data);
+  if (!insert) return null;
+  const rows = events.map((e) => eventRow(0, e));
+  const columns = modelColumns(tx, "Case");
+  const [row] = await sqlRows<CaseRow>(
+    tx,
+    `WITH "c" AS (${insert.sql} RETURNING ${columns}),
+    "u" AS (INSERT INTO "CaseCooperatingUnit" ("caseId", "unitId") SELECT "c"."id", "x" FROM "c", unnest(CAST(? AS integer[])) AS "x"),
+    "e" AS (INSERT INTO "CaseEvent" ("caseId", "type", "actor", "actorId", "fromStatus", "toStatus", "note", "data", "createdAt")
+      SELECT "c"."id", "v"."type", "v"."actor", "v"."actorId", "v"."fromStatus", "v"."toStatus", "v"."note", "v"."data", "v"."createdAt" FROM "c",
+      unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS jsonb[]), CAST(? AS timestamp(3)[]))
+        WITH ORDINALITY AS "v"("type", "actor", "actorId", "fromStatus", "toStatus", "note", "data", "createdAt", "n") ORDER BY "v"."n")
+    SELECT ${columns} FROM "c"`,
+    ...insert.values,
+    cooperating,
+    ...(["type", "actor", "actorId", "fromStatus", "toStatus", "note"] as const).map((k) => rows.map((r) => r[k])),
+    rows.map((r) => (r.data === undefined ? null : JSON.stringify(r.data))),
+    rows.map((r) => sqlTime(r.createdAt)),
+  );
+  return row;
 }
 
 /** A case number taken ahead of the case's transaction where the engine wants that (PostgreSQL: nextInSequence), else null. */
@@ -103,17 +143,13 @@ export async function openCase(tx: Tx, p: OpenCaseProps) {
       resolveDueAt: due.resolveDueAt,
       createdAt: p.now,
   };
-  // One raw statement each for the case, its cooperating units and its first events (rawRows.ts).
-  const row = await insertRow<Prisma.CaseGetPayload<object>>(tx, "Case", data, () => tx.case.create({ data }));
-  const cooperating = units?.cooperating ?? [];
-  if (cooperating.length) {
-    await sqlRun(tx, `INSERT INTO "CaseCooperatingUnit" ("caseId", "unitId") VALUES ${cooperating.map(() => "(?, ?)").join(", ")}`, ...cooperating.flatMap((c) => [row.id, c.unit.id]));
-  }
-  // Its first events in one statement: opened, and how its units were found where roles were involved.
-  await recordEvents(tx, row.id, [
+  const cooperating = (units?.cooperating ?? []).map((c) => c.unit.id);
+  // Its first events: opened, and how its units were found where roles were involved.
+  const events: EventInput[] = [
     { type: "opened", actor: "bot", toStatus: status, now: p.now, data: { inboundId: p.inboundId, matterCode: p.matter?.code ?? null, classification: cls } },
     ...(units && involvesRoles(units) ? [{ type: "units_resolved", actor: "bot" as const, note: resolutionNote(units), data: { unresolved: units.unresolved.length }, now: p.now }] : []),
-  ]);
+  ];
+  const row = (dbEngine(tx) === "postgres" ? await insertCaseAtOnce(tx, data, cooperating, events) : null) ?? (await insertCaseInTurn(tx, data, cooperating, events));
   const created = await withMatter(tx, row);
   if (p.inboundId && p.linkInbound !== false) await tx.inboundMessage.update({ where: { id: p.inboundId }, data: { caseId: created.id } });
   return created;

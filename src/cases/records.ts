@@ -45,7 +45,8 @@ export async function recordEvents(tx: Tx, caseId: number, events: EventInput[])
   for (const e of events) await recordEvent(tx, caseId, e);
 }
 
-function eventRow(caseId: number, e: EventInput) {
+/** An event as its row's columns (recordEvent writes it; open.ts writes a case's first with the case on PostgreSQL). */
+export function eventRow(caseId: number, e: EventInput) {
   return { caseId, type: e.type, actor: e.actor, actorId: e.actorId ?? null, fromStatus: e.fromStatus ?? null, toStatus: e.toStatus ?? null, note: e.note ?? null, data: e.data as Prisma.InputJsonObject | undefined, createdAt: e.now };
 }
 
