@@ -111,11 +111,21 @@ function insertColumns(tx: Tx, model: string, data: Record<string, unknown>) {
 
 /** Updates the row with this id (updatedAt as Prisma sets it: now); throws as Prisma's update does when none. */
 export async function updateRow<T>(tx: Tx, model: string, id: number, data: Record<string, unknown>, fallback: () => Promise<T>): Promise<T> {
-  const types = scalars(tx, model);
-  const c = columns(tx, model, { ...data, ...(types.has("updatedAt") && data.updatedAt === undefined ? { updatedAt: new Date() } : {}) });
-  if (!c || !c.names.length) return fallback();
-  const sets = c.names.map((n, i) => `${n} = ${c.marks[i]}`).join(", ");
-  const [row] = await sqlRows<T>(tx, `UPDATE "${model}" SET ${sets} WHERE "id" = ? RETURNING ${modelColumns(tx, model)}`, ...c.values, id);
-  if (!row) throw Object.assign(new Error(`No ${model} found with id ${id}`), { code: "P2025" });
+  const update = updateStatement(tx, model, id, data);
+  if (!update) return fallback();
+  const [row] = await sqlRows<T>(tx, `${update.sql} RETURNING ${modelColumns(tx, model)}`, ...update.values);
+  if (!row) throw notFound(model, id);
   return row;
 }
+
+/** The UPDATE of the row with this id as updateRow runs it, less its RETURNING: null when Prisma must write it. */
+export function updateStatement(tx: Tx, model: string, id: number, data: Record<string, unknown>): { sql: string; values: unknown[] } | null {
+  const types = scalars(tx, model);
+  const c = columns(tx, model, { ...data, ...(types.has("updatedAt") && data.updatedAt === undefined ? { updatedAt: new Date() } : {}) });
+  if (!c || !c.names.length) return null;
+  const sets = c.names.map((n, i) => `${n} = ${c.marks[i]}`).join(", ");
+  return { sql: `UPDATE "${model}" SET ${sets} WHERE "id" = ?`, values: [...c.values, id] };
+}
+
+/** Prisma's error for an update of a row that is not there (P2025). */
+export const notFound = (model: string, id: number) => Object.assign(new Error(`No ${model} found with id ${id}`), { code: "P2025" });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { dbEngine, isUniqueViolation, openDb, rawSql, sqlRows, sqlRun, sqlTime, statementsSent, type Db } from "../src/db.ts";
 import { insertRow, insertRowIfAbsent, updateRow } from "../src/rawRows.ts";
 import { queueMessage } from "../src/outbox.ts";
-import { recordEvents } from "../src/cases/records.ts";
+import { recordEvents, updateCaseAndRecord } from "../src/cases/records.ts";
 import { openCase, type OpenCaseProps } from "../src/cases/open.ts";
 import { MATTER_UNITS, matterInfo } from "../src/classify/catalogue.ts";
 import { officialCalendar } from "../src/domain/deadlines.ts";
@@ -147,6 +147,24 @@ describe("raw rows", () => {
     ]);
     expect(events[0].data).toEqual({ inboundId: null, matterCode: "T01", classification: props("x", withTwo).classification });
     expect(await db.caseCooperatingUnit.count({ where: { caseId: none.kase.id } })).toBe(0);
+  });
+
+  it("writes a case and the event that says so together, on PostgreSQL in one statement, and neither for a case that is not there", async () => {
+    const db = await open();
+    const kase = await db.case.create({ data: caseData("2026-000020") });
+    const later = new Date(at.getTime() + 60_000);
+    const event = { type: "dispatch", actor: "bot" as const, fromStatus: "accepted", toStatus: "dispatched", note: null, data: { round: 1 }, now: later };
+    const before = statementsSent.count;
+    const updated = await db.$transaction((tx) => updateCaseAndRecord(tx, kase.id, { status: "dispatched", dispatchedAt: later }, event));
+    expect(statementsSent.count - before).toBe(dbEngine(db) === "postgres" ? 3 : 4); // BEGIN and COMMIT with it
+    const read = await db.case.findUniqueOrThrow({ where: { id: kase.id }, include: { matter: true, leadUnit: true } });
+    expect(updated).toEqual(read);
+    expect(read).toMatchObject({ status: "dispatched", dispatchedAt: later });
+    const events = await db.caseEvent.findMany({ where: { caseId: kase.id } });
+    expect(events.map((e) => [e.type, e.actor, e.actorId, e.fromStatus, e.toStatus, e.note, e.data, e.createdAt])).toEqual([["dispatch", "bot", null, "accepted", "dispatched", null, { round: 1 }, later]]);
+
+    await expect(db.$transaction((tx) => updateCaseAndRecord(tx, 999_999, { status: "closed" }, event))).rejects.toMatchObject({ code: "P2025" });
+    expect(await db.caseEvent.count()).toBe(1);
   });
 
   it("reads rows straight from the connection typed as Prisma's raw queries type them, in and out of a transaction", async () => {

@@ -2,7 +2,7 @@
 // its matter and unit from memory (readCache.ts's derived values). Prisma's include would send three statements for it,
 // none of them cached, since the case is not reference data.
 import { readCacheOf, sqlRows, type Db, type Prisma } from "../db.ts";
-import { modelColumns, updateRow } from "../rawRows.ts";
+import { modelColumns, notFound, updateRow } from "../rawRows.ts";
 import { unitById } from "../org/directory.ts";
 
 type Tx = Prisma.TransactionClient | Db;
@@ -29,7 +29,7 @@ function matterById(tx: Tx, id: number) {
 export async function loadCase(tx: Tx, id: number): Promise<CaseWithMatter> {
   // Raw SQL (db.ts sqlRows): every case action reads its case.
   const [kase] = await sqlRows<CaseRow>(tx, `SELECT ${modelColumns(tx, "Case")} FROM "Case" WHERE "id" = ?`, id);
-  if (!kase) throw Object.assign(new Error(`No Case found with id ${id}`), { code: "P2025" });
+  if (!kase) throw notFound("Case", id);
   return withMatter(tx, kase);
 }
 

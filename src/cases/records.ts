@@ -1,12 +1,12 @@
 // What is written on a case besides its lifecycle steps (actions.ts, run by service.ts): each a named function,
 // so that with openCase (open.ts) these are the only writes to a case or its events outside the action table.
 // None changes a case's status; each records an event saying what happened.
-import type { Prisma } from "../db.ts";
-import { insertRow, insertRows } from "../rawRows.ts";
+import { dbEngine, sqlRows, sqlTime, type Prisma } from "../db.ts";
+import { insertRow, insertRows, modelColumns, notFound, updateStatement } from "../rawRows.ts";
 import type { Actor } from "../domain/caseMachine.ts";
 import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
-import { updateCase } from "./load.ts";
+import { updateCase, withMatter, type CaseWithMatter } from "./load.ts";
 
 type Tx = Prisma.TransactionClient;
 
@@ -43,6 +43,39 @@ export function recordEvent(tx: Tx, caseId: number, e: EventInput): Promise<Pris
 export async function recordEvents(tx: Tx, caseId: number, events: EventInput[]): Promise<void> {
   if (events.length > 1 && (await insertRows(tx, "CaseEvent", events.map((e) => eventRow(caseId, e))))) return;
   for (const e of events) await recordEvent(tx, caseId, e);
+}
+
+/**
+ * Writes the case and the event that says so: on PostgreSQL in one statement (a data-modifying WITH: every action on
+ * a case runs this), on SQLite as updateCase and recordEvent. The case comes back with its matter and lead unit.
+ */
+export async function updateCaseAndRecord(tx: Tx, id: number, data: Prisma.CaseUncheckedUpdateInput, e: EventInput): Promise<CaseWithMatter> {
+  const update = dbEngine(tx) === "postgres" ? updateStatement(tx, "Case", id, data as Record<string, unknown>) : null;
+  if (!update) {
+    const updated = await updateCase(tx, id, data);
+    await recordEvent(tx, id, e);
+    return updated;
+  }
+  const row = eventRow(id, e);
+  const columns = modelColumns(tx, "Case");
+  const [kase] = await sqlRows<Prisma.CaseGetPayload<object>>(
+    tx,
+    `WITH "u" AS (${update.sql} RETURNING ${columns}),
+    "e" AS (INSERT INTO "CaseEvent" ("caseId", "type", "actor", "actorId", "fromStatus", "toStatus", "note", "data", "createdAt")
+      SELECT "u"."id", CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), ?j, ?t FROM "u")
+    SELECT ${columns} FROM "u"`,
+    ...update.values,
+    row.type,
+    row.actor,
+    row.actorId,
+    row.fromStatus,
+    row.toStatus,
+    row.note,
+    row.data === undefined ? null : JSON.stringify(row.data),
+    sqlTime(row.createdAt),
+  );
+  if (!kase) throw notFound("Case", id);
+  return withMatter(tx, kase);
 }
 
 /** An event as its row's columns (recordEvent writes it; open.ts writes a case's first with the case on PostgreSQL). */

@@ -11,9 +11,9 @@ import type { Replies } from "../texts/replies.ts";
 import { notifyArea, notifyHelpers, notifyResident, notifyUnit } from "../followup/notify.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { cancelJobs, dispatchRound, scheduleJobs } from "../followup/schedule.ts";
-import { loadCase, updateCase } from "./load.ts";
+import { loadCase } from "./load.ts";
 import { unitById } from "../org/directory.ts";
-import { recordEvent } from "./records.ts";
+import { recordEvent, updateCaseAndRecord } from "./records.ts";
 import { caseVars } from "./presenters.ts";
 import { STEPS, type ActionInput, type CaseWithMatter, type FollowContext, type WriteContext } from "./actions.ts";
 
@@ -96,8 +96,7 @@ export class CaseService {
     await step.write?.(write);
     const { record } = write;
 
-    const updated = await updateCase(tx, caseId, write.data);
-    await recordEvent(tx, caseId, {
+    const updated = await updateCaseAndRecord(tx, caseId, write.data, {
       type: action,
       actor,
       actorId: input.actorId,
