@@ -7,13 +7,16 @@ import { PrismaClient, type Prisma } from "./generated/prisma/client.ts";
 import { AppError } from "./errors.ts";
 import { engineOf, MIGRATIONS_DIRS, type Engine } from "./migrations/engines.ts";
 import { migrationNames } from "./migrations/postgresSchema.ts";
-import { BUMP_SQL, ReadCache, writesCached } from "./readCache.ts";
-import { postgresQuery, prismaParsers, tieTransactions, transactionConnection, transactionOpened, type Parsers } from "./postgresConnection.ts";
-import { rowsOf, sqliteConnection, sqliteError, sqliteValues, type Query, type Queryable, type SqliteConnection, type Statement, type Transaction } from "./sqlite.ts";
+import { ReadCache, writesCached } from "./readCache.ts";
+import { laterWritesOf, postgresQuery, prismaParsers, tieTransactions, transactionConnection, type Parsers } from "./postgresConnection.ts";
+import { statementsSent, watched, watchStatements } from "./statementWatch.ts";
+import { LaterWrites } from "./laterWrites.ts";
+import { rowsOf, sqliteConnection, sqliteError, sqliteValues, type SqliteConnection, type Statement } from "./sqlite.ts";
 
 export type Db = PrismaClient;
 export { Prisma } from "./generated/prisma/client.ts";
 export { engineOf, type Engine } from "./migrations/engines.ts";
+export { statementsSent } from "./statementWatch.ts";
 
 /** Which engine a client (or a transaction's client) runs on: raw SQL that differs between the two asks this. */
 export function dbEngine(db: Db | Prisma.TransactionClient): Engine {
@@ -50,90 +53,6 @@ class ImmediateTransactions extends PrismaBetterSQLite3 {
     this.connection = connection;
     return watchStatements(adapter, this.cache);
   }
-}
-
-/**
- * SQL statements this process has sent to the database (BEGIN and COMMIT included), for the benchmarks; `straight`:
- * of them, those sqlRows and sqlRun ran on the connection themselves, without Prisma.
- */
-export const statementsSent = { count: 0, straight: 0 };
-
-const bump: Query = { sql: BUMP_SQL, args: [], argTypes: [] };
-
-/**
- * Watches what an adapter sends: counts each statement (a transaction's BEGIN as one) and tells the read cache of
- * every write to a cached table — a statement on its own at once, followed by the DataVersion bump; a
- * transaction's when it first writes one, and again when it ends, with the bump just before its COMMIT.
- */
-function watchStatements<T extends object>(adapter: T, cache: ReadCache): T {
-  const a = adapter as unknown as Queryable & { startTransaction(...args: unknown[]): Promise<Transaction> };
-  const { queryRaw, executeRaw, startTransaction } = a;
-  const alone = (run: Queryable["queryRaw"]) => async (query: Query) => {
-    statementsSent.count++;
-    const result = await run.call(a, query);
-    if (writesCached(query.sql)) {
-      cache.written();
-      statementsSent.count++;
-      await executeRaw.call(a, bump);
-    }
-    return result;
-  };
-  a.queryRaw = alone(queryRaw);
-  a.executeRaw = alone(executeRaw);
-  a.startTransaction = async (...args) => {
-    statementsSent.count++;
-    const tx = await startTransaction.apply(a, args);
-    return watchTransaction(tx, cache, transactionOpened(tx));
-  };
-  return adapter;
-}
-
-function watchTransaction(tx: Transaction, cache: ReadCache, closed: () => void): Transaction {
-  const { queryRaw, executeRaw, commit, rollback } = tx;
-  let writes = false;
-  const ended = () => {
-    closed();
-    if (!writes) return;
-    writes = false;
-    cache.transactionEnded();
-  };
-  const inside = (run: Queryable["queryRaw"]) => async (query: Query) => {
-    if (query.sql === "COMMIT" && writes) {
-      statementsSent.count++;
-      await executeRaw.call(tx, bump);
-    } else if (!writes && writesCached(query.sql)) {
-      writes = true;
-      cache.transactionWrites();
-    }
-    statementsSent.count++;
-    try {
-      return await run.call(tx, query);
-    } finally {
-      if (query.sql === "COMMIT" || query.sql === "ROLLBACK") ended();
-    }
-  };
-  tx.queryRaw = inside(queryRaw);
-  tx.executeRaw = inside(executeRaw);
-  tx.commit = async () => {
-    ended();
-    return commit.call(tx);
-  };
-  tx.rollback = async () => {
-    ended();
-    return rollback.call(tx);
-  };
-  return tx;
-}
-
-/** A driver adapter factory whose adapters are watched; `connected` is told of each. */
-function watched<F extends { connect(): Promise<object> }>(factory: F, cache: ReadCache, connected: (adapter: object) => void): F {
-  const connect = factory.connect.bind(factory);
-  factory.connect = async () => {
-    const adapter = watchStatements(await connect(), cache);
-    connected(adapter);
-    return adapter;
-  };
-  return factory;
 }
 
 export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?: number } = {}): Promise<Db> {
@@ -311,7 +230,8 @@ function sqliteDirect(db: Db | Tx, sql: string): { run<T>(work: (statement: Stat
 
 /**
  * PostgreSQL's connection for `db` and this statement: the pool, or the connection `db`'s transaction holds; null
- * on SQLite, for a write to a cached table, or a transaction postgresConnection.ts did not see open.
+ * on SQLite, for a write to a cached table, or a transaction postgresConnection.ts did not see open. In a
+ * transaction, the writes waiting for its next statement (sqlRunLater) go with this one.
  */
 function postgresDirect(db: Db | Tx, sql: string): { run<T>(values: unknown[]): Promise<{ rows: T[]; rowCount: number }> } | null {
   const { postgres: direct, inTransaction } = straightOf(db);
@@ -321,12 +241,35 @@ function postgresDirect(db: Db | Tx, sql: string): { run<T>(values: unknown[]): 
   const on = transactionConnection(db, inTransaction, direct.pool);
   if (!on) return null;
   return {
-    run(values) {
+    async run(values) {
+      const later = inTransaction ? laterWritesOf(db, (connection) => laterWrites(connection, direct.parsers)) : null;
+      const statement = later?.waiting ? await later.with({ sql, values }) : { sql, values };
       statementsSent.count++;
       statementsSent.straight++;
-      return postgresQuery(on, text, values, direct.parsers);
+      return postgresQuery(on, statement.sql === sql ? text : directText("postgres", statement.sql)!, statement.values, direct.parsers);
     },
   };
+}
+
+/** A transaction's waiting writes (laterWrites.ts), sent on its connection. */
+const laterWrites = (on: pg.PoolClient, parsers: Parsers) =>
+  new LaterWrites((sql, values) => {
+    statementsSent.count++;
+    statementsSent.straight++;
+    return postgresQuery(on, directText("postgres", sql)!, values, parsers);
+  });
+
+/**
+ * sqlRun for a write nobody reads back in the transaction and that cannot fail but for a bug or a lost connection
+ * (a job, an outbox message, a message's outcome): on PostgreSQL in a transaction it goes with the transaction's
+ * next statement (laterWrites.ts), a round trip saved; anywhere else it is written at once.
+ */
+export async function sqlRunLater(db: Db | Tx, sql: string, ...values: unknown[]): Promise<void> {
+  const { postgres: direct, inTransaction } = straightOf(db);
+  const table = LaterWrites.tableOf(sql);
+  const later = direct && inTransaction && table && directText("postgres", sql) !== null ? laterWritesOf(db, (on) => laterWrites(on, direct.parsers)) : null;
+  if (later) return later.add({ sql, values }, table!);
+  await sqlRun(db, sql, ...values);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { MediaFiles } from "./media/files.ts";
 import { doublingBackoff, runDue, type RetryPolicy, type RetryQueue } from "./retry.ts";
 import { recordEvent } from "./cases/records.ts";
 import { claimRows } from "./skipLocked.ts";
-import { insertRow, insertRowIfAbsent, updateRow } from "./rawRows.ts";
+import { insertRow, insertRowIfAbsent, insertRowLater, updateRow } from "./rawRows.ts";
 
 type QuietWindow = { start: string; end: string };
 
@@ -44,9 +44,9 @@ export interface QueuedMessage {
   now: Date;
 }
 
-/** Queues a message. Anything said in a group passes the personal-data filter, whatever produced it. */
-export async function queueMessage(tx: Tx, m: QueuedMessage): Promise<OutboxRow> {
-  const data = {
+/** A message's row in the outbox. Anything said in a group passes the personal-data filter, whatever produced it. */
+function outboxRow(m: QueuedMessage) {
+  return {
     channel: m.channel,
     chatId: m.chatId,
     isGroup: m.isGroup,
@@ -65,10 +65,26 @@ export async function queueMessage(tx: Tx, m: QueuedMessage): Promise<OutboxRow>
     sentAt: m.deliveredNow ? m.now : null,
     via: m.deliveredNow ? "response" : null,
   };
+}
+
+/** Queues a message: its row (for a key queued before, the row queued then). */
+export async function queueMessage(tx: Tx, m: QueuedMessage): Promise<OutboxRow> {
+  const data = outboxRow(m);
   if (!m.dedupeKey) return insertRow(tx, "Outbox", data, () => tx.outbox.create({ data }));
   // A message with a key is queued once: the one queued before stands.
   const queued = await insertRowIfAbsent(tx, "Outbox", "dedupeKey", data, async () => ((await tx.outbox.findUnique({ where: { dedupeKey: m.dedupeKey } })) ? null : tx.outbox.create({ data })));
   return queued ?? tx.outbox.findUniqueOrThrow({ where: { dedupeKey: m.dedupeKey } });
+}
+
+/**
+ * Queues a message nobody reads back in the transaction, with the transaction's next statement (rawRows.ts
+ * insertRowLater): the text as queued (masked where it must be). A key queued before keeps the row queued then.
+ */
+export async function queueMessageLater(tx: Tx, m: QueuedMessage): Promise<string> {
+  const data = outboxRow(m);
+  const key = m.dedupeKey;
+  await insertRowLater(tx, "Outbox", data, async () => (key && (await tx.outbox.findUnique({ where: { dedupeKey: key } }))) || tx.outbox.create({ data }), key ? "dedupeKey" : undefined);
+  return data.text;
 }
 
 type OutboxRow = Prisma.OutboxGetPayload<object>;

@@ -5,11 +5,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type pg from "pg";
 import type { Transaction } from "./sqlite.ts";
+import type { LaterWrites } from "./laterWrites.ts";
 
 /** A transaction as its statements find it: the connection it holds while it is open. */
 interface Opened {
   connection: pg.PoolClient | null;
   open: boolean;
+  /** Writes waiting for its next statement (laterWrites.ts), once one has waited. */
+  later: LaterWrites | null;
 }
 
 /** The transaction being opened in this async context (db.$transaction's call): the adapter fills it in. */
@@ -26,7 +29,7 @@ export function tieTransactions(db: object): void {
   const transaction = client.$transaction.bind(client);
   client.$transaction = (arg, options) => {
     if (typeof arg !== "function") return transaction(arg, options);
-    const tx: Opened = { connection: null, open: false };
+    const tx: Opened = { connection: null, open: false, later: null };
     return opening.run(tx, () =>
       transaction((txClient: object) => {
         opened.set(txClient, tx);
@@ -36,20 +39,46 @@ export function tieTransactions(db: object): void {
   };
 }
 
+/** What the adapter's transaction tells the statements' side of it (db.ts watchTransaction). */
+export interface OpenedHandle {
+  /** Before each statement Prisma sends in it, COMMIT and ROLLBACK included: the waiting writes go first, or go. */
+  beforeStatement(sql: string): Promise<void>;
+  /** It has ended: the connection, back in the pool, is not used for it again. */
+  ended(): void;
+}
+
+const untied: OpenedHandle = { beforeStatement: async () => undefined, ended: () => undefined };
+
 /**
  * The adapter has opened a transaction (its BEGIN sent): the first one opened in a db.$transaction call is that
- * call's (a query Prisma runs as a transaction of its own inside the callback would be a second). Returns what
- * its end must call, so that the connection, back in the pool, is not used for it again.
+ * call's (a query Prisma runs as a transaction of its own inside the callback would be a second).
  */
-export function transactionOpened(tx: Transaction): () => void {
+export function transactionOpened(tx: Transaction): OpenedHandle {
   const o = opening.getStore();
   const client = (tx as unknown as { client?: pg.PoolClient }).client;
-  if (!o || o.connection || !client) return () => undefined;
+  if (!o || o.connection || !client) return untied;
   o.connection = client;
   o.open = true;
-  return () => {
-    o.open = false;
+  return {
+    async beforeStatement(sql) {
+      if (!o.later?.waiting) return;
+      if (sql === "ROLLBACK") o.later.drop();
+      else await o.later.flush();
+    },
+    ended() {
+      o.open = false;
+    },
   };
+}
+
+/**
+ * The writes waiting in the transaction `db` is the client of, made with `make` on first use; null outside a
+ * transaction this module saw open (they are written at once then).
+ */
+export function laterWritesOf(db: object, make: (on: pg.PoolClient) => LaterWrites): LaterWrites | null {
+  const tx = opened.get(db);
+  if (!tx?.connection || !tx.open) return null;
+  return (tx.later ??= make(tx.connection));
 }
 
 /**

@@ -4,7 +4,7 @@
 // Prisma would — a relation, an atomic operation ({ increment: 1 }), Prisma's null types — goes to the fallback
 // (Prisma's own call) unchanged.
 import { dataModelOf } from "./dataModel.ts";
-import { sqlRows, sqlTime, type Db, type Prisma } from "./db.ts";
+import { sqlRows, sqlRunLater, sqlTime, type Db, type Prisma } from "./db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -74,6 +74,20 @@ export async function insertRow<T>(tx: Tx, model: string, data: Record<string, u
 export function insertStatement(tx: Tx, model: string, data: Record<string, unknown>): { sql: string; values: unknown[] } | null {
   const c = insertColumns(tx, model, data);
   return c && { sql: `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")})`, values: c.values };
+}
+
+/**
+ * insertRow (insertRowIfAbsent, with `key`) for a row nobody reads back in the transaction: on PostgreSQL it goes
+ * with the transaction's next statement (db.ts sqlRunLater).
+ */
+export async function insertRowLater(tx: Tx, model: string, data: Record<string, unknown>, fallback: () => Promise<unknown>, key?: string): Promise<void> {
+  const c = insertColumns(tx, model, data);
+  if (!c) {
+    await fallback();
+    return;
+  }
+  const conflict = key ? ` ON CONFLICT ("${key}") DO NOTHING` : "";
+  await sqlRunLater(tx, `INSERT INTO "${model}" (${c.names.join(", ")}) VALUES (${c.marks.join(", ")})${conflict}`, ...c.values);
 }
 
 /**

@@ -2,7 +2,7 @@
 // so that with openCase (open.ts) these are the only writes to a case or its events outside the action table.
 // None changes a case's status; each records an event saying what happened.
 import { dbEngine, sqlRows, sqlTime, type Prisma } from "../db.ts";
-import { insertRow, insertRows, modelColumns, notFound, updateStatement } from "../rawRows.ts";
+import { insertRow, insertRowLater, insertRows, modelColumns, notFound, updateStatement } from "../rawRows.ts";
 import type { Actor } from "../domain/caseMachine.ts";
 import { MATTER_UNITS, matterInfo } from "../classify/catalogue.ts";
 import { leadUnresolved, resolutionNote, resolveUnits, type UnitResolution } from "../org/roles.ts";
@@ -37,6 +37,12 @@ export function householdVisited(tx: Tx, caseId: number, v: { householdId: numbe
 export function recordEvent(tx: Tx, caseId: number, e: EventInput): Promise<Prisma.CaseEventGetPayload<object>> {
   const data = eventRow(caseId, e);
   return insertRow(tx, "CaseEvent", data, () => tx.caseEvent.create({ data }));
+}
+
+/** recordEvent for an event nobody reads back in the transaction: with its next statement (rawRows.ts insertRowLater). */
+export function recordEventLater(tx: Tx, caseId: number, e: EventInput): Promise<void> {
+  const data = eventRow(caseId, e);
+  return insertRowLater(tx, "CaseEvent", data, () => tx.caseEvent.create({ data }));
 }
 
 /** Events that happen together, in one statement (in this order: their ids rise with it). */

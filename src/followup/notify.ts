@@ -2,14 +2,14 @@
 // through its contacts (a WeChat room or contact of the bot, a WeCom user or group chat, a webhook). Everything
 // goes through the outbox.
 import type { Prisma } from "../db.ts";
-import { queueMessage } from "../outbox.ts";
+import { queueMessageLater } from "../outbox.ts";
 import { afterQuietHours } from "../domain/quietHours.ts";
 import { formatChinaTimestamp } from "../domain/time.ts";
 import { STATUS_LABELS, type CaseStatus } from "../domain/case.ts";
 import { redactPersonalData } from "../domain/redact.ts";
 import { carriesImages, type Notice } from "../channels/types.ts";
 import type { Settings } from "../settings.ts";
-import { recordEvent, residentUpdated } from "../cases/records.ts";
+import { recordEventLater, residentUpdated } from "../cases/records.ts";
 import { directoryOf } from "../org/directory.ts";
 
 type Tx = Prisma.TransactionClient;
@@ -83,7 +83,7 @@ export async function notifyResident(tx: Tx, n: ResidentNotice): Promise<boolean
     time: formatChinaTimestamp(n.now),
   };
   for (const t of to) {
-    await queueMessage(tx, {
+    await queueMessageLater(tx, {
       channel: t.channel,
       chatId: t.chatId,
       isGroup: t.isGroup,
@@ -120,7 +120,7 @@ export async function notifyContacts(
     const carries = Boolean(m.attachments?.length) && carriesImages(route.channel);
     const text = typeof m.text === "function" ? m.text(carries) : m.text;
     // Units' and areas' contacts are their own work chats: they get the details they need to act.
-    await queueMessage(tx, { ...route, text, attachments: carries ? m.attachments : [], caseId: m.caseId, kind: m.kind, now: m.now, dedupeKey: `${m.dedupeKey}:c${c.id}`, redact: false });
+    await queueMessageLater(tx, { ...route, text, attachments: carries ? m.attachments : [], caseId: m.caseId, kind: m.kind, now: m.now, dedupeKey: `${m.dedupeKey}:c${c.id}`, redact: false });
     queued++;
   }
   return queued;
@@ -130,7 +130,7 @@ export async function notifyUnit(tx: Tx, unitId: number, m: { caseId: number; te
   const contacts = (await directoryOf(tx)).unitContacts.get(unitId) ?? [];
   const queued = await notifyContacts(tx, contacts, m);
   if (queued === 0) {
-    await recordEvent(tx, m.caseId, { type: "unit_unreachable", actor: "bot", note: "承办单位没有可送达的联系方式", data: { unitId, kind: m.kind }, now: m.now });
+    await recordEventLater(tx, m.caseId, { type: "unit_unreachable", actor: "bot", note: "承办单位没有可送达的联系方式", data: { unitId, kind: m.kind }, now: m.now });
   }
   return queued;
 }
@@ -170,7 +170,7 @@ export async function notifyHelpers(
   let queued = 0;
   for (const p of people) {
     if (!p.channel || !p.address) continue;
-    await queueMessage(tx, {
+    await queueMessageLater(tx, {
       channel: p.channel,
       chatId: p.address,
       isGroup: false,

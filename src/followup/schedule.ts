@@ -1,5 +1,5 @@
 // Scheduling durable jobs. A job's key says what it is for; scheduling the same purpose twice is harmless.
-import { isUniqueViolation, sqlRun, sqlTime, type Db, type Prisma } from "../db.ts";
+import { isUniqueViolation, sqlRunLater, sqlTime, type Db, type Prisma } from "../db.ts";
 
 type Tx = Prisma.TransactionClient | Db;
 
@@ -30,14 +30,15 @@ type JobInput = Parameters<typeof scheduleJob>[1];
 
 /**
  * Several jobs in one statement, each unless a job for its purpose exists (the dedupe key): what a dispatch
- * schedules (催办 points, 督办, news for the resident) costs one statement instead of a look and a write each.
+ * schedules (催办 points, 督办, news for the resident) costs one statement instead of a look and a write each, and
+ * it goes with the transaction's next statement (db.ts sqlRunLater).
  */
 export async function scheduleJobs(tx: Tx, jobs: JobInput[]): Promise<void> {
   if (!jobs.length) return;
   const row = `(?, ?, ?t, ?j, ?, 'pending', 0, ?t)`;
   const sql = `INSERT INTO "Job" ("kind", "caseId", "dueAt", "payload", "dedupeKey", "status", "attempts", "createdAt") VALUES ${jobs.map(() => row).join(", ")} ON CONFLICT ("dedupeKey") DO NOTHING`;
   const values = jobs.flatMap((j) => [j.kind, j.caseId ?? null, sqlTime(j.dueAt), JSON.stringify(j.payload ?? {}), `${j.kind}:${j.key}`, sqlTime(j.now)]);
-  await sqlRun(tx, sql, ...values);
+  await sqlRunLater(tx, sql, ...values);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { CaseStatus } from "../domain/case.ts";
 import { formatChinaDateTime } from "../domain/time.ts";
 import { openCase, reserveCaseNumber, type OpenCaseProps } from "../cases/open.ts";
 import { recordEvent } from "../cases/records.ts";
-import { insertRow } from "../rawRows.ts";
+import { insertRowLater } from "../rawRows.ts";
 import { joinSameProblem } from "./join.ts";
 import { notifyArea } from "../followup/notify.ts";
 import { escalationChain } from "../org/areas.ts";
@@ -85,7 +85,7 @@ export async function openAppeal(h: AppealDeps, turn: Turn): Promise<IntakeResul
         expiresAt: new Date(now.getTime() + settings.questionTtlHours * 3600_000),
       };
       // Raw SQL (rawRows.ts): one appeal in six asks for what it lacks, and Prisma would plan the insert each time.
-      await insertRow(tx, "PendingQuestion", question, () => tx.pendingQuestion.create({ data: question }));
+      await insertRowLater(tx, "PendingQuestion", question, () => tx.pendingQuestion.create({ data: question }));
     }
     const reply = await h.out.reply(tx, row, now, lines.join("\n"), created.id);
     // The resident is answered first; then the case goes to the lead unit.

@@ -1,7 +1,7 @@
 // The statements every message runs, written as SQL for both engines (db.ts sqlRows) rather than through Prisma's query
 // API: Prisma plans each query it is given anew, about a millisecond of CPU each, and these run for every message
 // in every group. Raw rows come back typed by the columns (dates, booleans, JSON), as Prisma's own would.
-import { sqlRun, sqlTime, type Db, type Prisma } from "../db.ts";
+import { sqlRunLater, sqlTime, type Db, type Prisma } from "../db.ts";
 import type { IntakeResult, Row } from "./types.ts";
 import { insertRow } from "../rawRows.ts";
 
@@ -34,11 +34,11 @@ export function insertInbound(db: Tx, m: InboundInsert): Promise<Row> {
 const FINISH = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "result" = ?j, "processedAt" = ?t WHERE "id" = ?`;
 const FINISH_CASE = `UPDATE "InboundMessage" SET "status" = ?, "outcome" = ?, "result" = ?j, "processedAt" = ?t, "caseId" = ? WHERE "id" = ?`;
 
-/** Records what became of a message: its status, outcome and answer (and its case). */
+/** Records what became of a message: its status, outcome and answer (and its case), with its transaction's next statement. */
 export async function finishInbound(db: Tx, id: number, f: { status: string; outcome: string; result: unknown; now: Date; caseId?: number }): Promise<void> {
   const values = [f.status, f.outcome, JSON.stringify(f.result), sqlTime(f.now)];
-  if (f.caseId) await sqlRun(db, FINISH_CASE, ...values, f.caseId, id);
-  else await sqlRun(db, FINISH, ...values, id);
+  if (f.caseId) await sqlRunLater(db, FINISH_CASE, ...values, f.caseId, id);
+  else await sqlRunLater(db, FINISH, ...values, id);
 }
 
 /**

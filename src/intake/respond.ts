@@ -1,7 +1,7 @@
 // How the intake answers a stored message: the reply queued in the chat it came from, and the message's outcome
 // recorded with it. Every handler ends here.
 import type { Db, Prisma } from "../db.ts";
-import { queueMessage } from "../outbox.ts";
+import { queueMessageLater } from "../outbox.ts";
 import { finishInbound, statusOf } from "./inboundSql.ts";
 import type { IntakeResult, Row } from "./types.ts";
 
@@ -21,7 +21,7 @@ export class Responder {
   async reply(tx: Tx, row: Row, now: Date, text: string, caseId?: number, kind = "reply") {
     const hold = this.channels.replyHoldMs(row.channel);
     const mentions = row.isGroup ? [{ id: row.senderId, name: row.senderName ?? undefined }] : [];
-    const queued = await queueMessage(tx, {
+    const queued = await queueMessageLater(tx, {
       channel: row.channel,
       chatId: row.chatId,
       isGroup: row.isGroup,
@@ -36,7 +36,7 @@ export class Responder {
       // The 服务号's callback may answer it passively; until then the dispatcher leaves it.
       ...(hold ? { sendAfter: new Date(now.getTime() + hold) } : {}),
     });
-    return { chatId: queued.chatId, text: queued.text, ...(row.isGroup ? { mentions: [row.senderId] } : {}) };
+    return { chatId: row.chatId, text: queued, ...(row.isGroup ? { mentions: [row.senderId] } : {}) };
   }
 
   /** Records what became of the message (its outcome and answer), so a repeat returns the same. */

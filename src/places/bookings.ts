@@ -8,7 +8,7 @@ import type { WorkCalendar } from "../domain/deadlines.ts";
 import type { Logger } from "../log.ts";
 import type { Replies } from "../texts/replies.ts";
 import type { SettingsStore } from "../settings.ts";
-import { queueMessage } from "../outbox.ts";
+import { queueMessageLater } from "../outbox.ts";
 import { afterQuietHours } from "../domain/quietHours.ts";
 import { chinaYear, formatChinaDateTime } from "../domain/time.ts";
 import { notifyContacts } from "../followup/notify.ts";
@@ -183,7 +183,7 @@ const whenOf = (at: Date) => {
 
 /** Tells the resident in the chat the booking came from (an @mention in a group; masked there), after quiet hours. */
 export async function tellResident(tx: Tx, r: BookingRecord, text: string, kind: string, now: Date, quietHours: { start: string; end: string }, dedupeKey?: string) {
-  await queueMessage(tx, {
+  await queueMessageLater(tx, {
     channel: r.channel,
     chatId: r.chatId,
     isGroup: r.isGroup,
