@@ -1,44 +1,27 @@
 // Writes held back for a transaction's next statement (db.ts sqlRunLater, laterWrites.ts): on PostgreSQL they go
 // with it in one round trip; on SQLite they are written at once. Either way a statement after a write sees it, the
 // order of writes to one table stands, and a write that fails fails its transaction.
-import { afterEach, describe, expect, it } from "vitest";
-import { dbEngine, openDb, sqlRows, sqlRunLater, statementsSent, type Db } from "../src/db.ts";
+import { describe, expect, it } from "vitest";
+import { dbEngine, sqlRows, sqlRunLater } from "../src/db.ts";
 import { joined, LaterWrites, type Write } from "../src/laterWrites.ts";
 import { queueMessageLater } from "../src/outbox.ts";
 import { recordEventLater, updateCaseAndRecord } from "../src/cases/records.ts";
 import { insertRow } from "../src/rawRows.ts";
-import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
+import { databasePerTest, statementsOf } from "./helpers/database.ts";
 
-let db: Db | null = null;
-let database: TestDatabase | null = null;
-afterEach(async () => {
-  await db?.$disconnect();
-  await database?.drop();
-  db = database = null;
-});
-async function open() {
-  database = await freshDatabase();
-  db = await openDb(database.url);
-  return db;
-}
+const open = databasePerTest();
 const at = new Date("2026-12-01T08:30:00.123Z");
 const message = (text: string, dedupeKey?: string) => ({ channel: "http", chatId: "c1", isGroup: false, text, now: at, ...(dedupeKey ? { dedupeKey } : {}) });
 const caseData = (number: string) => ({
   number, text: "3号楼电梯坏了", location: "3号楼", channel: "http", chatId: "yangguang-owners", isGroup: true, urgency: "normal", status: "accepted",
   classSource: "local", classConfidence: 0.9, classRationale: "关键词：电梯", missingInfo: [], responseDueAt: at, resolveDueAt: at, createdAt: at,
 });
-/** Statements `work` sends. */
-async function counted<T>(work: () => Promise<T>): Promise<{ result: T; sent: number }> {
-  const before = statementsSent.count;
-  const result = await work();
-  return { result, sent: statementsSent.count - before };
-}
 
 describe("writes held for the next statement", () => {
   it("go with the transaction's next statement on PostgreSQL unless it touches their table, and are there once it commits", async () => {
     const db = await open();
     const kase = await db.case.create({ data: caseData("2026-000001") });
-    const { result, sent } = await counted(() =>
+    const { value: result, statements: sent } = await statementsOf(() =>
       db.$transaction(async (tx) => {
         await queueMessageLater(tx, message("已收到"));
         await recordEventLater(tx, kase.id, { type: "internal_note", actor: "worker", note: "已电话联系", now: at });
@@ -56,7 +39,7 @@ describe("writes held for the next statement", () => {
   it("are sent with COMMIT's statement when nothing comes after them: the writes of a transaction's end in one", async () => {
     const db = await open();
     const kase = await db.case.create({ data: caseData("2026-000002") });
-    const { sent } = await counted(() =>
+    const { statements: sent } = await statementsOf(() =>
       db.$transaction(async (tx) => {
         await queueMessageLater(tx, message("工单已派出"));
         await recordEventLater(tx, kase.id, { type: "unit_unreachable", actor: "bot", now: at });

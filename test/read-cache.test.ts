@@ -2,8 +2,8 @@
 // longer holds — after a write in this process, after another process's write (at its next check), after a
 // rolled-back transaction — and accounts and tokens are never cached at all.
 import { afterEach, describe, expect, it } from "vitest";
-import { openDb, readCacheOf, statementsSent, type Db } from "../src/db.ts";
-import { freshDatabase, type TestDatabase } from "./helpers/database.ts";
+import { openDb, readCacheOf, type Db } from "../src/db.ts";
+import { freshDatabase, statementsOf, type TestDatabase } from "./helpers/database.ts";
 import { loadPlaceFacts } from "../src/places/service.ts";
 
 const open: Db[] = [];
@@ -23,19 +23,13 @@ async function client(url: string, cacheCheckMs?: number) {
   open.push(db);
   return db;
 }
-/** How many statements a read sent to the database. */
-async function sent<T>(read: () => Promise<T>): Promise<{ value: T; statements: number }> {
-  const before = statementsSent.count;
-  const value = await read();
-  return { value, statements: statementsSent.count - before };
-}
 
 describe("the read cache", () => {
   it("answers a second read of reference data from memory, and a write in this process is read at once", async () => {
     const db = await client((await database()).url);
     const unit = await db.unit.create({ data: { name: "阳光花园物业服务中心", kind: "property" } });
-    expect((await sent(() => db.unit.findUnique({ where: { id: unit.id } }))).statements).toBeGreaterThan(0);
-    const again = await sent(() => db.unit.findUnique({ where: { id: unit.id } }));
+    expect((await statementsOf(() => db.unit.findUnique({ where: { id: unit.id } }))).statements).toBeGreaterThan(0);
+    const again = await statementsOf(() => db.unit.findUnique({ where: { id: unit.id } }));
     expect(again).toEqual({ value: expect.objectContaining({ name: "阳光花园物业服务中心" }), statements: 0 });
     await db.unit.update({ where: { id: unit.id }, data: { name: "阳光物业" } });
     expect((await db.unit.findUnique({ where: { id: unit.id } }))?.name).toBe("阳光物业");
@@ -73,7 +67,7 @@ describe("the read cache", () => {
       }),
     ).rejects.toThrow("rolled back");
     // What the transaction read was not kept: the next read is the database's, with the name as it was.
-    const after = await sent(() => db.area.findUnique({ where: { id: area.id } }));
+    const after = await statementsOf(() => db.area.findUnique({ where: { id: area.id } }));
     expect(after.value?.name).toBe("阳光街道");
     expect(after.statements).toBeGreaterThan(0);
   });
@@ -90,13 +84,13 @@ describe("the read cache", () => {
     const db = await client((await database()).url);
     const user = await db.user.create({ data: { username: "worker1", displayName: "网格员", passwordHash: "x", role: "worker" } });
     await db.user.findUnique({ where: { id: user.id } });
-    expect((await sent(() => db.user.findUnique({ where: { id: user.id } }))).statements).toBe(1);
+    expect((await statementsOf(() => db.user.findUnique({ where: { id: user.id } }))).statements).toBe(1);
     await db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
     expect((await db.user.findUnique({ where: { id: user.id } }))?.disabledAt).not.toBeNull();
     // Reference data that brings other data along (a unit with its cases) is not cached either.
     const unit = await db.unit.create({ data: { name: "物业", kind: "property" } });
     await db.unit.findUnique({ where: { id: unit.id }, include: { ledCases: true } });
-    expect((await sent(() => db.unit.findUnique({ where: { id: unit.id }, include: { ledCases: true } }))).statements).toBeGreaterThan(0);
+    expect((await statementsOf(() => db.unit.findUnique({ where: { id: unit.id }, include: { ledCases: true } }))).statements).toBeGreaterThan(0);
     expect(readCacheOf(db)!.size).toBe(0);
   });
 

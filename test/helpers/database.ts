@@ -4,8 +4,9 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { adminQuery, postgresDatabaseUrl } from "../../src/migrations/server.ts";
+import { openDb, statementsSent, type Db } from "../../src/db.ts";
 
 export { adminQuery, postgresDatabaseUrl } from "../../src/migrations/server.ts";
 
@@ -52,4 +53,26 @@ export async function freshDatabase(): Promise<TestDatabase> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** For each test of the file that calls it: a fresh database and a client on it, closed and dropped after the test. */
+export function databasePerTest(): () => Promise<Db> {
+  let db: Db | null = null;
+  let database: TestDatabase | null = null;
+  afterEach(async () => {
+    await db?.$disconnect();
+    await database?.drop();
+    db = database = null;
+  });
+  return async () => {
+    database = await freshDatabase();
+    return (db = await openDb(database.url));
+  };
+}
+
+/** What `work` returns and how many statements it sent to the database (db.ts statementsSent). */
+export async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; statements: number }> {
+  const before = statementsSent.count;
+  const value = await work();
+  return { value, statements: statementsSent.count - before };
 }
