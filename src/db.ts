@@ -74,12 +74,16 @@ export async function openDb(url: string, o: { poolSize?: number; cacheCheckMs?:
       transactionOptions: { maxWait: 15_000, timeout: 30_000 },
     }) as unknown as Db;
     await base.$queryRawUnsafe("SELECT 1");
+    // Two connections of its own for counters taken outside a transaction (see nextInSequence), and for the read
+    // cache's check of DataVersion, so that neither ever waits for the pool that open transactions hold.
+    const counters = new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true });
+    cache.checkOn(async (sql) => {
+      statementsSent.count++;
+      return (await counters.query<{ version: string }>(sql)).rows;
+    });
     const db = cache.extend(base);
     tieTransactions(db);
     Object.defineProperty(db, POSTGRES, { value: postgres });
-    // Two connections of its own for counters taken outside a transaction (see nextInSequence), so taking one
-    // never waits for the pool that open transactions hold.
-    const counters = new pgModule.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 1000, allowExitOnIdle: true });
     // An idle connection the server closes (a restart, an administrator) is dropped from the pool and the next
     // counter opens another; without a listener its error would end the process.
     counters.on("error", () => undefined);

@@ -71,7 +71,7 @@ export class ReadCache {
   /** Values made from cached reads alone (derived), with the generation they were made in. */
   private readonly made = new Map<string, { generation: number; value: unknown }>();
   /** How this cache asks the database for DataVersion (set by extend). */
-  private read: ((sql: string) => Promise<{ version: number | bigint }[]>) | null = null;
+  private read: ((sql: string) => Promise<{ version: number | bigint | string }[]>) | null = null;
   hits = 0;
   misses = 0;
 
@@ -125,7 +125,7 @@ export class ReadCache {
   }
 
   /** Drops everything when another process has written since the last check. */
-  private async check(read: (sql: string) => Promise<{ version: number | bigint }[]>): Promise<void> {
+  private async check(read: (sql: string) => Promise<{ version: number | bigint | string }[]>): Promise<void> {
     this.checkedAt = Date.now();
     const rows = await read(VERSION_SQL);
     const version = rows.length ? Number(rows[0].version) : 0;
@@ -133,18 +133,26 @@ export class ReadCache {
     this.knownVersion = version;
   }
 
+  /**
+   * Where the check asks for DataVersion, instead of the client: on PostgreSQL a pool of its own, since a read
+   * inside a transaction checks too, and a transaction holding the pool's last connection (a burst's appeals each
+   * hold one while they wait for each other's turn) would wait for itself until it timed out.
+   */
+  checkOn(read: (sql: string) => Promise<{ version: number | bigint | string }[]>): void {
+    this.read = read;
+  }
+
   /** The client whose reads of cached models are answered from here. */
   extend(client: PrismaClient): PrismaClient {
     const cache = this;
     const relations = relationsOf(client);
-    const read = (sql: string) => client.$queryRawUnsafe<{ version: number | bigint }[]>(sql);
-    this.read = read;
+    this.read ??= (sql: string) => client.$queryRawUnsafe<{ version: number | bigint }[]>(sql);
     return client.$extends({
       query: {
         $allModels: {
           async $allOperations({ model, operation, args, query }) {
             if (!READS.has(operation) || !CACHED_MODELS.has(model)) return query(args);
-            if (cache.due()) await cache.check(read);
+            if (cache.due() && cache.read) await cache.check(cache.read);
             if (cache.openWrites > 0 || !staysCached(relations, model, args)) return query(args);
             const key = keyOf(model, operation, args);
             if (cache.entries.has(key)) {

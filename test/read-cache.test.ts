@@ -18,8 +18,8 @@ async function database() {
   databases.push(d);
   return d;
 }
-async function client(url: string, cacheCheckMs?: number) {
-  const db = await openDb(url, { cacheCheckMs });
+async function client(url: string, cacheCheckMs?: number, poolSize?: number) {
+  const db = await openDb(url, { cacheCheckMs, poolSize });
   open.push(db);
   return db;
 }
@@ -52,6 +52,20 @@ describe("the read cache", () => {
     expect((await checking.unit.findUnique({ where: { id: unit.id } }))?.name).toBe("区城市管理局");
     await other.unit.update({ where: { id: unit.id }, data: { name: "区城管执法局" } });
     expect((await checking.unit.findUnique({ where: { id: unit.id } }))?.name).toBe("区城管执法局");
+  });
+
+  it("checks for other processes' writes without a second connection: a transaction holding the only one still reads", async () => {
+    // A burst's appeals wait for each other's turn (takeTurn), each holding a pool connection; the one whose turn it
+    // is must not need another connection to read reference data, or every connection waits on it until it times out.
+    const { url } = await database();
+    const db = await client(url, 0, 1);
+    const unit = await db.unit.create({ data: { name: "区住建局", kind: "department" } });
+    const other = await client(url);
+    await other.unit.update({ where: { id: unit.id }, data: { name: "区住房和城乡建设局" } });
+    const inside = db.$transaction(async (tx) => (await tx.unit.findUnique({ where: { id: unit.id } }))?.name);
+    const waited = new Promise<string>((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5000).unref());
+    expect(await Promise.race([inside, waited])).toBe("区住房和城乡建设局");
+    await inside.catch(() => undefined);
   });
 
   it("keeps nothing a rolled-back transaction wrote, and reads inside a writing transaction go to the database", async () => {
