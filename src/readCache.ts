@@ -59,6 +59,9 @@ function staysCached(relations: Relations, model: string, args: unknown): boolea
 /** Dates as their time, so two queries alike have one key. */
 const keyOf = (model: string, operation: string, args: unknown) => `${model}.${operation}:${JSON.stringify(args ?? null)}`;
 
+/** Reads DataVersion's row (pg gives its version as a string, Prisma's raw query as a number or bigint). */
+type VersionRead = (sql: string) => Promise<{ version: number | bigint | string }[]>;
+
 /** What one process has cached, and what it knows of writes (its own, and others' through DataVersion). */
 export class ReadCache {
   private readonly entries = new Map<string, unknown>();
@@ -70,8 +73,8 @@ export class ReadCache {
   private checkedAt = 0;
   /** Values made from cached reads alone (derived), with the generation they were made in. */
   private readonly made = new Map<string, { generation: number; value: unknown }>();
-  /** How this cache asks the database for DataVersion (set by extend). */
-  private read: ((sql: string) => Promise<{ version: number | bigint | string }[]>) | null = null;
+  /** How this cache asks the database for DataVersion (checkOn's, else the client's, set by extend). */
+  private read: VersionRead | null = null;
   hits = 0;
   misses = 0;
 
@@ -125,7 +128,7 @@ export class ReadCache {
   }
 
   /** Drops everything when another process has written since the last check. */
-  private async check(read: (sql: string) => Promise<{ version: number | bigint | string }[]>): Promise<void> {
+  private async check(read: VersionRead): Promise<void> {
     this.checkedAt = Date.now();
     const rows = await read(VERSION_SQL);
     const version = rows.length ? Number(rows[0].version) : 0;
@@ -138,7 +141,7 @@ export class ReadCache {
    * inside a transaction checks too, and a transaction holding the pool's last connection (a burst's appeals each
    * hold one while they wait for each other's turn) would wait for itself until it timed out.
    */
-  checkOn(read: (sql: string) => Promise<{ version: number | bigint | string }[]>): void {
+  checkOn(read: VersionRead): void {
     this.read = read;
   }
 
