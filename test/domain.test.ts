@@ -107,6 +107,17 @@ describe("recognising messages", () => {
     expect(recogniseSmallTalk("你好，3号楼电梯坏了")).toBeNull();
   });
 
+  it("answers an opening with nothing in it yet with the help text, not a case", () => {
+    for (const t of ["尊敬的领导，您好！", "领导您好，我想反映一个问题。", "张市长：您好！", "尊敬的周辉县长您好", "物业你好，我要投诉", "社区工作人员们好", "您好，请问一下", "我想咨询个问题"]) {
+      expect(recogniseSmallTalk(t), t).toBe("help");
+    }
+    // Words of an appeal are never taken for an addressee, nor is a complaint about one.
+    for (const t of ["尊敬的领导您好，小区电梯坏了", "电梯坏了找社区", "我要投诉物业", "网格员不作为", "领导您好，我想反映一下噪音问题"]) {
+      expect(recogniseSmallTalk(t), t).toBeNull();
+    }
+    expect(recogniseSmallTalk("尊敬的领导：" + "您好".repeat(2_000))).toBeNull();
+  });
+
   it("takes a question of how to use the bot only where it opens or ends the message", () => {
     for (const t of ["怎么用？", "请问你能做什么", "这个怎么使用", "你是谁呀", "帮助"]) expect(recogniseSmallTalk(t)).toBe("help");
     // The bench once sent this cut of a letter, and was answered with the help text.

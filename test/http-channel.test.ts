@@ -118,12 +118,18 @@ describe("HTTP channel: appeals", () => {
     expect(missing.body.replies[0].text).toContain("未找到该工单，或您无权查看");
   });
 
-  it("answers a greeting with help rather than opening a case", async () => {
+  it("answers a greeting, or an opening with no problem in it yet, with help rather than opening a case", async () => {
     const before = await svc.services.db.case.count();
-    const { body } = await svc.post(PATH, groupMessage("@小民 你好"));
-    expect(body.outcome).toBe("chat");
-    expect(body.replies[0].text).toContain("诉求受理助手");
+    for (const text of ["@小民 你好", "@小民 尊敬的领导，您好！我想反映一个问题。"]) {
+      const { body } = await svc.post(PATH, groupMessage(text));
+      expect(body.outcome, text).toBe("chat");
+      expect(body.replies[0].text).toContain("说明情况和具体位置");
+    }
     expect(await svc.services.db.case.count()).toBe(before);
+    // The problem itself, in the next message, opens the case.
+    const { body } = await svc.post(PATH, groupMessage("@小民 领导您好，3号楼的电梯坏了两天了"));
+    expect(body.case.number).toMatch(/^\d{4}-\d{6}$/);
+    expect(await svc.services.db.case.count()).toBe(before + 1);
   });
 
   it("opens a needs-review case when nothing in the list fits, and says a worker will confirm", async () => {
